@@ -1,0 +1,259 @@
+package dev.vmesh.api.codec;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import dev.vmesh.api.Problem;
+import dev.vmesh.api.codec.SourceNode.Field;
+import dev.vmesh.api.codec.SourceNode.ListNode;
+import dev.vmesh.api.codec.SourceNode.MapNode;
+import dev.vmesh.api.codec.SourceNode.Scalar;
+import dev.vmesh.api.codec.SourceNode.ScalarType;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
+
+/**
+ * {@code SourceParser} turns YAML (multi-document) or JSON text into {@link SourceNode} trees that keep
+ * line and column of every value. Syntax errors become {@link Problem}s, never exceptions.
+ */
+public final class SourceParser {
+  /** Deepest nesting accepted; Istio objects need about 8. Guards against recursive aliases. */
+  static final int MAX_DEPTH = 64;
+  /** Largest input accepted, in characters. */
+  static final int MAX_CHARS = 256 * 1024 * 1024;
+
+  private static final JsonFactory JSON = JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+      .build();
+
+  private SourceParser() {}
+
+  /** The documents of one input and the syntax problems found in it. */
+  public record Parsed(List<SourceNode> documents, List<Problem> problems) {
+    public boolean hasErrors() {
+      return problems.stream().anyMatch(Problem::isError);
+    }
+  }
+
+  /** Parses by file name: {@code .json} as JSON, anything else as YAML (which also reads most JSON). */
+  public static Parsed parse(String source, String text) {
+    return source.toLowerCase(Locale.ROOT).endsWith(".json") ? parseJson(source, text) : parseYaml(source, text);
+  }
+
+  /** Parses a YAML stream of one or more documents separated by {@code ---}. Empty documents are dropped. */
+  public static Parsed parseYaml(String source, String text) {
+    LoadSettings settings = LoadSettings.builder()
+        .setLabel(source)
+        .setSchema(new CoreSchema())
+        .setCodePointLimit(MAX_CHARS)
+        .setMaxAliasesForCollections(50)
+        .setAllowRecursiveKeys(false)
+        .build();
+    List<SourceNode> docs = new ArrayList<>();
+    List<Problem> problems = new ArrayList<>();
+    try {
+      for (Node node : new Compose(settings).composeAllFromString(text)) {
+        if (node instanceof ScalarNode s && s.getTag().equals(Tag.NULL)) {
+          continue; // an empty document, e.g. a trailing '---'
+        }
+        docs.add(new YamlConverter(source, problems).convert(node, 0));
+      }
+    } catch (MarkedYamlEngineException e) {
+      Position pos = e.getProblemMark().or(e::getContextMark).map(SourceParser::position).orElse(Position.UNKNOWN);
+      String what = e.getProblem() != null ? e.getProblem() : e.getMessage();
+      problems.add(new Problem(Problem.Severity.ERROR, source, pos, "",
+          "YAML syntax error: " + what + (e.getContext() != null ? " (" + e.getContext() + ")" : "")));
+    } catch (YamlEngineException e) {
+      problems.add(new Problem(Problem.Severity.ERROR, source, Position.UNKNOWN, "",
+          "YAML error: " + e.getMessage()));
+    } catch (TooDeep e) {
+      problems.add(new Problem(Problem.Severity.ERROR, source, e.position, "",
+          "nesting deeper than " + MAX_DEPTH + " levels (a recursive alias?)"));
+    }
+    return new Parsed(docs, problems);
+  }
+
+  /** Parses one or more concatenated JSON values. */
+  public static Parsed parseJson(String source, String text) {
+    List<SourceNode> docs = new ArrayList<>();
+    List<Problem> problems = new ArrayList<>();
+    try (JsonParser p = JSON.createParser(text)) {
+      while (p.nextToken() != null) {
+        docs.add(readJson(source, p, problems));
+      }
+    } catch (JsonProcessingException e) {
+      JsonLocation loc = e.getLocation();
+      Position pos = loc == null ? Position.UNKNOWN : new Position(loc.getLineNr(), loc.getColumnNr());
+      problems.add(new Problem(Problem.Severity.ERROR, source, pos, "", "JSON syntax error: " + e.getOriginalMessage()));
+    } catch (IOException e) {
+      problems.add(new Problem(Problem.Severity.ERROR, source, Position.UNKNOWN, "", "cannot read JSON: " + e));
+    }
+    return new Parsed(docs, problems);
+  }
+
+  private static SourceNode readJson(String source, JsonParser p, List<Problem> problems) throws IOException {
+    JsonLocation loc = p.currentTokenLocation();
+    Position pos = new Position(loc.getLineNr(), loc.getColumnNr());
+    JsonToken t = p.currentToken();
+    switch (t) {
+      case START_OBJECT -> {
+        Map<String, Field> fields = new LinkedHashMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          JsonLocation kl = p.currentTokenLocation();
+          Position keyPos = new Position(kl.getLineNr(), kl.getColumnNr());
+          String key = p.currentName();
+          p.nextToken();
+          SourceNode value = readJson(source, p, problems);
+          if (fields.containsKey(key)) {
+            problems.add(new Problem(Problem.Severity.ERROR, source, keyPos, "",
+                "duplicate key \"" + key + "\" (first at " + fields.get(key).keyPosition() + "); remove one"));
+          } else {
+            fields.put(key, new Field(key, keyPos, value));
+          }
+        }
+        return new MapNode(fields, pos);
+      }
+      case START_ARRAY -> {
+        List<SourceNode> items = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          items.add(readJson(source, p, problems));
+        }
+        return new ListNode(items, pos);
+      }
+      case VALUE_STRING -> {
+        return new Scalar(p.getText(), ScalarType.STRING, pos);
+      }
+      case VALUE_NUMBER_INT -> {
+        return new Scalar(p.getText(), ScalarType.INT, pos);
+      }
+      case VALUE_NUMBER_FLOAT -> {
+        return new Scalar(p.getText(), ScalarType.FLOAT, pos);
+      }
+      case VALUE_TRUE, VALUE_FALSE -> {
+        return new Scalar(p.getText(), ScalarType.BOOL, pos);
+      }
+      case VALUE_NULL -> {
+        return new Scalar("null", ScalarType.NULL, pos);
+      }
+      default -> throw new JsonProcessingException("unexpected token " + t, loc) {};
+    }
+  }
+
+  static Position position(Mark m) {
+    return new Position(m.getLine() + 1, m.getColumn() + 1);
+  }
+
+  private static Position position(Optional<Mark> m) {
+    return m.map(SourceParser::position).orElse(Position.UNKNOWN);
+  }
+
+  /** Thrown when YAML nests beyond {@link #MAX_DEPTH}. */
+  private static final class TooDeep extends RuntimeException {
+    final Position position;
+
+    TooDeep(Position position) {
+      super(null, null, false, false);
+      this.position = position;
+    }
+  }
+
+  /** Converts one composed YAML node graph into a SourceNode tree. */
+  private static final class YamlConverter {
+    private final String source;
+    private final List<Problem> problems;
+    private final Map<Node, SourceNode> converted = new IdentityHashMap<>();
+
+    YamlConverter(String source, List<Problem> problems) {
+      this.source = source;
+      this.problems = problems;
+    }
+
+    SourceNode convert(Node node, int depth) {
+      Position pos = position(node.getStartMark());
+      if (depth > MAX_DEPTH) {
+        throw new TooDeep(pos);
+      }
+      SourceNode done = converted.get(node); // aliases point at the same node: convert once
+      if (done != null) {
+        return done;
+      }
+      SourceNode out = switch (node) {
+        case MappingNode m -> convertMap(m, pos, depth);
+        case SequenceNode s -> {
+          List<SourceNode> items = new ArrayList<>(s.getValue().size());
+          for (Node item : s.getValue()) {
+            items.add(convert(item, depth + 1));
+          }
+          yield new ListNode(items, pos);
+        }
+        case ScalarNode s -> new Scalar(s.getValue(), scalarType(s), pos);
+        default -> throw new IllegalStateException("unknown YAML node " + node);
+      };
+      converted.put(node, out);
+      return out;
+    }
+
+    private SourceNode convertMap(MappingNode m, Position pos, int depth) {
+      Map<String, Field> fields = new LinkedHashMap<>();
+      for (NodeTuple t : m.getValue()) {
+        Position keyPos = position(t.getKeyNode().getStartMark());
+        if (!(t.getKeyNode() instanceof ScalarNode k)) {
+          problems.add(new Problem(Problem.Severity.ERROR, source, keyPos, "",
+              "map keys must be plain strings, not " + t.getKeyNode().getNodeType().name().toLowerCase(Locale.ROOT)));
+          continue;
+        }
+        if (k.getTag().equals(Tag.MERGE) || "<<".equals(k.getValue())) {
+          problems.add(new Problem(Problem.Severity.ERROR, source, keyPos, "",
+              "YAML merge keys (<<) are not supported; write the fields out"));
+          continue;
+        }
+        String key = k.getValue();
+        SourceNode value = convert(t.getValueNode(), depth + 1);
+        if (fields.containsKey(key)) {
+          problems.add(new Problem(Problem.Severity.ERROR, source, keyPos, "",
+              "duplicate key \"" + key + "\" (first at " + fields.get(key).keyPosition() + "); remove one"));
+        } else {
+          fields.put(key, new Field(key, keyPos, value));
+        }
+      }
+      return new MapNode(fields, pos);
+    }
+
+    private static ScalarType scalarType(ScalarNode s) {
+      Tag tag = s.getTag();
+      if (tag.equals(Tag.STR)) {
+        return ScalarType.STRING;
+      } else if (tag.equals(Tag.INT)) {
+        return ScalarType.INT;
+      } else if (tag.equals(Tag.FLOAT)) {
+        return ScalarType.FLOAT;
+      } else if (tag.equals(Tag.BOOL)) {
+        return ScalarType.BOOL;
+      } else if (tag.equals(Tag.NULL)) {
+        return ScalarType.NULL;
+      }
+      return ScalarType.STRING; // custom tags (!foo) are read as their text
+    }
+  }
+}
