@@ -1,0 +1,49 @@
+package dev.vmesh.store;
+
+import dev.vmesh.api.Resource;
+import java.util.List;
+
+/**
+ * {@code Journal} makes a {@link LocalConfigStore} durable: every change is appended (and on disk)
+ * before the store applies it in memory or tells anyone, and the state is loaded back on start.
+ */
+public interface Journal extends AutoCloseable {
+
+  /** A journal that keeps nothing: a purely in-memory store. */
+  Journal NONE = new Journal() {
+    @Override
+    public void append(long revision, WatchEvent.Type type, Resource object) {}
+
+    @Override
+    public Loaded load(int historyLimit) {
+      return new Loaded(List.of(), 0, List.of());
+    }
+
+    @Override
+    public String describe() {
+      return "memory";
+    }
+
+    @Override
+    public void close() {}
+  };
+
+  /**
+   * Records one change durably. For DELETED, {@code object} is the object as last stored with the
+   * deletion's resourceVersion. Throws {@link StoreException.Unavailable} if the change could not be
+   * recorded; then nothing was recorded.
+   */
+  void append(long revision, WatchEvent.Type type, Resource object);
+
+  /** The stored objects, the last revision, and up to {@code historyLimit} most recent events. */
+  Loaded load(int historyLimit);
+
+  /** Where the journal lives, for logs. */
+  String describe();
+
+  @Override
+  void close();
+
+  /** What {@link #load} found. */
+  record Loaded(List<Resource> objects, long revision, List<WatchEvent> history) {}
+}

@@ -1,0 +1,319 @@
+package dev.vmesh.store;
+
+import dev.vmesh.api.Kind;
+import dev.vmesh.api.ObjectMeta;
+import dev.vmesh.api.Problem;
+import dev.vmesh.api.Resource;
+import dev.vmesh.api.ResourceKey;
+import dev.vmesh.api.ResourceStatus;
+import dev.vmesh.api.validation.Validator;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * {@code LocalConfigStore} holds all objects in this process's memory, versioned and watchable, and
+ * optionally journals every change to disk before applying it (see {@link Journal}). It is the
+ * in-memory store, the core of the embedded durable store, and the state behind the file store.
+ *
+ * <p>Writes are serialised by one lock, held across the journal append so versions stay in order;
+ * readers take only the short state lock, never the journal's time.
+ */
+public final class LocalConfigStore implements ConfigStore {
+
+  /** Tunables. */
+  public record Options(boolean validate, int historyLimit, int watchQueueCapacity) {
+    public static final Options DEFAULTS = new Options(true, 100_000, 200_000);
+
+    public Options withValidate(boolean v) {
+      return new Options(v, historyLimit, watchQueueCapacity);
+    }
+  }
+
+  private static final AtomicLong WATCH_IDS = new AtomicLong();
+
+  private final Clock clock;
+  private final Journal journal;
+  private final Options options;
+  private final Validator validator = new Validator();
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final Object stateLock = new Object();
+  private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+
+  // Guarded by stateLock (written only while also holding writeLock).
+  private final Map<Kind, NavigableMap<ResourceKey, Resource>> objects = new EnumMap<>(Kind.class);
+  private final Deque<WatchEvent> history = new ArrayDeque<>();
+  private long revision;
+  /** Events after this revision can be replayed. */
+  private long historyStart;
+  private boolean closed;
+
+  /** A purely in-memory store. */
+  public LocalConfigStore(Clock clock) {
+    this(clock, Journal.NONE, Options.DEFAULTS);
+  }
+
+  /** A store whose state is loaded from, and whose changes go to, {@code journal}. */
+  public LocalConfigStore(Clock clock, Journal journal, Options options) {
+    this.clock = Objects.requireNonNull(clock);
+    this.journal = Objects.requireNonNull(journal);
+    this.options = options;
+    for (Kind k : Kind.values()) {
+      objects.put(k, new TreeMap<>());
+    }
+    Journal.Loaded loaded = journal.load(options.historyLimit());
+    for (Resource r : loaded.objects()) {
+      objects.get(r.kind()).put(r.key(), r);
+    }
+    history.addAll(loaded.history());
+    revision = loaded.revision();
+    historyStart = history.isEmpty() ? revision : rev(history.peekFirst().resourceVersion()) - 1;
+  }
+
+  @Override
+  public Optional<Resource> get(ResourceKey key) {
+    synchronized (stateLock) {
+      return Optional.ofNullable(objects.get(key.kind()).get(key));
+    }
+  }
+
+  @Override
+  public ListResult list(ListOptions o) {
+    synchronized (stateLock) {
+      List<Resource> out = new ArrayList<>();
+      for (Kind k : Kind.values()) {
+        if (o.kind() != null && o.kind() != k) {
+          continue;
+        }
+        NavigableMap<ResourceKey, Resource> m = objects.get(k);
+        Iterable<Resource> scan = o.namespace() == null ? m.values()
+            : m.subMap(new ResourceKey(k, o.namespace(), ""), true, new ResourceKey(k, o.namespace() + "\0", ""),
+                false).values();
+        for (Resource r : scan) {
+          if (o.matches(r)) {
+            out.add(r);
+          }
+        }
+      }
+      return new ListResult(out, Long.toString(revision));
+    }
+  }
+
+  /** Number of objects held, all kinds. */
+  public int size() {
+    synchronized (stateLock) {
+      return objects.values().stream().mapToInt(Map::size).sum();
+    }
+  }
+
+  /** The current resourceVersion of the store. */
+  public String resourceVersion() {
+    synchronized (stateLock) {
+      return Long.toString(revision);
+    }
+  }
+
+  @Override
+  public Resource create(Resource r) {
+    validate(r);
+    return write(r.key(), current -> {
+      if (current != null) {
+        throw new StoreException.AlreadyExists(r.key(), "");
+      }
+      ObjectMeta m = r.metadata()
+          .withUid(UUID.randomUUID().toString())
+          .withCreationTimestamp(clock.instant())
+          .withGeneration(1);
+      return r.withMetadata(m).withStatus(ResourceStatus.EMPTY);
+    }, WatchEvent.Type.ADDED);
+  }
+
+  @Override
+  public Resource update(Resource r) {
+    validate(r);
+    return write(r.key(), current -> {
+      checkExistsAndVersion(r.key(), current, r.resourceVersion(), "");
+      boolean specChanged = !current.spec().equals(r.spec());
+      ObjectMeta m = r.metadata()
+          .withUid(current.metadata().uid())
+          .withCreationTimestamp(current.metadata().creationTimestamp())
+          .withGeneration(current.metadata().generation() + (specChanged ? 1 : 0))
+          .withResourceVersion(current.resourceVersion());
+      Resource next = new Resource(r.apiVersion(), r.kind(), m, r.spec(), current.status());
+      return next.equals(current) ? null : next;
+    }, WatchEvent.Type.MODIFIED);
+  }
+
+  @Override
+  public Resource updateStatus(Resource r) {
+    return write(r.key(), current -> {
+      checkExistsAndVersion(r.key(), current, r.resourceVersion(), "");
+      return current.status().equals(r.status()) ? null : current.withStatus(r.status());
+    }, WatchEvent.Type.MODIFIED);
+  }
+
+  @Override
+  public Resource delete(ResourceKey key, Preconditions pre) {
+    return write(key, current -> {
+      checkExistsAndVersion(key, current, pre.resourceVersion(), pre.uid());
+      return current;
+    }, WatchEvent.Type.DELETED);
+  }
+
+  @Override
+  public Watch watch(WatchOptions o, WatchListener listener) {
+    String name = "watch-" + WATCH_IDS.incrementAndGet();
+    Watcher w = new Watcher(o, listener, options.watchQueueCapacity(), watchers::remove);
+    List<WatchEvent> initial = new ArrayList<>();
+    synchronized (stateLock) {
+      if (closed) {
+        throw new StoreException.Unavailable("store is closed", null);
+      }
+      if (o.startsFromCurrentState()) {
+        for (NavigableMap<ResourceKey, Resource> m : objects.values()) {
+          for (Resource r : m.values()) {
+            if (o.matches(r)) {
+              initial.add(new WatchEvent(WatchEvent.Type.ADDED, r, r.resourceVersion()));
+            }
+          }
+        }
+        initial.add(WatchEvent.synced(Long.toString(revision)));
+      } else {
+        long since = parseVersion(o.sinceResourceVersion());
+        if (since < historyStart) {
+          throw new StoreException.Expired("resourceVersion " + since + " is too old: history starts after "
+              + historyStart + "; list and watch again");
+        }
+        for (WatchEvent e : history) {
+          if (rev(e.resourceVersion()) > since && o.matches(e.object())) {
+            initial.add(e);
+          }
+        }
+      }
+      watchers.add(w);
+    }
+    w.start(initial, name);
+    return w;
+  }
+
+  @Override
+  public String describe() {
+    return journal.describe();
+  }
+
+  @Override
+  public void close() {
+    writeLock.lock();
+    try {
+      synchronized (stateLock) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+      }
+      for (Watcher w : watchers) {
+        w.fail(new StoreException.Unavailable("store closed", null));
+      }
+      journal.close();
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Computes the new object from the current one (null if absent); a null result means "no change". */
+  @FunctionalInterface
+  private interface Mutation {
+    Resource apply(Resource current);
+  }
+
+  private Resource write(ResourceKey key, Mutation mutation, WatchEvent.Type type) {
+    writeLock.lock();
+    try {
+      Resource current;
+      long next;
+      synchronized (stateLock) {
+        if (closed) {
+          throw new StoreException.Unavailable("store is closed", null);
+        }
+        current = objects.get(key.kind()).get(key);
+        next = revision + 1;
+      }
+      Resource changed = mutation.apply(current);
+      if (changed == null) {
+        return current; // no-op update: no new version, no event
+      }
+      String rv = Long.toString(next);
+      Resource stored = changed.withMetadata(changed.metadata().withResourceVersion(rv));
+      journal.append(next, type, stored);
+      WatchEvent event = new WatchEvent(type, stored, rv);
+      synchronized (stateLock) {
+        if (type == WatchEvent.Type.DELETED) {
+          objects.get(key.kind()).remove(key);
+        } else {
+          objects.get(key.kind()).put(key, stored);
+        }
+        revision = next;
+        history.addLast(event);
+        while (history.size() > options.historyLimit()) {
+          historyStart = rev(history.removeFirst().resourceVersion());
+        }
+        for (Watcher w : watchers) {
+          w.offer(event);
+        }
+      }
+      return stored;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private void validate(Resource r) {
+    if (r.name().isEmpty()) {
+      throw new StoreException.Invalid(r.key(), List.of(Problem.error("metadata.name", "name is required")));
+    }
+    if (!options.validate()) {
+      return;
+    }
+    List<Problem> errors = validator.validate(r).stream().filter(Problem::isError).toList();
+    if (!errors.isEmpty()) {
+      throw new StoreException.Invalid(r.key(), errors);
+    }
+  }
+
+  private static void checkExistsAndVersion(ResourceKey key, Resource current, String rv, String uid) {
+    if (current == null) {
+      throw new StoreException.NotFound(key);
+    }
+    if (!rv.isEmpty() && !rv.equals(current.resourceVersion())) {
+      throw new StoreException.Conflict(key, rv, current.resourceVersion());
+    }
+    if (!uid.isEmpty() && !uid.equals(current.metadata().uid())) {
+      throw new StoreException(409, key + " has uid " + current.metadata().uid() + ", not " + uid
+          + ": it was deleted and created again");
+    }
+  }
+
+  private static long rev(String resourceVersion) {
+    return Long.parseLong(resourceVersion);
+  }
+
+  private static long parseVersion(String rv) {
+    try {
+      return Long.parseLong(rv);
+    } catch (NumberFormatException e) {
+      throw new StoreException(400, "resourceVersion \"" + rv + "\" is not one of this store's versions");
+    }
+  }
+}
