@@ -1,0 +1,414 @@
+package dev.vmesh.registry;
+
+import dev.vmesh.api.Kind;
+import dev.vmesh.api.Resource;
+import dev.vmesh.api.ResourceKey;
+import dev.vmesh.api.ResourceStatus.HostAddress;
+import dev.vmesh.store.WatchEvent;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code Registry} computes services, their endpoints and addresses, and the DNS name table from
+ * ServiceEntries and WorkloadEntries, incrementally: one object's event touches only the services it
+ * affects (found through label indexes) and reports them in {@link Changes}. It does no I/O.
+ *
+ * <p>Threading: one thread applies events ({@link #apply}, {@link #upsert}, {@link #delete},
+ * {@link #load}); any thread may read ({@link #service}, {@link #services}, {@link #nameTable},
+ * {@link #pendingStatusUpdates}). Each {@link Service} read is a consistent immutable snapshot.
+ */
+public final class Registry {
+  private final RegistryOptions options;
+  private final Interner interner = new Interner();
+  private final VipAllocator vips;
+
+  private final Map<ResourceKey, ServiceEntryRecord> serviceEntries = new HashMap<>();
+  private final Map<ResourceKey, Workload> workloads = new HashMap<>();
+  private final Map<String, Set<ResourceKey>> workloadsByNamespace = new HashMap<>();
+  private final LabelIndex<ResourceKey> workloadIndex = new LabelIndex<>();
+  /** ServiceEntries with a selector, indexed by the selector's first label. */
+  private final LabelIndex<ResourceKey> selectorIndex = new LabelIndex<>();
+  /** ServiceEntries whose selector has no labels (selects everything in the namespace). */
+  private final Map<String, Set<ResourceKey>> emptySelectors = new HashMap<>();
+  private final Map<ServiceKey, ServiceState> states = new HashMap<>();
+  private final Map<String, Set<ServiceKey>> byHostname = new HashMap<>();
+  private final Map<ResourceKey, List<HostAddress>> pendingStatus = new ConcurrentHashMap<>();
+
+  private final ConcurrentHashMap<ServiceKey, Service> services = new ConcurrentHashMap<>();
+  private final NameTableView nameTable = new NameTableView();
+
+  public Registry(RegistryOptions options) {
+    this.options = options;
+    this.vips = new VipAllocator(options.ipv4Pool(), options.ipv6Pool());
+  }
+
+  /** What one update changed. */
+  public record Changes(Set<ServiceKey> services, boolean nameTable) {
+    public static final Changes NONE = new Changes(Set.of(), false);
+
+    public boolean isEmpty() {
+      return services.isEmpty() && !nameTable;
+    }
+  }
+
+  /** Applies a store watch event (SYNCED is ignored). */
+  public Changes apply(WatchEvent e) {
+    return switch (e.type()) {
+      case ADDED, MODIFIED -> upsert(e.object());
+      case DELETED -> delete(e.object().key());
+      case SYNCED -> Changes.NONE;
+    };
+  }
+
+  /** Adds or replaces one object. WorkloadGroups are ignored (they matter to auto-registration). */
+  public Changes upsert(Resource r) {
+    Set<ServiceKey> changed = new HashSet<>();
+    Set<ResourceKey> statusCheck = new HashSet<>();
+    switch (r.kind()) {
+      case WORKLOAD_ENTRY -> putWorkload(r.key(), Workload.of(r, options.trustDomain(), interner), changed);
+      case SERVICE_ENTRY -> putServiceEntry(ServiceEntryRecord.of(r, options), changed, statusCheck);
+      case WORKLOAD_GROUP -> {
+        return Changes.NONE;
+      }
+    }
+    statusCheck.add(r.key());
+    return finish(changed, statusCheck);
+  }
+
+  /** Removes one object. */
+  public Changes delete(ResourceKey key) {
+    Set<ServiceKey> changed = new HashSet<>();
+    if (key.kind() == Kind.WORKLOAD_ENTRY) {
+      removeWorkload(key, changed);
+    } else if (key.kind() == Kind.SERVICE_ENTRY) {
+      ServiceEntryRecord old = serviceEntries.get(key);
+      if (old != null) {
+        detach(old, changed);
+        pendingStatus.remove(key);
+      }
+    }
+    return finish(changed, Set.of());
+  }
+
+  /**
+   * Loads many objects at once (the initial sync). ServiceEntries are taken oldest first, and every
+   * address already recorded in their status is claimed before any new one is handed out, so virtual
+   * IPs survive restarts whatever order objects come in.
+   */
+  public Changes load(Collection<Resource> resources) {
+    if (!serviceEntries.isEmpty() || !workloads.isEmpty()) {
+      throw new IllegalStateException("load() is for an empty registry; apply events to a loaded one");
+    }
+    Set<ServiceKey> changed = new HashSet<>();
+    Set<ResourceKey> statusCheck = new HashSet<>();
+    List<ServiceEntryRecord> entries = new ArrayList<>();
+    for (Resource r : resources) {
+      if (r.kind() == Kind.WORKLOAD_ENTRY) {
+        putWorkload(r.key(), Workload.of(r, options.trustDomain(), interner), changed);
+      } else if (r.kind() == Kind.SERVICE_ENTRY) {
+        entries.add(ServiceEntryRecord.of(r, options));
+      }
+    }
+    entries.sort(Comparator.comparing(ServiceEntryRecord::created, Comparator.nullsLast(Comparator.naturalOrder()))
+        .thenComparing(e -> e.key().namespace()).thenComparing(e -> e.key().name()));
+    for (ServiceEntryRecord e : entries) {
+      vips.addUserAddresses(e.userIps());
+    }
+    for (ServiceEntryRecord e : entries) {
+      for (String host : e.allocatedHosts()) {
+        vips.claim(e.key(), host, e.claimed(host));
+      }
+    }
+    for (ServiceEntryRecord e : entries) {
+      attach(e, changed, statusCheck);
+      statusCheck.add(e.key());
+    }
+    return finish(changed, statusCheck);
+  }
+
+  public Optional<Service> service(ServiceKey key) {
+    return Optional.ofNullable(services.get(key));
+  }
+
+  /** Every service, sorted by hostname then namespace. */
+  public List<Service> services() {
+    List<Service> out = new ArrayList<>(services.values());
+    out.sort(Comparator.comparing(Service::key));
+    return out;
+  }
+
+  /** The name table for DNS proxies, with every service (visibility is applied per proxy later). */
+  public NameTable nameTable() {
+    return nameTable.snapshot();
+  }
+
+  /**
+   * ServiceEntries whose {@code status.addresses} should be written (with the given value) so that
+   * their auto-allocated addresses survive a restart. Empty lists mean "clear".
+   */
+  public Map<ResourceKey, List<HostAddress>> pendingStatusUpdates() {
+    return Map.copyOf(pendingStatus);
+  }
+
+  // --- workloads ---
+
+  private void putWorkload(ResourceKey key, Workload w, Set<ServiceKey> changed) {
+    Workload old = workloads.put(key, w);
+    if (w.equals(old)) {
+      return;
+    }
+    if (old != null) {
+      workloadIndex.removeAll(old.namespace(), old.labels(), key);
+    }
+    workloadIndex.addAll(w.namespace(), w.labels(), key);
+    workloadsByNamespace.computeIfAbsent(w.namespace(), n -> new HashSet<>()).add(key);
+    Set<ResourceKey> affected = selecting(w.namespace(), w.labels());
+    if (old != null) {
+      affected.addAll(selecting(old.namespace(), old.labels()));
+    }
+    for (ResourceKey se : affected) {
+      contribute(serviceEntries.get(se), key, w, changed);
+    }
+  }
+
+  private void removeWorkload(ResourceKey key, Set<ServiceKey> changed) {
+    Workload old = workloads.remove(key);
+    if (old == null) {
+      return;
+    }
+    workloadIndex.removeAll(old.namespace(), old.labels(), key);
+    Set<ResourceKey> inNs = workloadsByNamespace.get(old.namespace());
+    inNs.remove(key);
+    if (inNs.isEmpty()) {
+      workloadsByNamespace.remove(old.namespace());
+    }
+    for (ResourceKey se : selecting(old.namespace(), old.labels())) {
+      contribute(serviceEntries.get(se), key, null, changed);
+    }
+  }
+
+  /** ServiceEntries in {@code namespace} whose selector matches {@code labels}. */
+  private Set<ResourceKey> selecting(String namespace, Map<String, String> labels) {
+    Set<ResourceKey> out = new HashSet<>(emptySelectors.getOrDefault(namespace, Set.of()));
+    for (Map.Entry<String, String> l : labels.entrySet()) {
+      for (ResourceKey se : selectorIndex.get(namespace, l.getKey(), l.getValue())) {
+        if (matches(serviceEntries.get(se).selector(), labels)) {
+          out.add(se);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static boolean matches(Map<String, String> selector, Map<String, String> labels) {
+    for (Map.Entry<String, String> e : selector.entrySet()) {
+      if (!e.getValue().equals(labels.get(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Sets the endpoints workload {@code key} gives {@code se} (none if {@code w} is null or not selected). */
+  private void contribute(ServiceEntryRecord se, ResourceKey key, Workload w, Set<ServiceKey> changed) {
+    boolean selected = w != null && matches(se.selector(), w.labels())
+        && (!w.dnsOnly() || se.spec().resolution().isDns());
+    List<Endpoint> eps = selected ? Endpoints.of(w, se.spec()) : List.of();
+    String contributor = key.namespacedName();
+    for (String host : se.hosts()) {
+      ServiceKey sk = new ServiceKey(host, se.namespace());
+      if (states.get(sk).setEndpoints(se.key(), contributor, eps)) {
+        changed.add(sk);
+      }
+    }
+  }
+
+  // --- service entries ---
+
+  private void putServiceEntry(ServiceEntryRecord se, Set<ServiceKey> changed,
+      Set<ResourceKey> statusCheck) {
+    ServiceEntryRecord old = serviceEntries.get(se.key());
+    if (se.sameExceptStatus(old)) {
+      serviceEntries.put(se.key(), se); // only the status changed (usually our own write coming back)
+      return;
+    }
+    Map<String, List<String>> keep = new HashMap<>();
+    if (old != null) {
+      for (String host : old.allocatedHosts()) {
+        VipAllocator.Vips v = vips.get(host);
+        if (v != null) {
+          keep.put(host, java.util.stream.Stream.of(v.v4(), v.v6()).filter(java.util.Objects::nonNull).toList());
+        }
+      }
+      detach(old, changed);
+    }
+    for (String host : vips.addUserAddresses(se.userIps())) {
+      changed.addAll(byHostname.getOrDefault(host, Set.of()));
+      statusCheck.addAll(holders(host));
+    }
+    for (String host : se.allocatedHosts()) {
+      List<String> claims = new ArrayList<>(se.claimed(host));
+      claims.addAll(keep.getOrDefault(host, List.of()));
+      vips.claim(se.key(), host, claims);
+    }
+    attach(se, changed, statusCheck);
+  }
+
+  private List<ResourceKey> holders(String host) {
+    List<ResourceKey> out = new ArrayList<>();
+    for (ServiceKey sk : byHostname.getOrDefault(host, Set.of())) {
+      ServiceState st = states.get(sk);
+      if (st != null) {
+        out.addAll(st.entryKeys());
+      }
+    }
+    return out;
+  }
+
+  private void attach(ServiceEntryRecord se, Set<ServiceKey> changed, Set<ResourceKey> statusCheck) {
+    serviceEntries.put(se.key(), se);
+    String ns = se.namespace();
+    if (se.selector() != null) {
+      if (se.selector().isEmpty()) {
+        emptySelectors.computeIfAbsent(ns, n -> new HashSet<>()).add(se.key());
+      } else {
+        Map.Entry<String, String> first = firstLabel(se.selector());
+        selectorIndex.add(ns, first.getKey(), first.getValue(), se.key());
+      }
+    }
+    for (String host : se.allocatedHosts()) {
+      vips.hold(se.key(), host);
+      statusCheck.addAll(holders(host));
+    }
+    for (String host : se.hosts()) {
+      ServiceKey sk = new ServiceKey(host, ns);
+      ServiceState st = states.computeIfAbsent(sk, ServiceState::new);
+      byHostname.computeIfAbsent(host, h -> new HashSet<>()).add(sk);
+      st.putEntry(new ServiceState.Entry(se.key(), se.created(), se.spec(), se.allocatedHosts().contains(host)));
+      changed.add(sk);
+    }
+    if (se.selector() != null) {
+      Set<ResourceKey> candidates = se.selector().isEmpty() ? workloadsByNamespace.getOrDefault(ns, Set.of())
+          : workloadIndex.smallestPosting(ns, se.selector());
+      for (ResourceKey wk : List.copyOf(candidates)) {
+        contribute(se, wk, workloads.get(wk), changed);
+      }
+    } else if (!se.spec().endpoints().isEmpty()) {
+      for (int i = 0; i < se.spec().endpoints().size(); i++) {
+        Workload w = Workload.inline(se.spec().endpoints().get(i), ns, options.trustDomain(), interner);
+        List<Endpoint> eps = Endpoints.of(w, se.spec());
+        for (String host : se.hosts()) {
+          states.get(new ServiceKey(host, ns)).setEndpoints(se.key(), "#" + i, eps);
+        }
+      }
+    } else if (se.spec().resolution().isDns()) {
+      for (String host : se.hosts()) {
+        states.get(new ServiceKey(host, ns)).setEndpoints(se.key(), "dns", Endpoints.ofHost(host, se.spec()));
+      }
+    }
+  }
+
+  private void detach(ServiceEntryRecord se, Set<ServiceKey> changed) {
+    serviceEntries.remove(se.key());
+    String ns = se.namespace();
+    if (se.selector() != null) {
+      if (se.selector().isEmpty()) {
+        Set<ResourceKey> s = emptySelectors.get(ns);
+        s.remove(se.key());
+        if (s.isEmpty()) {
+          emptySelectors.remove(ns);
+        }
+      } else {
+        Map.Entry<String, String> first = firstLabel(se.selector());
+        selectorIndex.remove(ns, first.getKey(), first.getValue(), se.key());
+      }
+    }
+    vips.removeUserAddresses(se.userIps());
+    for (String host : se.allocatedHosts()) {
+      vips.release(se.key(), host);
+    }
+    for (String host : se.hosts()) {
+      ServiceKey sk = new ServiceKey(host, ns);
+      ServiceState st = states.get(sk);
+      st.removeEntry(se.key());
+      if (st.isEmpty()) {
+        states.remove(sk);
+        Set<ServiceKey> hk = byHostname.get(host);
+        hk.remove(sk);
+        if (hk.isEmpty()) {
+          byHostname.remove(host);
+        }
+      }
+      changed.add(sk);
+    }
+  }
+
+  private static Map.Entry<String, String> firstLabel(Map<String, String> selector) {
+    return selector.entrySet().stream().min(Map.Entry.comparingByKey()).orElseThrow();
+  }
+
+  // --- publishing ---
+
+  private Changes finish(Set<ServiceKey> changed, Set<ResourceKey> statusCheck) {
+    Set<String> hostnames = new HashSet<>();
+    Set<ServiceKey> reallyChanged = new HashSet<>();
+    for (ServiceKey sk : changed) {
+      ServiceState st = states.get(sk);
+      Service next = st == null ? null : st.build(vips.get(sk.hostname()));
+      Service prev = next == null ? services.remove(sk) : services.put(sk, next);
+      if (!java.util.Objects.equals(prev, next)) {
+        reallyChanged.add(sk);
+        hostnames.add(sk.hostname());
+      }
+    }
+    for (ResourceKey key : statusCheck) {
+      ServiceEntryRecord se = serviceEntries.get(key);
+      if (se != null) {
+        List<HostAddress> desired = desiredStatus(se);
+        if (desired.equals(se.statusAddresses())) {
+          pendingStatus.remove(key);
+        } else {
+          pendingStatus.put(key, desired);
+        }
+      }
+    }
+    boolean names = false;
+    for (String host : hostnames) {
+      List<Service> withHost = new ArrayList<>();
+      for (ServiceKey sk : byHostname.getOrDefault(host, Set.of())) {
+        Service s = services.get(sk);
+        if (s != null) {
+          withHost.add(s);
+        }
+      }
+      names |= nameTable.update(host, withHost);
+    }
+    return reallyChanged.isEmpty() && !names ? Changes.NONE : new Changes(Set.copyOf(reallyChanged), names);
+  }
+
+  private List<HostAddress> desiredStatus(ServiceEntryRecord se) {
+    Map<String, HostAddress> out = new LinkedHashMap<>();
+    for (String host : se.allocatedHosts()) {
+      VipAllocator.Vips v = vips.get(host);
+      if (v == null) {
+        continue;
+      }
+      if (v.v4() != null) {
+        out.put(v.v4() + host, new HostAddress(v.v4(), host));
+      }
+      if (v.v6() != null) {
+        out.put(v.v6() + host, new HostAddress(v.v6(), host));
+      }
+    }
+    return List.copyOf(out.values());
+  }
+}

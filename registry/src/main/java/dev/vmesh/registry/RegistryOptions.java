@@ -1,0 +1,23 @@
+package dev.vmesh.registry;
+
+/**
+ * {@code RegistryOptions} are the mesh settings the registry's results depend on.
+ *
+ * @param trustDomain SPIFFE trust domain of workload identities ({@code cluster.local} by default)
+ * @param autoAllocate whether hosts without addresses get virtual IPs (Istio's
+ *     {@code PILOT_ENABLE_IP_AUTOALLOCATE})
+ * @param ipv4Pool the IPv4 prefix virtual IPs come from ({@code PILOT_IP_AUTOALLOCATE_IPV4_PREFIX})
+ * @param ipv6Pool the IPv6 prefix virtual IPs come from ({@code PILOT_IP_AUTOALLOCATE_IPV6_PREFIX})
+ */
+public record RegistryOptions(String trustDomain, boolean autoAllocate, String ipv4Pool, String ipv6Pool) {
+  public static final RegistryOptions DEFAULTS = new RegistryOptions("cluster.local", true, "240.240.0.0/16",
+      "2001:2::/48");
+
+  public RegistryOptions withTrustDomain(String td) {
+    return new RegistryOptions(td, autoAllocate, ipv4Pool, ipv6Pool);
+  }
+
+  public RegistryOptions withPools(String v4, String v6) {
+    return new RegistryOptions(trustDomain, autoAllocate, v4, v6);
+  }
+}

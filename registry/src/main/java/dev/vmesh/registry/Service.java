@@ -1,0 +1,66 @@
+package dev.vmesh.registry;
+
+import dev.vmesh.api.Location;
+import dev.vmesh.api.Resolution;
+import dev.vmesh.api.ServicePort;
+import java.util.List;
+
+/**
+ * {@code Service} is one hostname in one namespace as proxies see it: the merge of every ServiceEntry
+ * in that namespace naming the host (the oldest decides resolution, location and visibility; ports are
+ * the union), with its addresses (user-given or auto-allocated) and endpoints sorted by address and
+ * port. Immutable.
+ */
+public record Service(
+    String hostname,
+    String namespace,
+    List<String> addresses,
+    boolean autoAllocated,
+    Resolution resolution,
+    Location location,
+    List<ServicePort> ports,
+    List<String> exportTo,
+    List<String> subjectAltNames,
+    List<Endpoint> endpoints,
+    List<String> serviceEntries) {
+
+  public Service {
+    addresses = List.copyOf(addresses);
+    ports = List.copyOf(ports);
+    exportTo = List.copyOf(exportTo);
+    subjectAltNames = List.copyOf(subjectAltNames);
+    endpoints = List.copyOf(endpoints);
+    serviceEntries = List.copyOf(serviceEntries);
+  }
+
+  public ServiceKey key() {
+    return new ServiceKey(hostname, namespace);
+  }
+
+  /** The endpoints that receive traffic. */
+  public List<Endpoint> healthyEndpoints() {
+    return endpoints.stream().allMatch(Endpoint::healthy) ? endpoints
+        : endpoints.stream().filter(Endpoint::healthy).toList();
+  }
+
+  /** Envoy's outbound cluster name for {@code port}: {@code outbound|port||host}. */
+  public String clusterName(int port) {
+    return ClusterNames.outbound(port, "", hostname);
+  }
+
+  /** Outbound cluster names, one per port, in port order. */
+  public List<String> clusters() {
+    return ports.stream().map(p -> clusterName(p.number())).toList();
+  }
+
+  /** Whether proxies in {@code proxyNamespace} may see this service ({@code exportTo}; empty = everyone). */
+  public boolean isVisibleTo(String proxyNamespace) {
+    if (exportTo.isEmpty() || exportTo.contains("*")) {
+      return true;
+    }
+    if (exportTo.contains("~")) {
+      return false;
+    }
+    return exportTo.contains(proxyNamespace) || exportTo.contains(".") && namespace.equals(proxyNamespace);
+  }
+}
