@@ -223,7 +223,7 @@ public final class FileConfigStore implements ConfigStore {
 
   /** Makes the served objects equal to the files' (last good) objects; returns how many changed. */
   private int apply() {
-    Map<ResourceKey, Resource> desired = new HashMap<>();
+    Map<ResourceKey, Resource> desired = new LinkedHashMap<>(); // file and document order: creation order
     Map<ResourceKey, Path> desiredSources = new HashMap<>();
     List<Problem> duplicates = new ArrayList<>();
     for (Map.Entry<Path, FileState> f : files.entrySet()) {

@@ -1,0 +1,60 @@
+package dev.vmesh.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code Main} is the {@code vmesh} command: the server, the VM agent and the tools share one launcher. */
+@Command(name = "vmesh", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "Service mesh for virtual machines (Istio's VM API, in Java).",
+    subcommands = {ServerCommand.class, ValidateCommand.class, RegistryCommand.class, VersionCommand.class,
+        CommandLine.HelpCommand.class})
+public final class Main {
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line and returns its exit code (for tests and {@link #main}). */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    setLogLevel(Level.WARN);
+    CommandLine cl = new CommandLine(new Main());
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      commandLine.getErr().println("vmesh: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+      return 2;
+    });
+    return cl.execute(args);
+  }
+
+  static void setLogLevel(Level level) {
+    ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(level);
+  }
+
+  /** The version from the build, for {@code --version} and {@code vmesh version}. */
+  static final class Version implements CommandLine.IVersionProvider {
+    static String version() {
+      Properties p = new Properties();
+      try (InputStream in = Main.class.getResourceAsStream("/vmesh-version.properties")) {
+        if (in != null) {
+          p.load(in);
+        }
+      } catch (IOException e) {
+        // fall through to "unknown"
+      }
+      return p.getProperty("version", "unknown");
+    }
+
+    @Override
+    public String[] getVersion() {
+      return new String[] {"vmesh " + version() + " (Java " + Runtime.version() + ")"};
+    }
+  }
+}

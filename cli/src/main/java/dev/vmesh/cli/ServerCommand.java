@@ -1,0 +1,96 @@
+package dev.vmesh.cli;
+
+import dev.vmesh.controlplane.ServerOptions;
+import dev.vmesh.controlplane.VmeshServer;
+import dev.vmesh.registry.RegistryOptions;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vmesh server}: runs the control plane until SIGTERM or SIGINT. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+    description = {"Run the vmesh control plane.",
+        "State is kept in an embedded database under --data-dir; --config adds a directory of YAML/JSON",
+        "objects that is watched and served read-only. Every flag can also be set with the environment",
+        "variable named in its description."})
+final class ServerCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--data-dir", defaultValue = "${env:VMESH_DATA_DIR:-./vmesh-data}", paramLabel = "DIR",
+      description = "Where the embedded store lives; env VMESH_DATA_DIR (default: ./vmesh-data).")
+  Path dataDir;
+
+  @Option(names = "--config", defaultValue = "${env:VMESH_CONFIG_DIR}", paramLabel = "DIR",
+      description = "Directory of YAML/JSON config to serve read-only and watch; env VMESH_CONFIG_DIR.")
+  Path configDir;
+
+  @Option(names = "--http-address", defaultValue = "${env:VMESH_HTTP_ADDRESS:-127.0.0.1:15014}", paramLabel = "HOST:PORT",
+      description = "Readiness and debug pages; env VMESH_HTTP_ADDRESS (default: 127.0.0.1:15014).")
+  String httpAddress;
+
+  @Option(names = "--trust-domain", defaultValue = "${env:VMESH_TRUST_DOMAIN:-cluster.local}",
+      description = "SPIFFE trust domain; env VMESH_TRUST_DOMAIN (default: cluster.local).")
+  String trustDomain;
+
+  @Option(names = "--auto-allocate", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Give hosts without addresses virtual IPs from 240.240.0.0/16 and 2001:2::/48 (default: on).")
+  boolean autoAllocate;
+
+  @Option(names = "--config-poll-interval", defaultValue = "500ms", paramLabel = "DURATION",
+      description = "How often --config is rescanned, e.g. 500ms, 2s (default: ${DEFAULT-VALUE}).")
+  String pollInterval;
+
+  @Override
+  public Integer call() throws Exception {
+    Main.setLogLevel(ch.qos.logback.classic.Level.INFO);
+    ServerOptions options = new ServerOptions(dataDir, configDir, hostPort(httpAddress),
+        new RegistryOptions(trustDomain, autoAllocate, RegistryOptions.DEFAULTS.ipv4Pool(),
+            RegistryOptions.DEFAULTS.ipv6Pool()), Durations.parse(pollInterval));
+    CountDownLatch stopped = new CountDownLatch(1);
+    VmeshServer server = VmeshServer.start(options, Clock.systemUTC());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }, "shutdown"));
+    spec.commandLine().getOut().println("vmesh server: HTTP on http://" + server.httpAddress().getHostString() + ":"
+        + server.httpAddress().getPort() + " (try /debug/registryz); stop with Ctrl-C");
+    stopped.await();
+    return 0;
+  }
+
+  static InetSocketAddress hostPort(String s) {
+    int colon = s.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("address \"" + s + "\" must be HOST:PORT, e.g. 127.0.0.1:15014");
+    }
+    String host = s.substring(0, colon).replace("[", "").replace("]", "");
+    return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, Integer.parseInt(s.substring(colon + 1)));
+  }
+
+  /** Parses durations such as {@code 500ms}, {@code 2s}, {@code 1m}. */
+  static final class Durations {
+    private Durations() {}
+
+    static Duration parse(String s) {
+      var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(s.trim());
+      if (!m.matches()) {
+        throw new IllegalArgumentException("duration \"" + s + "\" must be a number with ms, s, m or h, e.g. 500ms");
+      }
+      long n = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        default -> Duration.ofHours(n);
+      };
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package dev.vmesh.controlplane;
+
+import dev.vmesh.api.Resource;
+import dev.vmesh.api.ResourceKey;
+import dev.vmesh.api.ResourceStatus.HostAddress;
+import dev.vmesh.registry.Registry;
+import dev.vmesh.store.ConfigStore;
+import dev.vmesh.store.StoreException;
+import dev.vmesh.store.Watch;
+import dev.vmesh.store.WatchEvent;
+import dev.vmesh.store.WatchListener;
+import dev.vmesh.store.WatchOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code RegistryController} keeps a {@link Registry} in step with a {@link ConfigStore}: it loads the
+ * store's state in one batch, then applies each watch event, and writes allocated virtual IPs back to
+ * ServiceEntry status (on its own thread, so store latency never delays the registry). If the watch is
+ * lost it starts over with a fresh registry.
+ */
+public final class RegistryController implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RegistryController.class);
+
+  private final ConfigStore store;
+  private final java.util.function.Supplier<Registry> registryFactory;
+  private final Consumer<Registry.Changes> onChange;
+  private final ExecutorService statusWriter =
+      Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("status-writer").unstarted(r));
+  private final CountDownLatch synced = new CountDownLatch(1);
+  private volatile Registry registry;
+  private volatile Watch watch;
+  private volatile boolean closed;
+
+  public RegistryController(ConfigStore store, java.util.function.Supplier<Registry> registryFactory,
+      Consumer<Registry.Changes> onChange) {
+    this.store = store;
+    this.registryFactory = registryFactory;
+    this.onChange = onChange;
+    this.registry = registryFactory.get();
+  }
+
+  /** Starts watching the store. */
+  public void start() {
+    Registry fresh = registryFactory.get();
+    List<Resource> initial = new ArrayList<>();
+    watch = store.watch(WatchOptions.fromCurrentState(), new WatchListener() {
+      private boolean loaded;
+
+      @Override
+      public void onEvent(WatchEvent e) {
+        if (!loaded) {
+          if (e.type() == WatchEvent.Type.SYNCED) {
+            fresh.load(initial);
+            initial.clear();
+            loaded = true;
+            registry = fresh;
+            LOG.info("event=registry_synced services={} resourceVersion={}", fresh.services().size(),
+                e.resourceVersion());
+            synced.countDown();
+            onChange.accept(new Registry.Changes(java.util.Set.of(), true));
+            scheduleStatusWrites();
+          } else {
+            initial.add(e.object());
+          }
+          return;
+        }
+        Registry.Changes changes = registry.apply(e);
+        if (!changes.isEmpty()) {
+          onChange.accept(changes);
+        }
+        if (!registry.pendingStatusUpdates().isEmpty()) {
+          scheduleStatusWrites();
+        }
+      }
+
+      @Override
+      public void onClose(StoreException cause) {
+        if (!closed) {
+          LOG.warn("event=registry_watch_lost error={} action=resync", cause.getMessage());
+          start();
+        }
+      }
+    });
+  }
+
+  /** Waits for the first full load; true if it happened within the timeout. */
+  public boolean awaitSynced(long timeout, TimeUnit unit) throws InterruptedException {
+    return synced.await(timeout, unit);
+  }
+
+  public boolean isSynced() {
+    return synced.getCount() == 0;
+  }
+
+  /** The current registry (replaced by a fresh one after a resync). */
+  public Registry registry() {
+    return registry;
+  }
+
+  private void scheduleStatusWrites() {
+    if (!closed) {
+      statusWriter.execute(this::writeStatus);
+    }
+  }
+
+  private void writeStatus() {
+    for (Map.Entry<ResourceKey, List<HostAddress>> e : registry.pendingStatusUpdates().entrySet()) {
+      Optional<Resource> current = store.get(e.getKey());
+      if (current.isEmpty() || current.get().status().addresses().equals(e.getValue())) {
+        continue;
+      }
+      Resource r = current.get();
+      try {
+        store.updateStatus(r.withStatus(r.status().withAddresses(e.getValue())));
+        LOG.info("event=addresses_recorded object={} addresses={}", e.getKey(),
+            e.getValue().stream().map(a -> a.host() + "=" + a.value()).collect(java.util.stream.Collectors.joining(",")));
+      } catch (StoreException.Conflict | StoreException.NotFound race) {
+        // the object changed meanwhile; its event will bring us back here
+      } catch (StoreException ex) {
+        LOG.warn("event=addresses_record_failed object={} error={}", e.getKey(), ex.getMessage());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    Watch w = watch;
+    if (w != null) {
+      w.close();
+    }
+    statusWriter.shutdownNow();
+  }
+}
