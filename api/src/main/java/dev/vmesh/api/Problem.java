@@ -49,6 +49,18 @@ public record Problem(Severity severity, String source, Position position, Strin
     return new Problem(severity, source, position, joined, message);
   }
 
+  /** The problem as a plain tree for JSON output: severity, file, line, column, path, message. */
+  public java.util.Map<String, Object> toTree() {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("severity", severity.name());
+    m.put("file", source);
+    m.put("line", position.line());
+    m.put("column", position.column());
+    m.put("path", path);
+    m.put("message", message);
+    return m;
+  }
+
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder();

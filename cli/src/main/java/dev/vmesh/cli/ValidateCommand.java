@@ -84,7 +84,7 @@ final class ValidateCommand implements Callable<Integer> {
         m.put("valid", o.valid());
         return m;
       }).toList());
-      result.put("problems", problems.stream().map(ValidateCommand::problem).toList());
+      result.put("problems", problems.stream().map(Problem::toTree).toList());
       out.println(TreeWriter.json(result, true));
     } else {
       PrintWriter err = spec.commandLine().getErr();
@@ -95,16 +95,5 @@ final class ValidateCommand implements Callable<Integer> {
           anyError && invalidObjects == 0 ? "; some input could not be decoded" : "");
     }
     return exit;
-  }
-
-  static Map<String, Object> problem(Problem p) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("severity", p.severity().name());
-    m.put("file", p.source());
-    m.put("line", p.position().line());
-    m.put("column", p.position().column());
-    m.put("path", p.path());
-    m.put("message", p.message());
-    return m;
   }
 }

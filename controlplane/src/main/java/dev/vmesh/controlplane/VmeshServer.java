@@ -64,7 +64,7 @@ public final class VmeshServer implements AutoCloseable {
       pages.put("/debug/configz", () -> HttpEndpoints.Page.json(
           ResourceWriter.jsonList(s.list(ListOptions.all()).items(), true) + "\n"));
       pages.put("/debug/config_errors", () -> HttpEndpoints.Page.json(TreeWriter.json(
-          problems(f == null ? List.of() : f.problems()), true) + "\n"));
+          (f == null ? List.<Problem>of() : f.problems()).stream().map(Problem::toTree).toList(), true) + "\n"));
       HttpEndpoints http = new HttpEndpoints(options.httpAddress(), pages);
       VmeshServer server = new VmeshServer(store, controller, http);
       LOG.info("event=server_started store={} http={}", store.describe(), http.address());
@@ -88,19 +88,6 @@ public final class VmeshServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while loading config files", e);
     }
-  }
-
-  private static List<Map<String, Object>> problems(List<Problem> problems) {
-    return problems.stream().map(p -> {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("severity", p.severity().name());
-      m.put("file", p.source());
-      m.put("line", p.position().line());
-      m.put("column", p.position().column());
-      m.put("path", p.path());
-      m.put("message", p.message());
-      return m;
-    }).toList();
   }
 
   public InetSocketAddress httpAddress() {

@@ -1,7 +1,6 @@
 package dev.vmesh.registry;
 
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -11,6 +10,7 @@ import java.util.Map;
  */
 final class Interner {
   private final Map<String, String> strings = new HashMap<>();
+  private final Map<String, Map<String, String>> identities = new HashMap<>();
 
   String intern(String s) {
     if (s.isEmpty()) {
@@ -21,12 +21,22 @@ final class Interner {
   }
 
   /** An immutable copy of {@code m} with interned keys and values. */
+  @SuppressWarnings("unchecked")
   Map<String, String> labels(Map<String, String> m) {
     if (m.isEmpty()) {
       return Map.of();
     }
-    Map<String, String> out = new LinkedHashMap<>(m.size() * 2);
-    m.forEach((k, v) -> out.put(intern(k), intern(v)));
-    return Map.copyOf(out);
+    Map.Entry<String, String>[] entries = new Map.Entry[m.size()];
+    int i = 0;
+    for (Map.Entry<String, String> e : m.entrySet()) {
+      entries[i++] = Map.entry(intern(e.getKey()), intern(e.getValue()));
+    }
+    return Map.ofEntries(entries);
+  }
+
+  /** {@code spiffe://<trustDomain>/ns/<namespace>/sa/<sa>}, built once per namespace and account. */
+  String spiffe(String trustDomain, String namespace, String serviceAccount) {
+    return identities.computeIfAbsent(namespace, n -> new HashMap<>())
+        .computeIfAbsent(serviceAccount, sa -> intern("spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + sa));
   }
 }

@@ -367,7 +367,9 @@ public final class Registry {
       Service prev = next == null ? services.remove(sk) : services.put(sk, next);
       if (!java.util.Objects.equals(prev, next)) {
         reallyChanged.add(sk);
-        hostnames.add(sk.hostname());
+        if (affectsNames(prev, next)) {
+          hostnames.add(sk.hostname());
+        }
       }
     }
     for (ResourceKey key : statusCheck) {
@@ -393,6 +395,18 @@ public final class Registry {
       names |= nameTable.update(host, withHost);
     }
     return reallyChanged.isEmpty() && !names ? Changes.NONE : new Changes(Set.copyOf(reallyChanged), names);
+  }
+
+  /**
+   * Whether a service change can change the name table: the entry depends on addresses, and on
+   * endpoints only for services without addresses.
+   */
+  private static boolean affectsNames(Service prev, Service next) {
+    if (prev == null || next == null || !prev.addresses().equals(next.addresses())
+        || prev.resolution() != next.resolution() || prev.ports().isEmpty() != next.ports().isEmpty()) {
+      return true;
+    }
+    return next.addresses().isEmpty() && !prev.endpoints().equals(next.endpoints());
   }
 
   private List<HostAddress> desiredStatus(ServiceEntryRecord se) {

@@ -37,8 +37,11 @@ record Workload(
   /** The view of a WorkloadEntry object. */
   static Workload of(Resource we, String trustDomain, Interner interner) {
     WorkloadEntrySpec spec = we.spec(WorkloadEntrySpec.class);
-    Map<String, String> labels = new HashMap<>(spec.labels());
-    labels.putAll(we.metadata().labels()); // metadata labels win
+    Map<String, String> labels = spec.labels();
+    if (!we.metadata().labels().isEmpty()) {
+      labels = new HashMap<>(labels);
+      labels.putAll(we.metadata().labels()); // metadata labels win
+    }
     String health = we.metadata().annotations().get(WellKnown.HEALTH_CHECKS_ENABLED);
     boolean healthy = health == null || !TRUE.contains(health)
         || we.status().condition(Condition.HEALTHY).map(Condition::isTrue).orElse(false);
@@ -57,7 +60,10 @@ record Workload(
       String label = labels.getOrDefault(WellKnown.TOPOLOGY_LOCALITY, labels.getOrDefault(WellKnown.ISTIO_LOCALITY, ""));
       locality = label.replace('.', '/');
     }
-    Map<String, String> augmented = new HashMap<>(labels);
+    Map<String, String> augmented = labels;
+    if (!locality.isEmpty() || !spec.network().isEmpty()) {
+      augmented = new HashMap<>(labels);
+    }
     if (!locality.isEmpty()) {
       String[] parts = locality.split("/", 3);
       augmented.putIfAbsent(WellKnown.TOPOLOGY_REGION, parts[0]);
@@ -75,8 +81,7 @@ record Workload(
     if (tls == null) {
       tls = spec.serviceAccount().isEmpty() ? Endpoint.TLS_DISABLED : Endpoint.TLS_ISTIO;
     }
-    String sa = spec.serviceAccount().isEmpty() ? ""
-        : in.intern("spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + spec.serviceAccount());
+    String sa = spec.serviceAccount().isEmpty() ? "" : in.spiffe(trustDomain, namespace, spec.serviceAccount());
     boolean dnsOnly = spec.isUnix() || !spec.address().isEmpty() && !Addresses.isIp(spec.address());
     return new Workload(in.intern(namespace), owner, spec.address(), spec.ports().isEmpty() ? Map.of() : spec.ports(),
         in.labels(augmented), in.intern(spec.network()), in.intern(locality), spec.weight(), sa, in.intern(tls),

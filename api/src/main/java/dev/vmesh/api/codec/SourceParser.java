@@ -223,11 +223,6 @@ public final class SourceParser {
               "map keys must be plain strings, not " + t.getKeyNode().getNodeType().name().toLowerCase(Locale.ROOT)));
           continue;
         }
-        if (k.getTag().equals(Tag.MERGE) || "<<".equals(k.getValue())) {
-          problems.add(new Problem(Problem.Severity.ERROR, source, keyPos, "",
-              "YAML merge keys (<<) are not supported; write the fields out"));
-          continue;
-        }
         String key = k.getValue();
         SourceNode value = convert(t.getValueNode(), depth + 1);
         if (fields.containsKey(key)) {

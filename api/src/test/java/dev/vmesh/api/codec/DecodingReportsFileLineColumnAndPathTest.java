@@ -174,6 +174,25 @@ class DecodingReportsFileLineColumnAndPathTest {
   }
 
   @Test
+  void anchorsAndMergeKeysWork() {
+    var r = ResourceDecoder.decode("m.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: a}
+        spec:
+          hosts: [a.example.com]
+          ports:
+          - &http {number: 80, name: http, protocol: HTTP}
+          - <<: *http
+            number: 8080
+            name: http-alt
+        """);
+    assertThat(r.problems()).isEmpty();
+    assertThat(r.resources().get(0).spec(dev.vmesh.api.ServiceEntrySpec.class).ports()).containsExactly(
+        new dev.vmesh.api.ServicePort(80, "HTTP", "http", 0), new dev.vmesh.api.ServicePort(8080, "HTTP", "http-alt", 0));
+  }
+
+  @Test
   void missingSpecAndMetadataAreErrors() {
     var r = ResourceDecoder.decode("x.yaml", """
         apiVersion: networking.istio.io/v1

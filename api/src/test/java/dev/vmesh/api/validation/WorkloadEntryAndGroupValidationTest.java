@@ -48,6 +48,13 @@ class WorkloadEntryAndGroupValidationTest {
   }
 
   @Test
+  void templateAddressIsIgnoredWithAWarning() {
+    assertThat(warnings("WorkloadGroup", "metadata: {name: g}\nspec: {template: {address: 10.0.0.1}}"))
+        .containsExactly("warning: spec.template.address: address is ignored: each registered WorkloadEntry gets "
+            + "the address of its VM");
+  }
+
+  @Test
   void probeRules() {
     assertThat(errors("WorkloadGroup", """
         metadata: {name: g}
