@@ -3,10 +3,12 @@ package dev.vmesh.cli;
 import dev.vmesh.controlplane.ServerOptions;
 import dev.vmesh.controlplane.VmeshServer;
 import dev.vmesh.registry.RegistryOptions;
+import dev.vmesh.xds.XdsOptions;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -19,13 +21,13 @@ import picocli.CommandLine.Spec;
     description = {"Run the vmesh control plane.",
         "State is kept in an embedded database under --data-dir; --config adds a directory of YAML/JSON",
         "objects that is watched and served read-only. Every flag can also be set with the environment",
-        "variable named in its description."})
+        "variable named in its description. An address of 'off' disables that listener."})
 final class ServerCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
   @Option(names = "--data-dir", defaultValue = "${env:VMESH_DATA_DIR:-./vmesh-data}", paramLabel = "DIR",
-      description = "Where the embedded store lives; env VMESH_DATA_DIR (default: ./vmesh-data).")
+      description = "Embedded store, CA, server certificate and admin token; env VMESH_DATA_DIR (default: ./vmesh-data).")
   Path dataDir;
 
   @Option(names = "--config", defaultValue = "${env:VMESH_CONFIG_DIR}", paramLabel = "DIR",
@@ -33,8 +35,24 @@ final class ServerCommand implements Callable<Integer> {
   Path configDir;
 
   @Option(names = "--http-address", defaultValue = "${env:VMESH_HTTP_ADDRESS:-127.0.0.1:15014}", paramLabel = "HOST:PORT",
-      description = "Readiness and debug pages; env VMESH_HTTP_ADDRESS (default: 127.0.0.1:15014).")
+      description = "Readiness, /metrics, /debug pages and the admin API; env VMESH_HTTP_ADDRESS (default: 127.0.0.1:15014)."
+          + " The admin API always needs the bearer token from <data-dir>/admin-token; debug pages need it too when"
+          + " this is not a loopback address.")
   String httpAddress;
+
+  @Option(names = "--xds-plaintext-address", defaultValue = "${env:VMESH_XDS_PLAINTEXT_ADDRESS:-127.0.0.1:15010}",
+      paramLabel = "HOST:PORT", description = "Plaintext xDS (development); env VMESH_XDS_PLAINTEXT_ADDRESS"
+          + " (default: 127.0.0.1:15010).")
+  String xdsPlaintext;
+
+  @Option(names = "--xds-address", defaultValue = "${env:VMESH_XDS_ADDRESS:-0.0.0.0:15012}", paramLabel = "HOST:PORT",
+      description = "TLS xDS for proxies and agents; env VMESH_XDS_ADDRESS (default: 0.0.0.0:15012).")
+  String xdsTls;
+
+  @Option(names = "--server-name", split = ",", paramLabel = "NAME",
+      defaultValue = "${env:VMESH_SERVER_NAMES:-vmesh-server,istiod.istio-system.svc,istiod,localhost,127.0.0.1}",
+      description = "DNS names and IPs in the server's TLS certificate; env VMESH_SERVER_NAMES.")
+  List<String> serverNames;
 
   @Option(names = "--trust-domain", defaultValue = "${env:VMESH_TRUST_DOMAIN:-cluster.local}",
       description = "SPIFFE trust domain; env VMESH_TRUST_DOMAIN (default: cluster.local).")
@@ -44,6 +62,14 @@ final class ServerCommand implements Callable<Integer> {
       description = "Give hosts without addresses virtual IPs from 240.240.0.0/16 and 2001:2::/48 (default: on).")
   boolean autoAllocate;
 
+  @Option(names = "--debounce", defaultValue = "${env:VMESH_DEBOUNCE:-10ms}", paramLabel = "DURATION",
+      description = "Push after this long without further changes; env VMESH_DEBOUNCE (default: 10ms).")
+  String debounce;
+
+  @Option(names = "--debounce-max", defaultValue = "${env:VMESH_DEBOUNCE_MAX:-100ms}", paramLabel = "DURATION",
+      description = "... but at most this long after the first change; env VMESH_DEBOUNCE_MAX (default: 100ms).")
+  String debounceMax;
+
   @Option(names = "--config-poll-interval", defaultValue = "500ms", paramLabel = "DURATION",
       description = "How often --config is rescanned, e.g. 500ms, 2s (default: ${DEFAULT-VALUE}).")
   String pollInterval;
@@ -51,9 +77,12 @@ final class ServerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Main.setLogLevel(ch.qos.logback.classic.Level.INFO);
-    ServerOptions options = new ServerOptions(dataDir, configDir, hostPort(httpAddress),
+    ServerOptions options = new ServerOptions(dataDir, configDir, hostPort(httpAddress), orOff(xdsPlaintext),
+        orOff(xdsTls), serverNames,
         new RegistryOptions(trustDomain, autoAllocate, RegistryOptions.DEFAULTS.ipv4Pool(),
-            RegistryOptions.DEFAULTS.ipv6Pool()), Durations.parse(pollInterval));
+            RegistryOptions.DEFAULTS.ipv6Pool()),
+        new XdsOptions(Durations.parse(debounce), Durations.parse(debounceMax), XdsOptions.DEFAULTS.pushThreads()),
+        Durations.parse(pollInterval));
     CountDownLatch stopped = new CountDownLatch(1);
     VmeshServer server = VmeshServer.start(options, Clock.systemUTC());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -61,9 +90,14 @@ final class ServerCommand implements Callable<Integer> {
       stopped.countDown();
     }, "shutdown"));
     spec.commandLine().getOut().println("vmesh server: HTTP on http://" + server.httpAddress().getHostString() + ":"
-        + server.httpAddress().getPort() + " (try /debug/registryz); stop with Ctrl-C");
+        + server.httpAddress().getPort() + " (try /debug/registryz); admin token in "
+        + dataDir.resolve("admin-token") + "; stop with Ctrl-C");
     stopped.await();
     return 0;
+  }
+
+  private static InetSocketAddress orOff(String s) {
+    return s == null || s.isBlank() || s.equals("off") ? null : hostPort(s);
   }
 
   static InetSocketAddress hostPort(String s) {
@@ -75,11 +109,14 @@ final class ServerCommand implements Callable<Integer> {
     return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, Integer.parseInt(s.substring(colon + 1)));
   }
 
-  /** Parses durations such as {@code 500ms}, {@code 2s}, {@code 1m}. */
+  /** Parses durations such as {@code 0}, {@code 500ms}, {@code 2s}, {@code 1m}. */
   static final class Durations {
     private Durations() {}
 
     static Duration parse(String s) {
+      if (s.trim().equals("0")) {
+        return Duration.ZERO;
+      }
       var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(s.trim());
       if (!m.matches()) {
         throw new IllegalArgumentException("duration \"" + s + "\" must be a number with ms, s, m or h, e.g. 500ms");

@@ -34,6 +34,7 @@ public final class RegistryController implements AutoCloseable {
   private final ConfigStore store;
   private final java.util.function.Supplier<Registry> registryFactory;
   private final Consumer<Registry.Changes> onChange;
+  private final Runnable onReset;
   private final ExecutorService statusWriter =
       Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("status-writer").unstarted(r));
   private final CountDownLatch synced = new CountDownLatch(1);
@@ -41,11 +42,16 @@ public final class RegistryController implements AutoCloseable {
   private volatile Watch watch;
   private volatile boolean closed;
 
+  /**
+   * {@code onChange} gets each incremental change; {@code onReset} runs when a (re)loaded registry
+   * replaced the previous one wholesale.
+   */
   public RegistryController(ConfigStore store, java.util.function.Supplier<Registry> registryFactory,
-      Consumer<Registry.Changes> onChange) {
+      Consumer<Registry.Changes> onChange, Runnable onReset) {
     this.store = store;
     this.registryFactory = registryFactory;
     this.onChange = onChange;
+    this.onReset = onReset;
     this.registry = registryFactory.get();
   }
 
@@ -67,7 +73,7 @@ public final class RegistryController implements AutoCloseable {
             LOG.info("event=registry_synced services={} resourceVersion={}", fresh.services().size(),
                 e.resourceVersion());
             synced.countDown();
-            onChange.accept(new Registry.Changes(java.util.Set.of(), true));
+            onReset.run();
             scheduleStatusWrites();
           } else {
             initial.add(e.object());

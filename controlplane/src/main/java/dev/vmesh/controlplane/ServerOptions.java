@@ -1,20 +1,38 @@
 package dev.vmesh.controlplane;
 
 import dev.vmesh.registry.RegistryOptions;
+import dev.vmesh.xds.XdsOptions;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * {@code ServerOptions} configures {@link VmeshServer}.
  *
- * @param dataDir where the embedded store keeps its database
+ * @param dataDir where the embedded store, the CA, the server certificate and the admin token live
  * @param configDir a directory of YAML/JSON config served read-only and watched, or null
- * @param httpAddress where the HTTP endpoints (readiness, debug) listen; port 0 picks a free port
+ * @param httpAddress readiness, metrics, debug pages and the admin API; port 0 picks a free port
+ * @param xdsPlaintextAddress plaintext xDS (15010), or null for none
+ * @param xdsTlsAddress TLS xDS (15012), or null for none
+ * @param serverNames DNS names (and IPs) put in the server's certificate
  * @param configPollInterval how often the config directory is rescanned
  */
-public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress httpAddress, RegistryOptions registry,
-    Duration configPollInterval) {
+public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress httpAddress,
+    InetSocketAddress xdsPlaintextAddress, InetSocketAddress xdsTlsAddress, List<String> serverNames,
+    RegistryOptions registry, XdsOptions xds, Duration configPollInterval) {
 
-  public static final int DEFAULT_HTTP_PORT = 15014;
+  public static final int HTTP_PORT = 15014;
+  public static final int XDS_PLAINTEXT_PORT = 15010;
+  public static final int XDS_TLS_PORT = 15012;
+  public static final List<String> DEFAULT_SERVER_NAMES = List.of("vmesh-server", "istiod.istio-system.svc",
+      "istiod", "localhost", "127.0.0.1");
+
+  /** Loopback-only options on free ports, for tests and tools. */
+  public static ServerOptions local(Path dataDir, Path configDir) {
+    return new ServerOptions(dataDir, configDir, new InetSocketAddress("127.0.0.1", 0),
+        new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0), DEFAULT_SERVER_NAMES,
+        RegistryOptions.DEFAULTS, new XdsOptions(Duration.ofMillis(10), Duration.ofMillis(100), 2),
+        Duration.ofMillis(100));
+  }
 }

@@ -1,8 +1,11 @@
 package dev.vmesh.controlplane;
 
+import dev.vmesh.api.Kind;
 import dev.vmesh.api.Problem;
 import dev.vmesh.api.codec.ResourceWriter;
 import dev.vmesh.api.codec.TreeWriter;
+import dev.vmesh.ca.CertificateAuthority;
+import dev.vmesh.ca.ServerCertificate;
 import dev.vmesh.registry.Registry;
 import dev.vmesh.registry.RegistryJson;
 import dev.vmesh.store.ConfigStore;
@@ -10,72 +13,142 @@ import dev.vmesh.store.ConfigStores;
 import dev.vmesh.store.FileConfigStore;
 import dev.vmesh.store.LayeredConfigStore;
 import dev.vmesh.store.ListOptions;
+import dev.vmesh.xds.XdsCallbacks;
+import dev.vmesh.xds.XdsMetrics;
+import dev.vmesh.xds.XdsServer;
+import io.grpc.Server;
+import io.grpc.TlsServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code VmeshServer} is the control plane process: the embedded durable store (with the config
- * directory layered under it when given), the registry kept in step with it, and the HTTP endpoints.
- * xDS, the CA and the controllers join it in later work.
+ * directory layered under it when given), the registry kept in step with it, xDS on 15010 (plaintext)
+ * and 15012 (TLS with a certificate from the mesh CA), and HTTP on 15014 (readiness, metrics, debug
+ * pages, admin API).
  */
 public final class VmeshServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VmeshServer.class);
 
   private final ConfigStore store;
   private final RegistryController registry;
-  private final HttpEndpoints http;
+  private final XdsServer xds;
+  private final List<Server> grpcServers;
+  private final Http http;
+  private final String adminToken;
 
-  private VmeshServer(ConfigStore store, RegistryController registry, HttpEndpoints http) {
+  private VmeshServer(ConfigStore store, RegistryController registry, XdsServer xds, List<Server> grpcServers,
+      Http http, String adminToken) {
     this.store = store;
     this.registry = registry;
+    this.xds = xds;
+    this.grpcServers = grpcServers;
     this.http = http;
+    this.adminToken = adminToken;
   }
 
   /** Opens the stores, loads the registry and starts serving. */
-  public static VmeshServer start(ServerOptions options, Clock clock) throws IOException {
-    ConfigStore durable = ConfigStores.durable(options.dataDir(), clock);
-    FileConfigStore files = null;
-    ConfigStore store = durable;
-    RegistryController controller = null;
+  public static VmeshServer start(ServerOptions o, Clock clock) throws IOException {
+    List<AutoCloseable> opened = new ArrayList<>();
     try {
-      if (options.configDir() != null) {
-        files = FileConfigStore.open(options.configDir(), clock, options.configPollInterval());
+      ConfigStore durable = ConfigStores.durable(o.dataDir(), clock);
+      opened.add(durable);
+      ConfigStore store = durable;
+      FileConfigStore files = null;
+      if (o.configDir() != null) {
+        files = FileConfigStore.open(o.configDir(), clock, o.configPollInterval());
         LayeredConfigStore layered = new LayeredConfigStore(files, durable);
+        opened.set(0, layered);
         store = layered;
         awaitMirror(layered);
       }
-      controller = new RegistryController(store, () -> new Registry(options.registry()), changes -> { });
-      controller.start();
-      Map<String, Supplier<HttpEndpoints.Page>> pages = new LinkedHashMap<>();
-      RegistryController c = controller;
+      PrometheusRegistry metrics = new PrometheusRegistry();
+      JvmMetrics.builder().register(metrics);
       ConfigStore s = store;
-      FileConfigStore f = files;
-      pages.put("/ready", () -> c.isSynced() ? HttpEndpoints.Page.text(200, "ready\n")
-          : HttpEndpoints.Page.text(503, "loading configuration\n"));
-      pages.put("/debug/registryz", () -> HttpEndpoints.Page.json(RegistryJson.json(c.registry())));
-      pages.put("/debug/configz", () -> HttpEndpoints.Page.json(
-          ResourceWriter.jsonList(s.list(ListOptions.all()).items(), true) + "\n"));
-      pages.put("/debug/config_errors", () -> HttpEndpoints.Page.json(TreeWriter.json(
-          (f == null ? List.<Problem>of() : f.problems()).stream().map(Problem::toTree).toList(), true) + "\n"));
-      HttpEndpoints http = new HttpEndpoints(options.httpAddress(), pages);
-      VmeshServer server = new VmeshServer(store, controller, http);
-      LOG.info("event=server_started store={} http={}", store.describe(), http.address());
+      GaugeWithCallback.builder().name("vmesh_config_objects").help("Objects in the store, by kind.")
+          .labelNames("kind").callback(cb -> {
+            for (Kind k : Kind.values()) {
+              cb.call(s.list(ListOptions.of(k)).items().size(), k.kindName());
+            }
+          }).register(metrics);
+
+      RegistryController[] controller = new RegistryController[1];
+      XdsServer xds = new XdsServer(() -> controller[0].registry(), o.xds(), XdsCallbacks.NONE,
+          new XdsMetrics(metrics), clock);
+      opened.add(0, xds);
+      controller[0] = new RegistryController(store, () -> new Registry(o.registry()), xds::onRegistryChange,
+          xds::fullPush);
+      opened.add(0, controller[0]);
+      controller[0].start();
+
+      List<Server> grpc = new ArrayList<>();
+      if (o.xdsPlaintextAddress() != null) {
+        grpc.add(grpcServer(NettyServerBuilder.forAddress(o.xdsPlaintextAddress()), xds));
+      }
+      if (o.xdsTlsAddress() != null) {
+        CertificateAuthority ca = CertificateAuthority.loadOrCreate(o.dataDir().resolve("ca"),
+            o.registry().trustDomain(), clock);
+        var names = o.serverNames().stream().filter(n -> !dev.vmesh.api.Addresses.isIp(n)).toList();
+        var ips = o.serverNames().stream().filter(dev.vmesh.api.Addresses::isIp).toList();
+        ServerCertificate.Files cert = ServerCertificate.ensure(o.dataDir().resolve("server"), ca, names, ips, clock);
+        grpc.add(grpcServer(NettyServerBuilder.forAddress(o.xdsTlsAddress(),
+            TlsServerCredentials.create(cert.certChain().toFile(), cert.key().toFile())), xds));
+      }
+      grpc.forEach(g -> opened.add(0, g::shutdownNow));
+
+      String token = AdminToken.loadOrCreate(o.dataDir());
+      Http http = new Http(o.httpAddress(), token);
+      opened.add(0, http);
+      boolean local = o.httpAddress().getAddress() != null && o.httpAddress().getAddress().isLoopbackAddress();
+      routes(http, store, files, controller[0], xds, metrics, !local);
+      http.start();
+      VmeshServer server = new VmeshServer(store, controller[0], xds, grpc, http, token);
+      LOG.info("event=server_started store={} http={} xds={}", store.describe(), http.address(),
+          grpc.stream().map(g -> g.getListenSockets().toString()).toList());
       return server;
     } catch (IOException | RuntimeException e) {
-      if (controller != null) {
-        controller.close();
+      for (AutoCloseable c : opened) {
+        try {
+          c.close();
+        } catch (Exception suppressed) {
+          e.addSuppressed(suppressed);
+        }
       }
-      store.close();
       throw e;
     }
+  }
+
+  private static Server grpcServer(NettyServerBuilder b, XdsServer xds) throws IOException {
+    return b.addService(xds.service())
+        .permitKeepAliveTime(10, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .build().start();
+  }
+
+  private static void routes(Http http, ConfigStore store, FileConfigStore files, RegistryController c, XdsServer xds,
+      PrometheusRegistry metrics, boolean protectDebug) {
+    http.route("/ready", false, r -> c.isSynced() ? Http.Response.text(200, "ready\n")
+        : Http.Response.text(503, "loading configuration\n"));
+    http.raw("/metrics", new MetricsHandler(metrics));
+    http.route("/debug/registryz", protectDebug, r -> Http.Response.json(200, RegistryJson.json(c.registry())));
+    http.route("/debug/configz", protectDebug, r -> Http.Response.json(200,
+        ResourceWriter.jsonList(store.list(ListOptions.all()).items(), true) + "\n"));
+    http.route("/debug/config_errors", protectDebug, r -> Http.Response.json(200, TreeWriter.json(
+        (files == null ? List.<Problem>of() : files.problems()).stream().map(Problem::toTree).toList(), true) + "\n"));
+    http.route("/debug/syncz", protectDebug, r -> Http.Response.json(200, SyncJson.json(xds.syncStatus())));
+    http.routePrefix(AdminApi.PREFIX, true, new AdminApi(store));
   }
 
   /** The registry must start from the config files, not from whatever the durable store had before. */
@@ -94,6 +167,15 @@ public final class VmeshServer implements AutoCloseable {
     return http.address();
   }
 
+  /** The port of the n-th xDS listener (0: plaintext if enabled, then TLS). */
+  public int xdsPort(int n) {
+    return ((InetSocketAddress) grpcServers.get(n).getListenSockets().get(0)).getPort();
+  }
+
+  public String adminToken() {
+    return adminToken;
+  }
+
   public ConfigStore store() {
     return store;
   }
@@ -102,14 +184,31 @@ public final class VmeshServer implements AutoCloseable {
     return registry.registry();
   }
 
+  public XdsServer xds() {
+    return xds;
+  }
+
   public boolean awaitReady(long timeout, TimeUnit unit) throws InterruptedException {
     return registry.awaitSynced(timeout, unit);
   }
 
+  /** Stops accepting, ends xDS streams cleanly, stops the registry, closes the store. */
   @Override
   public void close() {
     LOG.info("event=server_stopping");
     http.close();
+    grpcServers.forEach(Server::shutdown);
+    xds.close();
+    for (Server g : grpcServers) {
+      try {
+        if (!g.awaitTermination(5, TimeUnit.SECONDS)) {
+          g.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        g.shutdownNow();
+      }
+    }
     registry.close();
     store.close();
     LOG.info("event=server_stopped");

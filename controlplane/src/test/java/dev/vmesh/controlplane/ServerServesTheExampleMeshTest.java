@@ -5,10 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.vmesh.api.Kind;
 import dev.vmesh.api.ResourceKey;
-import dev.vmesh.registry.RegistryOptions;
 import dev.vmesh.registry.ServiceKey;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,8 +29,7 @@ class ServerServesTheExampleMeshTest {
   private static final ServiceKey SVC1 = new ServiceKey("svc1.internal.com", "ns1");
 
   private ServerOptions options(Path config) {
-    return new ServerOptions(tmp.resolve("data"), config, new InetSocketAddress("127.0.0.1", 0),
-        RegistryOptions.DEFAULTS, Duration.ofMillis(100));
+    return ServerOptions.local(tmp.resolve("data"), config);
   }
 
   private Path copyExamples() throws IOException {

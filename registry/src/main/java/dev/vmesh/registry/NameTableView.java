@@ -40,7 +40,11 @@ final class NameTableView {
     return snapshot;
   }
 
-  private static NameTable.NameInfo entry(List<Service> services) {
+  /**
+   * The entry for one hostname given the services naming it (any namespaces), or null when it has no
+   * IPs. Also used to build per-proxy tables from the services a proxy can see.
+   */
+  static NameTable.NameInfo entry(List<Service> services) {
     Set<String> ips = new LinkedHashSet<>();
     String namespace = null;
     List<Service> sorted = services.stream().sorted(Comparator.comparing(Service::namespace)).toList();

@@ -40,8 +40,11 @@ public final class Registry {
   /** ServiceEntries whose selector has no labels (selects everything in the namespace). */
   private final Map<String, Set<ResourceKey>> emptySelectors = new HashMap<>();
   private final Map<ServiceKey, ServiceState> states = new HashMap<>();
-  private final Map<String, Set<ServiceKey>> byHostname = new HashMap<>();
+  /** Hostname to the services naming it; written by the update thread, read by any (concurrent sets). */
+  private final Map<String, Set<ServiceKey>> byHostname = new ConcurrentHashMap<>();
   private final Map<ResourceKey, List<HostAddress>> pendingStatus = new ConcurrentHashMap<>();
+  /** Endpoint address to the services with an endpoint there; written by the update thread, read by any. */
+  private final Map<String, Set<ServiceKey>> byEndpointAddress = new ConcurrentHashMap<>();
 
   private final ConcurrentHashMap<ServiceKey, Service> services = new ConcurrentHashMap<>();
   private final NameTableView nameTable = new NameTableView();
@@ -137,6 +140,69 @@ public final class Registry {
 
   public Optional<Service> service(ServiceKey key) {
     return Optional.ofNullable(services.get(key));
+  }
+
+  /** The services named {@code hostname}, one per namespace defining it, sorted by namespace. */
+  public List<Service> servicesForHostname(String hostname) {
+    Set<ServiceKey> keys = byHostname.get(hostname);
+    if (keys == null) {
+      return List.of();
+    }
+    List<Service> out = new ArrayList<>(keys.size());
+    for (ServiceKey k : List.copyOf(keys)) {
+      Service s = services.get(k);
+      if (s != null) {
+        out.add(s);
+      }
+    }
+    out.sort(Comparator.comparing(Service::namespace));
+    return out;
+  }
+
+  /** The services with an endpoint at {@code address} (say, a VM's IP), sorted by key. */
+  public List<Service> servicesWithEndpointAt(String address) {
+    Set<ServiceKey> keys = byEndpointAddress.get(address);
+    if (keys == null) {
+      return List.of();
+    }
+    List<Service> out = new ArrayList<>();
+    for (ServiceKey k : List.copyOf(keys)) {
+      Service s = services.get(k);
+      if (s != null) {
+        out.add(s);
+      }
+    }
+    out.sort(Comparator.comparing(Service::key));
+    return out;
+  }
+
+  private void indexAddresses(ServiceKey sk, Service prev, Service next) {
+    Set<String> before = addresses(prev);
+    Set<String> after = addresses(next);
+    for (String a : before) {
+      if (!after.contains(a)) {
+        byEndpointAddress.computeIfPresent(a, (k, set) -> {
+          set.remove(sk);
+          return set.isEmpty() ? null : set;
+        });
+      }
+    }
+    for (String a : after) {
+      if (!before.contains(a)) {
+        byEndpointAddress.computeIfAbsent(a, k -> ConcurrentHashMap.newKeySet()).add(sk);
+      }
+    }
+  }
+
+  private static Set<String> addresses(Service s) {
+    if (s == null || s.endpoints().isEmpty()) {
+      return Set.of();
+    }
+    Set<String> out = new HashSet<>();
+    for (Endpoint e : s.endpoints()) {
+      out.add(e.address());
+    }
+    return out;
   }
 
   /** Every service, sorted by hostname then namespace. */
@@ -292,7 +358,7 @@ public final class Registry {
     for (String host : se.hosts()) {
       ServiceKey sk = new ServiceKey(host, ns);
       ServiceState st = states.computeIfAbsent(sk, ServiceState::new);
-      byHostname.computeIfAbsent(host, h -> new HashSet<>()).add(sk);
+      byHostname.computeIfAbsent(host, h -> ConcurrentHashMap.newKeySet()).add(sk);
       st.putEntry(new ServiceState.Entry(se.key(), se.created(), se.spec(), se.allocatedHosts().contains(host)));
       changed.add(sk);
     }
@@ -366,6 +432,7 @@ public final class Registry {
       Service next = st == null ? null : st.build(vips.get(sk.hostname()));
       Service prev = next == null ? services.remove(sk) : services.put(sk, next);
       if (!java.util.Objects.equals(prev, next)) {
+        indexAddresses(sk, prev, next);
         reallyChanged.add(sk);
         if (affectsNames(prev, next)) {
           hostnames.add(sk.hostname());

@@ -24,6 +24,11 @@ public final class SourceMap {
     return source;
   }
 
+  /** Whether the source had exactly this field (not just a parent of it). */
+  public boolean has(String path) {
+    return positions.containsKey(path);
+  }
+
   /**
    * The position of {@code path}, or of its nearest recorded parent (so a message about
    * {@code spec.hosts[3]} still points near the hosts list if item 3 was not recorded).

@@ -1,0 +1,191 @@
+package dev.vmesh.ca;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code CertificateAuthority} holds the signing certificate and key of the mesh and issues leaf
+ * certificates. Its files use Istio's names in one directory: {@code ca-cert.pem}, {@code ca-key.pem}
+ * (mode 0600), {@code cert-chain.pem} (the CA's chain up to, not including, the root) and
+ * {@code root-cert.pem} (the trust bundle: one or more roots). A self-signed ECDSA P-256 root is created
+ * on first start when the directory is empty.
+ */
+public final class CertificateAuthority {
+  private static final Logger LOG = LoggerFactory.getLogger(CertificateAuthority.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+  /** Root lifetime when vmesh creates it. */
+  static final Duration ROOT_TTL = Duration.ofDays(3650);
+
+  private final X509Certificate caCert;
+  private final PrivateKey caKey;
+  private final List<X509Certificate> caChain;
+  private final List<X509Certificate> roots;
+  private final Clock clock;
+
+  private CertificateAuthority(X509Certificate caCert, PrivateKey caKey, List<X509Certificate> caChain,
+      List<X509Certificate> roots, Clock clock) {
+    this.caCert = caCert;
+    this.caKey = caKey;
+    this.caChain = List.copyOf(caChain);
+    this.roots = List.copyOf(roots);
+    this.clock = clock;
+  }
+
+  /** Loads the CA from {@code dir}, creating a self-signed root there first if the directory has none. */
+  public static CertificateAuthority loadOrCreate(Path dir, String trustDomain, Clock clock) throws IOException {
+    if (!Files.exists(dir.resolve("ca-cert.pem"))) {
+      createRoot(dir, trustDomain, clock);
+    }
+    return load(dir, clock);
+  }
+
+  /** Loads a CA (self-signed or plugged in) from Istio's file names in {@code dir}. */
+  public static CertificateAuthority load(Path dir, Clock clock) throws IOException {
+    X509Certificate cert = Pem.parseCertificates(Files.readString(dir.resolve("ca-cert.pem"))).get(0);
+    PrivateKey key = Pem.parsePrivateKey(Files.readString(dir.resolve("ca-key.pem")));
+    Path chainFile = dir.resolve("cert-chain.pem");
+    List<X509Certificate> chain = Files.exists(chainFile) && Files.size(chainFile) > 0
+        ? Pem.parseCertificates(Files.readString(chainFile)) : List.of();
+    List<X509Certificate> roots = Pem.parseCertificates(Files.readString(dir.resolve("root-cert.pem")));
+    return new CertificateAuthority(cert, key, chain, roots, clock);
+  }
+
+  private static void createRoot(Path dir, String trustDomain, Clock clock) throws IOException {
+    try {
+      KeyPair kp = newKeyPair();
+      X500Name name = new X500Name("O=" + trustDomain + ",CN=vmesh root CA");
+      Instant now = clock.instant();
+      X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(), Date.from(now.minusSeconds(60)),
+          Date.from(now.plus(ROOT_TTL)), name, kp.getPublic());
+      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
+      X509Certificate root = new JcaX509CertificateConverter().getCertificate(b.build(signer(kp.getPrivate())));
+      Pem.writeAtomically(dir.resolve("ca-key.pem"), Pem.privateKey(kp.getPrivate()), "rw-------");
+      Pem.writeAtomically(dir.resolve("root-cert.pem"), Pem.certificates(List.of(root)), "rw-r--r--");
+      Pem.writeAtomically(dir.resolve("cert-chain.pem"), "", "rw-r--r--");
+      Pem.writeAtomically(dir.resolve("ca-cert.pem"), Pem.certificates(List.of(root)), "rw-r--r--");
+      LOG.info("event=ca_root_created dir={} subject=\"{}\" expires={}", dir, name, root.getNotAfter().toInstant());
+    } catch (GeneralSecurityException | OperatorCreationException e) {
+      throw new IOException("cannot create the root CA in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** What goes into a leaf certificate's subject alternative names and key usage. */
+  public record LeafSpec(List<String> uris, List<String> dnsNames, List<String> ips, Duration ttl) {}
+
+  /**
+   * Issues a certificate for {@code key}; returns the chain leaf first, then the CA's chain, then the
+   * root. The lifetime never outlasts the CA certificate.
+   */
+  public List<X509Certificate> issue(PublicKey key, LeafSpec spec) {
+    try {
+      Instant now = clock.instant();
+      Instant notAfter = now.plus(spec.ttl());
+      if (notAfter.isAfter(caCert.getNotAfter().toInstant())) {
+        notAfter = caCert.getNotAfter().toInstant();
+      }
+      X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert, serial(),
+          Date.from(now.minusSeconds(60)), Date.from(notAfter), new X500Name(""), key);
+      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+      List<GeneralName> names = new ArrayList<>();
+      spec.uris().forEach(u -> names.add(new GeneralName(GeneralName.uniformResourceIdentifier, u)));
+      spec.dnsNames().forEach(d -> names.add(new GeneralName(GeneralName.dNSName, d)));
+      for (String ip : spec.ips()) {
+        names.add(new GeneralName(GeneralName.iPAddress, InetAddress.getByName(ip).getHostAddress()));
+      }
+      b.addExtension(Extension.subjectAlternativeName, true, new GeneralNames(names.toArray(GeneralName[]::new)));
+      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+      b.addExtension(Extension.extendedKeyUsage, false,
+          new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+      b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
+      b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(key));
+      X509Certificate leaf = new JcaX509CertificateConverter().getCertificate(b.build(signer(caKey)));
+      List<X509Certificate> chain = new ArrayList<>();
+      chain.add(leaf);
+      chain.addAll(chainToRoot());
+      return chain;
+    } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
+      throw new IllegalStateException("cannot issue a certificate: " + e.getMessage(), e);
+    }
+  }
+
+  /** The CA certificate, its intermediates, and the root it chains to (without duplicates). */
+  public List<X509Certificate> chainToRoot() {
+    List<X509Certificate> out = new ArrayList<>();
+    out.add(caCert);
+    for (X509Certificate c : caChain) {
+      if (!out.contains(c)) {
+        out.add(c);
+      }
+    }
+    X509Certificate last = out.get(out.size() - 1);
+    for (X509Certificate r : roots) {
+      if (!out.contains(r) && r.getSubjectX500Principal().equals(last.getIssuerX500Principal())) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  /** The trust bundle: every root proxies should trust. */
+  public List<X509Certificate> roots() {
+    return roots;
+  }
+
+  /** A new ECDSA P-256 key pair. */
+  public static KeyPair newKeyPair() {
+    try {
+      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+      g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
+      return g.generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("no EC P-256 support in this JDK", e);
+    }
+  }
+
+  private static ContentSigner signer(PrivateKey key) throws OperatorCreationException {
+    String alg = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+    return new JcaContentSignerBuilder(alg).build(key);
+  }
+
+  private static BigInteger serial() {
+    return new BigInteger(128, RANDOM);
+  }
+}

@@ -1,0 +1,76 @@
+package dev.vmesh.controlplane;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import dev.vmesh.api.codec.ResourceEncoder;
+import dev.vmesh.api.codec.TreeWriter;
+import dev.vmesh.xds.Proxy;
+import dev.vmesh.xds.SyncStatus;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** {@code SyncJson} prints {@code /debug/syncz}: each connected proxy, its node metadata, and per type what was sent and acknowledged. */
+final class SyncJson {
+  private SyncJson() {}
+
+  static String json(List<SyncStatus> statuses) {
+    List<Object> out = new ArrayList<>();
+    for (SyncStatus s : statuses) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      Proxy p = s.proxy();
+      m.put("connectionId", s.connectionId());
+      m.put("proxy", p.id());
+      m.put("protocol", s.protocol());
+      m.put("ip", p.ip());
+      m.put("ips", p.ips());
+      m.put("namespace", p.namespace());
+      m.put("proxyless", p.proxyless());
+      m.put("labels", new TreeMap<>(p.labels()));
+      m.put("network", p.network());
+      m.put("locality", p.locality());
+      m.put("autoRegisterGroup", p.autoRegisterGroup());
+      m.put("workloadEntry", p.workloadEntry());
+      m.put("identity", p.identity());
+      m.put("connectedAt", ResourceEncoder.time(s.connectedAt()));
+      m.put("metadata", struct(p.metadata()));
+      Map<String, Object> types = new LinkedHashMap<>();
+      s.types().forEach((type, t) -> {
+        Map<String, Object> tm = new LinkedHashMap<>();
+        tm.put("wildcard", t.wildcard());
+        tm.put("subscribed", t.subscribed());
+        tm.put("resources", t.resources());
+        tm.put("versionSent", t.versionSent());
+        tm.put("versionAcked", t.versionAcked());
+        tm.put("nonce", t.nonce());
+        tm.put("responses", t.responses());
+        tm.put("nacks", t.nacks());
+        tm.put("lastNack", t.lastNack());
+        tm.put("lastNackAt", t.lastNackAt() == null ? "" : ResourceEncoder.time(t.lastNackAt()));
+        types.put(type, tm);
+      });
+      m.put("types", types);
+      out.add(m);
+    }
+    return TreeWriter.json(out, true) + "\n";
+  }
+
+  private static Object struct(Struct s) {
+    Map<String, Object> m = new TreeMap<>();
+    s.getFieldsMap().forEach((k, v) -> m.put(k, value(v)));
+    return m;
+  }
+
+  private static Object value(Value v) {
+    return switch (v.getKindCase()) {
+      case STRING_VALUE -> v.getStringValue();
+      case NUMBER_VALUE -> v.getNumberValue();
+      case BOOL_VALUE -> v.getBoolValue();
+      case STRUCT_VALUE -> struct(v.getStructValue());
+      case LIST_VALUE -> v.getListValue().getValuesList().stream().map(SyncJson::value).toList();
+      default -> null;
+    };
+  }
+}

@@ -1,0 +1,47 @@
+package dev.vmesh.xds;
+
+import dev.vmesh.api.ServicePort;
+import dev.vmesh.registry.Service;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * {@code EndpointGenerator} builds EDS: one ClusterLoadAssignment per {@code outbound|port||host} of a
+ * STATIC (or NONE) service, with the healthy IP (or unix socket) endpoints of that port grouped by
+ * locality. The same for every proxy type, so one copy serves every proxy of a namespace.
+ */
+final class EndpointGenerator implements Generator {
+
+  @Override
+  public String typeUrl() {
+    return TypeUrls.ENDPOINT;
+  }
+
+  @Override
+  public String cacheVariant(Proxy proxy) {
+    return proxy.namespace();
+  }
+
+  @Override
+  public Set<String> wildcardNames(Proxy proxy, MeshView mesh) {
+    Set<String> out = new LinkedHashSet<>();
+    for (Service s : mesh.visibleServices(proxy.namespace())) {
+      if (!s.resolution().isDns()) {
+        for (ServicePort p : s.ports()) {
+          out.add(s.clusterName(p.number()));
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public XdsResource generate(Proxy proxy, String name, MeshView mesh) {
+    MeshView.ServicePortRef ref = mesh.cluster(name, proxy.namespace());
+    if (ref == null || ref.service().resolution().isDns()) {
+      return null;
+    }
+    return XdsResource.of(name, EnvoyProtos.loadAssignment(name, ref.service().endpoints(), ref.port().number(),
+        true));
+  }
+}

@@ -1,0 +1,149 @@
+package dev.vmesh.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
+import com.google.protobuf.UInt32Value;
+import dev.vmesh.api.Addresses;
+import dev.vmesh.api.ServicePort;
+import dev.vmesh.registry.ClusterNames;
+import dev.vmesh.registry.Service;
+import io.envoyproxy.envoy.config.listener.v3.ApiListener;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * {@code ListenerGenerator} builds LDS. Proxyless gRPC clients ask for {@code host:port} and get an API
+ * listener whose HTTP connection manager takes routes {@code host:port} over ADS, with the Router
+ * filter last. Envoy sidecars get {@code virtualOutbound} (15001, original destination), one listener
+ * per HTTP port ({@code 0.0.0.0_<port>}, routes {@code <port>}), one per TCP service address and port
+ * ({@code <ip>_<port>}), and {@code virtualInbound} (15006) with a chain per port its workload serves.
+ */
+final class ListenerGenerator implements Generator {
+  static final String VIRTUAL_OUTBOUND = "virtualOutbound";
+  static final String VIRTUAL_INBOUND = "virtualInbound";
+  static final int OUTBOUND_PORT = 15001;
+  static final int INBOUND_PORT = 15006;
+
+  @Override
+  public String typeUrl() {
+    return TypeUrls.LISTENER;
+  }
+
+  @Override
+  public String cacheVariant(Proxy proxy) {
+    // the sidecar's inbound listener depends on its own IP
+    return proxy.proxyless() ? "grpc/" + proxy.namespace() : "envoy/" + proxy.namespace() + "/" + proxy.ips();
+  }
+
+  @Override
+  public Set<String> wildcardNames(Proxy proxy, MeshView mesh) {
+    Set<String> out = new LinkedHashSet<>();
+    if (proxy.proxyless()) {
+      for (Service s : mesh.visibleServices(proxy.namespace())) {
+        for (ServicePort p : s.ports()) {
+          out.add(s.hostname() + ":" + p.number());
+        }
+      }
+      return out;
+    }
+    out.add(VIRTUAL_OUTBOUND);
+    out.add(VIRTUAL_INBOUND);
+    for (Service s : mesh.visibleServices(proxy.namespace())) {
+      for (ServicePort p : s.ports()) {
+        if (EnvoyProtos.isHttp(p.protocol())) {
+          out.add("0.0.0.0_" + p.number());
+        } else {
+          for (String a : s.addresses()) {
+            if (Addresses.isIp(a)) {
+              out.add(a + "_" + p.number());
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public XdsResource generate(Proxy proxy, String name, MeshView mesh) {
+    if (proxy.proxyless()) {
+      MeshView.ServicePortRef ref = mesh.hostPort(name, proxy.namespace());
+      if (ref == null) {
+        return null;
+      }
+      return XdsResource.of(name, Listener.newBuilder().setName(name)
+          .setApiListener(ApiListener.newBuilder().setApiListener(Any.pack(
+              EnvoyProtos.httpConnectionManager(name, name))))
+          .build());
+    }
+    if (name.equals(VIRTUAL_OUTBOUND)) {
+      return XdsResource.of(name, Listener.newBuilder().setName(name)
+          .setAddress(EnvoyProtos.socket("0.0.0.0", OUTBOUND_PORT))
+          .setUseOriginalDst(BoolValue.of(true))
+          .setDefaultFilterChain(FilterChain.newBuilder().setName("passthrough")
+              .addFilters(EnvoyProtos.tcpProxy(EnvoyProtos.PASSTHROUGH)))
+          .build());
+    }
+    if (name.equals(VIRTUAL_INBOUND)) {
+      return inbound(proxy, mesh);
+    }
+    return outboundPort(proxy, name, mesh);
+  }
+
+  private static XdsResource inbound(Proxy proxy, MeshView mesh) {
+    Listener.Builder l = Listener.newBuilder().setName(VIRTUAL_INBOUND)
+        .setAddress(EnvoyProtos.socket("0.0.0.0", INBOUND_PORT))
+        .addListenerFilters(ListenerFilter.newBuilder().setName("envoy.filters.listener.original_dst")
+            .setTypedConfig(Any.pack(OriginalDst.getDefaultInstance())))
+        .setDefaultFilterChain(FilterChain.newBuilder().setName("passthrough")
+            .addFilters(EnvoyProtos.tcpProxy(EnvoyProtos.PASSTHROUGH)));
+    for (int port : ClusterGenerator.inboundPorts(proxy, mesh)) {
+      l.addFilterChains(FilterChain.newBuilder().setName("inbound|" + port)
+          .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port)))
+          .addFilters(EnvoyProtos.tcpProxy(ClusterNames.inbound(port))));
+    }
+    return XdsResource.of(VIRTUAL_INBOUND, l.build());
+  }
+
+  /** {@code 0.0.0.0_<port>} (HTTP, all hosts on the port) or {@code <ip>_<port>} (TCP, one service). */
+  private static XdsResource outboundPort(Proxy proxy, String name, MeshView mesh) {
+    int sep = name.lastIndexOf('_');
+    if (sep <= 0) {
+      return null;
+    }
+    String ip = name.substring(0, sep);
+    int port;
+    try {
+      port = Integer.parseInt(name.substring(sep + 1));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+    for (Service s : mesh.visibleServices(proxy.namespace())) {
+      for (ServicePort p : s.ports()) {
+        if (p.number() != port) {
+          continue;
+        }
+        boolean http = EnvoyProtos.isHttp(p.protocol());
+        if (http && ip.equals("0.0.0.0")) {
+          return XdsResource.of(name, Listener.newBuilder().setName(name)
+              .setAddress(EnvoyProtos.socket("0.0.0.0", port)).setBindToPort(BoolValue.of(false))
+              .addFilterChains(FilterChain.newBuilder().addFilters(EnvoyProtos.httpFilter("outbound_" + name,
+                  Integer.toString(port))))
+              .build());
+        }
+        if (!http && s.addresses().contains(ip)) {
+          return XdsResource.of(name, Listener.newBuilder().setName(name)
+              .setAddress(EnvoyProtos.socket(ip, port)).setBindToPort(BoolValue.of(false))
+              .addFilterChains(FilterChain.newBuilder().addFilters(EnvoyProtos.tcpProxy(s.clusterName(port))))
+              .build());
+        }
+      }
+    }
+    return null;
+  }
+}

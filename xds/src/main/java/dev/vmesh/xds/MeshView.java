@@ -1,0 +1,87 @@
+package dev.vmesh.xds;
+
+import dev.vmesh.registry.ClusterNames;
+import dev.vmesh.registry.Registry;
+import dev.vmesh.registry.Service;
+import dev.vmesh.api.ServicePort;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * {@code MeshView} is how generators read the registry: the services a namespace can see, and lookups
+ * by hostname and by cluster name that honour visibility (a proxy in namespace N sees a host defined in
+ * N first, else the first namespace, alphabetically, that exports it to N).
+ */
+public final class MeshView {
+  private final Supplier<Registry> registry;
+
+  public MeshView(Supplier<Registry> registry) {
+    this.registry = registry;
+  }
+
+  public Registry registry() {
+    return registry.get();
+  }
+
+  /** Every service visible to proxies in {@code namespace}, sorted by hostname then namespace. */
+  public List<Service> visibleServices(String namespace) {
+    List<Service> out = new ArrayList<>();
+    for (Service s : registry.get().services()) {
+      if (s.isVisibleTo(namespace)) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  /** The service a proxy in {@code namespace} reaches as {@code hostname}, or null. */
+  public Service service(String hostname, String namespace) {
+    Service fallback = null;
+    for (Service s : registry.get().servicesForHostname(hostname)) {
+      if (s.namespace().equals(namespace) && s.isVisibleTo(namespace)) {
+        return s;
+      }
+      if (fallback == null && s.isVisibleTo(namespace)) {
+        fallback = s;
+      }
+    }
+    return fallback;
+  }
+
+  /** A service and one of its ports. */
+  public record ServicePortRef(Service service, ServicePort port) {}
+
+  /** The service and port an {@code outbound|port||host} cluster name refers to, for {@code namespace}; or null. */
+  public ServicePortRef cluster(String clusterName, String namespace) {
+    ClusterNames.Parsed p = ClusterNames.parse(clusterName);
+    if (p == null || !p.direction().equals("outbound") || !p.subset().isEmpty()) {
+      return null;
+    }
+    Service s = service(p.host(), namespace);
+    if (s == null) {
+      return null;
+    }
+    for (ServicePort port : s.ports()) {
+      if (port.number() == p.port()) {
+        return new ServicePortRef(s, port);
+      }
+    }
+    return null;
+  }
+
+  /** The service and port a proxyless listener / route name {@code host:port} refers to, or null. */
+  public ServicePortRef hostPort(String name, String namespace) {
+    int colon = name.lastIndexOf(':');
+    if (colon <= 0) {
+      return null;
+    }
+    int port;
+    try {
+      port = Integer.parseInt(name.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+    return cluster(ClusterNames.outbound(port, "", name.substring(0, colon)), namespace);
+  }
+}

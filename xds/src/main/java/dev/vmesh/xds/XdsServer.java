@@ -1,0 +1,142 @@
+package dev.vmesh.xds;
+
+import dev.vmesh.registry.Registry;
+import io.grpc.BindableService;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code XdsServer} serves xDS from the registry: it takes registry changes, debounces them, works out
+ * which resources changed, drops them from the cache, and tells every connection; each connection then
+ * sends what its proxy subscribes to. Bind {@link #service()} to a gRPC server.
+ */
+public final class XdsServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(XdsServer.class);
+
+  private final XdsCore core;
+  private final Supplier<Registry> registry;
+  private final AdsService ads;
+  private final ExecutorService pool;
+  private final ScheduledExecutorService pushThread;
+  private final PushQueue queue;
+  private final ChangeSet changeSet = new ChangeSet();
+
+  public XdsServer(Supplier<Registry> registry, XdsOptions options, XdsCallbacks callbacks, XdsMetrics metrics,
+      Clock clock) {
+    this.registry = registry;
+    this.pool = Executors.newFixedThreadPool(options.pushThreads(),
+        r -> Thread.ofPlatform().daemon().name("xds-push-", 0).unstarted(r));
+    this.pushThread = Executors.newSingleThreadScheduledExecutor(
+        r -> Thread.ofPlatform().daemon().name("xds-debounce").unstarted(r));
+    Map<String, Generator> generators = new LinkedHashMap<>();
+    for (Generator g : List.of(new ClusterGenerator(), new EndpointGenerator(), new ListenerGenerator(),
+        new RouteGenerator(), new NameTableGenerator())) {
+      generators.put(g.typeUrl(), g);
+    }
+    this.core = new XdsCore(generators, new MeshView(registry), metrics, callbacks, clock, pool);
+    this.ads = new AdsService(core);
+    this.queue = new PushQueue(pushThread, options.debounceQuiet(), options.debounceMax(), this::onBatch,
+        System::nanoTime);
+  }
+
+  /** The ADS service to add to a gRPC server. */
+  public BindableService service() {
+    return ads;
+  }
+
+  /** Feeds a registry change into the push pipeline. */
+  public void onRegistryChange(Registry.Changes changes) {
+    if (!changes.isEmpty()) {
+      queue.add(changes.services(), changes.nameTable(), false);
+    }
+  }
+
+  /**
+   * Recomputes everything for every connection. Call it once the registry is loaded (and whenever it is
+   * replaced): it is also how the server learns what exists, so later deletions can be pushed.
+   */
+  public void fullPush() {
+    queue.add(java.util.Set.of(), true, true);
+  }
+
+  private void onBatch(PushQueue.Batch batch) {
+    try {
+      Registry reg = registry.get();
+      PushRequest request;
+      if (batch.full()) {
+        changeSet.reset(reg);
+        core.cache.clear();
+        request = PushRequest.full(batch.firstNanos());
+      } else {
+        request = changeSet.compute(reg, batch.services(), batch.nameTable(), batch.firstNanos());
+        request.changed().forEach((type, names) -> names.forEach(n -> core.cache.invalidate(type, n)));
+        if (request.sidecarListeners()) {
+          core.cache.invalidateType(TypeUrls.LISTENER);
+          core.cache.invalidateType(TypeUrls.ROUTE);
+        }
+        if (!request.touchedIps().isEmpty()) {
+          core.cache.invalidateType(TypeUrls.LISTENER); // inbound listeners follow workload endpoints
+        }
+      }
+      core.nextVersion();
+      for (Connection c : core.connections.values()) {
+        c.push(request);
+      }
+      LOG.debug("event=xds_push services={} full={} connections={}", batch.services().size(), batch.full(),
+          core.connections.size());
+    } catch (RuntimeException e) {
+      LOG.error("event=xds_push_failed error={}", e.toString(), e);
+    }
+  }
+
+  /** The connected proxies, for {@code /debug/syncz}; each read on its connection's executor. */
+  public List<SyncStatus> syncStatus() {
+    List<CompletableFuture<SyncStatus>> futures = new ArrayList<>();
+    for (Connection c : core.connections.values()) {
+      futures.add(CompletableFuture.supplyAsync(c::status, c.executor));
+    }
+    List<SyncStatus> out = new ArrayList<>();
+    for (CompletableFuture<SyncStatus> f : futures) {
+      try {
+        out.add(f.get(5, TimeUnit.SECONDS));
+      } catch (Exception e) {
+        LOG.debug("event=syncz_skipped error={}", e.toString());
+      }
+    }
+    out.sort(java.util.Comparator.comparing(SyncStatus::connectionId));
+    return out;
+  }
+
+  public int connectionCount() {
+    return core.connections.size();
+  }
+
+  /** Ends every stream cleanly (clients reconnect elsewhere) and stops the push threads. */
+  @Override
+  public void close() {
+    for (Connection c : core.connections.values()) {
+      c.drain();
+    }
+    pushThread.shutdownNow();
+    pool.shutdown();
+    try {
+      if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
+        pool.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      pool.shutdownNow();
+    }
+  }
+}
