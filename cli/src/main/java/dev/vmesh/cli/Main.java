@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 /** {@code Main} is the {@code vmesh} command: the server, the VM agent and the tools share one launcher. */
 @Command(name = "vmesh", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Service mesh for virtual machines (Istio's VM API, in Java).",
-    subcommands = {ServerCommand.class, ValidateCommand.class, RegistryCommand.class, VersionCommand.class,
+    subcommands = {ServerCommand.class, ValidateCommand.class, RegistryCommand.class, ApplyCommand.class,
+        GetCommand.class, DeleteCommand.class, ProxyStatusCommand.class, VersionCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
 

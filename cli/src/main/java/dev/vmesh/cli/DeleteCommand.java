@@ -1,0 +1,47 @@
+package dev.vmesh.cli;
+
+import dev.vmesh.api.Kind;
+import dev.vmesh.api.ResourceKey;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code vmesh delete}: deletes one object on a running server. */
+@Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete an object on a running server.")
+final class DeleteCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  ServerConnection connection;
+
+  @Parameters(index = "0", paramLabel = "KIND", description = "se, we, wg (or their full names).")
+  String kindName;
+
+  @Parameters(index = "1", paramLabel = "NAME")
+  String name;
+
+  @Option(names = {"-n", "--namespace"}, defaultValue = "default", paramLabel = "NS",
+      description = "Namespace (default: ${DEFAULT-VALUE}).")
+  String namespace;
+
+  @Override
+  public Integer call() {
+    Kind kind = Kind.fromUserName(kindName).orElseThrow(() -> new IllegalArgumentException("unknown kind \""
+        + kindName + "\"; use serviceentries (se), workloadentries (we) or workloadgroups (wg)"));
+    try {
+      new AdminClient(connection.server(), connection.token()).delete(new ResourceKey(kind, namespace, name));
+    } catch (AdminClient.Failure e) {
+      spec.commandLine().getErr().println(e.getMessage());
+      return 1;
+    }
+    spec.commandLine().getOut().println(kind.kindName().toLowerCase(Locale.ROOT) + ".networking.istio.io/"
+        + namespace + "/" + name + " deleted");
+    return 0;
+  }
+}

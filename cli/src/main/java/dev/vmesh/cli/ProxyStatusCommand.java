@@ -1,0 +1,69 @@
+package dev.vmesh.cli;
+
+import dev.vmesh.api.codec.SourceNode;
+import dev.vmesh.api.codec.SourceParser;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vmesh proxy-status}: one line per connected proxy, and per type whether it has acknowledged
+ * the last response (SYNCED), rejected it (NACKED), not yet answered (STALE), or got nothing (-).
+ */
+@Command(name = "proxy-status", mixinStandardHelpOptions = true,
+    description = "Show the proxies connected to a running server and whether each is in sync.")
+final class ProxyStatusCommand implements Callable<Integer> {
+  private static final List<String> TYPES = List.of("cds", "lds", "eds", "rds", "nds");
+
+  @Spec
+  CommandSpec spec;
+
+  @Mixin
+  ServerConnection connection;
+
+  @Override
+  public Integer call() {
+    String json = new AdminClient(connection.server(), connection.token()).syncz();
+    var parsed = SourceParser.parseJson("syncz.json", json);
+    PrintWriter out = spec.commandLine().getOut();
+    String fmt = "%-56s %-6s %-12s %-16s %-8s %-8s %-8s %-8s %-8s%n";
+    out.printf(fmt, "PROXY", "XDS", "NAMESPACE", "IP", "CDS", "LDS", "EDS", "RDS", "NDS");
+    if (parsed.documents().isEmpty() || !(parsed.documents().get(0) instanceof SourceNode.ListNode list)) {
+      return 1;
+    }
+    for (SourceNode n : list.items()) {
+      SourceNode.MapNode m = (SourceNode.MapNode) n;
+      Object[] row = new Object[9];
+      row[0] = text(m, "connectionId");
+      row[1] = text(m, "protocol");
+      row[2] = text(m, "namespace");
+      row[3] = text(m, "ip");
+      SourceNode.MapNode types = (SourceNode.MapNode) m.fields().get("types").value();
+      for (int i = 0; i < TYPES.size(); i++) {
+        var t = types.fields().get(TYPES.get(i));
+        row[4 + i] = t == null ? "-" : state((SourceNode.MapNode) t.value());
+      }
+      out.printf(fmt, row);
+    }
+    return 0;
+  }
+
+  private static String state(SourceNode.MapNode t) {
+    if (text(t, "versionSent").isEmpty()) {
+      return "-";
+    }
+    if (!text(t, "lastNack").isEmpty() && !text(t, "versionAcked").equals(text(t, "versionSent"))) {
+      return "NACKED";
+    }
+    return text(t, "versionAcked").equals(text(t, "versionSent")) ? "SYNCED" : "STALE";
+  }
+
+  private static String text(SourceNode.MapNode m, String key) {
+    var f = m.fields().get(key);
+    return f != null && f.value() instanceof SourceNode.Scalar s ? s.text() : "";
+  }
+}

@@ -1,0 +1,168 @@
+package dev.vmesh.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vmesh.api.Kind;
+import dev.vmesh.api.ResourceKey;
+import dev.vmesh.api.WorkloadEntrySpec;
+import dev.vmesh.controlplane.ServerOptions;
+import dev.vmesh.controlplane.VmeshServer;
+import dev.vmesh.store.ListOptions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AdminApiAndCliRoundTripTest {
+  @TempDir
+  Path tmp;
+  VmeshServer server;
+  String base;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = VmeshServer.start(ServerOptions.local(tmp.resolve("data"), null), Clock.systemUTC());
+    assertThat(server.awaitReady(30, TimeUnit.SECONDS)).isTrue();
+    base = "http://127.0.0.1:" + server.httpAddress().getPort();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  private String[] withServer(String... args) {
+    String[] all = new String[args.length + 4];
+    System.arraycopy(args, 0, all, 0, args.length);
+    all[args.length] = "--server";
+    all[args.length + 1] = base;
+    all[args.length + 2] = "--token";
+    all[args.length + 3] = server.adminToken();
+    return all;
+  }
+
+  private HttpResponse<String> http(String method, String path, String contentType, String body, boolean token)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (token) {
+      b.header("Authorization", "Bearer " + server.adminToken());
+    }
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    try (HttpClient c = HttpClient.newHttpClient()) {
+      return c.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+  }
+
+  @Test
+  void applyGetDeleteThroughTheCli() throws Exception {
+    Cli apply = Cli.run(withServer("apply", "-f", "../examples/mesh"));
+    assertThat(apply.exit()).as(apply.err()).isZero();
+    assertThat(apply.out()).contains("serviceentry.networking.istio.io/ns1/svc1 created",
+        "workloadgroup.networking.istio.io/vm/python-http created");
+    assertThat(server.store().list(ListOptions.all()).items()).hasSize(5);
+
+    Cli again = Cli.run(withServer("apply", "-f", "../examples/mesh"));
+    assertThat(again.out()).contains("workloadentry.networking.istio.io/ns1/vm1 unchanged");
+
+    Path changed = tmp.resolve("vm1.yaml");
+    Files.writeString(changed, """
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadEntry
+        metadata: {name: vm1, namespace: ns1}
+        spec: {address: 1.1.1.9, labels: {app: foo}}
+        """);
+    assertThat(Cli.run(withServer("apply", "-f", changed.toString())).out())
+        .contains("workloadentry.networking.istio.io/ns1/vm1 configured");
+    assertThat(server.store().get(new ResourceKey(Kind.WORKLOAD_ENTRY, "ns1", "vm1")).orElseThrow()
+        .spec(WorkloadEntrySpec.class).address()).isEqualTo("1.1.1.9");
+
+    Cli get = Cli.run(withServer("get", "se", "-A"));
+    assertThat(get.exit()).isZero();
+    assertThat(get.out()).contains("NAMESPACE").containsPattern("ns1 +svc1 +svc1.internal.com MESH_INTERNAL/STATIC");
+    Cli yaml = Cli.run(withServer("get", "we", "vm1", "-n", "ns1", "-o", "yaml"));
+    assertThat(yaml.out()).contains("address: 1.1.1.9");
+
+    Cli del = Cli.run(withServer("delete", "we", "vm1", "-n", "ns1"));
+    assertThat(del.out()).contains("workloadentry.networking.istio.io/ns1/vm1 deleted");
+    assertThat(Cli.run(withServer("get", "we", "vm1", "-n", "ns1")).exit()).isEqualTo(1);
+    assertThat(Cli.run(withServer("delete", "we", "vm1", "-n", "ns1")).err()).contains("not found");
+  }
+
+  @Test
+  void invalidInputIsRejectedWithItsProblemsAndNothingChanges() throws Exception {
+    Path bad = tmp.resolve("bad.yaml");
+    Files.writeString(bad, """
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadEntry
+        metadata: {name: good, namespace: ns1}
+        spec: {address: 10.0.0.1}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: bad, namespace: ns1}
+        spec: {hosts: ['*'], ports: [{number: 80, name: http}]}
+        """);
+    Cli apply = Cli.run(withServer("apply", "-f", bad.toString()));
+    assertThat(apply.exit()).isEqualTo(1);
+    assertThat(apply.err()).contains("bad.yaml:9:16: spec.hosts[0]: invalid host *").contains("nothing applied");
+    assertThat(server.store().list(ListOptions.all()).items()).isEmpty();
+
+    String badJson = """
+        {"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry", "metadata": {"name": "x"},
+         "spec": {"hosts": ["a.example.com"], "ports": [{"number": 80, "name": "Bad_Name"}]}}
+        """;
+    var r = http("POST", "/apis/networking.istio.io/v1/namespaces/ns1/serviceentries", "application/json", badJson, true);
+    assertThat(r.statusCode()).isEqualTo(422);
+    assertThat(r.body()).contains("\"kind\" : \"Status\"").contains("\"field\" : \"spec.ports[0].name\"")
+        .contains("\"line\" : 2");
+
+    var typo = http("POST", "/apis/networking.istio.io/v1/namespaces/ns1/workloadentries", "application/yaml",
+        "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: w}\nspec: {adress: 1.1.1.1}\n", true);
+    assertThat(typo.statusCode()).isEqualTo(400);
+    assertThat(typo.body()).contains("unknown field \\\"adress\\\"");
+
+    var wrongNs = http("POST", "/apis/networking.istio.io/v1/namespaces/ns1/workloadentries", "application/yaml",
+        "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: w, namespace: other}\n"
+            + "spec: {address: 1.1.1.1}\n", true);
+    assertThat(wrongNs.statusCode()).isEqualTo(400);
+    assertThat(server.store().list(ListOptions.all()).items()).isEmpty();
+  }
+
+  @Test
+  void conflictsAuthAndPaths() throws Exception {
+    String we = "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: w}\nspec: {address: 1.1.1.1}\n";
+    String path = "/apis/networking.istio.io/v1/namespaces/ns1/workloadentries";
+    assertThat(http("POST", path, "application/yaml", we, false).statusCode()).isEqualTo(401);
+    assertThat(http("GET", path, null, null, false).statusCode()).isEqualTo(401);
+    var created = http("POST", path, "application/yaml", we, true);
+    assertThat(created.statusCode()).isEqualTo(201);
+    assertThat(created.body()).contains("\"namespace\" : \"ns1\"").contains("\"resourceVersion\"");
+    assertThat(http("POST", path, "application/yaml", we, true).statusCode()).isEqualTo(409);
+
+    String stale = we.replace("metadata: {name: w}", "metadata: {name: w, resourceVersion: '999'}")
+        .replace("1.1.1.1", "2.2.2.2");
+    var conflict = http("PUT", path + "/w", "application/yaml", stale, true);
+    assertThat(conflict.statusCode()).isEqualTo(409);
+    assertThat(conflict.body()).contains("\"reason\" : \"Conflict\"");
+
+    var list = http("GET", "/apis/networking.istio.io/v1/workloadentries?labelSelector=", null, null, true);
+    assertThat(list.statusCode()).isEqualTo(200);
+    assertThat(list.body()).contains("\"kind\" : \"WorkloadEntryList\"").contains("\"name\" : \"w\"");
+    assertThat(http("GET", "/apis/networking.istio.io/v1/namespaces/ns1/gateways", null, null, true).statusCode())
+        .isEqualTo(404);
+    assertThat(http("PATCH", path + "/w", "application/yaml", we, true).statusCode()).isEqualTo(405);
+    var gone = http("DELETE", path + "/w?resourceVersion=1", null, null, true);
+    assertThat(gone.statusCode()).isEqualTo(200);
+  }
+}
