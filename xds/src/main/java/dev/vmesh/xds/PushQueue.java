@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -19,7 +18,16 @@ final class PushQueue {
   /** What accumulated. */
   record Batch(Set<ServiceKey> services, boolean nameTable, boolean full, long firstNanos) {}
 
-  private final ScheduledExecutorService timer;
+  /** Runs a task after a delay: a scheduled executor in production, a manual one in tests. */
+  interface Timer {
+    void schedule(Runnable task, long delayNanos);
+
+    static Timer of(ScheduledExecutorService executor) {
+      return (task, delay) -> executor.schedule(task, delay, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private final Timer timer;
   private final long quietNanos;
   private final long maxNanos;
   private final Consumer<Batch> fire;
@@ -30,9 +38,9 @@ final class PushQueue {
   private boolean full;
   private long firstNanos;
   private long lastNanos;
-  private ScheduledFuture<?> scheduled;
+  private boolean scheduled;
 
-  PushQueue(ScheduledExecutorService timer, Duration quiet, Duration max, Consumer<Batch> fire, LongSupplier nanoTime) {
+  PushQueue(Timer timer, Duration quiet, Duration max, Consumer<Batch> fire, LongSupplier nanoTime) {
     this.timer = timer;
     this.quietNanos = quiet.toNanos();
     this.maxNanos = Math.max(max.toNanos(), quiet.toNanos());
@@ -49,13 +57,10 @@ final class PushQueue {
     nameTable |= names;
     full |= everything;
     lastNanos = now;
-    if (scheduled == null) {
-      schedule(quietNanos);
+    if (!scheduled) {
+      scheduled = true;
+      timer.schedule(this::tick, quietNanos);
     }
-  }
-
-  private void schedule(long delayNanos) {
-    scheduled = timer.schedule(this::tick, delayNanos, TimeUnit.NANOSECONDS);
   }
 
   private void tick() {
@@ -65,14 +70,14 @@ final class PushQueue {
       long quietLeft = lastNanos + quietNanos - now;
       long maxLeft = firstNanos + maxNanos - now;
       if (quietLeft > 0 && maxLeft > 0) {
-        schedule(Math.min(quietLeft, maxLeft)); // changes kept coming: wait for quiet, up to max
+        timer.schedule(this::tick, Math.min(quietLeft, maxLeft)); // changes kept coming: wait, up to max
         return;
       }
       batch = new Batch(services, nameTable, full, firstNanos);
       services = new HashSet<>();
       nameTable = false;
       full = false;
-      scheduled = null;
+      scheduled = false;
     }
     fire.accept(batch);
   }

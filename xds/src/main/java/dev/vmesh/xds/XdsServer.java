@@ -46,7 +46,7 @@ public final class XdsServer implements AutoCloseable {
     }
     this.core = new XdsCore(generators, new MeshView(registry), metrics, callbacks, clock, pool);
     this.ads = new AdsService(core);
-    this.queue = new PushQueue(pushThread, options.debounceQuiet(), options.debounceMax(), this::onBatch,
+    this.queue = new PushQueue(PushQueue.Timer.of(pushThread), options.debounceQuiet(), options.debounceMax(), this::onBatch,
         System::nanoTime);
   }
 
