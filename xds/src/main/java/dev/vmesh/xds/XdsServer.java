@@ -44,7 +44,14 @@ public final class XdsServer implements AutoCloseable {
         new RouteGenerator(), new NameTableGenerator())) {
       generators.put(g.typeUrl(), g);
     }
-    this.core = new XdsCore(generators, new MeshView(registry), metrics, callbacks, clock, pool);
+    java.util.concurrent.Executor tolerant = task -> {
+      try {
+        pool.execute(task);
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        // the server is closing: stream bookkeeping after close has nothing left to do
+      }
+    };
+    this.core = new XdsCore(generators, new MeshView(registry), metrics, callbacks, clock, tolerant);
     this.ads = new AdsService(core);
     this.queue = new PushQueue(PushQueue.Timer.of(pushThread), options.debounceQuiet(), options.debounceMax(), this::onBatch,
         System::nanoTime);

@@ -1,0 +1,61 @@
+package dev.vmesh.bench.xds;
+
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * {@code Blast} is the calibration service: it pushes pre-serialized payloads to every subscriber, so a
+ * run can measure what the transport alone costs for the same message size and number of streams.
+ */
+final class Blast {
+  static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  };
+
+  static final MethodDescriptor<byte[], byte[]> SUBSCRIBE = MethodDescriptor.<byte[], byte[]>newBuilder()
+      .setType(MethodDescriptor.MethodType.SERVER_STREAMING).setFullMethodName("vmesh.bench.Blast/Subscribe")
+      .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+
+  private final List<ServerCallStreamObserver<byte[]>> subscribers = new CopyOnWriteArrayList<>();
+
+  ServerServiceDefinition service() {
+    return ServerServiceDefinition.builder("vmesh.bench.Blast")
+        .addMethod(SUBSCRIBE, ServerCalls.asyncServerStreamingCall((req, out) -> {
+          var o = (ServerCallStreamObserver<byte[]>) out;
+          o.setOnCancelHandler(() -> subscribers.remove(o));
+          subscribers.add(o);
+        })).build();
+  }
+
+  /** Sends {@code payload} to every subscriber; returns how many got it. */
+  int send(byte[] payload) {
+    int n = 0;
+    for (ServerCallStreamObserver<byte[]> o : subscribers) {
+      synchronized (o) {
+        o.onNext(payload);
+      }
+      n++;
+    }
+    return n;
+  }
+}
