@@ -32,8 +32,7 @@ final class DeleteCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Kind kind = Kind.fromUserName(kindName).orElseThrow(() -> new IllegalArgumentException("unknown kind \""
-        + kindName + "\"; use serviceentries (se), workloadentries (we) or workloadgroups (wg)"));
+    Kind kind = ServerConnection.kind(kindName);
     try {
       new AdminClient(connection.server(), connection.token()).delete(new ResourceKey(kind, namespace, name));
     } catch (AdminClient.Failure e) {

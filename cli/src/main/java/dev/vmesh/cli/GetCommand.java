@@ -51,8 +51,7 @@ final class GetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Kind kind = Kind.fromUserName(kindName).orElseThrow(() -> new IllegalArgumentException("unknown kind \""
-        + kindName + "\"; use serviceentries (se), workloadentries (we) or workloadgroups (wg)"));
+    Kind kind = ServerConnection.kind(kindName);
     AdminClient client = new AdminClient(connection.server(), connection.token());
     PrintWriter out = spec.commandLine().getOut();
     List<Resource> items;

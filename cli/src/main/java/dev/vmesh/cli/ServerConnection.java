@@ -43,6 +43,12 @@ final class ServerConnection {
     }
   }
 
+  /** The kind a user typed (se, serviceentries, ServiceEntry, ...), or a usage error naming the choices. */
+  static dev.vmesh.api.Kind kind(String name) {
+    return dev.vmesh.api.Kind.fromUserName(name).orElseThrow(() -> new IllegalArgumentException("unknown kind \""
+        + name + "\"; use serviceentries (se), workloadentries (we) or workloadgroups (wg)"));
+  }
+
   private static Properties config() {
     Properties p = new Properties();
     Path f = Path.of(System.getProperty("user.home"), ".vmesh", "config");

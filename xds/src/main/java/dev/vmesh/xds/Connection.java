@@ -78,6 +78,25 @@ abstract class Connection {
     return true;
   }
 
+  /**
+   * The common start of every request: open the connection on the first one, and refuse types this
+   * server does not serve. Returns false when the stream is (now) closed.
+   */
+  final boolean admit(io.envoyproxy.envoy.config.core.v3.Node node, String identity, String typeUrl) {
+    if (closed) {
+      return false;
+    }
+    if (proxy == null && !open(node, identity)) {
+      return false;
+    }
+    if (typeUrl.equals(TypeUrls.HEALTH_INFO) || core.generators.containsKey(typeUrl)) {
+      return true;
+    }
+    fail(Status.INVALID_ARGUMENT.withDescription(typeUrl.isEmpty() ? "type_url is required on an ADS stream"
+        : "unsupported type_url \"" + typeUrl + "\"; this server serves " + core.generators.keySet()), "bad_type");
+    return false;
+  }
+
   /** Applies a push on the executor and sends what it makes pending. */
   final void push(PushRequest request) {
     executor.execute(() -> {

@@ -3,7 +3,6 @@ package dev.vmesh.xds;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -30,17 +29,9 @@ final class DeltaConnection extends Connection {
   }
 
   boolean onRequest(DeltaDiscoveryRequest req, String identity) {
-    if (closed) {
-      return false;
-    }
-    if (proxy == null && !open(req.getNode(), identity)) {
-      return false;
-    }
     String type = req.getTypeUrl();
-    if (!core.generators.containsKey(type)) {
-      fail(Status.INVALID_ARGUMENT.withDescription(type.isEmpty() ? "type_url is required on an ADS stream"
-          : "unsupported type_url \"" + type + "\"; this server serves " + core.generators.keySet()), "bad_type");
-      return false;
+    if (!admit(req.getNode(), identity, type) || type.equals(TypeUrls.HEALTH_INFO)) {
+      return !closed; // health reports travel on state-of-the-world streams only
     }
     TypeState existing = types.get(type);
     boolean first = existing == null;

@@ -2,7 +2,6 @@ package dev.vmesh.xds;
 
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,21 +30,13 @@ final class SotwConnection extends Connection {
 
   /** Handles one request on the executor; returns whether the stream is still open. */
   boolean onRequest(DiscoveryRequest req, String identity) {
-    if (closed) {
-      return false;
-    }
-    if (proxy == null && !open(req.getNode(), identity)) {
-      return false;
-    }
     String type = req.getTypeUrl();
+    if (!admit(req.getNode(), identity, type)) {
+      return false;
+    }
     if (type.equals(TypeUrls.HEALTH_INFO)) {
       core.callbacks.onHealthReport(proxy, req);
       return true;
-    }
-    if (!core.generators.containsKey(type)) {
-      fail(Status.INVALID_ARGUMENT.withDescription(type.isEmpty() ? "type_url is required on an ADS stream"
-          : "unsupported type_url \"" + type + "\"; this server serves " + core.generators.keySet()), "bad_type");
-      return false;
     }
     TypeState existing = types.get(type);
     TypeState ts = existing == null ? new TypeState() : existing;
