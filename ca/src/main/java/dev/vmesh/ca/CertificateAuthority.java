@@ -67,8 +67,20 @@ public final class CertificateAuthority {
 
   /** Loads the CA from {@code dir}, creating a self-signed root there first if the directory has none. */
   public static CertificateAuthority loadOrCreate(Path dir, String trustDomain, Clock clock) throws IOException {
+    return loadOrCreate(dir, trustDomain, KeyType.EC_P256, clock);
+  }
+
+  /** The key type of a root vmesh creates. */
+  public enum KeyType {
+    EC_P256,
+    RSA_2048,
+    RSA_4096
+  }
+
+  public static CertificateAuthority loadOrCreate(Path dir, String trustDomain, KeyType keyType, Clock clock)
+      throws IOException {
     if (!Files.exists(dir.resolve("ca-cert.pem"))) {
-      createRoot(dir, trustDomain, clock);
+      createRoot(dir, trustDomain, keyType, clock);
     }
     return load(dir, clock);
   }
@@ -84,9 +96,13 @@ public final class CertificateAuthority {
     return new CertificateAuthority(cert, key, chain, roots, clock);
   }
 
-  private static void createRoot(Path dir, String trustDomain, Clock clock) throws IOException {
+  private static void createRoot(Path dir, String trustDomain, KeyType keyType, Clock clock) throws IOException {
     try {
-      KeyPair kp = newKeyPair();
+      KeyPair kp = switch (keyType) {
+        case EC_P256 -> newKeyPair();
+        case RSA_2048 -> rsaKeyPair(2048);
+        case RSA_4096 -> rsaKeyPair(4096);
+      };
       X500Name name = new X500Name("O=" + trustDomain + ",CN=vmesh root CA");
       Instant now = clock.instant();
       X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(), Date.from(now.minusSeconds(60)),
@@ -106,8 +122,37 @@ public final class CertificateAuthority {
     }
   }
 
-  /** What goes into a leaf certificate's subject alternative names and key usage. */
-  public record LeafSpec(List<String> uris, List<String> dnsNames, List<String> ips, Duration ttl) {}
+  /**
+   * Extension carrying the id of the bootstrap token a certificate (and every renewal of it) descends
+   * from, so revoking the token also stops renewals. OID under the UUID arc 2.25 (ITU-T X.667).
+   */
+  public static final org.bouncycastle.asn1.ASN1ObjectIdentifier TOKEN_ORIGIN =
+      new org.bouncycastle.asn1.ASN1ObjectIdentifier("2.25.126339559034091608893687867448285220631");
+
+  /**
+   * What goes into a leaf certificate: subject alternative names, lifetime, and the bootstrap token it
+   * descends from (empty for none).
+   */
+  public record LeafSpec(List<String> uris, List<String> dnsNames, List<String> ips, Duration ttl,
+      String originToken) {
+    public LeafSpec(List<String> uris, List<String> dnsNames, List<String> ips, Duration ttl) {
+      this(uris, dnsNames, ips, ttl, "");
+    }
+  }
+
+  /** The bootstrap token id recorded in {@code cert}, or empty. */
+  public static String originToken(X509Certificate cert) {
+    byte[] ext = cert.getExtensionValue(TOKEN_ORIGIN.getId());
+    if (ext == null) {
+      return "";
+    }
+    try {
+      var octets = org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets();
+      return org.bouncycastle.asn1.ASN1UTF8String.getInstance(octets).getString();
+    } catch (RuntimeException e) {
+      return "?";
+    }
+  }
 
   /**
    * Issues a certificate for {@code key}; returns the chain leaf first, then the CA's chain, then the
@@ -136,6 +181,9 @@ public final class CertificateAuthority {
           new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
       b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
       b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(key));
+      if (!spec.originToken().isEmpty()) {
+        b.addExtension(TOKEN_ORIGIN, false, new org.bouncycastle.asn1.DERUTF8String(spec.originToken()));
+      }
       X509Certificate leaf = new JcaX509CertificateConverter().getCertificate(b.build(signer(caKey)));
       List<X509Certificate> chain = new ArrayList<>();
       chain.add(leaf);
@@ -178,6 +226,12 @@ public final class CertificateAuthority {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("no EC P-256 support in this JDK", e);
     }
+  }
+
+  static KeyPair rsaKeyPair(int bits) throws GeneralSecurityException {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+    g.initialize(bits, RANDOM);
+    return g.generateKeyPair();
   }
 
   private static ContentSigner signer(PrivateKey key) throws OperatorCreationException {

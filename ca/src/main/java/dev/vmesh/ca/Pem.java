@@ -49,6 +49,29 @@ public final class Pem {
     return out.toString();
   }
 
+  /** A "BEGIN PUBLIC KEY" PEM. */
+  public static String publicKey(java.security.PublicKey key) {
+    StringWriter out = new StringWriter();
+    try (JcaPEMWriter w = new JcaPEMWriter(out)) {
+      w.writeObject(key);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString();
+  }
+
+  public static java.security.PublicKey parsePublicKey(String pem) {
+    try (PEMParser p = new PEMParser(new StringReader(pem))) {
+      Object o = p.readObject();
+      if (o instanceof org.bouncycastle.asn1.x509.SubjectPublicKeyInfo info) {
+        return new JcaPEMKeyConverter().getPublicKey(info);
+      }
+      throw new IllegalArgumentException("expected a public key");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not a PEM public key: " + e.getMessage(), e);
+    }
+  }
+
   /** Every certificate in {@code pem}, in order; throws IllegalArgumentException on anything else. */
   public static List<X509Certificate> parseCertificates(String pem) {
     List<X509Certificate> out = new ArrayList<>();

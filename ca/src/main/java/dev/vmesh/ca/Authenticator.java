@@ -1,0 +1,77 @@
+package dev.vmesh.ca;
+
+import io.grpc.Status;
+import io.grpc.StatusException;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code Authenticator} decides who a caller is, in order: a client certificate from this CA (already
+ * verified against the trust bundle by TLS) carrying one workload SPIFFE id of this trust domain and not
+ * descending from a revoked bootstrap token; else a valid bootstrap token. Anything else is refused
+ * with a status that says what to present.
+ */
+public final class Authenticator {
+  private final String trustDomain;
+  private final BootstrapTokens tokens;
+
+  public Authenticator(String trustDomain, BootstrapTokens tokens) {
+    this.trustDomain = trustDomain;
+    this.tokens = tokens;
+  }
+
+  public Caller authenticate(X509Certificate[] peer, String bearer) throws StatusException {
+    if (peer != null && peer.length > 0) {
+      return fromCertificate(peer[0]);
+    }
+    if (bearer != null) {
+      try {
+        BootstrapTokens.Claim c = tokens.verify(bearer);
+        return new Caller(new SpiffeId(trustDomain, c.namespace(), c.serviceAccount()), Caller.Method.BOOTSTRAP_TOKEN,
+            c.id(), c);
+      } catch (BootstrapTokens.InvalidTokenException | IllegalArgumentException e) {
+        throw Status.UNAUTHENTICATED.withDescription(e.getMessage()).asException();
+      }
+    }
+    throw Status.UNAUTHENTICATED.withDescription("no credentials: present a client certificate issued by this CA, "
+        + "or 'authorization: Bearer <bootstrap token>' (vmesh token create)").asException();
+  }
+
+  private Caller fromCertificate(X509Certificate leaf) throws StatusException {
+    List<String> uris = new ArrayList<>();
+    try {
+      var sans = leaf.getSubjectAlternativeNames();
+      if (sans != null) {
+        for (List<?> san : sans) {
+          if (Integer.valueOf(6).equals(san.get(0))) {
+            uris.add(String.valueOf(san.get(1)));
+          }
+        }
+      }
+    } catch (CertificateParsingException e) {
+      throw Status.UNAUTHENTICATED.withDescription("client certificate cannot be read: " + e.getMessage()).asException();
+    }
+    if (uris.size() != 1) {
+      throw Status.UNAUTHENTICATED.withDescription("client certificate must carry exactly one SPIFFE id, it has "
+          + uris.size()).asException();
+    }
+    SpiffeId id;
+    try {
+      id = SpiffeId.parse(uris.get(0));
+    } catch (IllegalArgumentException e) {
+      throw Status.UNAUTHENTICATED.withDescription("client certificate: " + e.getMessage()).asException();
+    }
+    if (!id.trustDomain().equals(trustDomain)) {
+      throw Status.PERMISSION_DENIED.withDescription("client certificate is for trust domain " + id.trustDomain()
+          + ", this CA serves " + trustDomain).asException();
+    }
+    String origin = CertificateAuthority.originToken(leaf);
+    if (!origin.isEmpty() && tokens.ledger().isRevoked(origin)) {
+      throw Status.PERMISSION_DENIED.withDescription("client certificate descends from bootstrap token " + origin
+          + ", which was revoked; bootstrap again with a new token").asException();
+    }
+    return new Caller(id, Caller.Method.CERTIFICATE, origin, null);
+  }
+}

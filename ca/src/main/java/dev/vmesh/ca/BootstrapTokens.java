@@ -1,0 +1,153 @@
+package dev.vmesh.ca;
+
+import io.jsonwebtoken.Claims;
+import io.jsonwebtoken.ExpiredJwtException;
+import io.jsonwebtoken.IncorrectClaimException;
+import io.jsonwebtoken.Jws;
+import io.jsonwebtoken.JwtException;
+import io.jsonwebtoken.Jwts;
+import io.jsonwebtoken.MissingClaimException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * {@code BootstrapTokens} issues and checks the tokens a VM presents once, to get its first
+ * certificate: JWTs signed (ES256) by a key of the server's ({@code signing-key.pem}, mode 0600), carrying
+ * namespace, service account, audience, expiry and an id; optionally single-use; revocable through the
+ * {@link TokenLedger}. After that first certificate the VM renews with the certificate alone.
+ */
+public final class BootstrapTokens {
+  public static final String ISSUER = "vmesh";
+  public static final String AUDIENCE = "vmesh-ca";
+  public static final Duration MAX_TTL = Duration.ofDays(365);
+
+  private final PrivateKey signingKey;
+  private final PublicKey verifyKey;
+  private final TokenLedger ledger;
+  private final Clock clock;
+
+  private BootstrapTokens(PrivateKey signingKey, PublicKey verifyKey, TokenLedger ledger, Clock clock) {
+    this.signingKey = signingKey;
+    this.verifyKey = verifyKey;
+    this.ledger = ledger;
+    this.clock = clock;
+  }
+
+  /** Opens (creating the signing key on first use) the token machinery in {@code dir}. */
+  public static BootstrapTokens open(Path dir, Clock clock) throws IOException {
+    Files.createDirectories(dir);
+    Path keyFile = dir.resolve("signing-key.pem");
+    Path publicFile = dir.resolve("signing-key.pub.pem");
+    if (!Files.exists(keyFile) || !Files.exists(publicFile)) {
+      KeyPair kp = CertificateAuthority.newKeyPair();
+      Pem.writeAtomically(publicFile, Pem.publicKey(kp.getPublic()), "rw-r--r--");
+      Pem.writeAtomically(keyFile, Pem.privateKey(kp.getPrivate()), "rw-------");
+    }
+    return new BootstrapTokens(Pem.parsePrivateKey(Files.readString(keyFile)),
+        Pem.parsePublicKey(Files.readString(publicFile)), new TokenLedger(dir.resolve("ledger")), clock);
+  }
+
+  public TokenLedger ledger() {
+    return ledger;
+  }
+
+  /** A new token and its id. */
+  public record Token(String id, String jwt, Instant expires) {}
+
+  public Token issue(String namespace, String serviceAccount, Duration ttl, boolean singleUse) {
+    new SpiffeId("x", namespace, serviceAccount); // validates both names
+    if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_TTL) > 0) {
+      throw new IllegalArgumentException("token lifetime must be between 1s and " + MAX_TTL.toDays() + " days");
+    }
+    byte[] raw = new byte[16];
+    ThreadLocalRandom.current().nextBytes(raw);
+    String id = HexFormat.of().formatHex(raw);
+    Instant now = clock.instant();
+    Instant expires = now.plus(ttl);
+    String jwt = Jwts.builder()
+        .issuer(ISSUER)
+        .subject("system:serviceaccount:" + namespace + ":" + serviceAccount)
+        .audience().add(AUDIENCE).and()
+        .id(id)
+        .issuedAt(Date.from(now))
+        .expiration(Date.from(expires))
+        .claim("ns", namespace)
+        .claim("sa", serviceAccount)
+        .claim("single_use", singleUse)
+        .signWith(signingKey, Jwts.SIG.ES256)
+        .compact();
+    ledger.recordIssued(id, namespace, serviceAccount, expires, singleUse);
+    return new Token(id, jwt, expires);
+  }
+
+  /** A verified token's claims. */
+  public record Claim(String id, String namespace, String serviceAccount, boolean singleUse) {}
+
+  /**
+   * Verifies signature, issuer, audience, expiry (60 s of clock skew allowed) and revocation. Throws
+   * {@link InvalidTokenException} with a message for the caller otherwise.
+   */
+  public Claim verify(String jwt) {
+    if (jwt == null || jwt.isBlank() || jwt.length() > 8192) {
+      throw new InvalidTokenException("bootstrap token is empty or too long");
+    }
+    Jws<Claims> jws;
+    try {
+      jws = Jwts.parser().verifyWith(verifyKey).clock(() -> Date.from(clock.instant())).clockSkewSeconds(60)
+          .requireIssuer(ISSUER).requireAudience(AUDIENCE).build().parseSignedClaims(jwt);
+    } catch (ExpiredJwtException e) {
+      throw new InvalidTokenException("bootstrap token expired at " + e.getClaims().getExpiration().toInstant()
+          + "; create a new one with 'vmesh token create'");
+    } catch (IncorrectClaimException | MissingClaimException e) {
+      throw new InvalidTokenException("bootstrap token has the wrong " + e.getClaimName() + "; it was not issued "
+          + "for this vmesh CA");
+    } catch (JwtException | IllegalArgumentException e) {
+      throw new InvalidTokenException("bootstrap token is not valid: " + e.getMessage());
+    }
+    Claims c = jws.getPayload();
+    String id = c.getId();
+    String ns = c.get("ns", String.class);
+    String sa = c.get("sa", String.class);
+    Boolean single = c.get("single_use", Boolean.class);
+    if (!TokenLedger.isId(id) || ns == null || sa == null || single == null) {
+      throw new InvalidTokenException("bootstrap token lacks its id, namespace or service account");
+    }
+    if (ledger.isRevoked(id)) {
+      throw new InvalidTokenException("bootstrap token " + id + " was revoked");
+    }
+    return new Claim(id, ns, sa, single);
+  }
+
+  /** Spends a single-use token; throws if it was already spent. */
+  public void spend(Claim claim) {
+    if (!claim.singleUse()) {
+      return;
+    }
+    try {
+      if (!ledger.spend(claim.id())) {
+        throw new InvalidTokenException("bootstrap token " + claim.id() + " is single-use and was already used");
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot record the use of token " + claim.id(), e);
+    }
+  }
+
+  /** A token that cannot be accepted, with the reason. */
+  public static final class InvalidTokenException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public InvalidTokenException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,94 @@
+package dev.vmesh.ca;
+
+import dev.vmesh.proto.ca.IstioCertificateRequest;
+import dev.vmesh.proto.ca.IstioCertificateResponse;
+import dev.vmesh.proto.ca.IstioCertificateServiceGrpc;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.stub.StreamObserver;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code CaService} is {@code istio.v1.auth.IstioCertificateService/CreateCertificate}: it authenticates
+ * the caller, checks the CSR and the requested lifetime (default 24 h, at most 90 days), and issues a
+ * certificate for the caller's proven identity only. A CSR that asks for another identity is refused
+ * rather than silently rewritten, so a misconfigured VM finds out at once.
+ */
+public final class CaService extends IstioCertificateServiceGrpc.IstioCertificateServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(CaService.class);
+  public static final Duration DEFAULT_TTL = Duration.ofHours(24);
+  public static final Duration MAX_TTL = Duration.ofDays(90);
+
+  private final CertificateAuthority ca;
+  private final Authenticator authenticator;
+  private final BootstrapTokens tokens;
+
+  public CaService(CertificateAuthority ca, Authenticator authenticator, BootstrapTokens tokens) {
+    this.ca = ca;
+    this.authenticator = authenticator;
+    this.tokens = tokens;
+  }
+
+  @Override
+  public void createCertificate(IstioCertificateRequest req, StreamObserver<IstioCertificateResponse> out) {
+    try {
+      out.onNext(issue(req, PeerCredentials.PEER_CERTIFICATES.get(), PeerCredentials.BEARER_TOKEN.get()));
+      out.onCompleted();
+    } catch (StatusException e) {
+      LOG.warn("event=certificate_refused status={} reason=\"{}\"", e.getStatus().getCode(),
+          e.getStatus().getDescription());
+      out.onError(e);
+    }
+  }
+
+  /** The whole decision, without gRPC plumbing (also used by the fuzz test). */
+  IstioCertificateResponse issue(IstioCertificateRequest req, X509Certificate[] peer, String bearer)
+      throws StatusException {
+    Caller caller = authenticator.authenticate(peer, bearer);
+    Duration ttl = ttl(req.getValidityDuration());
+    Csrs.Checked csr;
+    try {
+      csr = Csrs.check(req.getCsr());
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException();
+    }
+    for (String uri : csr.requestedUris()) {
+      if (!uri.equals(caller.identity().uri())) {
+        throw Status.PERMISSION_DENIED.withDescription("csr asks for " + uri + " but the caller is proven to be "
+            + caller.identity() + "; certificates are only issued for the caller's own identity").asException();
+      }
+    }
+    if (caller.token() != null) {
+      try {
+        tokens.spend(caller.token());
+      } catch (BootstrapTokens.InvalidTokenException e) {
+        throw Status.UNAUTHENTICATED.withDescription(e.getMessage()).asException();
+      }
+    }
+    List<X509Certificate> chain = ca.issue(csr.publicKey(), new CertificateAuthority.LeafSpec(
+        List.of(caller.identity().uri()), List.of(), List.of(), ttl, caller.originToken()));
+    LOG.info("event=certificate_issued identity={} method={} ttl={} serial={}", caller.identity(), caller.method(),
+        ttl, chain.get(0).getSerialNumber().toString(16));
+    IstioCertificateResponse.Builder b = IstioCertificateResponse.newBuilder();
+    for (X509Certificate c : chain) {
+      b.addCertChain(Pem.certificates(List.of(c)));
+    }
+    return b.build();
+  }
+
+  private static Duration ttl(long seconds) throws StatusException {
+    if (seconds <= 0) {
+      return DEFAULT_TTL;
+    }
+    Duration ttl = Duration.ofSeconds(seconds);
+    if (ttl.compareTo(MAX_TTL) > 0) {
+      throw Status.INVALID_ARGUMENT.withDescription("requested TTL " + ttl.toHours() + "h is greater than the max "
+          + "allowed TTL " + MAX_TTL.toDays() + " days").asException();
+    }
+    return ttl;
+  }
+}

@@ -1,0 +1,129 @@
+package dev.vmesh.ca;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.util.ArrayList;
+import java.util.List;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.Extensions;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
+
+/**
+ * {@code Csrs} reads and checks certificate signing requests: PEM PKCS#10, a valid self-signature, and
+ * a key strong enough (RSA of at least 2048 bits, or EC on P-256, P-384 or P-521). Every failure is an
+ * {@link IllegalArgumentException} whose message says what is wrong.
+ */
+public final class Csrs {
+  /** Largest CSR accepted, in characters. */
+  public static final int MAX_PEM = 64 * 1024;
+
+  private Csrs() {}
+
+  /** A CSR (PEM) for {@code keys}, asking for {@code spiffeUri} as its only SAN (critical), empty subject. */
+  public static String create(java.security.KeyPair keys, String spiffeUri) {
+    try {
+      var san = new org.bouncycastle.asn1.x509.ExtensionsGenerator();
+      san.addExtension(Extension.subjectAlternativeName, true,
+          new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, spiffeUri)));
+      var builder = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+          new org.bouncycastle.asn1.x500.X500Name(""), keys.getPublic());
+      builder.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, san.generate());
+      String alg = keys.getPrivate().getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+      var csr = builder.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder(alg).build(keys.getPrivate()));
+      java.io.StringWriter out = new java.io.StringWriter();
+      try (var w = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(out)) {
+        w.writeObject(csr);
+      }
+      return out.toString();
+    } catch (IOException | org.bouncycastle.operator.OperatorCreationException e) {
+      throw new IllegalStateException("cannot build a CSR: " + e.getMessage(), e);
+    }
+  }
+
+  /** A checked request: its key and the URI SANs it asks for. */
+  public record Checked(PublicKey publicKey, List<String> requestedUris) {}
+
+  public static Checked check(String pem) {
+    if (pem == null || pem.isBlank()) {
+      throw new IllegalArgumentException("csr is empty");
+    }
+    if (pem.length() > MAX_PEM) {
+      throw new IllegalArgumentException("csr is larger than " + MAX_PEM + " characters");
+    }
+    PKCS10CertificationRequest req;
+    try (var reader = new org.bouncycastle.util.io.pem.PemReader(new StringReader(pem))) {
+      var obj = reader.readPemObject();
+      if (obj == null || !obj.getType().endsWith("CERTIFICATE REQUEST")) {
+        throw new IllegalArgumentException("csr is not a PEM CERTIFICATE REQUEST"
+            + (obj == null ? "" : " (found " + obj.getType() + ")"));
+      }
+      req = new PKCS10CertificationRequest(obj.getContent());
+      // only canonical DER: a BER variant re-encodes differently and would be signed-for bytes it never carried
+      if (!java.util.Arrays.equals(req.toASN1Structure().getEncoded(org.bouncycastle.asn1.ASN1Encoding.DER),
+          obj.getContent())) {
+        throw new IllegalArgumentException("csr is not DER-encoded");
+      }
+    } catch (IllegalArgumentException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("csr is not a PEM certificate request: " + e.getMessage(), e);
+    }
+    PublicKey key;
+    try {
+      JcaPKCS10CertificationRequest jca = new JcaPKCS10CertificationRequest(req);
+      key = jca.getPublicKey();
+      if (!req.isSignatureValid(new JcaContentVerifierProviderBuilder().build(req.getSubjectPublicKeyInfo()))) {
+        throw new IllegalArgumentException("csr signature does not verify with its own key");
+      }
+    } catch (IllegalArgumentException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalArgumentException("csr cannot be verified: " + e.getMessage(), e);
+    }
+    checkStrength(key);
+    return new Checked(key, uris(req));
+  }
+
+  private static void checkStrength(PublicKey key) {
+    if (key instanceof RSAPublicKey rsa) {
+      if (rsa.getModulus().bitLength() < 2048) {
+        throw new IllegalArgumentException("csr key is RSA-" + rsa.getModulus().bitLength()
+            + "; at least 2048 bits are required");
+      }
+    } else if (key instanceof ECPublicKey ec) {
+      int bits = ec.getParams().getCurve().getField().getFieldSize();
+      if (bits != 256 && bits != 384 && bits != 521) {
+        throw new IllegalArgumentException("csr key is on a " + bits + "-bit curve; use P-256, P-384 or P-521");
+      }
+    } else {
+      throw new IllegalArgumentException("csr key type " + key.getAlgorithm() + " is not supported; use EC or RSA");
+    }
+  }
+
+  private static List<String> uris(PKCS10CertificationRequest req) {
+    List<String> out = new ArrayList<>();
+    for (var attr : req.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
+      for (var value : attr.getAttrValues()) {
+        Extensions ext = Extensions.getInstance(value);
+        GeneralNames names = GeneralNames.fromExtensions(ext, Extension.subjectAlternativeName);
+        if (names == null) {
+          continue;
+        }
+        for (GeneralName n : names.getNames()) {
+          if (n.getTagNo() == GeneralName.uniformResourceIdentifier) {
+            out.add(n.getName().toString());
+          }
+        }
+      }
+    }
+    return out;
+  }
+}

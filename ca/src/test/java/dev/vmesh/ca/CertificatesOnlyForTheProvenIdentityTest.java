@@ -1,0 +1,232 @@
+package dev.vmesh.ca;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vmesh.proto.ca.IstioCertificateRequest;
+import dev.vmesh.proto.ca.IstioCertificateResponse;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.jsonwebtoken.Jwts;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CertificatesOnlyForTheProvenIdentityTest {
+  @TempDir
+  Path dir;
+
+  /** A clock the test moves. */
+  static final class MovableClock extends Clock {
+    final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-25T12:00:00Z"));
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now.get();
+    }
+
+    void advance(Duration d) {
+      now.set(now.get().plus(d));
+    }
+  }
+
+  MovableClock clock;
+  CertificateAuthority ca;
+  BootstrapTokens tokens;
+  CaService service;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    clock = new MovableClock();
+    ca = CertificateAuthority.loadOrCreate(dir.resolve("ca"), "cluster.local", clock);
+    tokens = BootstrapTokens.open(dir.resolve("tokens"), clock);
+    service = new CaService(ca, new Authenticator("cluster.local", tokens), tokens);
+  }
+
+  static IstioCertificateRequest request(String csr, long ttlSeconds) {
+    return IstioCertificateRequest.newBuilder().setCsr(csr).setValidityDuration(ttlSeconds).build();
+  }
+
+  static String csr(String uri) {
+    return Csrs.create(CertificateAuthority.newKeyPair(), uri);
+  }
+
+  static X509Certificate leaf(IstioCertificateResponse r) {
+    return Pem.parseCertificates(r.getCertChain(0)).get(0);
+  }
+
+  static Status.Code code(ThrowingCall call) {
+    try {
+      call.run();
+      return Status.Code.OK;
+    } catch (StatusException e) {
+      return e.getStatus().getCode();
+    }
+  }
+
+  interface ThrowingCall {
+    void run() throws StatusException;
+  }
+
+  @Test
+  void aTokenGetsACertificateForItsOwnIdentityWithTheChainToTheRoot() throws Exception {
+    String token = tokens.issue("ns1", "sa1", Duration.ofHours(1), false).jwt();
+    IstioCertificateResponse r = service.issue(request(csr("spiffe://cluster.local/ns/ns1/sa/sa1"), 0), null, token);
+    X509Certificate leaf = leaf(r);
+    assertThat(leaf.getSubjectAlternativeNames()).containsExactly(List.of(6, "spiffe://cluster.local/ns/ns1/sa/sa1"));
+    assertThat(Duration.between(leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant()))
+        .isEqualTo(Duration.ofHours(24).plusMinutes(1));
+    assertThat(r.getCertChainCount()).isEqualTo(2);
+    X509Certificate root = Pem.parseCertificates(r.getCertChain(1)).get(0);
+    leaf.verify(root.getPublicKey());
+    assertThat(root).isEqualTo(ca.roots().get(0));
+
+    // a CSR without any SAN gets the proven identity too
+    X509Certificate plain = leaf(service.issue(request(Csrs.create(CertificateAuthority.newKeyPair(), "spiffe://cluster.local/ns/ns1/sa/sa1"), 3600), null, token));
+    assertThat(plain.getSubjectAlternativeNames()).containsExactly(List.of(6, "spiffe://cluster.local/ns/ns1/sa/sa1"));
+  }
+
+  @Test
+  void aCsrAskingForAnotherIdentityIsRefused() {
+    String token = tokens.issue("ns1", "sa1", Duration.ofHours(1), false).jwt();
+    assertThatThrownBy(() -> service.issue(request(csr("spiffe://cluster.local/ns/ns1/sa/sa2"), 0), null, token))
+        .isInstanceOf(StatusException.class)
+        .hasMessageContaining("PERMISSION_DENIED: csr asks for spiffe://cluster.local/ns/ns1/sa/sa2 but the caller "
+            + "is proven to be spiffe://cluster.local/ns/ns1/sa/sa1");
+    assertThat(code(() -> service.issue(request(csr("spiffe://cluster.local/ns/ns2/sa/sa1"), 0), null, token)))
+        .isEqualTo(Status.Code.PERMISSION_DENIED);
+  }
+
+  @Test
+  void badTokensAreRefusedWithTheReason() throws Exception {
+    String ok = csr("spiffe://cluster.local/ns/ns1/sa/sa1");
+    var expired = tokens.issue("ns1", "sa1", Duration.ofMinutes(10), false);
+    var revoked = tokens.issue("ns1", "sa1", Duration.ofHours(1), false);
+    assertThat(tokens.ledger().revoke(revoked.id())).isTrue();
+    String valid = tokens.issue("ns1", "sa1", Duration.ofHours(1), false).jwt();
+    String tampered = valid.substring(0, valid.indexOf('.') + 5) + (valid.charAt(valid.indexOf('.') + 5) == 'A' ? 'B' : 'A')
+        + valid.substring(valid.indexOf('.') + 6);
+    var signing = Pem.parsePrivateKey(Files.readString(dir.resolve("tokens/signing-key.pem")));
+    String wrongAudience = Jwts.builder().issuer("vmesh").audience().add("istio-ca").and().id("0".repeat(32))
+        .expiration(Date.from(clock.instant().plusSeconds(7200))).claim("ns", "ns1").claim("sa", "sa1")
+        .claim("single_use", false).signWith(signing, Jwts.SIG.ES256).compact();
+    KeyPair other = CertificateAuthority.newKeyPair();
+    String foreign = Jwts.builder().issuer("vmesh").audience().add("vmesh-ca").and().id("1".repeat(32))
+        .expiration(Date.from(clock.instant().plusSeconds(7200))).claim("ns", "ns1").claim("sa", "sa1")
+        .claim("single_use", false).signWith(other.getPrivate(), Jwts.SIG.ES256).compact();
+    clock.advance(Duration.ofMinutes(20));
+
+    assertThatThrownBy(() -> service.issue(request(ok, 0), null, expired.jwt())).hasMessageContaining(
+        "UNAUTHENTICATED: bootstrap token expired at");
+    assertThatThrownBy(() -> service.issue(request(ok, 0), null, revoked.jwt())).hasMessageContaining(
+        "UNAUTHENTICATED: bootstrap token " + revoked.id() + " was revoked");
+    assertThatThrownBy(() -> service.issue(request(ok, 0), null, wrongAudience)).hasMessageContaining(
+        "UNAUTHENTICATED: bootstrap token has the wrong aud");
+    assertThatThrownBy(() -> service.issue(request(ok, 0), null, tampered)).hasMessageContaining(
+        "UNAUTHENTICATED: bootstrap token is not valid");
+    assertThatThrownBy(() -> service.issue(request(ok, 0), null, foreign)).hasMessageContaining(
+        "UNAUTHENTICATED: bootstrap token is not valid");
+    assertThatThrownBy(() -> service.issue(request(ok, 0), null, "garbage.garbage.garbage")).hasMessageContaining(
+        "UNAUTHENTICATED");
+    assertThatThrownBy(() -> service.issue(request(ok, 0), null, null)).hasMessageContaining(
+        "UNAUTHENTICATED: no credentials");
+  }
+
+  @Test
+  void singleUseTokensWorkOnce() throws Exception {
+    String once = tokens.issue("ns1", "sa1", Duration.ofHours(1), true).jwt();
+    service.issue(request(csr("spiffe://cluster.local/ns/ns1/sa/sa1"), 0), null, once);
+    assertThatThrownBy(() -> service.issue(request(csr("spiffe://cluster.local/ns/ns1/sa/sa1"), 0), null, once))
+        .hasMessageContaining("is single-use and was already used");
+  }
+
+  @Test
+  void malformedCsrsAndTtlLimits() throws Exception {
+    String token = tokens.issue("ns1", "sa1", Duration.ofHours(1), false).jwt();
+    assertThatThrownBy(() -> service.issue(request("not a csr", 0), null, token))
+        .hasMessageContaining("INVALID_ARGUMENT: csr is not a PEM CERTIFICATE REQUEST");
+    String certPem = Pem.certificates(ca.roots());
+    assertThatThrownBy(() -> service.issue(request(certPem, 0), null, token))
+        .hasMessageContaining("INVALID_ARGUMENT: csr is not a PEM CERTIFICATE REQUEST (found CERTIFICATE)");
+    String weak = Csrs.create(CertificateAuthority.rsaKeyPair(1024), "spiffe://cluster.local/ns/ns1/sa/sa1");
+    assertThatThrownBy(() -> service.issue(request(weak, 0), null, token))
+        .hasMessageContaining("csr key is RSA-1024; at least 2048 bits are required");
+    String good = csr("spiffe://cluster.local/ns/ns1/sa/sa1");
+    byte[] der = java.util.Base64.getMimeDecoder().decode(good.substring(good.indexOf('\n') + 1,
+        good.lastIndexOf("-----END")));
+    der[der.length - 5] ^= 0x01; // inside the signature
+    String badSignature = "-----BEGIN CERTIFICATE REQUEST-----\n" + java.util.Base64.getMimeEncoder().encodeToString(der)
+        + "\n-----END CERTIFICATE REQUEST-----\n";
+    assertThatThrownBy(() -> service.issue(request(badSignature, 0), null, token))
+        .hasMessageContaining("INVALID_ARGUMENT: csr");
+    byte[] ber = java.util.Base64.getMimeDecoder().decode(good.substring(good.indexOf('\n') + 1,
+        good.lastIndexOf("-----END")));
+    for (int i = 0; i + 2 < ber.length; i++) {
+      if (ber[i] == 0x01 && ber[i + 1] == 0x01 && ber[i + 2] == (byte) 0xFF) { // BOOLEAN TRUE
+        ber[i + 2] = 0x01; // still TRUE in BER, not DER
+        break;
+      }
+    }
+    String nonDer = "-----BEGIN CERTIFICATE REQUEST-----\n" + java.util.Base64.getMimeEncoder().encodeToString(ber)
+        + "\n-----END CERTIFICATE REQUEST-----\n";
+    assertThatThrownBy(() -> service.issue(request(nonDer, 0), null, token))
+        .hasMessageContaining("INVALID_ARGUMENT: csr is not DER-encoded");
+
+    X509Certificate ninety = leaf(service.issue(request(good, Duration.ofDays(90).toSeconds()), null, token));
+    assertThat(ninety.getNotAfter().toInstant()).isEqualTo(clock.instant().plus(Duration.ofDays(90)));
+    assertThatThrownBy(() -> service.issue(request(good, Duration.ofDays(91).toSeconds()), null, token))
+        .hasMessageContaining("INVALID_ARGUMENT: requested TTL 2184h is greater than the max allowed TTL 90 days");
+  }
+
+  @Test
+  void renewalWithTheCertificateWorksAfterTheTokenExpiredUntilTheTokenIsRevoked() throws Exception {
+    var token = tokens.issue("ns1", "sa1", Duration.ofHours(1), true);
+    X509Certificate first = leaf(service.issue(request(csr("spiffe://cluster.local/ns/ns1/sa/sa1"), 0), null,
+        token.jwt()));
+    assertThat(CertificateAuthority.originToken(first)).isEqualTo(token.id());
+    clock.advance(Duration.ofHours(12)); // the token is long expired
+    X509Certificate renewed = leaf(service.issue(request(csr("spiffe://cluster.local/ns/ns1/sa/sa1"), 0),
+        new X509Certificate[] {first}, null));
+    assertThat(renewed.getSerialNumber()).isNotEqualTo(first.getSerialNumber());
+    assertThat(CertificateAuthority.originToken(renewed)).isEqualTo(token.id());
+    X509Certificate again = leaf(service.issue(request(csr("spiffe://cluster.local/ns/ns1/sa/sa1"), 0),
+        new X509Certificate[] {renewed}, null));
+    assertThat(again).isNotNull();
+
+    tokens.ledger().revoke(token.id());
+    assertThatThrownBy(() -> service.issue(request(csr("spiffe://cluster.local/ns/ns1/sa/sa1"), 0),
+        new X509Certificate[] {again}, null)).hasMessageContaining("PERMISSION_DENIED: client certificate descends "
+            + "from bootstrap token " + token.id() + ", which was revoked");
+  }
+
+  @Test
+  void aCertificateFromAnotherTrustDomainIsRefused() throws Exception {
+    CertificateAuthority other = CertificateAuthority.loadOrCreate(dir.resolve("other"), "other.local", clock);
+    X509Certificate foreign = other.issue(CertificateAuthority.newKeyPair().getPublic(), new CertificateAuthority
+        .LeafSpec(List.of("spiffe://other.local/ns/ns1/sa/sa1"), List.of(), List.of(), Duration.ofHours(1))).get(0);
+    assertThatThrownBy(() -> service.issue(request(csr("spiffe://other.local/ns/ns1/sa/sa1"), 0),
+        new X509Certificate[] {foreign}, null)).hasMessageContaining("PERMISSION_DENIED: client certificate is for "
+            + "trust domain other.local");
+  }
+}
