@@ -76,6 +76,11 @@ final class AdminClient {
     return check(send("GET", "/debug/syncz", null));
   }
 
+  /** A raw JSON call (token admin). */
+  String call(String method, String path, String json) {
+    return check(send(method, path, json));
+  }
+
   private HttpResponse<String> send(String method, String path, String body) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
         .header("Authorization", "Bearer " + token)

@@ -40,14 +40,25 @@ final class ServerCommand implements Callable<Integer> {
           + " this is not a loopback address.")
   String httpAddress;
 
-  @Option(names = "--xds-plaintext-address", defaultValue = "${env:VMESH_XDS_PLAINTEXT_ADDRESS:-127.0.0.1:15010}",
-      paramLabel = "HOST:PORT", description = "Plaintext xDS (development); env VMESH_XDS_PLAINTEXT_ADDRESS"
-          + " (default: 127.0.0.1:15010).")
+  @Option(names = "--xds-plaintext-address", defaultValue = "${env:VMESH_XDS_PLAINTEXT_ADDRESS:-off}",
+      paramLabel = "HOST:PORT", description = "Plaintext, unauthenticated xDS for development, e.g. 127.0.0.1:15010;"
+          + " env VMESH_XDS_PLAINTEXT_ADDRESS (default: off).")
   String xdsPlaintext;
 
   @Option(names = "--xds-address", defaultValue = "${env:VMESH_XDS_ADDRESS:-0.0.0.0:15012}", paramLabel = "HOST:PORT",
-      description = "TLS xDS for proxies and agents; env VMESH_XDS_ADDRESS (default: 0.0.0.0:15012).")
+      description = "xDS and the CA over TLS; callers prove themselves with a certificate from the mesh CA or a"
+          + " bootstrap token; env VMESH_XDS_ADDRESS (default: 0.0.0.0:15012).")
   String xdsTls;
+
+  @Option(names = "--ca-dir", defaultValue = "${env:VMESH_CA_DIR}", paramLabel = "DIR",
+      description = "A CA to use, with Istio's file names (ca-cert.pem, ca-key.pem, cert-chain.pem, root-cert.pem);"
+          + " env VMESH_CA_DIR (default: <data-dir>/ca, where a root is created at first start).")
+  Path caDir;
+
+  @Option(names = "--ca-key-type", defaultValue = "${env:VMESH_CA_KEY_TYPE:-EC_P256}", paramLabel = "TYPE",
+      description = "Key of a root vmesh creates: EC_P256, RSA_2048 or RSA_4096; env VMESH_CA_KEY_TYPE"
+          + " (default: EC_P256).")
+  dev.vmesh.ca.CertificateAuthority.KeyType caKeyType;
 
   @Option(names = "--server-name", split = ",", paramLabel = "NAME",
       defaultValue = "${env:VMESH_SERVER_NAMES:-vmesh-server,istiod.istio-system.svc,istiod,localhost,127.0.0.1}",
@@ -78,7 +89,7 @@ final class ServerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Main.setLogLevel(ch.qos.logback.classic.Level.INFO);
     ServerOptions options = new ServerOptions(dataDir, configDir, hostPort(httpAddress), orOff(xdsPlaintext),
-        orOff(xdsTls), serverNames,
+        orOff(xdsTls), serverNames, caDir, caKeyType,
         new RegistryOptions(trustDomain, autoAllocate, RegistryOptions.DEFAULTS.ipv4Pool(),
             RegistryOptions.DEFAULTS.ipv6Pool()),
         new XdsOptions(Durations.parse(debounce), Durations.parse(debounceMax), XdsOptions.DEFAULTS.pushThreads()),

@@ -16,11 +16,15 @@ import java.util.List;
  * @param xdsPlaintextAddress plaintext xDS (15010), or null for none
  * @param xdsTlsAddress TLS xDS (15012), or null for none
  * @param serverNames DNS names (and IPs) put in the server's certificate
+ * @param caDir the CA's files (Istio names); {@code <dataDir>/ca} when null, where a root is created
+ *     at first start
+ * @param caKeyType key type of a root vmesh creates
  * @param configPollInterval how often the config directory is rescanned
  */
 public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress httpAddress,
     InetSocketAddress xdsPlaintextAddress, InetSocketAddress xdsTlsAddress, List<String> serverNames,
-    RegistryOptions registry, XdsOptions xds, Duration configPollInterval) {
+    Path caDir, dev.vmesh.ca.CertificateAuthority.KeyType caKeyType, RegistryOptions registry, XdsOptions xds,
+    Duration configPollInterval) {
 
   public static final int HTTP_PORT = 15014;
   public static final int XDS_PLAINTEXT_PORT = 15010;
@@ -28,11 +32,11 @@ public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress http
   public static final List<String> DEFAULT_SERVER_NAMES = List.of("vmesh-server", "istiod.istio-system.svc",
       "istiod", "localhost", "127.0.0.1");
 
-  /** Loopback-only options on free ports, for tests and tools. */
+  /** Loopback-only options on free ports (plaintext xDS on too), for tests and tools. */
   public static ServerOptions local(Path dataDir, Path configDir) {
     return new ServerOptions(dataDir, configDir, new InetSocketAddress("127.0.0.1", 0),
         new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0), DEFAULT_SERVER_NAMES,
-        RegistryOptions.DEFAULTS, new XdsOptions(Duration.ofMillis(10), Duration.ofMillis(100), 2),
+        null, dev.vmesh.ca.CertificateAuthority.KeyType.EC_P256, RegistryOptions.DEFAULTS, new XdsOptions(Duration.ofMillis(10), Duration.ofMillis(100), 2),
         Duration.ofMillis(100));
   }
 }

@@ -4,7 +4,12 @@ import dev.vmesh.api.Kind;
 import dev.vmesh.api.Problem;
 import dev.vmesh.api.codec.ResourceWriter;
 import dev.vmesh.api.codec.TreeWriter;
+import dev.vmesh.ca.Authenticator;
+import dev.vmesh.ca.BootstrapTokens;
+import dev.vmesh.ca.CaService;
 import dev.vmesh.ca.CertificateAuthority;
+import dev.vmesh.ca.PeerCredentials;
+import dev.vmesh.ca.Pem;
 import dev.vmesh.ca.ServerCertificate;
 import dev.vmesh.registry.Registry;
 import dev.vmesh.registry.RegistryJson;
@@ -17,6 +22,7 @@ import dev.vmesh.xds.XdsCallbacks;
 import dev.vmesh.xds.XdsMetrics;
 import dev.vmesh.xds.XdsServer;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -25,6 +31,7 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,18 +99,31 @@ public final class VmeshServer implements AutoCloseable {
       opened.add(0, controller[0]);
       controller[0].start();
 
+      Path caDir = o.caDir() != null ? o.caDir() : o.dataDir().resolve("ca");
+      CertificateAuthority ca = CertificateAuthority.loadOrCreate(caDir, o.registry().trustDomain(), o.caKeyType(),
+          clock);
+      BootstrapTokens tokens = BootstrapTokens.open(o.dataDir().resolve("tokens"), clock);
+      Authenticator authenticator = new Authenticator(o.registry().trustDomain(), tokens);
+
       List<Server> grpc = new ArrayList<>();
       if (o.xdsPlaintextAddress() != null) {
-        grpc.add(grpcServer(NettyServerBuilder.forAddress(o.xdsPlaintextAddress()), xds));
+        LOG.warn("event=plaintext_xds_enabled address={} note=\"development only: no authentication\"",
+            o.xdsPlaintextAddress());
+        grpc.add(grpcServer(NettyServerBuilder.forAddress(o.xdsPlaintextAddress()), xds.service().bindService()));
       }
       if (o.xdsTlsAddress() != null) {
-        CertificateAuthority ca = CertificateAuthority.loadOrCreate(o.dataDir().resolve("ca"),
-            o.registry().trustDomain(), clock);
         var names = o.serverNames().stream().filter(n -> !dev.vmesh.api.Addresses.isIp(n)).toList();
         var ips = o.serverNames().stream().filter(dev.vmesh.api.Addresses::isIp).toList();
         ServerCertificate.Files cert = ServerCertificate.ensure(o.dataDir().resolve("server"), ca, names, ips, clock);
-        grpc.add(grpcServer(NettyServerBuilder.forAddress(o.xdsTlsAddress(),
-            TlsServerCredentials.create(cert.certChain().toFile(), cert.key().toFile())), xds));
+        Path bundle = o.dataDir().resolve("server").resolve("trust-bundle.pem");
+        Pem.writeAtomically(bundle, Pem.certificates(ca.roots()), "rw-r--r--");
+        var creds = TlsServerCredentials.newBuilder().keyManager(cert.certChain().toFile(), cert.key().toFile())
+            .trustManager(bundle.toFile()).clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL).build();
+        var authedXds = ServerInterceptors.intercept(ServerInterceptors.intercept(xds.service(),
+            new XdsAuthInterceptor(authenticator)), PeerCredentials.interceptor());
+        var caService = ServerInterceptors.intercept(new CaService(ca, authenticator, tokens),
+            PeerCredentials.interceptor());
+        grpc.add(grpcServer(NettyServerBuilder.forAddress(o.xdsTlsAddress(), creds), authedXds, caService));
       }
       grpc.forEach(g -> opened.add(0, g::shutdownNow));
 
@@ -112,6 +132,7 @@ public final class VmeshServer implements AutoCloseable {
       opened.add(0, http);
       boolean local = o.httpAddress().getAddress() != null && o.httpAddress().getAddress().isLoopbackAddress();
       routes(http, store, files, controller[0], xds, metrics, !local);
+      http.routePrefix(TokenAdmin.PREFIX, true, new TokenAdmin(tokens));
       http.start();
       VmeshServer server = new VmeshServer(store, controller[0], xds, grpc, http, token);
       LOG.info("event=server_started store={} http={} xds={}", store.describe(), http.address(),
@@ -129,8 +150,12 @@ public final class VmeshServer implements AutoCloseable {
     }
   }
 
-  private static Server grpcServer(NettyServerBuilder b, XdsServer xds) throws IOException {
-    return b.addService(xds.service())
+  private static Server grpcServer(NettyServerBuilder b, io.grpc.ServerServiceDefinition... services)
+      throws IOException {
+    for (var s : services) {
+      b.addService(s);
+    }
+    return b
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
         .keepAliveTime(30, TimeUnit.SECONDS)

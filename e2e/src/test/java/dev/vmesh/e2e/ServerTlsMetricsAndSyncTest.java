@@ -44,9 +44,32 @@ class ServerTlsMetricsAndSyncTest {
       var creds = TlsChannelCredentials.newBuilder().trustManager(tmp.resolve("data/ca/root-cert.pem").toFile()).build();
       ManagedChannel ch = Grpc.newChannelBuilderForAddress("127.0.0.1", server.xdsPort(1), creds)
           .overrideAuthority("istiod.istio-system.svc").build();
+      Cli token = Cli.run("token", "create", "-n", "ns1", "-s", "vm", "--server", "http://127.0.0.1:"
+          + server.httpAddress().getPort(), "--token", server.adminToken());
+      assertThat(token.exit()).as(token.err()).isZero();
+      String bootstrap = token.out().trim();
       try {
         var responses = new LinkedBlockingQueue<DiscoveryResponse>();
-        StreamObserver<DiscoveryRequest> req = AggregatedDiscoveryServiceGrpc.newStub(ch).streamAggregatedResources(
+        // without credentials the TLS port refuses xDS
+        var refused = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+        AggregatedDiscoveryServiceGrpc.newStub(ch).streamAggregatedResources(new StreamObserver<>() {
+          @Override
+          public void onNext(DiscoveryResponse r) {}
+
+          @Override
+          public void onError(Throwable t) {
+            refused.set(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        }).onNext(DiscoveryRequest.newBuilder().setTypeUrl("type.googleapis.com/envoy.config.cluster.v3.Cluster")
+            .setNode(Node.newBuilder().setId("intruder")).build());
+        await().atMost(Duration.ofSeconds(5)).until(() -> refused.get() != null);
+        assertThat(refused.get()).hasMessageContaining("UNAUTHENTICATED: no credentials");
+
+        StreamObserver<DiscoveryRequest> req = AggregatedDiscoveryServiceGrpc.newStub(ch)
+            .withCallCredentials(new BearerToken(bootstrap)).streamAggregatedResources(
             new StreamObserver<>() {
               @Override
               public void onNext(DiscoveryResponse r) {
@@ -80,7 +103,8 @@ class ServerTlsMetricsAndSyncTest {
               .contains("jvm_memory_used_bytes");
           await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(http.send(HttpRequest.newBuilder(
               URI.create(base + "/debug/syncz")).build(), HttpResponse.BodyHandlers.ofString()).body())
-              .contains("\"namespace\" : \"ns1\"").contains("\"ip\" : \"10.0.0.9\"").contains("\"app\" : \"x\""));
+              .contains("\"namespace\" : \"ns1\"").contains("\"ip\" : \"10.0.0.9\"").contains("\"app\" : \"x\"")
+              .contains("\"identity\" : \"spiffe://cluster.local/ns/ns1/sa/vm\""));
         }
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(Cli.run("proxy-status", "--server",
             base, "--token", server.adminToken()).out()).containsPattern("sidecar~10.0.0.9.* sotw +ns1 +10.0.0.9 +SYNCED"));

@@ -23,6 +23,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class XdsServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(XdsServer.class);
+  /**
+   * Where an interceptor puts the identity the transport proved (a SPIFFE URI) before the ADS call
+   * starts; the connection's {@link Proxy#identity()} comes from it.
+   */
+  public static final io.grpc.Context.Key<String> PEER_IDENTITY = AdsService.IDENTITY;
 
   private final XdsCore core;
   private final Supplier<Registry> registry;

@@ -1,0 +1,119 @@
+package dev.vmesh.cli;
+
+import dev.vmesh.api.codec.SourceNode;
+import dev.vmesh.api.codec.SourceParser;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code vmesh token}: bootstrap tokens a VM presents once to get its first certificate. */
+@Command(name = "token", mixinStandardHelpOptions = true,
+    description = "Create, list and revoke bootstrap tokens on a running server.",
+    subcommands = {TokenCommand.Create.class, TokenCommand.ListTokens.class, TokenCommand.Revoke.class})
+final class TokenCommand {
+
+  /** {@code vmesh token create}. */
+  @Command(name = "create", mixinStandardHelpOptions = true,
+      description = {"Create a bootstrap token for one namespace and service account.",
+          "Prints the token on standard output (its id and expiry on standard error)."})
+  static final class Create implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ServerConnection connection;
+
+    @Option(names = {"-n", "--namespace"}, required = true, paramLabel = "NS")
+    String namespace;
+
+    @Option(names = {"-s", "--service-account"}, required = true, paramLabel = "SA")
+    String serviceAccount;
+
+    @Option(names = "--ttl", defaultValue = "1h", paramLabel = "DURATION",
+        description = "Lifetime, e.g. 30m, 1h, 7d... as Ns/Nm/Nh (default: ${DEFAULT-VALUE}). The VM needs it only once.")
+    String ttl;
+
+    @Option(names = "--single-use", description = "The token works for one certificate only.")
+    boolean singleUse;
+
+    @Override
+    public Integer call() {
+      Duration d = ServerCommand.Durations.parse(ttl.endsWith("d") ? Long.parseLong(ttl.substring(0, ttl.length() - 1))
+          * 24 + "h" : ttl);
+      String body = "{\"namespace\": \"" + namespace + "\", \"serviceAccount\": \"" + serviceAccount
+          + "\", \"ttlSeconds\": " + d.toSeconds() + ", \"singleUse\": " + singleUse + "}";
+      try {
+        String json = new AdminClient(connection.server(), connection.token()).call("POST", "/admin/tokens", body);
+        var m = (SourceNode.MapNode) SourceParser.parseJson("token.json", json).documents().get(0);
+        spec.commandLine().getOut().println(text(m, "token"));
+        spec.commandLine().getErr().println("token id " + text(m, "id") + ", expires " + text(m, "expires"));
+        return 0;
+      } catch (AdminClient.Failure e) {
+        spec.commandLine().getErr().println("vmesh token create: " + e.getMessage());
+        return 1;
+      }
+    }
+  }
+
+  /** {@code vmesh token list}. */
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List issued tokens (never their text).")
+  static final class ListTokens implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ServerConnection connection;
+
+    @Override
+    public Integer call() {
+      String json = new AdminClient(connection.server(), connection.token()).call("GET", "/admin/tokens", null);
+      var list = (SourceNode.ListNode) SourceParser.parseJson("tokens.json", json).documents().get(0);
+      String fmt = "%-34s %-16s %-20s %-26s %s%n";
+      spec.commandLine().getOut().printf(fmt, "ID", "NAMESPACE", "SERVICE ACCOUNT", "EXPIRES", "STATE");
+      for (SourceNode n : list.items()) {
+        var m = (SourceNode.MapNode) n;
+        String state = "true".equals(text(m, "revoked")) ? "revoked" : "true".equals(text(m, "used")) ? "used"
+            : "true".equals(text(m, "singleUse")) ? "single-use" : "active";
+        spec.commandLine().getOut().printf(fmt, text(m, "id"), text(m, "namespace"), text(m, "serviceAccount"),
+            text(m, "expires"), state);
+      }
+      return 0;
+    }
+  }
+
+  /** {@code vmesh token revoke}. */
+  @Command(name = "revoke", mixinStandardHelpOptions = true,
+      description = "Revoke a token: it stops working, and so does renewing any certificate obtained with it.")
+  static final class Revoke implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ServerConnection connection;
+
+    @Parameters(paramLabel = "ID")
+    String id;
+
+    @Override
+    public Integer call() {
+      try {
+        new AdminClient(connection.server(), connection.token()).call("DELETE", "/admin/tokens/" + id, null);
+        spec.commandLine().getOut().println("token " + id + " revoked");
+        return 0;
+      } catch (AdminClient.Failure e) {
+        spec.commandLine().getErr().println("vmesh token revoke: " + e.getMessage());
+        return 1;
+      }
+    }
+  }
+
+  static String text(SourceNode.MapNode m, String key) {
+    var f = m.fields().get(key);
+    return f != null && f.value() instanceof SourceNode.Scalar s ? s.text() : "";
+  }
+}
