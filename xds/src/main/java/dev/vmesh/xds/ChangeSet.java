@@ -15,8 +15,9 @@ import java.util.Set;
 /**
  * {@code ChangeSet} turns a batch of changed services into per-type resource names by comparing each
  * service with the version last pushed: an endpoints-only change touches EDS alone (and the clusters of
- * DNS services, whose endpoints live in the cluster); anything else touches clusters, listeners and
- * routes too. Confined to the push thread.
+ * DNS services, whose endpoints live in the cluster, and of services whose mTLS policy for proxyless
+ * clients changed); anything else touches clusters, listeners and routes too. Confined to the push
+ * thread.
  */
 final class ChangeSet {
   private final Map<ServiceKey, Service> lastPushed = new HashMap<>();
@@ -35,6 +36,7 @@ final class ChangeSet {
       }
       boolean endpointsChanged = old == null || now == null || !old.endpoints().equals(now.endpoints());
       boolean shapeChanged = old == null || now == null || !withoutEndpoints(old).equals(withoutEndpoints(now));
+      boolean tlsChanged = !shapeChanged && !ClusterTls.Policy.of(old).equals(ClusterTls.Policy.of(now));
       boolean dnsClusters = isDns(old) || isDns(now);
       for (Service s : java.util.Arrays.asList(old, now)) {
         if (s == null) {
@@ -43,7 +45,7 @@ final class ChangeSet {
         for (ServicePort p : s.ports()) {
           String cluster = ClusterNames.outbound(p.number(), "", s.hostname());
           add(changed, TypeUrls.ENDPOINT, cluster);
-          if (shapeChanged || dnsClusters && endpointsChanged) {
+          if (shapeChanged || tlsChanged || dnsClusters && endpointsChanged) {
             add(changed, TypeUrls.CLUSTER, cluster);
           }
           if (shapeChanged) {

@@ -104,6 +104,14 @@ final class ClusterGenerator implements Generator {
       }
       case STATIC -> eds(c, name);
     }
+    if (c.getType() == DiscoveryType.EDS) {
+      String sni = ClusterNames.sni(ref.port().number(), "", ref.service().hostname());
+      if (proxy.proxyless()) {
+        ClusterTls.proxyless(c, ClusterTls.Policy.of(ref.service()), sni);
+      } else {
+        ClusterTls.sidecar(c, sni);
+      }
+    }
     return XdsResource.of(name, c.build());
   }
 

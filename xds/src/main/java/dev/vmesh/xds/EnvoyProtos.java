@@ -81,6 +81,7 @@ final class EnvoyProtos {
       group.addLbEndpoints(LbEndpoint.newBuilder()
           .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder().setAddress(address(e)))
           .setHealthStatus(HealthStatus.HEALTHY)
+          .setMetadata(ClusterTls.endpointMetadata(e))
           .setLoadBalancingWeight(UInt32Value.of(weight)));
       group.setLoadBalancingWeight(UInt32Value.of(group.getLoadBalancingWeight().getValue() + weight));
     }
