@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.vmesh.agent.identity.CertManager;
 import dev.vmesh.agent.identity.GrpcCaClient;
-import dev.vmesh.agent.identity.Timer;
+import dev.vmesh.api.time.Timer;
 import dev.vmesh.api.ObjectMeta;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.WorkloadEntrySpec;

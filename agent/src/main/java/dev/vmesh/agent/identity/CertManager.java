@@ -1,5 +1,6 @@
 package dev.vmesh.agent.identity;
 
+import dev.vmesh.api.time.Timer;
 import dev.vmesh.ca.CertificateAuthority;
 import dev.vmesh.ca.Csrs;
 import dev.vmesh.ca.Pem;

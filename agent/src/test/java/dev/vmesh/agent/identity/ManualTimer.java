@@ -1,5 +1,6 @@
 package dev.vmesh.agent.identity;
 
+import dev.vmesh.api.time.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package dev.vmesh.agent.identity;
+package dev.vmesh.api.time;
 
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;

@@ -1,0 +1,210 @@
+package dev.vmesh.controlplane.autoregistration;
+
+import dev.vmesh.api.Condition;
+import dev.vmesh.api.Kind;
+import dev.vmesh.api.Resource;
+import dev.vmesh.api.ResourceKey;
+import dev.vmesh.api.WellKnown;
+import dev.vmesh.api.time.Timer;
+import dev.vmesh.store.ConfigStore;
+import dev.vmesh.store.ListOptions;
+import dev.vmesh.store.Preconditions;
+import dev.vmesh.store.StoreException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code EntryCleaner} removes what disconnected VMs left behind: a grace-period check after each
+ * disconnect, a sweep every ten grace periods (which also catches entries of replicas that died, and
+ * entries "connected" for longer than 1.5 times the maximum connection age: the server and the VM went
+ * down together), and deletions limited to a rate. Auto-registered entries are deleted (with their
+ * resourceVersion as precondition, so a reconnect in between wins); manual, health-checked entries
+ * only lose their {@code Healthy} condition.
+ */
+final class EntryCleaner implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EntryCleaner.class);
+
+  private final ConfigStore store;
+  private final AutoRegistrationOptions options;
+  private final Clock clock;
+  private final Timer timer;
+  private final Deque<ResourceKey> queue = new ArrayDeque<>();
+  private Timer.Handle sweepHandle;
+  private Timer.Handle drainHandle;
+  private double tokens;
+  private Instant lastRefill;
+  private boolean draining;
+  private boolean closed;
+
+  EntryCleaner(ConfigStore store, AutoRegistrationOptions options, Clock clock, Timer timer) {
+    this.store = store;
+    this.options = options;
+    this.clock = clock;
+    this.timer = timer;
+    this.tokens = Math.max(1, options.cleanupsPerSecond());
+    this.lastRefill = clock.instant();
+  }
+
+  void start() {
+    scheduleSweep();
+  }
+
+  private synchronized void scheduleSweep() {
+    if (!closed) {
+      sweepHandle = timer.schedule(() -> {
+        sweep();
+        scheduleSweep();
+      }, options.sweepInterval());
+    }
+  }
+
+  void checkAfterGrace(ResourceKey entry) {
+    timer.schedule(() -> check(entry), options.gracePeriod());
+  }
+
+  private void check(ResourceKey entry) {
+    if (!closed) {
+      store.get(entry).filter(this::shouldCleanup).ifPresent(r -> enqueue(entry));
+    }
+  }
+
+  /** Looks at every WorkloadEntry and queues those whose time is up. */
+  void sweep() {
+    for (Resource we : store.list(ListOptions.of(Kind.WORKLOAD_ENTRY)).items()) {
+      if (shouldCleanup(we)) {
+        enqueue(we.key());
+      }
+    }
+  }
+
+  /**
+   * Auto-registered entries, and manual entries under health checking that have a Healthy condition:
+   * when still marked connected, only past 1.5 times the maximum connection age; otherwise once the
+   * grace period since the recorded disconnect has passed.
+   */
+  boolean shouldCleanup(Resource we) {
+    var a = we.metadata().annotations();
+    boolean auto = a.containsKey(WellKnown.AUTO_REGISTRATION_GROUP);
+    boolean healthChecked = !auto && a.containsKey(WellKnown.WORKLOAD_CONTROLLER)
+        && we.status().condition(Condition.HEALTHY).isPresent();
+    if (!auto && !healthChecked) {
+      return false;
+    }
+    Instant now = clock.instant();
+    Instant connectedAt = Entries.time(we, WellKnown.CONNECTED_AT);
+    if (connectedAt != null) {
+      Duration max = options.maxConnectionAge();
+      return !max.isZero() && !max.isNegative()
+          && Duration.between(connectedAt, now).compareTo(max.multipliedBy(3).dividedBy(2)) > 0;
+    }
+    Instant disconnectedAt = Entries.time(we, WellKnown.DISCONNECTED_AT);
+    return disconnectedAt != null && Duration.between(disconnectedAt, now).compareTo(options.gracePeriod()) >= 0;
+  }
+
+  /** Deletes an entry at once (its identity no longer fits its group). */
+  void deleteNow(ResourceKey entry) {
+    try {
+      store.delete(entry, Preconditions.NONE);
+      LOG.info("event=workload_entry_removed entry={} reason=\"identity no longer fits the group\"", entry);
+    } catch (StoreException.NotFound ignored) {
+      // gone already
+    }
+  }
+
+  /** What Kubernetes garbage collection does for an owner: delete the entries the group controls. */
+  void deleteOwnedBy(Resource group) {
+    for (Resource we : store.list(ListOptions.of(Kind.WORKLOAD_ENTRY, group.namespace())).items()) {
+      boolean owned = we.metadata().ownerReferences().stream().anyMatch(o -> o.kind().equals(Kind.WORKLOAD_GROUP
+          .kindName()) && o.name().equals(group.name()) && (o.uid().isEmpty() || o.uid().equals(group.metadata().uid())));
+      if (owned) {
+        try {
+          store.delete(we.key(), Preconditions.resourceVersion(we.resourceVersion()));
+          LOG.info("event=workload_entry_removed entry={} reason=\"group {} deleted\"", we.key(), group.name());
+        } catch (StoreException.NotFound | StoreException.Conflict ignored) {
+          // changed meanwhile; the sweep looks again
+        }
+      }
+    }
+  }
+
+  private synchronized void enqueue(ResourceKey entry) {
+    if (!queue.contains(entry)) {
+      queue.add(entry);
+    }
+    if (!draining) {
+      draining = true;
+      drain();
+    }
+  }
+
+  /** Cleans as many queued entries as the rate allows, then comes back when the next token is due. */
+  private void drain() {
+    while (true) {
+      ResourceKey next;
+      synchronized (this) {
+        refill();
+        if (queue.isEmpty() || closed) {
+          draining = false;
+          return;
+        }
+        if (tokens < 1) {
+          long waitNanos = (long) ((1 - tokens) / options.cleanupsPerSecond() * 1e9);
+          drainHandle = timer.schedule(this::drain, Duration.ofNanos(Math.max(1, waitNanos)));
+          return;
+        }
+        tokens -= 1;
+        next = queue.poll();
+      }
+      cleanup(next);
+    }
+  }
+
+  private void refill() {
+    Instant now = clock.instant();
+    double seconds = Duration.between(lastRefill, now).toNanos() / 1e9;
+    tokens = Math.min(Math.max(1, options.cleanupsPerSecond()), tokens + seconds * options.cleanupsPerSecond());
+    lastRefill = now;
+  }
+
+  private void cleanup(ResourceKey key) {
+    Optional<Resource> current = store.get(key);
+    if (current.isEmpty() || !shouldCleanup(current.get())) {
+      return; // reconnected, or already gone
+    }
+    Resource we = current.get();
+    try {
+      if (we.metadata().annotations().containsKey(WellKnown.AUTO_REGISTRATION_GROUP)) {
+        store.delete(key, Preconditions.resourceVersion(we.resourceVersion()));
+        LOG.info("event=workload_entry_removed entry={} reason=\"disconnected longer than {}\"", key,
+            options.gracePeriod());
+      } else {
+        List<Condition> conditions = new ArrayList<>(we.status().conditions());
+        conditions.removeIf(c -> c.type().equals(Condition.HEALTHY));
+        store.updateStatus(we.withStatus(we.status().withConditions(conditions)));
+        LOG.info("event=workload_health_cleared entry={} reason=\"disconnected longer than {}\"", key,
+            options.gracePeriod());
+      }
+    } catch (StoreException.NotFound | StoreException.Conflict raced) {
+      // reconnected or changed meanwhile: a later check decides again
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    if (sweepHandle != null) {
+      sweepHandle.cancel();
+    }
+    if (drainHandle != null) {
+      drainHandle.cancel();
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package dev.vmesh.controlplane.autoregistration;
+
+import com.google.protobuf.Value;
+import dev.vmesh.api.Kind;
+import dev.vmesh.api.ObjectMeta;
+import dev.vmesh.api.OwnerReference;
+import dev.vmesh.api.Resource;
+import dev.vmesh.api.WellKnown;
+import dev.vmesh.api.WorkloadEntrySpec;
+import dev.vmesh.api.WorkloadGroupSpec;
+import dev.vmesh.ca.SpiffeId;
+import dev.vmesh.xds.Proxy;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code GroupEntries} holds the pure rules of auto-registration: the name of a VM's entry, the entry
+ * built from its WorkloadGroup, and the identity check. No I/O.
+ */
+final class GroupEntries {
+  /** Label added for HBONE-capable proxies unless the template sets one. */
+  static final String TUNNEL_LABEL = "networking.istio.io/tunnel";
+
+  private GroupEntries() {}
+
+  /**
+   * {@code <group>-<first IP, ':' as '-'>[-<network>]}, the last 253 characters if longer; empty when
+   * the group, the IP or the namespace is missing (then nothing is registered and that is not an error).
+   */
+  static String entryName(String group, String ip, String network, String namespace) {
+    if (group.isEmpty() || ip.isEmpty() || namespace.isEmpty()) {
+      return "";
+    }
+    String name = group + "-" + ip.replace(':', '-') + (network.isEmpty() ? "" : "-" + network);
+    return name.length() > 253 ? name.substring(name.length() - 253) : name;
+  }
+
+  /**
+   * The entry for {@code proxy} in {@code group}: the template's spec with the proxy's address, merged
+   * labels (template, then group metadata, then the proxy's; {@code istio-locality} dropped), the
+   * proxy's network and locality when it has them, the group's annotations plus
+   * {@code istio.io/autoRegistrationGroup} (and health checks when the proxy runs a probe), and the
+   * group as controlling owner.
+   */
+  static Resource fromGroup(Resource group, Proxy proxy) {
+    WorkloadGroupSpec g = group.spec(WorkloadGroupSpec.class);
+    WorkloadEntrySpec t = g.template() != null ? g.template() : WorkloadEntrySpec.of("", Map.of());
+    Map<String, String> labels = new HashMap<>(t.labels());
+    labels.putAll(g.metadata().labels());
+    labels.putAll(proxy.labels());
+    labels.remove(WellKnown.ISTIO_LOCALITY);
+    if (hbone(proxy) && !labels.containsKey(TUNNEL_LABEL)) {
+      labels.put(TUNNEL_LABEL, "http");
+    }
+    Map<String, String> annotations = new HashMap<>(g.metadata().annotations());
+    annotations.put(WellKnown.AUTO_REGISTRATION_GROUP, group.name());
+    if (runsProbe(proxy)) {
+      annotations.put(WellKnown.HEALTH_CHECKS_ENABLED, "true");
+    }
+    String network = proxy.network().isEmpty() ? t.network() : proxy.network();
+    String locality = proxy.locality().isEmpty() ? t.locality() : proxy.locality();
+    WorkloadEntrySpec spec = new WorkloadEntrySpec(proxy.ip(), t.ports(), labels, network, locality, t.weight(),
+        t.serviceAccount());
+    String name = entryName(group.name(), proxy.ip(), proxy.network(), group.namespace());
+    ObjectMeta meta = ObjectMeta.of(group.namespace(), name).withLabels(labels).withAnnotations(annotations)
+        .withOwnerReferences(List.of(new OwnerReference(group.apiVersion(), Kind.WORKLOAD_GROUP.kindName(),
+            group.name(), group.metadata().uid(), true, false)));
+    return Resource.of(meta, spec);
+  }
+
+  /** Whether the proxy's config has a readiness probe ({@code PROXY_CONFIG.readinessProbe}). */
+  static boolean runsProbe(Proxy proxy) {
+    Value pc = proxy.metadata().getFieldsMap().get("PROXY_CONFIG");
+    return pc != null && pc.hasStructValue() && pc.getStructValue().containsFields("readinessProbe");
+  }
+
+  private static boolean hbone(Proxy proxy) {
+    Value v = proxy.metadata().getFieldsMap().get("ENABLE_HBONE");
+    return v != null && (v.getBoolValue() || "true".equalsIgnoreCase(v.getStringValue()));
+  }
+
+  /**
+   * Why {@code proxy} may not own {@code entry}, or null when it may: it needs a verified identity in
+   * the entry's namespace, with the entry's service account when the entry names one.
+   */
+  static String identityProblem(Proxy proxy, Resource entry, String trustDomain) {
+    if (proxy.identity().isEmpty()) {
+      return "the connection has no verified identity; connect over mTLS (15012) with a mesh certificate";
+    }
+    SpiffeId id;
+    try {
+      id = SpiffeId.parse(proxy.identity());
+    } catch (IllegalArgumentException e) {
+      return "the connection's identity is not a workload SPIFFE id: " + proxy.identity();
+    }
+    if (!id.trustDomain().equals(trustDomain)) {
+      return "identity " + id + " is not in trust domain " + trustDomain;
+    }
+    if (!id.namespace().equals(entry.namespace())) {
+      return "identity " + id + " is not in namespace " + entry.namespace() + " of " + entry.key();
+    }
+    String sa = entry.spec(WorkloadEntrySpec.class).serviceAccount();
+    if (!sa.isEmpty() && !sa.equals(id.serviceAccount())) {
+      return "identity " + id + " is not service account " + sa + " that " + entry.key() + " requires";
+    }
+    return null;
+  }
+}
