@@ -81,6 +81,32 @@ final class ServerCommand implements Callable<Integer> {
       description = "... but at most this long after the first change; env VMESH_DEBOUNCE_MAX (default: 100ms).")
   String debounceMax;
 
+  @Option(names = "--replica-name", defaultValue = "${env:VMESH_REPLICA_NAME}", paramLabel = "NAME",
+      description = "This server's name in istio.io/workloadController (default: the host name); env VMESH_REPLICA_NAME.")
+  String replicaName;
+
+  @Option(names = "--workload-grace-period", defaultValue = "${env:VMESH_WORKLOAD_GRACE_PERIOD:-10s}",
+      paramLabel = "DURATION", description = "How long an auto-registered entry outlives its VM's disconnect;"
+          + " env VMESH_WORKLOAD_GRACE_PERIOD (default: 10s).")
+  String gracePeriod;
+
+  @Option(names = "--max-connection-age", defaultValue = "${env:VMESH_MAX_CONNECTION_AGE:-30m}",
+      paramLabel = "DURATION", description = "Entries marked connected for 1.5 times this without a disconnect are"
+          + " treated as leaked (0 = never); env VMESH_MAX_CONNECTION_AGE (default: 30m).")
+  String maxConnectionAge;
+
+  @Option(names = "--auto-registration", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Create WorkloadEntries for VMs that name a WorkloadGroup (default: on).")
+  boolean autoRegistration;
+
+  @Option(names = "--health-checks", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Accept health reports from agents (default: on).")
+  boolean healthChecks;
+
+  @Option(names = "--validate-workload-identity", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "A VM must prove the namespace and service account of the entry it registers (default: on).")
+  boolean validateIdentity;
+
   @Option(names = "--config-poll-interval", defaultValue = "500ms", paramLabel = "DURATION",
       description = "How often --config is rescanned, e.g. 500ms, 2s (default: ${DEFAULT-VALUE}).")
   String pollInterval;
@@ -93,6 +119,9 @@ final class ServerCommand implements Callable<Integer> {
         new RegistryOptions(trustDomain, autoAllocate, RegistryOptions.DEFAULTS.ipv4Pool(),
             RegistryOptions.DEFAULTS.ipv6Pool()),
         new XdsOptions(Durations.parse(debounce), Durations.parse(debounceMax), XdsOptions.DEFAULTS.pushThreads()),
+        new dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions(autoRegistration, healthChecks,
+            validateIdentity, Durations.parse(gracePeriod), Durations.parse(maxConnectionAge),
+            replicaName != null && !replicaName.isBlank() ? replicaName : hostName(), trustDomain, 20),
         Durations.parse(pollInterval));
     CountDownLatch stopped = new CountDownLatch(1);
     VmeshServer server = VmeshServer.start(options, Clock.systemUTC());
@@ -105,6 +134,14 @@ final class ServerCommand implements Callable<Integer> {
         + dataDir.resolve("admin-token") + "; stop with Ctrl-C");
     stopped.await();
     return 0;
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "vmesh-" + ProcessHandle.current().pid();
+    }
   }
 
   private static InetSocketAddress orOff(String s) {

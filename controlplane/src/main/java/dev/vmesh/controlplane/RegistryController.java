@@ -39,6 +39,8 @@ public final class RegistryController implements AutoCloseable {
       Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("status-writer").unstarted(r));
   private final CountDownLatch synced = new CountDownLatch(1);
   private volatile Registry registry;
+  /** The store version the registry reflects; guarded by {@code this} for waiters. */
+  private long appliedRevision;
   private volatile Watch watch;
   private volatile boolean closed;
 
@@ -70,6 +72,7 @@ public final class RegistryController implements AutoCloseable {
             initial.clear();
             loaded = true;
             registry = fresh;
+            applied(e.resourceVersion());
             LOG.info("event=registry_synced services={} resourceVersion={}", fresh.services().size(),
                 e.resourceVersion());
             synced.countDown();
@@ -84,6 +87,7 @@ public final class RegistryController implements AutoCloseable {
         if (!changes.isEmpty()) {
           onChange.accept(changes);
         }
+        applied(e.resourceVersion());
         if (!registry.pendingStatusUpdates().isEmpty()) {
           scheduleStatusWrites();
         }
@@ -97,6 +101,33 @@ public final class RegistryController implements AutoCloseable {
         }
       }
     });
+  }
+
+  private synchronized void applied(String resourceVersion) {
+    try {
+      appliedRevision = Math.max(appliedRevision, Long.parseLong(resourceVersion));
+      notifyAll();
+    } catch (NumberFormatException e) {
+      // a store with non-numeric versions: waiters time out instead
+    }
+  }
+
+  /**
+   * Waits (up to {@code timeout}) until the registry reflects store version {@code resourceVersion}, so a
+   * caller that just wrote can count on the next push containing the write.
+   */
+  public synchronized boolean awaitRevision(String resourceVersion, java.time.Duration timeout)
+      throws InterruptedException {
+    long wanted = Long.parseLong(resourceVersion);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (appliedRevision < wanted) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return true;
   }
 
   /** Waits for the first full load; true if it happened within the timeout. */

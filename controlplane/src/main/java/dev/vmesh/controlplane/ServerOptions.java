@@ -19,12 +19,13 @@ import java.util.List;
  * @param caDir the CA's files (Istio names); {@code <dataDir>/ca} when null, where a root is created
  *     at first start
  * @param caKeyType key type of a root vmesh creates
+ * @param autoRegistration auto-registration and health-check settings (replica name, grace period, ...)
  * @param configPollInterval how often the config directory is rescanned
  */
 public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress httpAddress,
     InetSocketAddress xdsPlaintextAddress, InetSocketAddress xdsTlsAddress, List<String> serverNames,
     Path caDir, dev.vmesh.ca.CertificateAuthority.KeyType caKeyType, RegistryOptions registry, XdsOptions xds,
-    Duration configPollInterval) {
+    dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions autoRegistration, Duration configPollInterval) {
 
   public static final int HTTP_PORT = 15014;
   public static final int XDS_PLAINTEXT_PORT = 15010;
@@ -36,7 +37,9 @@ public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress http
   public static ServerOptions local(Path dataDir, Path configDir) {
     return new ServerOptions(dataDir, configDir, new InetSocketAddress("127.0.0.1", 0),
         new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0), DEFAULT_SERVER_NAMES,
-        null, dev.vmesh.ca.CertificateAuthority.KeyType.EC_P256, RegistryOptions.DEFAULTS, new XdsOptions(Duration.ofMillis(10), Duration.ofMillis(100), 2),
+        null, dev.vmesh.ca.CertificateAuthority.KeyType.EC_P256, RegistryOptions.DEFAULTS,
+        new XdsOptions(Duration.ofMillis(10), Duration.ofMillis(100), 2),
+        dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions.defaults("vmesh-local", "cluster.local"),
         Duration.ofMillis(100));
   }
 }

@@ -18,7 +18,8 @@ import dev.vmesh.store.ConfigStores;
 import dev.vmesh.store.FileConfigStore;
 import dev.vmesh.store.LayeredConfigStore;
 import dev.vmesh.store.ListOptions;
-import dev.vmesh.xds.XdsCallbacks;
+import dev.vmesh.api.time.Timer;
+import dev.vmesh.controlplane.autoregistration.AutoRegistrationController;
 import dev.vmesh.xds.XdsMetrics;
 import dev.vmesh.xds.XdsServer;
 import io.grpc.Server;
@@ -91,13 +92,26 @@ public final class VmeshServer implements AutoCloseable {
           }).register(metrics);
 
       RegistryController[] controller = new RegistryController[1];
-      XdsServer xds = new XdsServer(() -> controller[0].registry(), o.xds(), XdsCallbacks.NONE,
+      var timerThread = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().daemon().name("autoregistration").unstarted(r));
+      opened.add(0, timerThread::shutdownNow);
+      AutoRegistrationController autoRegistration = new AutoRegistrationController(store, o.autoRegistration(), clock,
+          Timer.of(timerThread), rv -> {
+            try {
+              controller[0].awaitRevision(rv, java.time.Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
+      opened.add(0, autoRegistration);
+      XdsServer xds = new XdsServer(() -> controller[0].registry(), o.xds(), autoRegistration,
           new XdsMetrics(metrics), clock);
       opened.add(0, xds);
       controller[0] = new RegistryController(store, () -> new Registry(o.registry()), xds::onRegistryChange,
           xds::fullPush);
       opened.add(0, controller[0]);
       controller[0].start();
+      autoRegistration.start();
 
       Path caDir = o.caDir() != null ? o.caDir() : o.dataDir().resolve("ca");
       CertificateAuthority ca = CertificateAuthority.loadOrCreate(caDir, o.registry().trustDomain(), o.caKeyType(),
