@@ -72,6 +72,10 @@ final class ApplyCommand implements Callable<Integer> {
       err.println("vmesh apply: nothing applied; fix the errors above");
       return 1;
     }
+    if (objects.isEmpty()) {
+      err.println("vmesh apply: no ServiceEntry, WorkloadEntry or WorkloadGroup in the input; nothing applied");
+      return 1;
+    }
     AdminClient client = new AdminClient(connection.server(), connection.token());
     int exit = 0;
     for (Resource r : objects) {

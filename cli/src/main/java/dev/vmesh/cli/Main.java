@@ -14,12 +14,17 @@ import picocli.CommandLine.Command;
 @Command(name = "vmesh", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Service mesh for virtual machines (Istio's VM API, in Java).",
     subcommands = {ServerCommand.class, ValidateCommand.class, RegistryCommand.class, ApplyCommand.class,
-        GetCommand.class, DeleteCommand.class, ProxyStatusCommand.class, TokenCommand.class, VersionCommand.class,
+        GetCommand.class, DeleteCommand.class, ProxyStatusCommand.class, TokenCommand.class, WorkloadCommand.class, VersionCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
 
   public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    PrintWriter out = new PrintWriter(System.out, true);
+    PrintWriter err = new PrintWriter(System.err, true);
+    int code = run(args, out, err);
+    out.flush();
+    err.flush();
+    System.exit(code);
   }
 
   /** Runs the command line and returns its exit code (for tests and {@link #main}). */

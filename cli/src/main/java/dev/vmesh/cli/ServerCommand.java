@@ -165,16 +165,17 @@ final class ServerCommand implements Callable<Integer> {
       if (s.trim().equals("0")) {
         return Duration.ZERO;
       }
-      var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(s.trim());
+      var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(s.trim());
       if (!m.matches()) {
-        throw new IllegalArgumentException("duration \"" + s + "\" must be a number with ms, s, m or h, e.g. 500ms");
+        throw new IllegalArgumentException("duration \"" + s + "\" must be a number with ms, s, m, h or d, e.g. 500ms");
       }
       long n = Long.parseLong(m.group(1));
       return switch (m.group(2)) {
         case "ms" -> Duration.ofMillis(n);
         case "s" -> Duration.ofSeconds(n);
         case "m" -> Duration.ofMinutes(n);
-        default -> Duration.ofHours(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
       };
     }
   }

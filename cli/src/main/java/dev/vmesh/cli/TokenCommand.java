@@ -43,13 +43,10 @@ final class TokenCommand {
 
     @Override
     public Integer call() {
-      Duration d = ServerCommand.Durations.parse(ttl.endsWith("d") ? Long.parseLong(ttl.substring(0, ttl.length() - 1))
-          * 24 + "h" : ttl);
-      String body = "{\"namespace\": \"" + namespace + "\", \"serviceAccount\": \"" + serviceAccount
-          + "\", \"ttlSeconds\": " + d.toSeconds() + ", \"singleUse\": " + singleUse + "}";
+      Duration d = ServerCommand.Durations.parse(ttl);
       try {
-        String json = new AdminClient(connection.server(), connection.token()).call("POST", "/admin/tokens", body);
-        var m = (SourceNode.MapNode) SourceParser.parseJson("token.json", json).documents().get(0);
+        var m = create(new AdminClient(connection.server(), connection.token()), namespace, serviceAccount, d,
+            singleUse);
         spec.commandLine().getOut().println(text(m, "token"));
         spec.commandLine().getErr().println("token id " + text(m, "id") + ", expires " + text(m, "expires"));
         return 0;
@@ -110,6 +107,15 @@ final class TokenCommand {
         return 1;
       }
     }
+  }
+
+  /** Asks the server for a token; the answer has {@code token}, {@code id} and {@code expires}. */
+  static SourceNode.MapNode create(AdminClient client, String namespace, String serviceAccount, Duration ttl,
+      boolean singleUse) {
+    String body = dev.vmesh.api.codec.TreeWriter.json(java.util.Map.of("namespace", namespace, "serviceAccount",
+        serviceAccount, "ttlSeconds", ttl.toSeconds(), "singleUse", singleUse), false);
+    String json = client.call("POST", "/admin/tokens", body);
+    return (SourceNode.MapNode) SourceParser.parseJson("token.json", json).documents().get(0);
   }
 
   static String text(SourceNode.MapNode m, String key) {

@@ -147,6 +147,12 @@ public final class VmeshServer implements AutoCloseable {
       boolean local = o.httpAddress().getAddress() != null && o.httpAddress().getAddress().isLoopbackAddress();
       routes(http, store, files, controller[0], xds, metrics, !local);
       http.routePrefix(TokenAdmin.PREFIX, true, new TokenAdmin(tokens));
+      http.route("/admin/ca/root-cert.pem", true, r -> new Http.Response(200, "application/x-pem-file",
+          Pem.certificates(ca.roots()), List.of()));
+      // What onboarding needs to know about this mesh (vmesh workload entry configure).
+      http.route("/admin/mesh", true, r -> new Http.Response(200, "application/json",
+          dev.vmesh.api.codec.TreeWriter.json(java.util.Map.of("trustDomain", o.registry().trustDomain(),
+              "rootCert", Pem.certificates(ca.roots())), true), List.of()));
       http.start();
       VmeshServer server = new VmeshServer(store, controller[0], xds, grpc, http, token);
       LOG.info("event=server_started store={} http={} xds={}", store.describe(), http.address(),

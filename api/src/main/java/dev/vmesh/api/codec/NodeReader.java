@@ -35,6 +35,10 @@ final class NodeReader {
     this.problems = problems;
   }
 
+  List<Problem> problems() {
+    return problems;
+  }
+
   String source() {
     return source;
   }
@@ -244,6 +248,10 @@ final class NodeReader {
 
     String path() {
       return path;
+    }
+
+    MapNode node() {
+      return node;
     }
 
     NodeReader reader() {

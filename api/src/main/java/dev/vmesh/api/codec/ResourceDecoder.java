@@ -253,6 +253,18 @@ public final class ResourceDecoder {
     return new WorkloadGroupSpec(meta, template, probe);
   }
 
+  /** A readiness probe on its own (as in mesh.yaml); problems name {@code path} within {@code source}. */
+  public static ReadinessProbe decodeProbe(String source, SourceNode node, String path, List<Problem> problems) {
+    NodeReader reader = new NodeReader(source, problems);
+    MapReader m = reader.map(node, path, "a readiness probe");
+    if (m == null) {
+      return null;
+    }
+    ReadinessProbe p = probe(m);
+    m.finish();
+    return p;
+  }
+
   private static ReadinessProbe probe(MapReader m) {
     return new ReadinessProbe(
         m.int32("initialDelaySeconds"),

@@ -149,7 +149,8 @@ public final class ResourceEncoder {
     return out;
   }
 
-  private static Map<String, Object> probe(ReadinessProbe p) {
+  /** A readiness probe as a plain tree (the shape of WorkloadGroup {@code spec.probe} and mesh.yaml's readinessProbe). */
+  public static Map<String, Object> probe(ReadinessProbe p) {
     Map<String, Object> out = new LinkedHashMap<>();
     putInt(out, "initialDelaySeconds", p.initialDelaySeconds());
     putInt(out, "timeoutSeconds", p.timeoutSeconds());
