@@ -144,7 +144,7 @@ final class ServerCommand implements Callable<Integer> {
     }
   }
 
-  private static InetSocketAddress orOff(String s) {
+  static InetSocketAddress orOff(String s) {
     return s == null || s.isBlank() || s.equals("off") ? null : hostPort(s);
   }
 

@@ -50,6 +50,7 @@ public final class CertManager implements AutoCloseable {
   private final Timer timer;
   private final Random random;
   private final CompletableFuture<Void> firstCertificate = new CompletableFuture<>();
+  private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Object lock = new Object();
   private Timer.Handle next;
   private Instant notAfter;
@@ -92,6 +93,11 @@ public final class CertManager implements AutoCloseable {
     renew();
   }
 
+  /** Runs {@code listener} after every new certificate is on disk (not for the one found at start). */
+  public void onNewCertificate(Runnable listener) {
+    listeners.add(listener);
+  }
+
   /** Completes when valid certificate files exist. */
   public CompletableFuture<Void> firstCertificate() {
     return firstCertificate;
@@ -116,6 +122,13 @@ public final class CertManager implements AutoCloseable {
         scheduleRenewal(leaf);
       }
       LOG.info("event=certificate_renewed identity={} expires={}", options.identity(), leaf.getNotAfter().toInstant());
+      for (Runnable l : listeners) {
+        try {
+          l.run();
+        } catch (RuntimeException e) {
+          LOG.warn("event=certificate_listener_failed error=\"{}\"", e.toString());
+        }
+      }
     } catch (Exception e) {
       Duration backoff;
       synchronized (lock) {

@@ -1,0 +1,306 @@
+package dev.vmesh.agent.xds;
+
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code LocalXdsProxy} serves ADS on a unix socket (and optionally a loopback port) for the VM's
+ * Envoy and proxyless gRPC apps, and forwards each of their streams as a stream of its own over the
+ * agent's mTLS connection to the server. Local clients need no certificate; the server sees the VM's
+ * identity. A forwarded node keeps its id and metadata, except that its namespace is the VM's and it
+ * cannot register a WorkloadEntry (see {@link Nodes#forwarded}).
+ *
+ * <p>Each direction of a pipe asks for the next message only once the other side can take it, so a
+ * slow local client slows its own upstream stream and nothing else, and nothing queues without bound.
+ */
+public final class LocalXdsProxy implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalXdsProxy.class);
+
+  private final Channels upstream;
+  private final String namespace;
+  private final List<Server> servers = new ArrayList<>();
+  private final AtomicInteger openStreams = new AtomicInteger();
+  private final AtomicLong forwarded = new AtomicLong();
+  private EpollEventLoopGroup udsGroup;
+  private Path socket;
+
+  private final List<BindableService> localServices = new ArrayList<>();
+
+  public LocalXdsProxy(Channels upstream, String namespace) {
+    this.upstream = upstream;
+    this.namespace = namespace;
+  }
+
+  /** Serves {@code service} (SDS) on the same unix socket; call before {@link #start}. Never on loopback. */
+  public LocalXdsProxy withLocalService(BindableService service) {
+    localServices.add(service);
+    return this;
+  }
+
+  /** Starts serving on {@code socketPath} (when not null; needs epoll) and {@code loopback} (when not null). */
+  public void start(Path socketPath, InetSocketAddress loopback) throws IOException {
+    BindableService service = new Service();
+    if (socketPath != null) {
+      if (!Epoll.isAvailable()) {
+        throw new IOException("unix sockets need Linux epoll, which is unavailable here ("
+            + Epoll.unavailabilityCause() + "); use a loopback port for the local xDS proxy instead");
+      }
+      Files.createDirectories(socketPath.getParent());
+      Files.deleteIfExists(socketPath);
+      udsGroup = new EpollEventLoopGroup(1);
+      var b = NettyServerBuilder.forAddress(new DomainSocketAddress(socketPath.toString()))
+          .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(udsGroup).workerEventLoopGroup(udsGroup)
+          .addService(service);
+      localServices.forEach(b::addService);
+      servers.add(b.build().start());
+      socket = socketPath;
+    }
+    if (loopback != null) {
+      if (!loopback.getAddress().isLoopbackAddress()) {
+        throw new IOException("the local xDS proxy listens on loopback only, not " + loopback
+            + ": it forwards with the VM's identity to anyone who connects");
+      }
+      servers.add(NettyServerBuilder.forAddress(loopback).addService(service).build().start());
+    }
+  }
+
+  /** The loopback port, or -1. */
+  public int port() {
+    for (Server s : servers) {
+      for (var a : s.getListenSockets()) {
+        if (a instanceof InetSocketAddress i) {
+          return i.getPort();
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** Streams open now, and messages forwarded in both directions since start. */
+  public int openStreams() {
+    return openStreams.get();
+  }
+
+  public long forwardedMessages() {
+    return forwarded.get();
+  }
+
+  @Override
+  public void close() {
+    for (Server s : servers) {
+      s.shutdown();
+    }
+    for (Server s : servers) {
+      try {
+        if (!s.awaitTermination(5, TimeUnit.SECONDS)) {
+          s.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        s.shutdownNow();
+      }
+    }
+    if (udsGroup != null) {
+      udsGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+    if (socket != null) {
+      try {
+        Files.deleteIfExists(socket);
+      } catch (IOException ignored) {
+        // the directory is the service's runtime directory; systemd removes it
+      }
+    }
+  }
+
+  private final class Service extends AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase {
+    @Override
+    public StreamObserver<DiscoveryRequest> streamAggregatedResources(StreamObserver<DiscoveryResponse> down) {
+      return new Pipe<>((ServerCallStreamObserver<DiscoveryResponse>) down,
+          (ch, obs) -> AggregatedDiscoveryServiceGrpc.newStub(ch).streamAggregatedResources(obs),
+          r -> r.hasNode() ? r.toBuilder().setNode(rewrite(r.getNode())).build() : r);
+    }
+
+    @Override
+    public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
+        StreamObserver<DeltaDiscoveryResponse> down) {
+      return new Pipe<>((ServerCallStreamObserver<DeltaDiscoveryResponse>) down,
+          (ch, obs) -> AggregatedDiscoveryServiceGrpc.newStub(ch).deltaAggregatedResources(obs),
+          r -> r.hasNode() ? r.toBuilder().setNode(rewrite(r.getNode())).build() : r);
+    }
+  }
+
+  private Node rewrite(Node n) {
+    Node out = Nodes.forwarded(n, namespace);
+    if (!out.getMetadata().equals(n.getMetadata())) {
+      LOG.debug("event=local_node_adjusted node={}", n.getId());
+    }
+    return out;
+  }
+
+  /** One local stream and its upstream twin. */
+  private final class Pipe<Q, R> implements StreamObserver<Q> {
+    private final ServerCallStreamObserver<R> down;
+    private final ClientCallStreamObserver<Q> up;
+    private final ManagedChannel channel;
+    private final Function<Q, Q> adjust;
+    private boolean upstreamWantsMore;
+    private boolean downstreamWantsMore;
+    private boolean done;
+
+    Pipe(ServerCallStreamObserver<R> down, BiFunction<ManagedChannel, StreamObserver<R>, StreamObserver<Q>> open,
+        Function<Q, Q> adjust) {
+      this.down = down;
+      this.adjust = adjust;
+      this.channel = upstream.channel();
+      synchronized (this) {
+        this.up = connect(open);
+      }
+    }
+
+    private ClientCallStreamObserver<Q> connect(
+        BiFunction<ManagedChannel, StreamObserver<R>, StreamObserver<Q>> open) {
+      openStreams.incrementAndGet();
+      down.disableAutoRequest();
+      @SuppressWarnings("unchecked")
+      ClientCallStreamObserver<Q>[] holder = new ClientCallStreamObserver[1];
+      open.apply(channel, new ClientResponseObserver<Q, R>() {
+        @Override
+        public void beforeStart(ClientCallStreamObserver<Q> stream) {
+          holder[0] = stream;
+          stream.disableAutoRequestWithInitial(1);
+          stream.setOnReadyHandler(Pipe.this::upstreamReady);
+        }
+
+        @Override
+        public void onNext(R response) {
+          forwarded.incrementAndGet();
+          synchronized (Pipe.this) {
+            if (done) {
+              return;
+            }
+            down.onNext(response);
+            if (down.isReady()) {
+              holder[0].request(1);
+            } else {
+              downstreamWantsMore = true;
+            }
+          }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          Status s = Status.fromThrowable(t);
+          synchronized (Pipe.this) {
+            if (finish()) {
+              down.onError(s.withDescription("upstream " + upstream.address() + ": " + s.getDescription())
+                  .asRuntimeException());
+            }
+          }
+          if (s.getCode() == Status.Code.UNAVAILABLE) {
+            upstream.failover(channel);
+          }
+        }
+
+        @Override
+        public void onCompleted() {
+          synchronized (Pipe.this) {
+            if (finish()) {
+              down.onCompleted();
+            }
+          }
+        }
+      });
+      down.setOnReadyHandler(this::downstreamReady);
+      down.setOnCancelHandler(() -> {
+        synchronized (Pipe.this) {
+          if (finish()) {
+            holder[0].cancel("local client went away", null);
+          }
+        }
+      });
+      down.request(1);
+      return holder[0];
+    }
+
+    private synchronized void upstreamReady() {
+      if (upstreamWantsMore && up.isReady()) {
+        upstreamWantsMore = false;
+        down.request(1);
+      }
+    }
+
+    private synchronized void downstreamReady() {
+      if (downstreamWantsMore && down.isReady()) {
+        downstreamWantsMore = false;
+        up.request(1);
+      }
+    }
+
+    private boolean finish() {
+      if (done) {
+        return false;
+      }
+      done = true;
+      openStreams.decrementAndGet();
+      return true;
+    }
+
+    @Override
+    public synchronized void onNext(Q request) {
+      if (done) {
+        return;
+      }
+      forwarded.incrementAndGet();
+      up.onNext(adjust.apply(request));
+      if (up.isReady()) {
+        down.request(1);
+      } else {
+        upstreamWantsMore = true;
+      }
+    }
+
+    @Override
+    public synchronized void onError(Throwable t) {
+      if (finish()) {
+        up.cancel("local client failed", t);
+      }
+    }
+
+    @Override
+    public synchronized void onCompleted() {
+      if (!done) {
+        up.onCompleted();
+      }
+    }
+  }
+}
