@@ -1,0 +1,39 @@
+package dev.vmesh.agent.health;
+
+/** Small helpers the checks share. */
+final class Checks {
+  private Checks() {}
+
+  /** Returns {@code port}, or throws when it is not a usable TCP port. */
+  static int port(String field, int port) {
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("readinessProbe." + field + ".port: " + port + " is not in 1..65535");
+    }
+    return port;
+  }
+
+  /** {@code host}, or {@code defaultHost} when the probe left it empty. */
+  static String hostOr(String host, String defaultHost) {
+    return host == null || host.isEmpty() ? defaultHost : host;
+  }
+
+  /** {@code host:port}, with an IPv6 literal in brackets. */
+  static String authority(String host, int port) {
+    return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /** A short description of {@code e} for a failure message. */
+  static String describe(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t.getMessage();
+      }
+    }
+    return e.getClass().getSimpleName();
+  }
+
+  /** {@code d} in the form users write timeouts in ("1s", "1.5s"). */
+  static String seconds(java.time.Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() / 1000.0 + "s";
+  }
+}
