@@ -51,6 +51,11 @@ public final class Csrs {
   /** A checked request: its key and the URI SANs it asks for. */
   public record Checked(PublicKey publicKey, List<String> requestedUris) {}
 
+  /** One PEM block, base64 lines only, nothing but whitespace around it (the PEM reader skips junk silently). */
+  private static final java.util.regex.Pattern PEM_SHAPE = java.util.regex.Pattern.compile(
+      "\\s*-----BEGIN (NEW )?CERTIFICATE REQUEST-----\\r?\\n[A-Za-z0-9+/=\\r\\n]+"
+          + "-----END (NEW )?CERTIFICATE REQUEST-----\\s*");
+
   public static Checked check(String pem) {
     if (pem == null || pem.isBlank()) {
       throw new IllegalArgumentException("csr is empty");
@@ -64,6 +69,10 @@ public final class Csrs {
       if (obj == null || !obj.getType().endsWith("CERTIFICATE REQUEST")) {
         throw new IllegalArgumentException("csr is not a PEM CERTIFICATE REQUEST"
             + (obj == null ? "" : " (found " + obj.getType() + ")"));
+      }
+      if (!PEM_SHAPE.matcher(pem).matches()) {
+        throw new IllegalArgumentException("csr must be exactly one PEM block (BEGIN/END CERTIFICATE REQUEST lines"
+            + " with base64 lines between) and nothing but whitespace around it");
       }
       req = new PKCS10CertificationRequest(obj.getContent());
       // only canonical DER: a BER variant re-encodes differently and would be signed-for bytes it never carried

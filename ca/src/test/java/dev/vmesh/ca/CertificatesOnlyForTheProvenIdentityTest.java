@@ -173,6 +173,10 @@ class CertificatesOnlyForTheProvenIdentityTest {
     assertThatThrownBy(() -> service.issue(request(weak, 0), null, token))
         .hasMessageContaining("csr key is RSA-1024; at least 2048 bits are required");
     String good = csr("spiffe://cluster.local/ns/ns1/sa/sa1");
+    assertThatThrownBy(() -> service.issue(request(good.strip() + "f\n", 0), null, token))
+        .hasMessageContaining("INVALID_ARGUMENT: csr must be exactly one PEM block");
+    assertThatThrownBy(() -> service.issue(request(good + good, 0), null, token))
+        .hasMessageContaining("INVALID_ARGUMENT: csr must be exactly one PEM block");
     byte[] der = java.util.Base64.getMimeDecoder().decode(good.substring(good.indexOf('\n') + 1,
         good.lastIndexOf("-----END")));
     der[der.length - 5] ^= 0x01; // inside the signature

@@ -1,0 +1,359 @@
+package dev.vmesh.agent;
+
+import dev.vmesh.agent.bootstrap.BootstrapFiles;
+import dev.vmesh.agent.config.AgentConfig;
+import dev.vmesh.agent.envoy.EnvoySupervisor;
+import dev.vmesh.agent.health.Health;
+import dev.vmesh.agent.health.Prober;
+import dev.vmesh.agent.identity.CertManager;
+import dev.vmesh.agent.identity.GrpcCaClient;
+import dev.vmesh.agent.status.StatusServer;
+import dev.vmesh.agent.xds.AgentStream;
+import dev.vmesh.agent.xds.LocalXdsProxy;
+import dev.vmesh.agent.xds.Nodes;
+import dev.vmesh.agent.xds.SdsService;
+import dev.vmesh.agent.xds.Upstream;
+import dev.vmesh.api.codec.TreeWriter;
+import dev.vmesh.api.time.Timer;
+import dev.vmesh.proto.nds.NameTable;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code Agent} is {@code vmesh agent}: it gets the VM its certificate, registers the VM over its own
+ * mTLS xDS stream, runs the group's probe and reports transitions, serves local xDS (and SDS) for the
+ * VM's Envoy and proxyless gRPC apps, writes their bootstrap files, optionally runs Envoy, and serves
+ * status, readiness and metrics. Everything that needs the certificate starts once the first one is on
+ * disk; until then the agent retries with backoff and says why on {@code /healthz/ready}.
+ */
+public final class Agent implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+  /**
+   * How to run.
+   *
+   * @param statusAddress metrics and status (15020)
+   * @param readinessAddress readiness (15021), or null
+   * @param localXdsSocket the local xDS/SDS unix socket, or null
+   * @param localXdsLoopback a loopback address for local xDS as well, or null
+   * @param envoyBinary Envoy to run and supervise, or null
+   * @param envoyDelta Envoy uses delta xDS
+   * @param onNameTable receives each name table (the DNS proxy), may be null
+   */
+  public record Options(AgentConfig config, InetSocketAddress statusAddress, InetSocketAddress readinessAddress,
+      Path localXdsSocket, InetSocketAddress localXdsLoopback, Path envoyBinary, boolean envoyDelta,
+      Duration certificateTtl, String version, Consumer<NameTable> onNameTable) {}
+
+  private final Options options;
+  private final AgentConfig config;
+  private final Clock clock;
+  private final ScheduledExecutorService scheduler;
+  private final ExecutorService probes;
+  private final Timer timer;
+  private final Random random = new Random();
+  private final PrometheusRegistry metrics = new PrometheusRegistry();
+  private final CertManager certs;
+  private final StatusServer status;
+  private final AtomicReference<NameTable> nameTable = new AtomicReference<>();
+  private final List<AutoCloseable> running = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile Upstream upstream;
+  private volatile AgentStream stream;
+  private volatile LocalXdsProxy localXds;
+  private volatile Prober prober;
+  private volatile EnvoySupervisor envoy;
+  private volatile String startupError = "";
+  private volatile boolean closed;
+
+  private Agent(Options options, Clock clock) throws IOException {
+    this.options = options;
+    this.config = options.config();
+    this.clock = clock;
+    this.scheduler = Executors.newScheduledThreadPool(1, daemon("agent-timer"));
+    this.probes = Executors.newCachedThreadPool(daemon("agent-probe"));
+    this.timer = Timer.of(scheduler);
+    var paths = config.paths();
+    CertManager.Options co = CertManager.Options.defaults(paths.certDir(), config.identity(), paths.token(),
+        paths.rootCert());
+    if (options.certificateTtl() != null) {
+      co = new CertManager.Options(co.certDir(), co.identity(), co.tokenFile(), co.trustBundle(),
+          options.certificateTtl(), co.graceRatio(), co.jitter(), co.minBackoff(), co.maxBackoff());
+    }
+    String caAddress = config.caAddress();
+    this.certs = new CertManager(co, new GrpcCaClient(caAddress, serverName(caAddress), paths.rootCert()), clock,
+        timer, random);
+    registerMetrics();
+    this.status = new StatusServer(options.statusAddress(), options.readinessAddress(), metrics, this::notReadyReason,
+        this::statusJson);
+  }
+
+  /** Starts the agent; returns at once (the certificate and connection come in the background). */
+  public static Agent start(Options options, Clock clock) throws IOException {
+    Agent a = new Agent(options, clock);
+    for (var n : options.config().notices()) {
+      LOG.info("event=config_notice {}", n);
+    }
+    LOG.info("event=agent_starting identity={} node={} ips={} discovery={} group={}", a.config.identity().uri(),
+        a.config.nodeId(), a.config.instanceIps(), a.config.discoveryAddresses(), a.config.autoRegisterGroup());
+    a.certs.start();
+    a.certs.firstCertificate().thenRunAsync(a::bringUp, a.scheduler);
+    return a;
+  }
+
+  private void bringUp() {
+    if (closed) {
+      return;
+    }
+    try {
+      var paths = config.paths();
+      upstream = new Upstream(config.discoveryAddresses(), config.serverName(), paths.rootCert(),
+          certs.certChain(), certs.key());
+      running.add(upstream);
+      SdsService sds = new SdsService(certs.certChain(), certs.key(), certs.rootCert());
+      certs.onNewCertificate(() -> {
+        try {
+          upstream.reloadCertificate();
+        } catch (IOException e) {
+          LOG.warn("event=certificate_reload_failed error=\"{}\"", e.getMessage());
+        }
+        sds.certificatesChanged();
+      });
+      Node node = Nodes.agent(config, options.version());
+      stream = new AgentStream(upstream, node, timer, clock, random, this::nameTable);
+      running.add(stream);
+      stream.start();
+
+      localXds = new LocalXdsProxy(upstream, config.identity().namespace()).withLocalService(sds);
+      localXds.start(options.localXdsSocket(), options.localXdsLoopback());
+      running.add(localXds);
+      if (options.localXdsSocket() != null) {
+        BootstrapFiles.write(paths.grpcBootstrap(), BootstrapFiles.grpc(Nodes.grpcApp(config, options.version()),
+            options.localXdsSocket(), paths.certDir()));
+        BootstrapFiles.write(paths.envoyBootstrap(), BootstrapFiles.envoy(node.toBuilder()
+            .setMetadata(Nodes.forwarded(node, config.identity().namespace()).getMetadata()).build(),
+            options.localXdsSocket(), options.envoyDelta()));
+      }
+      if (config.probe() != null) {
+        prober = new Prober(config.probe(), config.probeHost(), timer, probes, this::healthChanged);
+        running.add(prober);
+        prober.start();
+      }
+      if (options.envoyBinary() != null) {
+        envoy = new EnvoySupervisor(options.envoyBinary(), paths.envoyBootstrap(), List.of(),
+            BootstrapFiles.ENVOY_ADMIN_PORT, Duration.ofSeconds(5), timer, random);
+        running.add(envoy);
+        envoy.start();
+      }
+      startupError = "";
+    } catch (Exception e) {
+      startupError = e.getMessage() == null ? e.toString() : e.getMessage();
+      LOG.error("event=agent_start_failed error=\"{}\"", startupError, e);
+    }
+  }
+
+  private void healthChanged(Health h) {
+    LOG.info("event=workload_health healthy={} message=\"{}\"", h.healthy(), h.message());
+    AgentStream s = stream;
+    if (s != null) {
+      s.reportHealth(h.healthy(), h.message());
+    }
+  }
+
+  private void nameTable(NameTable t) {
+    nameTable.set(t);
+    if (options.onNameTable() != null) {
+      options.onNameTable().accept(t);
+    }
+  }
+
+  /** The server name to verify for {@code address}: ISTIOD_SAN, else the address's host. */
+  private String serverName(String address) {
+    if (!config.serverName().isEmpty()) {
+      return config.serverName();
+    }
+    String host = address.substring(0, address.lastIndexOf(':'));
+    return host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+  }
+
+  /** Why the agent is not ready (certificate, connection, Envoy), or null. */
+  String notReadyReason() {
+    var cs = certs.status();
+    if (cs.notAfter() == null) {
+      return "no certificate yet" + (cs.lastError().isEmpty() ? "" : ": " + cs.lastError());
+    }
+    if (!startupError.isEmpty()) {
+      return "start failed: " + startupError;
+    }
+    AgentStream s = stream;
+    if (s == null || !s.isConnected()) {
+      String err = s == null ? "" : s.stats().lastError();
+      return "not connected to " + (upstream == null ? config.discoveryAddresses() : upstream.address())
+          + (err.isEmpty() ? "" : ": " + err);
+    }
+    EnvoySupervisor e = envoy;
+    if (e != null && !e.isReady()) {
+      return "envoy is not ready";
+    }
+    return null;
+  }
+
+  private String statusJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("identity", config.identity().uri());
+    m.put("node", config.nodeId());
+    m.put("ips", config.instanceIps());
+    m.put("autoRegisterGroup", config.autoRegisterGroup());
+    m.put("workloadEntry", config.workloadEntry());
+    var cs = certs.status();
+    Map<String, Object> cert = new LinkedHashMap<>();
+    cert.put("notAfter", cs.notAfter() == null ? null : cs.notAfter().toString());
+    cert.put("nextRenewal", cs.nextRenewal() == null ? null : cs.nextRenewal().toString());
+    cert.put("failuresInARow", cs.failuresInARow());
+    cert.put("lastError", cs.lastError());
+    m.put("certificate", cert);
+    AgentStream s = stream;
+    if (s != null) {
+      var st = s.stats();
+      Map<String, Object> x = new LinkedHashMap<>();
+      x.put("connected", st.connected());
+      x.put("address", st.address());
+      x.put("connects", st.connects());
+      x.put("failures", st.failures());
+      x.put("lastError", st.lastError());
+      m.put("xds", x);
+    }
+    Prober p = prober;
+    if (p != null) {
+      Health h = p.current();
+      m.put("health", h == null ? "unknown" : h.healthy() ? "healthy" : "unhealthy: " + h.message());
+    }
+    NameTable t = nameTable.get();
+    m.put("nameTableHosts", t == null ? null : t.getTableCount());
+    String why = notReadyReason();
+    m.put("ready", why == null);
+    if (why != null) {
+      m.put("notReady", why);
+    }
+    return TreeWriter.json(m, true) + "\n";
+  }
+
+  private void registerMetrics() {
+    GaugeWithCallback.builder().name("vmesh_agent_xds_connected").help("1 while the agent's xDS stream is up")
+        .callback(cb -> cb.call(stream != null && stream.isConnected() ? 1 : 0)).register(metrics);
+    CounterWithCallback.builder().name("vmesh_agent_xds_connects").help("xDS streams the server accepted")
+        .callback(cb -> cb.call(stream == null ? 0 : stream.stats().connects())).register(metrics);
+    CounterWithCallback.builder().name("vmesh_agent_xds_stream_failures").help("xDS streams that failed or closed")
+        .callback(cb -> cb.call(stream == null ? 0 : stream.stats().failures())).register(metrics);
+    CounterWithCallback.builder().name("vmesh_agent_health_reports").help("Health reports sent to the server")
+        .callback(cb -> cb.call(stream == null ? 0 : stream.stats().healthReports())).register(metrics);
+    GaugeWithCallback.builder().name("vmesh_agent_workload_healthy")
+        .help("1 healthy, 0 unhealthy, -1 not decided yet or no probe")
+        .callback(cb -> {
+          Prober p = prober;
+          Health h = p == null ? null : p.current();
+          cb.call(h == null ? -1 : h.healthy() ? 1 : 0);
+        }).register(metrics);
+    CounterWithCallback.builder().name("vmesh_agent_probes").help("Probes run")
+        .callback(cb -> cb.call(prober == null ? 0 : prober.stats().probesRun())).register(metrics);
+    CounterWithCallback.builder().name("vmesh_agent_probe_failures").help("Probes that failed")
+        .callback(cb -> cb.call(prober == null ? 0 : prober.stats().probesFailed())).register(metrics);
+    GaugeWithCallback.builder().name("vmesh_agent_certificate_expiry_seconds")
+        .help("Unix time the workload certificate expires (0 without one)")
+        .callback(cb -> {
+          var na = certs.status().notAfter();
+          cb.call(na == null ? 0 : na.getEpochSecond());
+        }).register(metrics);
+    GaugeWithCallback.builder().name("vmesh_agent_certificate_failures_in_a_row")
+        .help("Certificate requests failed since the last success")
+        .callback(cb -> cb.call(certs.status().failuresInARow())).register(metrics);
+    GaugeWithCallback.builder().name("vmesh_agent_local_xds_streams").help("Local xDS streams being forwarded")
+        .callback(cb -> cb.call(localXds == null ? 0 : localXds.openStreams())).register(metrics);
+    GaugeWithCallback.builder().name("vmesh_agent_name_table_hosts").help("Hosts in the last DNS name table")
+        .callback(cb -> cb.call(nameTable.get() == null ? 0 : nameTable.get().getTableCount())).register(metrics);
+    CounterWithCallback.builder().name("vmesh_agent_envoy_restarts").help("Envoy restarts by the agent")
+        .callback(cb -> cb.call(envoy == null ? 0 : envoy.restarts())).register(metrics);
+  }
+
+  public PrometheusRegistry metrics() {
+    return metrics;
+  }
+
+  public StatusServer status() {
+    return status;
+  }
+
+  public CertManager certificates() {
+    return certs;
+  }
+
+  /** The local xDS proxy's loopback port, or -1 (not started, or no loopback). */
+  public int localXdsPort() {
+    LocalXdsProxy l = localXds;
+    return l == null ? -1 : l.port();
+  }
+
+  /** Completes when the agent's services are up (after the first certificate). */
+  public CompletableFuture<Void> started() {
+    return certs.firstCertificate().thenRunAsync(() -> { }, scheduler);
+  }
+
+  public boolean isReady() {
+    return notReadyReason() == null;
+  }
+
+  /**
+   * Stops: Envoy drains, local streams and the agent's stream close (the server marks the VM
+   * disconnected and removes it after its grace period), then the status ports.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    certs.close();
+    List<AutoCloseable> stopOrder = new ArrayList<>(running);
+    java.util.Collections.reverse(stopOrder);
+    for (AutoCloseable c : stopOrder) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("event=stop_failed component={} error=\"{}\"", c.getClass().getSimpleName(), e.toString());
+      }
+    }
+    status.close();
+    scheduler.shutdownNow();
+    probes.shutdownNow();
+    try {
+      scheduler.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    LOG.info("event=agent_stopped");
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

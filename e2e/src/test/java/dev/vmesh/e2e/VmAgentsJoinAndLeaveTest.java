@@ -1,0 +1,266 @@
+package dev.vmesh.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.vmesh.api.Condition;
+import dev.vmesh.api.Resource;
+import dev.vmesh.api.WellKnown;
+import dev.vmesh.api.WorkloadEntrySpec;
+import dev.vmesh.api.codec.ResourceDecoder;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole VM story with real processes: a server, onboarding files from the CLI, two agents (their
+ * own JVMs) on 127.0.0.2 and 127.0.0.3 in front of small HTTP apps, auto-registration, probe failure
+ * and recovery, SIGTERM and SIGKILL of agents, and a server restart.
+ */
+class VmAgentsJoinAndLeaveTest {
+  @TempDir
+  Path tmp;
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  VmeshProcess server;
+  int httpPort;
+  int xdsPort;
+  String token;
+  App appA;
+  App appB;
+
+  /** A workload on a VM: /healthz answers 200 or 503 as the test says. */
+  static final class App implements AutoCloseable {
+    final AtomicBoolean healthy = new AtomicBoolean(true);
+    final HttpServer server;
+
+    App(String ip, int port) throws Exception {
+      server = HttpServer.create(new InetSocketAddress(ip, port), 16);
+      server.createContext("/healthz", ex -> {
+        int code = healthy.get() ? 200 : 503;
+        ex.sendResponseHeaders(code, -1);
+        ex.close();
+      });
+      server.start();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
+  }
+
+  @BeforeEach
+  void setUp() throws Exception {
+    httpPort = VmeshProcess.freePort();
+    xdsPort = VmeshProcess.freePort();
+    server = startServer();
+    int appPort = VmeshProcess.freePort();
+    appA = new App("127.0.0.2", appPort);
+    appB = new App("127.0.0.3", appPort);
+    Path mesh = tmp.resolve("mesh.yaml");
+    Files.writeString(mesh, """
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadGroup
+        metadata: {name: web, namespace: vm}
+        spec:
+          metadata:
+            labels: {app: web}
+          template:
+            serviceAccount: web
+            ports: {http: %d}
+          probe:
+            periodSeconds: 1
+            failureThreshold: 1
+            httpGet: {path: /healthz, port: %d}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: web, namespace: vm}
+        spec:
+          hosts: [web.vm.example.com]
+          location: MESH_INTERNAL
+          ports: [{number: 80, name: http, protocol: HTTP, targetPort: %d}]
+          resolution: STATIC
+          workloadSelector:
+            labels: {app: web}
+        """.formatted(appPort, appPort, appPort));
+    Cli apply = cli("apply", "-f", mesh.toString());
+    assertThat(apply.exit()).as(apply.err()).isZero();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    appA.close();
+    appB.close();
+    server.close();
+  }
+
+  VmeshProcess startServer() throws Exception {
+    VmeshProcess s = new VmeshProcess("server", tmp, "server", "--data-dir", tmp.resolve("data").toString(),
+        "--http-address", "127.0.0.1:" + httpPort, "--xds-address", "127.0.0.1:" + xdsPort,
+        "--workload-grace-period", "2s").start();
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(get("/ready").statusCode())
+        .as(s.output()).isEqualTo(200));
+    token = Files.readString(tmp.resolve("data/admin-token")).trim();
+    return s;
+  }
+
+  Cli cli(String... args) {
+    String[] all = java.util.Arrays.copyOf(args, args.length + 4);
+    all[args.length] = "--server";
+    all[args.length + 1] = "http://127.0.0.1:" + httpPort;
+    all[args.length + 2] = "--token";
+    all[args.length + 3] = token;
+    return Cli.run(all);
+  }
+
+  HttpResponse<String> get(String path) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    try {
+      return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      return new FakeResponse(599);
+    }
+  }
+
+  Optional<Resource> entry(String name) throws Exception {
+    var r = get("/apis/networking.istio.io/v1/namespaces/vm/workloadentries/" + name);
+    return r.statusCode() == 200 ? Optional.of(ResourceDecoder.decodeOne("we.json", r.body())) : Optional.empty();
+  }
+
+  List<Resource> entries() throws Exception {
+    return ResourceDecoder.decode("wes.json", get("/apis/networking.istio.io/v1/namespaces/vm/workloadentries")
+        .body()).resources();
+  }
+
+  Optional<Condition> healthy(String name) throws Exception {
+    return entry(name).flatMap(e -> e.status().condition(Condition.HEALTHY));
+  }
+
+  /** Onboards a VM at {@code ip} and starts its agent. */
+  VmeshProcess agent(String vm, String ip) throws Exception {
+    Path files = tmp.resolve(vm + "-etc");
+    Cli configure = cli("workload", "entry", "configure", "--name", "web", "-n", "vm", "-o", files.toString(),
+        "--autoregister", "--internal-ip", ip, "--discovery-address", "127.0.0.1:" + xdsPort);
+    assertThat(configure.exit()).as(configure.err()).isZero();
+    return new VmeshProcess("agent-" + vm, tmp, "agent", "--config-dir", files.toString(),
+        "--state-dir", tmp.resolve(vm + "-state").toString(), "--run-dir", tmp.resolve(vm + "-run").toString(),
+        "--status-address", ip + ":" + VmeshProcess.freePort(), "--readiness-address", "off").start();
+  }
+
+  @Test
+  void agentsRegisterReportHealthAndLeave() throws Exception {
+    try (VmeshProcess a = agent("a", "127.0.0.2"); VmeshProcess b = agent("b", "127.0.0.3")) {
+      // Both register, with the group's template and the VM's address, and become healthy.
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        assertThat(healthy("web-127.0.0.2")).as(a.output()).hasValueSatisfying(c -> assertThat(c.isTrue()).isTrue());
+        assertThat(healthy("web-127.0.0.3")).as(b.output()).hasValueSatisfying(c -> assertThat(c.isTrue()).isTrue());
+      });
+      Resource we = entry("web-127.0.0.2").orElseThrow();
+      WorkloadEntrySpec spec = (WorkloadEntrySpec) we.spec();
+      assertThat(spec.address()).isEqualTo("127.0.0.2");
+      assertThat(spec.serviceAccount()).isEqualTo("web");
+      assertThat(spec.labels()).containsEntry("app", "web");
+      assertThat(we.metadata().annotations()).containsKeys(WellKnown.CONNECTED_AT, WellKnown.HEALTH_CHECKS_ENABLED)
+          .containsEntry(WellKnown.AUTO_REGISTRATION_GROUP, "web");
+      assertThat(get("/debug/registryz").body()).contains("web.vm.example.com", "127.0.0.2", "127.0.0.3");
+
+      // B's app fails its probe: the entry turns unhealthy with the probe's reason; then it recovers.
+      appB.healthy.set(false);
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(healthy("web-127.0.0.3"))
+          .hasValueSatisfying(c -> {
+            assertThat(c.isTrue()).isFalse();
+            assertThat(c.message()).contains("503");
+          }));
+      appB.healthy.set(true);
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(healthy("web-127.0.0.3"))
+          .hasValueSatisfying(c -> assertThat(c.isTrue()).isTrue()));
+
+      // SIGTERM: A's agent exits cleanly; its entry is marked disconnected and removed after the grace period.
+      // (The JVM exits with 128 + SIGTERM after its shutdown hooks; the systemd unit lists 143 as success.)
+      assertThat(a.stop()).as(a.output()).isIn(0, 143);
+      assertThat(a.output()).contains("event=agent_stopped");
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(entry("web-127.0.0.2")).isEmpty());
+      // SIGKILL: the kernel closes B's connection; same outcome, no help from the agent.
+      b.kill();
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(entries()).isEmpty());
+    }
+  }
+
+  @Test
+  void aServerRestartKeepsTheEntryAndTheAgentComesBack() throws Exception {
+    try (VmeshProcess a = agent("a", "127.0.0.2")) {
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(healthy("web-127.0.0.2")).as(a.output())
+          .hasValueSatisfying(c -> assertThat(c.isTrue()).isTrue()));
+      String firstUid = entry("web-127.0.0.2").orElseThrow().metadata().uid();
+
+      server.stop();
+      server = startServer();
+      // The agent reconnects (its backoff is short after a working stream) and the same entry stays,
+      // connected again, neither deleted nor duplicated.
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        Resource we = entry("web-127.0.0.2").orElseThrow();
+        assertThat(we.metadata().annotations()).containsKey(WellKnown.CONNECTED_AT)
+            .doesNotContainKey(WellKnown.DISCONNECTED_AT);
+        assertThat(get("/debug/syncz").body()).contains("127.0.0.2");
+      });
+      assertThat(entry("web-127.0.0.2").orElseThrow().metadata().uid()).isEqualTo(firstUid);
+      assertThat(entries()).hasSize(1);
+      assertThat(a.isAlive()).isTrue();
+    }
+  }
+
+  /** A stand-in response for "the server is not answering yet". */
+  private record FakeResponse(int statusCode) implements HttpResponse<String> {
+    @Override
+    public HttpRequest request() {
+      return null;
+    }
+
+    @Override
+    public Optional<HttpResponse<String>> previousResponse() {
+      return Optional.empty();
+    }
+
+    @Override
+    public java.net.http.HttpHeaders headers() {
+      return java.net.http.HttpHeaders.of(java.util.Map.of(), (x, y) -> true);
+    }
+
+    @Override
+    public String body() {
+      return "";
+    }
+
+    @Override
+    public Optional<javax.net.ssl.SSLSession> sslSession() {
+      return Optional.empty();
+    }
+
+    @Override
+    public URI uri() {
+      return null;
+    }
+
+    @Override
+    public HttpClient.Version version() {
+      return HttpClient.Version.HTTP_1_1;
+    }
+  }
+}
