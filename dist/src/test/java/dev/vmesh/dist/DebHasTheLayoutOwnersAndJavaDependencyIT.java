@@ -1,0 +1,84 @@
+package dev.vmesh.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The .deb's control fields, its files with owners and modes, and its conffiles, read with dpkg-deb. */
+class DebHasTheLayoutOwnersAndJavaDependencyIT {
+  @BeforeAll
+  static void tools() {
+    Packages.requireTool("dpkg-deb", "install it with: apt-get install -y dpkg");
+  }
+
+  @Test
+  void controlFieldsNameTheVersionArchitectureAndAJava21Runtime() {
+    String deb = Packages.deb().toString();
+    assertThat(Packages.deb().getFileName().toString()).isEqualTo("vmesh_" + Packages.version() + "_all.deb");
+    assertThat(field(deb, "Package")).isEqualTo("vmesh");
+    assertThat(field(deb, "Version")).isEqualTo(Packages.version());
+    assertThat(field(deb, "Architecture")).isEqualTo("all");
+    assertThat(field(deb, "Maintainer")).matches(".+ <.+@.+>");
+    // A real package first (Debian 13, Ubuntu 24.04), then the virtual one every OpenJDK 21+ and
+    // Temurin/Corretto/Microsoft build provides; adduser for the postinst.
+    assertThat(field(deb, "Depends"))
+        .isEqualTo("default-jre-headless (>= 2:1.21) | java21-runtime-headless, adduser");
+    assertThat(Packages.runOk(List.of("dpkg-deb", "-I", deb)))
+        .contains("Description: service mesh for virtual machines");
+  }
+
+  @Test
+  void filesHaveTheirOwnersAndModes() {
+    Map<String, String> entries = new LinkedHashMap<>();
+    for (String line : Packages.runOk(List.of("dpkg-deb", "-c", Packages.deb().toString())).lines().toList()) {
+      String[] f = line.trim().split("\\s+", 6);
+      entries.put(f[5].replaceFirst("^\\.", "").replaceFirst("(.)/$", "$1"), f[0] + " " + f[1]);
+    }
+
+    assertThat(entries).containsEntry("/usr/share/vmesh/vmesh.jar", "-rw-r--r-- root/root")
+        .containsEntry("/usr/bin/vmesh", "-rwxr-xr-x root/root")
+        .containsEntry("/usr/lib/systemd/system/vmesh-agent.service", "-rw-r--r-- root/root")
+        .containsEntry("/usr/lib/systemd/system/vmesh-server.service", "-rw-r--r-- root/root")
+        .containsEntry("/etc/default/vmesh-agent", "-rw-r--r-- root/root")
+        .containsEntry("/etc/default/vmesh-server", "-rw-r--r-- root/root")
+        // root in the archive; postinst makes them root:vmesh and vmesh:vmesh with dpkg-statoverride.
+        .containsEntry("/etc/vmesh", "drwxr-x--- root/root")
+        .containsEntry("/etc/vmesh/server.d", "drwxr-x--- root/root")
+        .containsEntry("/var/lib/vmesh", "drwxr-x--- root/root");
+    assertThat(entries.keySet().stream().filter(p -> !entries.get(p).startsWith("d")))
+        .as("regular files in the .deb")
+        .containsExactlyInAnyOrder("/usr/share/vmesh/vmesh.jar", "/usr/bin/vmesh",
+            "/usr/lib/systemd/system/vmesh-agent.service", "/usr/lib/systemd/system/vmesh-server.service",
+            "/etc/default/vmesh-agent", "/etc/default/vmesh-server");
+    assertThat(entries.keySet()).as("nothing under /etc/vmesh but the server config directory")
+        .filteredOn(p -> p.startsWith("/etc/vmesh/")).containsExactly("/etc/vmesh/server.d");
+    assertThat(entries.keySet()).as("/run/vmesh comes from RuntimeDirectory=, not the package")
+        .noneMatch(p -> p.startsWith("/run") || p.startsWith("/var/run"));
+  }
+
+  @Test
+  void onlyTheEnvironmentFilesAreConffiles() {
+    assertThat(Packages.debControl().resolve("conffiles")).content()
+        .isEqualTo("/etc/default/vmesh-agent\n/etc/default/vmesh-server\n");
+  }
+
+  @Test
+  void bundledJarIsTheShadedJarAndTheUnitsAreTheSources() throws IOException {
+    assertThat(Files.mismatch(Packages.debRoot().resolve("usr/share/vmesh/vmesh.jar"), Packages.shadedJar()))
+        .as("the jar in the .deb differs from target/vmesh.jar").isEqualTo(-1L);
+    for (String unit : List.of("vmesh-agent.service", "vmesh-server.service")) {
+      assertThat(Packages.debRoot().resolve("usr/lib/systemd/system/" + unit))
+          .hasSameTextualContentAs(Packages.moduleDir().resolve("src/systemd/" + unit));
+    }
+  }
+
+  private static String field(String deb, String name) {
+    return Packages.runOk(List.of("dpkg-deb", "-f", deb, name)).strip();
+  }
+}

@@ -1,0 +1,174 @@
+package dev.vmesh.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The .rpm read with {@code rpm -qp}: header fields, the Java requirement, files with owners, modes
+ * and config flags (the same content as the .deb), and scriptlets that parse with sh, create the user
+ * in %pre, never start a service and try-restart on upgrade.
+ */
+class RpmMatchesTheDebLayoutAndScriptsIT {
+  @BeforeAll
+  static void tools() {
+    Packages.requireTool("rpm", "install it with: apt-get install -y rpm");
+    Packages.requireTool("sh", "install dash or bash");
+  }
+
+  @Test
+  void headerNamesTheVersionReleaseAndNoarch() {
+    String rpm = Packages.rpm().toString();
+    assertThat(Packages.rpm().getFileName().toString()).isEqualTo("vmesh-" + Packages.version() + "-1.noarch.rpm");
+    String info = Packages.runOk(List.of("rpm", "-qip", rpm));
+    assertThat(info).containsPattern("(?m)^Name\\s*: vmesh$")
+        .containsPattern("(?m)^Version\\s*: " + Packages.version().replace(".", "\\.") + "$")
+        .containsPattern("(?m)^Release\\s*: 1$")
+        .containsPattern("(?m)^Architecture: noarch$")
+        .containsPattern("(?m)^Summary\\s*: Service mesh for virtual machines");
+  }
+
+  @Test
+  void requiresAJava21RuntimeAndShadowUtilsForPre() {
+    String requires = Packages.runOk(List.of("rpm", "-qp", "--qf",
+        "[%{REQUIRENAME} %{REQUIREFLAGS:deptype} %{REQUIREFLAGS:depflags} %{REQUIREVERSION}\\n]",
+        Packages.rpm().toString()));
+    // OpenJDK packages on RHEL-likes and Fedora provide java-headless = 1:<feature version>.
+    assertThat(requires.lines()).contains("java-headless manual >= 1:21", "shadow-utils pre  ");
+  }
+
+  @Test
+  void filesHaveTheirOwnersModesAndConfigFlags() {
+    Map<String, String> files = new LinkedHashMap<>();
+    String dump = Packages.runOk(List.of("rpm", "-qp", "--qf",
+        "[%{FILENAMES} %{FILEMODES:octal} %{FILEUSERNAME} %{FILEGROUPNAME} %{FILEFLAGS:fflags}\\n]",
+        Packages.rpm().toString()));
+    for (String line : dump.lines().toList()) {
+      String[] f = line.split(" ", 2);
+      files.put(f[0], f[1].strip());
+    }
+    assertThat(files).containsOnly(
+        Map.entry("/usr/share/vmesh", "40755 root root"),
+        Map.entry("/usr/share/vmesh/vmesh.jar", "100644 root root"),
+        Map.entry("/usr/bin/vmesh", "100755 root root"),
+        Map.entry("/usr/lib/systemd/system/vmesh-agent.service", "100644 root root"),
+        Map.entry("/usr/lib/systemd/system/vmesh-server.service", "100644 root root"),
+        Map.entry("/etc/sysconfig/vmesh-agent", "100644 root root cn"),
+        Map.entry("/etc/sysconfig/vmesh-server", "100644 root root cn"),
+        Map.entry("/etc/vmesh", "40750 root vmesh"),
+        Map.entry("/etc/vmesh/server.d", "40750 root vmesh"),
+        Map.entry("/var/lib/vmesh", "40750 vmesh vmesh"));
+  }
+
+  @Test
+  void payloadIsTheSameAsTheDebs() throws Exception {
+    Map<String, String> digests = new LinkedHashMap<>();
+    String dump = Packages.runOk(List.of("rpm", "-qp", "--dump", Packages.rpm().toString()));
+    for (String line : dump.lines().toList()) {
+      String[] f = line.split(" ");
+      digests.put(f[0], f[3]);
+    }
+    Path deb = Packages.debRoot();
+    assertThat(digests.get("/usr/share/vmesh/vmesh.jar")).isEqualTo(sha256(Packages.shadedJar()));
+    for (String path : List.of("/usr/bin/vmesh", "/usr/lib/systemd/system/vmesh-agent.service",
+        "/usr/lib/systemd/system/vmesh-server.service")) {
+      assertThat(digests.get(path)).as(path).isEqualTo(sha256(deb.resolve(path.substring(1))));
+    }
+    assertThat(digests.get("/etc/sysconfig/vmesh-agent")).isEqualTo(sha256(deb.resolve("etc/default/vmesh-agent")));
+    assertThat(digests.get("/etc/sysconfig/vmesh-server")).isEqualTo(sha256(deb.resolve("etc/default/vmesh-server")));
+  }
+
+  @Test
+  void everyScriptletParsesWithShAndNoneStartsAService() {
+    Map<String, String> scriptlets = scriptlets();
+    assertThat(scriptlets).containsOnlyKeys("PREIN", "POSTIN", "PREUN", "POSTUN");
+    Path dir = Packages.freshDir("it-rpm-scriptlets");
+    for (var s : scriptlets.entrySet()) {
+      assertThat(Packages.runOk(List.of("rpm", "-qp", "--qf", "%{" + s.getKey() + "PROG}", Packages.rpm().toString())))
+          .as(s.getKey() + " interpreter").isEqualTo("/bin/sh");
+      Path file = dir.resolve(s.getKey());
+      write(file, s.getValue());
+      Packages.runOk(List.of("sh", "-n", file.toString()));
+      assertThat(DebScriptsCreateTheUserAndNeverStartServicesIT.serviceActions(s.getValue()))
+          .as("service actions in %" + s.getKey()).isSubsetOf("daemon-reload", "disable", "try-restart");
+    }
+    assertThat(Packages.runOk(List.of("rpm", "-qp", "--scripts", Packages.rpm().toString())))
+        .contains("preinstall scriptlet", "postinstall scriptlet", "preuninstall scriptlet",
+            "postuninstall scriptlet");
+  }
+
+  @Test
+  void preCreatesTheSystemUserAndPostOnlyPrintsAHint() {
+    var sandbox = new ScriptSandbox("it-rpm-pre", Map.of(
+        "getent", "exit 2", "groupadd", "exit 0", "useradd", "exit 0", "systemctl", "exit 0"));
+    var pre = sandbox.run(scriptlets().get("PREIN"), "1");
+    assertThat(pre.exit()).as(pre.output()).isZero();
+    assertThat(pre.calls()).contains("groupadd -r vmesh",
+        "useradd -r -g vmesh -d /var/lib/vmesh -M -s /sbin/nologin -c vmesh service mesh vmesh");
+
+    var post = sandbox.run(scriptlets().get("POSTIN"), "1");
+    assertThat(post.exit()).as(post.output()).isZero();
+    assertThat(post.output()).contains("not enabled or started", "systemctl enable --now vmesh-agent");
+    assertThat(DebScriptsCreateTheUserAndNeverStartServicesIT.actions(post.calls())).isSubsetOf("daemon-reload");
+  }
+
+  @Test
+  void eraseStopsAndDisablesAndUpgradeTryRestarts() {
+    String preun = scriptlets().get("PREUN");
+    assertThat(preun).contains("if [ \"$1\" -eq 0 ]",
+        "systemctl --no-reload disable --now vmesh-agent.service vmesh-server.service");
+    assertThat(DebScriptsCreateTheUserAndNeverStartServicesIT.serviceActions(preun)).containsExactly("disable");
+    String postun = scriptlets().get("POSTUN");
+    assertThat(postun).containsPattern(
+        "if \\[ \"\\$1\" -ge 1 \\]; then\\s+systemctl try-restart vmesh-agent.service vmesh-server.service");
+    assertThat(String.join("\n", scriptlets().values()))
+        .as("the user, /etc/vmesh and /var/lib/vmesh are never removed")
+        .doesNotContain("userdel", "groupdel", "rm ", "rmdir");
+
+    var sandbox = new ScriptSandbox("it-rpm-preun", Map.of("systemctl", "exit 0"));
+    var upgrade = sandbox.run(preun, "1");
+    assertThat(upgrade.exit()).as(upgrade.output()).isZero();
+    assertThat(upgrade.calls()).as("%preun of an upgrade leaves the services alone").isEmpty();
+  }
+
+  private static Map<String, String> scriptlets() {
+    Map<String, String> found = new LinkedHashMap<>();
+    for (String tag : List.of("PRETRANS", "PREIN", "POSTIN", "PREUN", "POSTUN", "POSTTRANS")) {
+      String body = Packages.runOk(List.of("rpm", "-qp", "--qf", "%{" + tag + "}", Packages.rpm().toString()));
+      if (!body.equals("(none)")) {
+        found.put(tag, body);
+      }
+    }
+    return found;
+  }
+
+  private static void write(Path file, String content) {
+    try {
+      Files.writeString(file, content);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static String sha256(Path file) throws IOException, NoSuchAlgorithmException {
+    MessageDigest md = MessageDigest.getInstance("SHA-256");
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+}
