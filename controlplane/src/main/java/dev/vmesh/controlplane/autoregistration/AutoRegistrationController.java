@@ -60,6 +60,7 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
   private final Map<String, Tracked> connections = new LinkedHashMap<>();
   private final Map<ResourceKey, Set<String>> byEntry = new HashMap<>();
   private Watch groups;
+  private volatile String lastGroupEvent = "";
 
   /**
    * {@code awaitRegistry} blocks until the registry has seen a store version, so a proxy's first push
@@ -250,6 +251,19 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
   }
 
   private void onGroupEvent(WatchEvent e) {
+    try {
+      applyGroupEvent(e);
+    } finally {
+      lastGroupEvent = e.resourceVersion();
+    }
+  }
+
+  /** The resourceVersion of the last WorkloadGroup event handled (tests wait on it). */
+  public String lastGroupEvent() {
+    return lastGroupEvent;
+  }
+
+  private void applyGroupEvent(WatchEvent e) {
     if (e.object() == null) {
       return;
     }

@@ -34,15 +34,35 @@ final class Fixture implements AutoCloseable {
     pilot2.start();
   }
 
+  /** Creates or updates the objects, then waits until both replicas have handled the group events. */
   void apply(String yaml) {
+    long last = 0;
     for (Resource r : ResourceDecoder.decode("test.yaml", yaml).resources()) {
+      Resource written;
       if (store.get(r.key()).isPresent()) {
         Resource cur = store.get(r.key()).get();
-        store.update(r.withMetadata(r.metadata().withResourceVersion(cur.resourceVersion())));
+        written = store.update(r.withMetadata(r.metadata().withResourceVersion(cur.resourceVersion())));
       } else {
-        store.create(r);
+        written = store.create(r);
+      }
+      if (r.kind() == dev.vmesh.api.Kind.WORKLOAD_GROUP) {
+        last = Long.parseLong(written.resourceVersion());
       }
     }
+    awaitGroupEvents(last);
+  }
+
+  /** Waits until both replicas have handled group events up to {@code revision}. */
+  void awaitGroupEvents(long revision) {
+    if (revision == 0) {
+      return;
+    }
+    org.awaitility.Awaitility.await().until(() -> seen(pilot1) >= revision && seen(pilot2) >= revision);
+  }
+
+  private static long seen(AutoRegistrationController c) {
+    String rv = c.lastGroupEvent();
+    return rv.isEmpty() ? 0 : Long.parseLong(rv);
   }
 
   static final String GROUP_A = """
