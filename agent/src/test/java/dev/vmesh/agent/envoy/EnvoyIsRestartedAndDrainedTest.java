@@ -1,5 +1,6 @@
 package dev.vmesh.agent.envoy;
 
+import dev.vmesh.api.time.ManualTimer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

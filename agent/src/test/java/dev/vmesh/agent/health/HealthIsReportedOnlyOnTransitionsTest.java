@@ -1,5 +1,6 @@
 package dev.vmesh.agent.health;
 
+import dev.vmesh.api.time.ManualTimer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vmesh.api.ReadinessProbe;

@@ -1,5 +1,6 @@
 package dev.vmesh.agent.health;
 
+import dev.vmesh.api.time.ManualTimer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;

@@ -1,5 +1,6 @@
 package dev.vmesh.agent.identity;
 
+import dev.vmesh.api.time.ManualTimer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vmesh.ca.CertificateAuthority;

@@ -1,5 +1,6 @@
 package dev.vmesh.controlplane.autoregistration;
 
+import dev.vmesh.api.time.ManualTimer;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.vmesh.api.Kind;

@@ -1,6 +1,5 @@
-package dev.vmesh.agent.identity;
+package dev.vmesh.api.time;
 
-import dev.vmesh.api.time.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,7 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /** A clock and a timer the test moves by hand: advancing runs every task that falls due, in order. */
-final class ManualTimer extends Clock implements Timer {
+public final class ManualTimer extends Clock implements Timer {
   private Instant now = Instant.parse("2026-11-25T12:00:00Z");
   private final List<Object[]> tasks = new ArrayList<>(); // {Instant due, Runnable, boolean[] cancelled}
 
@@ -23,7 +22,7 @@ final class ManualTimer extends Clock implements Timer {
   }
 
   /** Moves time forward by {@code d}, running due tasks (tasks they schedule run too if due). */
-  void advance(Duration d) {
+  public void advance(Duration d) {
     Instant target = now.plus(d);
     while (true) {
       Object[] next;
@@ -42,7 +41,7 @@ final class ManualTimer extends Clock implements Timer {
   }
 
   /** When the earliest pending task is due, or null. */
-  synchronized Instant nextDue() {
+  public synchronized Instant nextDue() {
     return tasks.stream().filter(t -> !((boolean[]) t[2])[0]).map(t -> (Instant) t[0]).min(Comparator.naturalOrder())
         .orElse(null);
   }
