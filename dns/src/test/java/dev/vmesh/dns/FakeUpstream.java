@@ -82,7 +82,12 @@ final class FakeUpstream implements AutoCloseable {
       u = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(new ChannelInitializer<Channel>() {
         @Override
         protected void initChannel(Channel ch) {
-          ch.pipeline().addLast(new UdpTap(), new DatagramDnsQueryDecoder(), new DatagramDnsResponseEncoder(), new UdpServer());
+          ch.pipeline().addLast(new UdpTap(), new DatagramDnsQueryDecoder(), new DatagramDnsResponseEncoder() {
+            @Override
+            public boolean acceptOutboundMessage(Object msg) {
+              return msg instanceof io.netty.channel.AddressedEnvelope<?, ?> e && e.content() instanceof DnsResponse;
+            }
+          }, new UdpServer());
         }
       }).bind(any).sync().channel();
       InetSocketAddress bound = (InetSocketAddress) u.localAddress();
