@@ -211,6 +211,10 @@ final class FakeUpstream implements AutoCloseable {
       case Code c -> r.setCode(c.code());
       default -> throw new IllegalStateException("unexpected rule " + rule);
     }
+    if (query.count(DnsSection.ADDITIONAL) > 0) {
+      // The query had EDNS: answer with an OPT record too, as real servers do.
+      r.addRecord(DnsSection.ADDITIONAL, new DefaultDnsRawRecord(".", DnsRecordType.OPT, 4096, 0, Unpooled.EMPTY_BUFFER));
+    }
     return r;
   }
 
