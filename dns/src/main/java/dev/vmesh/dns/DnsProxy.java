@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class DnsProxy implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DnsProxy.class);
+  private static final int UDP_SOCKET_BUFFER = 1 << 20;
 
   private final DnsProxyConfig config;
   private final Transports transports;
@@ -134,6 +135,7 @@ public final class DnsProxy implements AutoCloseable {
   private Channel bindUdp(InetSocketAddress address, boolean reusePort) throws IOException {
     Bootstrap b = new Bootstrap().group(group).channel(transports.datagram())
         .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(config.maxUdpPayload()))
+        .option(ChannelOption.SO_RCVBUF, UDP_SOCKET_BUFFER) // absorb bursts (the kernel may cap it)
         .handler(new UdpQueryHandler(processor));
     if (reusePort) {
       b.option(EpollChannelOption.SO_REUSEPORT, true);

@@ -32,6 +32,28 @@ final class DnsClient {
     }
   }
 
+  /**
+   * Like {@link #udp}, but resends after a silence of two seconds, up to five times, as stub resolvers
+   * do: for queries sent right after a flood, when the kernel may have dropped datagrams.
+   */
+  static byte[] udpRetrying(InetSocketAddress server, byte[] query) {
+    try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+      s.setSoTimeout(2_000);
+      for (int attempt = 1; ; attempt++) {
+        s.send(new DatagramPacket(query, query.length, server));
+        try {
+          return receive(s);
+        } catch (java.net.SocketTimeoutException e) {
+          if (attempt == 5) {
+            throw e;
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static byte[] receive(DatagramSocket s) throws IOException {
     byte[] buf = new byte[65535];
     DatagramPacket p = new DatagramPacket(buf, buf.length);
