@@ -23,7 +23,7 @@ final class DnsClient {
 
   /** Sends {@code query} over UDP and returns the first datagram that comes back. */
   static byte[] udp(InetSocketAddress server, byte[] query) {
-    try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+    try (DatagramSocket s = new DatagramSocket(localFor(server))) {
       s.setSoTimeout(SAFETY_TIMEOUT_MS);
       s.send(new DatagramPacket(query, query.length, server));
       return receive(s);
@@ -52,6 +52,12 @@ final class DnsClient {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The loopback address of the server's family, any port. */
+  static InetSocketAddress localFor(InetSocketAddress server) throws IOException {
+    return new InetSocketAddress(server.getAddress() instanceof java.net.Inet6Address
+        ? InetAddress.getByName("::1") : InetAddress.getLoopbackAddress(), 0);
   }
 
   static byte[] receive(DatagramSocket s) throws IOException {
