@@ -134,7 +134,7 @@ public final class DnsProxy implements AutoCloseable {
 
   private Channel bindUdp(InetSocketAddress address, boolean reusePort) throws IOException {
     Bootstrap b = new Bootstrap().group(group).channel(transports.datagram())
-        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(config.maxUdpPayload()))
+        .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(config.maxUdpPayload()))
         .option(ChannelOption.SO_RCVBUF, UDP_SOCKET_BUFFER) // absorb bursts (the kernel may cap it)
         .handler(new UdpQueryHandler(processor));
     if (reusePort) {
@@ -180,7 +180,7 @@ public final class DnsProxy implements AutoCloseable {
    * a table file was configured, the table is also written there; the returned future completes when
    * this table (or a newer one) is on disk, or at once when there is no file.
    */
-  public CompletableFuture<Void> updateTable(NameTable newTable) {
+  public synchronized CompletableFuture<Void> updateTable(NameTable newTable) {
     LookupTable built = build(newTable);
     table.set(built);
     pushed = true;
@@ -189,7 +189,11 @@ public final class DnsProxy implements AutoCloseable {
       return CompletableFuture.completedFuture(null);
     }
     unsaved.set(newTable);
-    return CompletableFuture.runAsync(this::saveLatest, writer);
+    try {
+      return CompletableFuture.runAsync(this::saveLatest, writer);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(new IllegalStateException("the DNS proxy is closed; table not saved"));
+    }
   }
 
   private void saveLatest() {

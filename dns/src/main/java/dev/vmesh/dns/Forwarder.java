@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -129,9 +130,18 @@ final class Forwarder {
     }
 
     private void launch(InetSocketAddress server) {
+      if (done) {
+        return;
+      }
       outstanding++;
-      UpstreamExchange.start(transports, loop, protocol == DnsMetrics.Protocol.UDP, server, query.retainedDuplicate(),
-          questionEnd, timeout, timeouts, this);
+      ByteBuf copy = query.retainedDuplicate();
+      try {
+        UpstreamExchange.start(transports, loop, protocol == DnsMetrics.Protocol.UDP, server, copy, questionEnd,
+            timeout, timeouts, this);
+      } catch (RejectedExecutionException e) {
+        copy.release(); // the event loop is shutting down with the proxy
+        failed(server, "the proxy is shutting down");
+      }
     }
 
     @Override

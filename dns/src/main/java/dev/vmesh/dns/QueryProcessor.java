@@ -86,7 +86,8 @@ final class QueryProcessor {
     return Outcome.REPLIED;
   }
 
+  /** Sends a reply; no future is made for it (a failed write reaches the handler's exceptionCaught). */
   static void write(ChannelHandlerContext ctx, InetSocketAddress sender, ByteBuf reply) {
-    ctx.writeAndFlush(sender == null ? reply : new DatagramPacket(reply, sender));
+    ctx.writeAndFlush(sender == null ? reply : new DatagramPacket(reply, sender), ctx.voidPromise());
   }
 }

@@ -65,7 +65,7 @@ final class UpstreamExchange {
     Bootstrap b = new Bootstrap().group(loop);
     if (udp) {
       b.channel(transports.datagram())
-          .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Wire.MAX_MESSAGE))
+          .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Wire.MAX_MESSAGE))
           .handler(new UdpReplies());
     } else {
       b.channel(transports.socket())

@@ -145,7 +145,7 @@ class FuzzedPacketsNeverBreakTheProxyTest {
     // A header with plausible flags and random counts, then random labels, pointers and bytes.
     byte[] b = new byte[12 + random.nextInt(300)];
     random.nextBytes(b);
-    b[2] = (byte) (random.nextInt(4) == 0 ? b[2] : 0x01);
+    b[2] = random.nextInt(4) == 0 ? b[2] : 0x01;
     b[4] = 0;
     b[5] = (byte) random.nextInt(3);
     for (int i = 6; i < 12; i += 2) {
