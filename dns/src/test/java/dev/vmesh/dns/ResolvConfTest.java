@@ -57,4 +57,13 @@ class ResolvConfTest {
         new InetSocketAddress("fd00::1", 53)), 15053)).hasSize(2);
     assertThat(DnsProxyConfig.defaultListen(List.of(), 15053)).hasSize(1);
   }
+
+  @Test
+  void theProxysOwnAddressIsNeverAnUpstream() {
+    InetSocketAddress self = new InetSocketAddress("127.0.0.1", 15053);
+    InetSocketAddress other = new InetSocketAddress("127.0.0.1", 5353);
+    DnsProxyConfig c = DnsProxy.builder().listen(List.of(self)).upstreams(List.of(self, other))
+        .searchDomains(List.of()).config();
+    assertThat(c.upstreams()).containsExactly(other);
+  }
 }
