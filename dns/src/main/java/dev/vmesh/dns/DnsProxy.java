@@ -54,11 +54,16 @@ public final class DnsProxy implements AutoCloseable {
   private volatile boolean pushed;
   private EventLoopGroup group;
 
-  DnsProxy(DnsProxyConfig config) {
+  /** A proxy with this configuration, not yet listening; loads the table file if there is one. */
+  public DnsProxy(DnsProxyConfig config) {
+    this(config, TimeoutScheduler.EVENT_LOOP);
+  }
+
+  DnsProxy(DnsProxyConfig config, TimeoutScheduler timeouts) {
     this.config = config;
     this.transports = Transports.select(config.preferNativeTransport());
     this.forwarder = new Forwarder(transports, config.upstreams(), config.forwardTimeout(), config.parallelForwarding(),
-        config.randomUpstreamOrder(), config.maxInflightForwards(), config.timeouts(), config.metrics());
+        config.randomUpstreamOrder(), config.maxInflightForwards(), timeouts, config.metrics());
     this.processor = new QueryProcessor(table::get, forwarder, config.metrics(), config.maxUdpPayload());
     this.tableFile = config.tableFile() == null ? null : new NameTableFile(config.tableFile());
     this.writer = tableFile == null ? null

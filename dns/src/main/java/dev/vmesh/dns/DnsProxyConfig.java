@@ -39,7 +39,7 @@ public record DnsProxyConfig(List<InetSocketAddress> listen, List<InetSocketAddr
     List<String> searchDomains, String namespace, String clusterDomain, Duration forwardTimeout,
     boolean parallelForwarding, boolean randomUpstreamOrder, int maxInflightForwards, int maxUdpPayload,
     Duration tcpIdleTimeout, int maxTcpConnections, Path tableFile, DnsMetrics metrics,
-    boolean preferNativeTransport, int ioThreads, TimeoutScheduler timeouts) {
+    boolean preferNativeTransport, int ioThreads) {
 
   /** Istio's DNS proxy port. */
   public static final int DEFAULT_PORT = 15053;
@@ -51,7 +51,6 @@ public record DnsProxyConfig(List<InetSocketAddress> listen, List<InetSocketAddr
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(clusterDomain, "clusterDomain");
     Objects.requireNonNull(metrics, "metrics");
-    Objects.requireNonNull(timeouts, "timeouts");
     if (listen.isEmpty()) {
       throw new IllegalArgumentException("at least one listen address is needed");
     }
@@ -169,21 +168,25 @@ public record DnsProxyConfig(List<InetSocketAddress> listen, List<InetSocketAddr
       return this;
     }
 
+    /** How many queries may wait on upstreams at once (default 1024); more get SERVFAIL at once. */
     public Builder maxInflightForwards(int n) {
       this.maxInflight = n;
       return this;
     }
 
+    /** Largest UDP reply (when the client's EDNS allows) and the size advertised (default 4096). */
     public Builder maxUdpPayload(int bytes) {
       this.maxUdpPayload = bytes;
       return this;
     }
 
+    /** How long an idle TCP client connection stays open (default 10 s). */
     public Builder tcpIdleTimeout(Duration idle) {
       this.tcpIdleTimeout = idle;
       return this;
     }
 
+    /** How many TCP client connections are served at once (default 256); more are closed. */
     public Builder maxTcpConnections(int n) {
       this.maxTcpConnections = n;
       return this;
@@ -212,6 +215,7 @@ public record DnsProxyConfig(List<InetSocketAddress> listen, List<InetSocketAddr
       return this;
     }
 
+    /** Event loop threads (default 2, or 1 on one CPU); with epoll, each gets its own UDP socket. */
     public Builder ioThreads(int n) {
       this.ioThreads = n;
       return this;
@@ -244,12 +248,12 @@ public record DnsProxyConfig(List<InetSocketAddress> listen, List<InetSocketAddr
       }
       return new DnsProxyConfig(l, loopFree, s, namespace, clusterDomain, forwardTimeout, parallel, randomOrder,
           maxInflight, maxUdpPayload, tcpIdleTimeout, maxTcpConnections, tableFile,
-          metrics != null ? metrics : DnsMetrics.unregistered(), preferNative, ioThreads, timeouts);
+          metrics != null ? metrics : DnsMetrics.unregistered(), preferNative, ioThreads);
     }
 
     /** A proxy with this configuration, not yet listening; loads the table file if there is one. */
     public DnsProxy build() {
-      return new DnsProxy(config());
+      return new DnsProxy(config(), timeouts);
     }
   }
 }
