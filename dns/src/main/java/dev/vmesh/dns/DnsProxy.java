@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * the name table the control plane pushes and forwards every other query to the upstream resolvers,
  * over UDP and TCP on each listen address.
  *
- * <p>Life cycle: {@link #builder()} ... {@link Builder#build()} (loads the table saved on disk, if
+ * <p>Life cycle: {@link #builder()} ... {@link DnsProxyConfig.Builder#build()} (loads the table saved on disk, if
  * any), {@link #start()} (binds), {@link #updateTable} on every push, {@link #close()}. The table in
  * use is an immutable snapshot replaced atomically; queries never wait for an update.
  */

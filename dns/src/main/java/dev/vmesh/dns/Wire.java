@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * DNS wire-format constants (RFC 1035 section 4.1, RFC 6891 for EDNS) used by the parser and the
- * writers; type and code numbers come from Netty's codec.
+ * writers; type and code numbers come from Netty's codec. {@link #encodeName} is hand-written because
+ * table names must be validated and lower-cased into plain byte arrays (the lookup keys), which
+ * Netty's record encoder, writing into a buffer per record, does not do.
  */
 final class Wire {
   private Wire() {}
