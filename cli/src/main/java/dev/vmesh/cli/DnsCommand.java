@@ -1,0 +1,173 @@
+package dev.vmesh.cli;
+
+import dev.vmesh.api.Addresses;
+import dev.vmesh.dns.DnsProxy;
+import dev.vmesh.dns.DnsProxyConfig;
+import dev.vmesh.dns.NameTable;
+import dev.vmesh.dns.NameTableJson;
+import dev.vmesh.dns.ResolvConf;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vmesh dns}: the DNS proxy on its own, outside the agent. */
+@Command(name = "dns", mixinStandardHelpOptions = true, description = "The DNS proxy on its own.",
+    subcommands = DnsCommand.Serve.class)
+final class DnsCommand {
+
+  /** {@code vmesh dns serve}: answers the names of a name table file, forwards the rest, until stopped. */
+  @Command(name = "serve", mixinStandardHelpOptions = true,
+      description = {"Serve DNS for the names in a name table file (the nameTable of vmesh registry -o json, or just",
+          "that map) over UDP and TCP; every other query goes to the nameservers of --resolv-conf. Short names",
+          "are expanded for --namespace and the first search domain of --resolv-conf. Stop with Ctrl-C or SIGTERM.",
+          "Example: vmesh registry --config examples/mesh -o json > names.json &&"
+              + " vmesh dns serve --table names.json --listen 127.0.0.1:5353"})
+  static final class Serve implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--table", required = true, paramLabel = "FILE", description = "Name table (JSON).")
+    Path table;
+
+    @Option(names = "--listen", paramLabel = "ADDRESS", description = "IP:PORT (or [IPv6]:PORT) to serve on; repeat for"
+        + " more (default: 127.0.0.1:15053, and [::1]:15053 when a nameserver is IPv6).")
+    List<String> listen;
+
+    @Option(names = "--resolv-conf", defaultValue = "/etc/resolv.conf", paramLabel = "FILE",
+        description = "Upstream nameservers and search domains, resolv.conf format; a nameserver may carry a port,"
+            + " e.g. 127.0.0.1:5300 (default: ${DEFAULT-VALUE}).")
+    Path resolvConf;
+
+    @Option(names = "--namespace", defaultValue = "default", paramLabel = "NS",
+        description = "This proxy's namespace, for bare Kubernetes service names (default: ${DEFAULT-VALUE}).")
+    String namespace;
+
+    @Option(names = "--cluster-domain", defaultValue = "cluster.local", paramLabel = "DOMAIN",
+        description = "Cluster DNS domain of Kubernetes hosts (default: ${DEFAULT-VALUE}).")
+    String clusterDomain;
+
+    @Option(names = "--forward-timeout", defaultValue = "5s", paramLabel = "DURATION",
+        description = "Time each upstream gets, e.g. 500ms, 5s (default: ${DEFAULT-VALUE}).")
+    String forwardTimeout;
+
+    @Option(names = "--parallel-forwarding", description = "Ask all upstreams at once instead of one after another.")
+    boolean parallel;
+
+    /** Completes when the server should stop: on SIGTERM/Ctrl-C, or when a test says so. */
+    final CompletableFuture<Void> stop = new CompletableFuture<>();
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      NameTable names;
+      ResolvConf conf;
+      List<InetSocketAddress> addresses;
+      try {
+        names = NameTableJson.parse(table.toString(), Files.readString(table, StandardCharsets.UTF_8));
+        conf = ResolvConf.read(resolvConf);
+        addresses = listen == null || listen.isEmpty() ? DnsProxyConfig.defaultListen(conf.nameservers(),
+            DnsProxyConfig.DEFAULT_PORT) : parseListen(listen);
+      } catch (NoSuchFileException e) {
+        err.println("vmesh dns serve: " + e.getFile() + ": no such file");
+        return 2;
+      } catch (IOException e) {
+        err.println("vmesh dns serve: cannot read: " + e.getMessage());
+        return 2;
+      } catch (NameTableJson.InvalidNameTableException | IllegalArgumentException e) {
+        err.println(e.getMessage());
+        return 2;
+      }
+      conf.warnings().forEach(w -> err.println("warning: " + w));
+      Main.setLogLevel(ch.qos.logback.classic.Level.INFO);
+      DnsProxy proxy = DnsProxy.builder().listen(addresses).resolvConf(conf).namespace(namespace)
+          .clusterDomain(clusterDomain).forwardTimeout(ServerCommand.Durations.parse(forwardTimeout))
+          .parallelForwarding(parallel).build();
+      try {
+        proxy.start();
+      } catch (BindException e) {
+        proxy.close();
+        err.println("vmesh dns serve: " + e.getMessage() + " (is another DNS server using it? choose one with --listen)");
+        return 1;
+      }
+      Thread hook = new Thread(() -> {
+        proxy.close();
+        stop.complete(null);
+      }, "shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        proxy.updateTable(names).join();
+        out.println("vmesh dns: serving " + names.size() + " names from " + table + " on " + describe(proxy.listenAddresses())
+            + " (udp, tcp); forwarding to " + (proxy.upstreams().isEmpty() ? "nothing (no nameserver in " + resolvConf + ")"
+            : describe(proxy.upstreams()) + (parallel ? " in parallel" : " one after another")) + "; search "
+            + (conf.search().isEmpty() ? "none" : String.join(" ", conf.search())) + "; stop with Ctrl-C");
+        out.flush();
+        stop.join();
+        return 0;
+      } finally {
+        proxy.close();
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+          // already shutting down: the hook is running
+        }
+      }
+    }
+
+    private static List<InetSocketAddress> parseListen(List<String> values) {
+      List<InetSocketAddress> out = new ArrayList<>();
+      for (String v : values) {
+        String host = v;
+        int port = DnsProxyConfig.DEFAULT_PORT;
+        int colon = v.lastIndexOf(':');
+        if (v.startsWith("[") && v.contains("]")) {
+          host = v.substring(1, v.indexOf(']'));
+          if (v.indexOf(']') + 1 < v.length()) {
+            port = port(v, v.substring(v.indexOf(']') + 2));
+          }
+        } else if (colon > 0 && v.indexOf(':') == colon) {
+          host = v.substring(0, colon);
+          port = port(v, v.substring(colon + 1));
+        }
+        if (!Addresses.isIp(host)) {
+          throw new IllegalArgumentException("vmesh dns serve: --listen " + v
+              + ": not an IP address with a port, e.g. 127.0.0.1:15053 or [::1]:15053");
+        }
+        out.add(new InetSocketAddress(Addresses.parseIp(host), port));
+      }
+      return out;
+    }
+
+    private static int port(String value, String port) {
+      try {
+        int p = Integer.parseInt(port);
+        if (p >= 0 && p <= 65535) {
+          return p;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException("vmesh dns serve: --listen " + value + ": the port must be 0..65535");
+    }
+
+    private static String describe(List<InetSocketAddress> addresses) {
+      return addresses.stream().map(a -> (a.getAddress() instanceof java.net.Inet6Address
+          ? "[" + a.getAddress().getHostAddress() + "]" : a.getAddress().getHostAddress()) + ":" + a.getPort())
+          .collect(Collectors.joining(", "));
+    }
+  }
+}

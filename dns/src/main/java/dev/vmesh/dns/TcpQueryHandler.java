@@ -1,0 +1,82 @@
+package dev.vmesh.dns;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code TcpQueryHandler} serves one TCP connection (after the two-byte length framing): queries are
+ * handled as they arrive, so a forwarded one does not hold up table answers behind it and replies may
+ * come out of order (RFC 7766). A connection idle for the idle timeout is closed unless a forwarded
+ * query is still pending; a query that cannot be answered at all closes the connection.
+ */
+final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> implements QueryProcessor.Sink {
+  private static final Logger log = LoggerFactory.getLogger(TcpQueryHandler.class);
+  private final QueryProcessor processor;
+  private final long idleNanos;
+  private int pending;
+  private long lastActivity;
+  private ScheduledFuture<?> idleCheck;
+
+  TcpQueryHandler(QueryProcessor processor, Duration idle) {
+    this.processor = processor;
+    this.idleNanos = idle.toNanos();
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    lastActivity = System.nanoTime();
+    scheduleIdleCheck(ctx, idleNanos);
+    super.channelActive(ctx);
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+    lastActivity = System.nanoTime();
+    switch (processor.handle(ctx, frame, null, this)) {
+      case FORWARDED -> pending++;
+      case DROPPED -> ctx.close();
+      case REPLIED -> {
+        // written already
+      }
+    }
+  }
+
+  @Override
+  public void forwardedReply(ChannelHandlerContext ctx, InetSocketAddress sender, ByteBuf reply) {
+    pending--;
+    lastActivity = System.nanoTime();
+    QueryProcessor.write(ctx, null, reply);
+  }
+
+  private void scheduleIdleCheck(ChannelHandlerContext ctx, long delay) {
+    idleCheck = ctx.executor().schedule(() -> {
+      long idleFor = System.nanoTime() - lastActivity;
+      if (idleFor >= idleNanos && pending == 0) {
+        ctx.close();
+      } else {
+        scheduleIdleCheck(ctx, Math.max(idleNanos - idleFor, idleNanos / 4));
+      }
+    }, delay, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    if (idleCheck != null) {
+      idleCheck.cancel(false);
+    }
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("event=dns_tcp_error peer={} error=\"{}\"", ctx.channel().remoteAddress(), cause.toString());
+    ctx.close();
+  }
+}

@@ -1,0 +1,55 @@
+package dev.vmesh.dns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import io.netty.channel.epoll.Epoll;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Native epoll when present, NIO otherwise (or when asked); both serve the same; [::1] too. */
+class BothNettyTransportsServeTest {
+  @ParameterizedTest(name = "preferNative={0}")
+  @ValueSource(booleans = {false, true})
+  void tableAnswersAndForwardingOverUdpAndTcp(boolean preferNative) {
+    try (ProxyFixture f = ProxyFixture.start(1, true, b -> b.preferNativeTransport(preferNative))) {
+      assertThat(f.proxy.transport()).isEqualTo(preferNative && Epoll.isAvailable() ? "epoll" : "nio");
+      for (boolean tcp : new boolean[] {false, true}) {
+        assertThat(f.ask(tcp, "productpage.", TestQuery.A).addresses()).containsExactly("9.9.9.9");
+        assertThat(f.ask(tcp, "www.bing.com.", TestQuery.A).addresses()).containsExactly("1.1.1.1");
+      }
+    }
+  }
+
+  @Test
+  void theNativeTransportIsUsedOnLinux() {
+    assumeThat(System.getProperty("os.name")).isEqualTo("Linux");
+    assertThat(Epoll.isAvailable()).as("netty-transport-native-epoll loads: %s", Epoll.unavailabilityCause()).isTrue();
+  }
+
+  @ParameterizedTest(name = "preferNative={0}")
+  @ValueSource(booleans = {false, true})
+  void ipv6LoopbackListenerWhenAnUpstreamIsIpv6(boolean preferNative) throws Exception {
+    InetAddress v6 = InetAddress.getByName("::1");
+    assumeThat(NetworkInterface.getByInetAddress(v6)).as("::1 configured").isNotNull();
+    try (FakeUpstream up = FakeUpstream.start().answer("www.bing.com", "1.1.1.1");
+        ProxyFixture f = ProxyFixture.start(0, true, b -> b.preferNativeTransport(preferNative)
+            .listen(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), new InetSocketAddress(v6, 0)))
+            .upstreams(List.of(up.address())))) {
+      List<InetSocketAddress> bound = f.proxy.listenAddresses();
+      assertThat(bound).hasSize(2);
+      assertThat(bound.get(1).getPort()).isEqualTo(bound.get(0).getPort());
+      for (boolean tcp : new boolean[] {false, true}) {
+        Reply r = Reply.parse(DnsClient.ask(tcp, bound.get(1), TestQuery.of("ipv6.localhost.", TestQuery.AAAA).bytes()));
+        assertThat(r.addresses()).containsExactly("2001:db8:0:0:0:ff00:42:8329");
+        Reply fwd = Reply.parse(DnsClient.ask(tcp, bound.get(1), TestQuery.of("www.bing.com.", TestQuery.A).bytes()));
+        assertThat(fwd.addresses()).containsExactly("1.1.1.1");
+      }
+    }
+  }
+}

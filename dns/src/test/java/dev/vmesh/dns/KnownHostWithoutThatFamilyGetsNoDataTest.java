@@ -1,0 +1,42 @@
+package dev.vmesh.dns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Istio #31250: a known host asked for a family it lacks is NOERROR with no answers, not NXDOMAIN. */
+class KnownHostWithoutThatFamilyGetsNoDataTest {
+  static ProxyFixture f;
+
+  @BeforeAll
+  static void start() {
+    f = ProxyFixture.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    f.close();
+  }
+
+  @ParameterizedTest(name = "tcp={0}")
+  @ValueSource(booleans = {false, true})
+  void ipv4OnlyHostAskedAaaa(boolean tcp) {
+    Reply r = f.ask(tcp, "ipv4.localhost.", TestQuery.AAAA);
+    assertThat(r.rcode()).isZero();
+    assertThat(r.aa()).isTrue();
+    assertThat(r.answers()).isEmpty();
+    assertThat(r.authority()).isEmpty();
+    assertThat(f.upstream().count("ipv4.localhost.")).isZero();
+  }
+
+  @ParameterizedTest(name = "tcp={0}")
+  @ValueSource(booleans = {false, true})
+  void ipv6OnlyHostAskedA(boolean tcp) {
+    Reply r = f.ask(tcp, "ipv6.localhost.", TestQuery.A);
+    assertThat(r.rcode()).isZero();
+    assertThat(r.answers()).isEmpty();
+  }
+}
