@@ -1,6 +1,7 @@
 package dev.vmesh.agent;
 
 import dev.vmesh.agent.bootstrap.BootstrapFiles;
+import dev.vmesh.agent.capture.DnsCapture;
 import dev.vmesh.agent.config.AgentConfig;
 import dev.vmesh.agent.envoy.EnvoySupervisor;
 import dev.vmesh.agent.health.Health;
@@ -15,6 +16,8 @@ import dev.vmesh.agent.xds.SdsService;
 import dev.vmesh.agent.xds.Upstream;
 import dev.vmesh.api.codec.TreeWriter;
 import dev.vmesh.api.time.Timer;
+import dev.vmesh.dns.DnsProxy;
+import dev.vmesh.dns.ResolvConf;
 import dev.vmesh.proto.nds.NameTable;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -63,7 +66,18 @@ public final class Agent implements AutoCloseable {
    */
   public record Options(AgentConfig config, InetSocketAddress statusAddress, InetSocketAddress readinessAddress,
       Path localXdsSocket, InetSocketAddress localXdsLoopback, Path envoyBinary, boolean envoyDelta,
-      Duration certificateTtl, String version, Consumer<NameTable> onNameTable) {}
+      Duration certificateTtl, String version, Consumer<NameTable> onNameTable, DnsOptions dns) {}
+
+  /**
+   * The DNS proxy's settings (null options: no DNS proxy).
+   *
+   * @param listen where to answer (empty: 127.0.0.1:15053, and [::1]:15053 with IPv6 nameservers)
+   * @param resolvConf the upstreams and search domains
+   * @param capture install capture rules with this tool at start and remove them at stop (needs
+   *     CAP_NET_ADMIN), or null when something else installs them ({@code vmesh agent iptables})
+   */
+  public record DnsOptions(List<InetSocketAddress> listen, Path resolvConf, Duration forwardTimeout,
+      boolean parallelForwarding, DnsCapture.Backend capture) {}
 
   private final Options options;
   private final AgentConfig config;
@@ -77,6 +91,8 @@ public final class Agent implements AutoCloseable {
   private final StatusServer status;
   private final AtomicReference<NameTable> nameTable = new AtomicReference<>();
   private final List<AutoCloseable> running = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final DnsProxy dns;
+  private boolean captureInstalled;
   private volatile Upstream upstream;
   private volatile AgentStream stream;
   private volatile LocalXdsProxy localXds;
@@ -103,6 +119,7 @@ public final class Agent implements AutoCloseable {
     this.certs = new CertManager(co, new GrpcCaClient(caAddress, serverName(caAddress), paths.rootCert()), clock,
         timer, random);
     registerMetrics();
+    this.dns = options.dns() == null ? null : dnsProxy(options.dns());
     this.status = new StatusServer(options.statusAddress(), options.readinessAddress(), metrics, this::notReadyReason,
         this::statusJson);
   }
@@ -115,9 +132,51 @@ public final class Agent implements AutoCloseable {
     }
     LOG.info("event=agent_starting identity={} node={} ips={} discovery={} group={}", a.config.identity().uri(),
         a.config.nodeId(), a.config.instanceIps(), a.config.discoveryAddresses(), a.config.autoRegisterGroup());
+    if (a.dns != null) {
+      try {
+        a.startDns();
+      } catch (IOException e) {
+        a.close();
+        throw e;
+      }
+    }
     a.certs.start();
     a.certs.firstCertificate().thenRunAsync(a::bringUp, a.scheduler);
     return a;
+  }
+
+  /**
+   * The DNS proxy runs from the start, before any certificate or connection: with the table saved on
+   * disk (or, on a first boot, by forwarding everything) the VM resolves names while the server is away.
+   */
+  private DnsProxy dnsProxy(DnsOptions o) throws IOException {
+    var b = DnsProxy.builder().resolvConf(ResolvConf.read(o.resolvConf())).namespace(config.identity().namespace())
+        .tableFile(config.paths().nameTableCache()).metrics(metrics).parallelForwarding(o.parallelForwarding());
+    if (o.listen() != null && !o.listen().isEmpty()) {
+      b.listen(o.listen());
+    }
+    if (o.forwardTimeout() != null) {
+      b.forwardTimeout(o.forwardTimeout());
+    }
+    return b.build();
+  }
+
+  private void startDns() throws IOException {
+    dns.start();
+    LOG.info("event=dns_proxy_started listen={} upstreams={} table_from_disk={}", dns.listenAddresses(),
+        dns.upstreams(), dns.hasTable());
+    DnsCapture.Backend backend = options.dns().capture();
+    if (backend != null) {
+      DnsCapture.apply(captureSettings(dns.upstreams(), dns.listenAddresses().get(0).getPort()), backend, List.of());
+      captureInstalled = true;
+    }
+  }
+
+  /** Capture settings for this process: its own user and group are exempt. */
+  static DnsCapture.Settings captureSettings(List<InetSocketAddress> upstreams, int port) {
+    var unix = new com.sun.security.auth.module.UnixSystem();
+    return new DnsCapture.Settings(upstreams.stream().map(a -> a.getAddress().getHostAddress()).distinct().toList(),
+        port, Long.toString(unix.getUid()), Long.toString(unix.getGid()));
   }
 
   private void bringUp() {
@@ -181,6 +240,12 @@ public final class Agent implements AutoCloseable {
 
   private void nameTable(NameTable t) {
     nameTable.set(t);
+    if (dns != null) {
+      java.util.Map<String, dev.vmesh.dns.NameTable.NameInfo> hosts = new java.util.HashMap<>();
+      t.getTableMap().forEach((host, i) -> hosts.put(host, new dev.vmesh.dns.NameTable.NameInfo(i.getIpsList(),
+          i.getRegistry(), i.getShortname(), i.getNamespace(), i.getAltHostsList())));
+      dns.updateTable(new dev.vmesh.dns.NameTable(hosts));
+    }
     if (options.onNameTable() != null) {
       options.onNameTable().accept(t);
     }
@@ -249,6 +314,15 @@ public final class Agent implements AutoCloseable {
     }
     NameTable t = nameTable.get();
     m.put("nameTableHosts", t == null ? null : t.getTableCount());
+    if (dns != null) {
+      Map<String, Object> d = new LinkedHashMap<>();
+      d.put("listen", dns.listenAddresses().stream().map(Object::toString).toList());
+      d.put("upstreams", dns.upstreams().stream().map(Object::toString).toList());
+      d.put("hosts", dns.hasTable() ? dns.table().size() : null);
+      d.put("synced", dns.synced());
+      d.put("capture", options.dns().capture() == null ? "none" : options.dns().capture().toString());
+      m.put("dns", d);
+    }
     String why = notReadyReason();
     m.put("ready", why == null);
     if (why != null) {
@@ -306,6 +380,11 @@ public final class Agent implements AutoCloseable {
     return certs;
   }
 
+  /** Where the DNS proxy answers, or null without one. */
+  public List<InetSocketAddress> dnsListen() {
+    return dns == null ? null : dns.listenAddresses();
+  }
+
   /** The local xDS proxy's loopback port, or -1 (not started, or no loopback). */
   public int localXdsPort() {
     LocalXdsProxy l = localXds;
@@ -337,6 +416,16 @@ public final class Agent implements AutoCloseable {
       } catch (Exception e) {
         LOG.warn("event=stop_failed component={} error=\"{}\"", c.getClass().getSimpleName(), e.toString());
       }
+    }
+    if (captureInstalled) {
+      try {
+        DnsCapture.unapply(options.dns().capture(), List.of());
+      } catch (IOException e) {
+        LOG.warn("event=dns_capture_remove_failed error=\"{}\"", e.getMessage());
+      }
+    }
+    if (dns != null) {
+      dns.close();
     }
     status.close();
     scheduler.shutdownNow();

@@ -29,7 +29,8 @@ class SystemdUnitsVerifyAndAreHardenedIT {
     for (String unit : UNITS) {
       String text = Packages.readString(root.resolve("usr/lib/systemd/system/" + unit));
       Path copy = dir.resolve(unit);
-      Files.writeString(copy, text.replace("ExecStart=/usr/bin/vmesh ", "ExecStart=" + root + "/usr/bin/vmesh "));
+      Files.writeString(copy, text.replace("=/usr/bin/vmesh ", "=" + root + "/usr/bin/vmesh ")
+          .replace("=+/usr/bin/vmesh ", "=+" + root + "/usr/bin/vmesh "));
       command.add(copy.toString());
     }
     Packages.Result r = Packages.run(command);
@@ -38,9 +39,11 @@ class SystemdUnitsVerifyAndAreHardenedIT {
   }
 
   @Test
-  void agentRunsAsVmeshWithOnlyTheNetworkCapabilitiesItNeeds() {
+  void agentRunsAsVmeshWithoutCapabilitiesAndRootInstallsTheDnsCapture() {
     Map<String, List<String>> agent = directives("vmesh-agent.service");
     assertThat(agent.get("ExecStart")).containsExactly("/usr/bin/vmesh agent $VMESH_AGENT_ARGS");
+    assertThat(agent.get("ExecStartPre")).containsExactly("+/usr/bin/vmesh agent iptables");
+    assertThat(agent.get("ExecStopPost")).containsExactly("+/usr/bin/vmesh agent iptables --remove");
     assertThat(agent).containsEntry("User", List.of("vmesh")).containsEntry("Group", List.of("vmesh"))
         .containsEntry("ConfigurationDirectory", List.of("vmesh"))
         .containsEntry("ConfigurationDirectoryMode", List.of("0750"))
@@ -54,8 +57,8 @@ class SystemdUnitsVerifyAndAreHardenedIT {
         .containsEntry("TimeoutStopSec", List.of("30s"))
         .containsEntry("SuccessExitStatus", List.of("143"))
         .containsEntry("LimitNOFILE", List.of("65536"))
-        .containsEntry("AmbientCapabilities", List.of("CAP_NET_ADMIN CAP_NET_RAW"))
-        .containsEntry("CapabilityBoundingSet", List.of("CAP_NET_ADMIN CAP_NET_RAW"))
+        .containsEntry("CapabilityBoundingSet", List.of(""))
+        .doesNotContainKey("AmbientCapabilities")
         .containsEntry("WantedBy", List.of("multi-user.target"));
     assertSandboxed(agent);
   }

@@ -79,7 +79,7 @@ class ProxylessAppOnAVmTest {
           Map.of(), null);
       Agent agent = Agent.start(new Agent.Options(config, new InetSocketAddress("127.0.0.2", 0),
           new InetSocketAddress("127.0.0.2", 0), config.paths().xdsSocket(), null, null, false, Duration.ofHours(1),
-          "test", null), Clock.systemUTC());
+          "test", null, null), Clock.systemUTC());
       Server backend = null;
       ManagedChannel app = null;
       try {

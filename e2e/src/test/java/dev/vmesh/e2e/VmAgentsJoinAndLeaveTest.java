@@ -40,6 +40,7 @@ class VmAgentsJoinAndLeaveTest {
   String token;
   App appA;
   App appB;
+  int dnsPort;
 
   /** A workload on a VM: /healthz answers 200 or 503 as the test says. */
   static final class App implements AutoCloseable {
@@ -65,6 +66,7 @@ class VmAgentsJoinAndLeaveTest {
   @BeforeEach
   void setUp() throws Exception {
     httpPort = VmeshProcess.freePort();
+    dnsPort = VmeshProcess.freePort();
     xdsPort = VmeshProcess.freePort();
     server = startServer();
     int appPort = VmeshProcess.freePort();
@@ -159,9 +161,13 @@ class VmAgentsJoinAndLeaveTest {
     Cli configure = cli("workload", "entry", "configure", "--name", "web", "-n", "vm", "-o", files.toString(),
         "--autoregister", "--internal-ip", ip, "--discovery-address", "127.0.0.1:" + xdsPort);
     assertThat(configure.exit()).as(configure.err()).isZero();
+    // The agent's DNS proxy answers on the VM's address; its upstream is a loopback address nobody asks.
+    Path resolv = tmp.resolve(vm + "-resolv.conf");
+    Files.writeString(resolv, "nameserver 127.0.0.1\nsearch vm.svc.cluster.local\n");
     return new VmeshProcess("agent-" + vm, tmp, "agent", "--config-dir", files.toString(),
         "--state-dir", tmp.resolve(vm + "-state").toString(), "--run-dir", tmp.resolve(vm + "-run").toString(),
-        "--status-address", ip + ":" + VmeshProcess.freePort(), "--readiness-address", "off").start();
+        "--status-address", ip + ":" + VmeshProcess.freePort(), "--readiness-address", "off",
+        "--dns-listen", ip + ":" + dnsPort, "--resolv-conf", resolv.toString()).start();
   }
 
   @Test
@@ -180,6 +186,9 @@ class VmAgentsJoinAndLeaveTest {
       assertThat(we.metadata().annotations()).containsKeys(WellKnown.CONNECTED_AT, WellKnown.HEALTH_CHECKS_ENABLED)
           .containsEntry(WellKnown.AUTO_REGISTRATION_GROUP, "web");
       assertThat(get("/debug/registryz").body()).contains("web.vm.example.com", "127.0.0.2", "127.0.0.3");
+      // The name table reached the agent's DNS proxy: the mesh name resolves to its virtual IP on the VM.
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(dig("127.0.0.2", "web.vm.example.com"))
+          .matches("240\\.240\\.\\d+\\.\\d+\\s*"));
 
       // B's app fails its probe: the entry turns unhealthy with the probe's reason; then it recovers.
       appB.healthy.set(false);
@@ -224,6 +233,15 @@ class VmAgentsJoinAndLeaveTest {
       assertThat(entries()).hasSize(1);
       assertThat(a.isAlive()).isTrue();
     }
+  }
+
+  /** The answer section of {@code dig +short} against the agent's DNS proxy at {@code ip}. */
+  String dig(String ip, String name) throws Exception {
+    Process p = new ProcessBuilder("dig", "@" + ip, "-p", Integer.toString(dnsPort), "+short", "+tries=1",
+        "+time=2", name, "A").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    p.waitFor();
+    return out;
   }
 
   /** A stand-in response for "the server is not answering yet". */

@@ -44,12 +44,17 @@ public final class DnsCapture {
    *
    * @param nameservers the resolv.conf nameservers (IPv4 and IPv6)
    * @param proxyPort the DNS proxy's port on loopback (15053)
-   * @param uid the agent's user id, whose packets are not captured
-   * @param gid the agent's group id, likewise
+   * @param user the agent's user (name or number), whose packets are not captured
+   * @param group the agent's group (name or number), likewise
    */
-  public record Settings(List<String> nameservers, int proxyPort, long uid, long gid) {
+  public record Settings(List<String> nameservers, int proxyPort, String user, String group) {
     public Settings {
-      nameservers = List.copyOf(nameservers);
+      nameservers = nameservers.stream().map(dev.vmesh.api.Addresses::normalize).distinct().toList();
+      for (String id : List.of(user, group)) {
+        if (!id.matches("[0-9]+|[a-z_][a-z0-9_-]{0,31}")) {
+          throw new IllegalArgumentException("\"" + id + "\" is not a user or group name or number");
+        }
+      }
       for (String ns : nameservers) {
         if (!dev.vmesh.api.Addresses.isIp(ns)) {
           throw new IllegalArgumentException("nameserver \"" + ns + "\" is not an IP address");
@@ -100,8 +105,8 @@ public final class DnsCapture {
     sb.append("delete table inet ").append(NFT_TABLE).append("\n");
     sb.append("table inet ").append(NFT_TABLE).append(" {\n");
     sb.append("  chain nat_output {\n    type nat hook output priority -100; policy accept;\n");
-    sb.append("    meta skuid ").append(s.uid()).append(" return\n");
-    sb.append("    meta skgid ").append(s.gid()).append(" return\n");
+    sb.append("    meta skuid ").append(s.user()).append(" return\n");
+    sb.append("    meta skgid ").append(s.group()).append(" return\n");
     for (String ns : s.nameservers()) {
       String fam = isV6(ns) ? "ip6" : "ip";
       for (String proto : List.of("udp", "tcp")) {
@@ -111,10 +116,10 @@ public final class DnsCapture {
     }
     sb.append("  }\n");
     sb.append("  chain raw_output {\n    type filter hook output priority raw; policy accept;\n");
-    sb.append("    meta skuid ").append(s.uid()).append(" udp dport 53 ct zone set 1\n");
-    sb.append("    meta skuid ").append(s.uid()).append(" udp sport ").append(s.proxyPort()).append(" ct zone set 2\n");
-    sb.append("    meta skgid ").append(s.gid()).append(" udp dport 53 ct zone set 1\n");
-    sb.append("    meta skgid ").append(s.gid()).append(" udp sport ").append(s.proxyPort()).append(" ct zone set 2\n");
+    sb.append("    meta skuid ").append(s.user()).append(" udp dport 53 ct zone set 1\n");
+    sb.append("    meta skuid ").append(s.user()).append(" udp sport ").append(s.proxyPort()).append(" ct zone set 2\n");
+    sb.append("    meta skgid ").append(s.group()).append(" udp dport 53 ct zone set 1\n");
+    sb.append("    meta skgid ").append(s.group()).append(" udp sport ").append(s.proxyPort()).append(" ct zone set 2\n");
     for (String ns : s.nameservers()) {
       sb.append("    ").append(isV6(ns) ? "ip6" : "ip").append(" daddr ").append(ns)
           .append(" udp dport 53 ct zone set 2\n");
@@ -164,8 +169,8 @@ public final class DnsCapture {
         out.add(Step.unless(List.of(tool, "-w", "-t", tc[0], "-C", tc[2], "-j", tc[1]),
             tool, "-w", "-t", tc[0], "-A", tc[2], "-j", tc[1]));
       }
-      String uid = Long.toString(s.uid());
-      String gid = Long.toString(s.gid());
+      String uid = s.user();
+      String gid = s.group();
       String port = Integer.toString(s.proxyPort());
       out.add(Step.run(tool, "-w", "-t", "nat", "-A", NAT_CHAIN, "-m", "owner", "--uid-owner", uid, "-j", "RETURN"));
       out.add(Step.run(tool, "-w", "-t", "nat", "-A", NAT_CHAIN, "-m", "owner", "--gid-owner", gid, "-j", "RETURN"));
@@ -195,7 +200,7 @@ public final class DnsCapture {
 
   /** The commands as shell lines, for {@code --dry-run}. */
   public static String describe(Settings s, Backend backend, boolean removing) {
-    if (!removing && backend == Backend.NFT) {
+    if (!removing && backend == Backend.NFT) { // s may be null only when removing
       return "nft -f - <<'EOF'\n" + nftScript(s) + "EOF\n";
     }
     StringBuilder sb = new StringBuilder();

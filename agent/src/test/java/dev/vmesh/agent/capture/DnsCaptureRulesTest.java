@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
  * iproute2, iptables and nftables (.ci/run installs them).
  */
 class DnsCaptureRulesTest {
-  static final DnsCapture.Settings SETTINGS = new DnsCapture.Settings(List.of("10.0.0.2", "fd00::53"), 15053, 998,
-      997);
+  static final DnsCapture.Settings SETTINGS = new DnsCapture.Settings(List.of("10.0.0.2", "fd00::53"), 15053, "998",
+      "997");
   String netns;
 
   @BeforeEach
@@ -54,7 +54,7 @@ class DnsCaptureRulesTest {
     assertThat(DnsCapture.nftScript(SETTINGS)).contains("meta skuid 998 return",
         "ip daddr 10.0.0.2 udp dport 53 redirect to :15053", "ip6 daddr fd00::53 tcp dport 53 redirect to :15053",
         "ip saddr 10.0.0.2 udp sport 53 ct zone set 1");
-    assertThatThrownBy(() -> new DnsCapture.Settings(List.of("dns.example.com"), 15053, 0, 0))
+    assertThatThrownBy(() -> new DnsCapture.Settings(List.of("dns.example.com"), 15053, "0", "0"))
         .hasMessageContaining("not an IP address");
   }
 
