@@ -1,0 +1,139 @@
+package dev.vmesh.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * DNS capture with real packets, in a network namespace this test creates: an app (dig, run as the
+ * unprivileged user nobody) asks the VM's nameserver 10.53.0.1; the rules from {@code vmesh agent
+ * iptables} send that to the DNS proxy on 127.0.0.1:15053, which answers mesh names itself and forwards
+ * the rest to 10.53.0.1, running as root, whose packets the rules exempt (otherwise the forward would
+ * come back to the proxy). The "nameserver" is a second proxy serving one name. Needs root, iproute2,
+ * iptables, setpriv and dig (.ci/run installs them).
+ */
+class DnsCaptureInANetworkNamespaceTest {
+  @TempDir
+  Path tmp;
+  final String netns = "vmesh-dnscap-" + ProcessHandle.current().pid();
+  final List<Process> processes = new ArrayList<>();
+
+  @AfterEach
+  void cleanup() throws Exception {
+    for (Process p : processes) {
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    run("ip", "netns", "del", netns);
+  }
+
+  @Test
+  void appQueriesAreCapturedAndTheProxysOwnForwardsAreNot() throws Exception {
+    assumeTrue(ProcessHandle.current().info().user().orElse("").equals("root"), "needs root for a network namespace");
+    assumeTrue(run("sh", "-c", "command -v ip && command -v iptables && command -v setpriv && command -v dig")
+        .exit == 0, "needs ip, iptables, setpriv and dig");
+    must("ip", "netns", "add", netns);
+    must("ip", "-n", netns, "link", "set", "lo", "up");
+    must("ip", "-n", netns, "addr", "add", "10.53.0.1/32", "dev", "lo");
+
+    // The VM's resolv.conf names 10.53.0.1; the "upstream" there knows outside.example.org.
+    Path resolv = tmp.resolve("resolv.conf");
+    Files.writeString(resolv, "nameserver 10.53.0.1\n");
+    Path upstreamResolv = tmp.resolve("upstream-resolv.conf");
+    Files.writeString(upstreamResolv, "nameserver 127.0.0.9\n");
+    Path upstreamTable = tmp.resolve("upstream.json");
+    Files.writeString(upstreamTable, "{\"outside.example.org\": {\"ips\": [\"192.0.2.77\"], \"registry\": \"External\"}}");
+    Path meshTable = tmp.resolve("mesh.json");
+    Files.writeString(meshTable, "{\"web.vm.example.com\": {\"ips\": [\"240.240.0.5\"], \"registry\": \"External\"}}");
+    Path env = Files.createDirectories(tmp.resolve("etc"));
+    Files.writeString(env.resolve("cluster.env"), "ISTIO_META_DNS_CAPTURE='true'\n");
+
+    start("upstream", "dns", "serve", "--table", upstreamTable.toString(), "--listen", "10.53.0.1:53",
+        "--resolv-conf", upstreamResolv.toString());
+    start("proxy", "dns", "serve", "--table", meshTable.toString(), "--listen", "127.0.0.1:15053",
+        "--resolv-conf", resolv.toString());
+    await().atMost(Duration.ofSeconds(60)).until(() -> digAsRoot("10.53.0.1", "outside.example.org").contains("192.0.2.77")
+        && digAsRoot("127.0.0.1 -p 15053", "web.vm.example.com").contains("240.240.0.5"));
+
+    // Before capture, an app asking the nameserver for a mesh name gets nothing.
+    assertThat(digAsNobody("web.vm.example.com")).doesNotContain("240.240.0.5");
+
+    Result install = vmesh("agent", "iptables", "--config-dir", env.toString(), "--resolv-conf", resolv.toString(),
+        "--user", "root", "--group", "root", "--backend", "iptables");
+    assertThat(install.exit).as(install.out).isZero();
+    // Captured: the proxy answers the mesh name, and forwards the rest to the real nameserver (which
+    // it can reach only because its own packets, as root, are exempt).
+    assertThat(digAsNobody("web.vm.example.com")).contains("240.240.0.5");
+    assertThat(digAsNobody("outside.example.org")).contains("192.0.2.77");
+    // Root (the agent's user here) still talks to the nameserver directly: it does not know mesh names.
+    assertThat(digAsRoot("10.53.0.1", "web.vm.example.com")).doesNotContain("240.240.0.5");
+
+    Result remove = vmesh("agent", "iptables", "--remove", "--backend", "iptables");
+    assertThat(remove.exit).as(remove.out).isZero();
+    assertThat(digAsNobody("web.vm.example.com")).doesNotContain("240.240.0.5");
+    assertThat(run("ip", "netns", "exec", netns, "iptables-save").out).doesNotContain("VMESH");
+  }
+
+  private String digAsNobody(String name) throws Exception {
+    return run("ip", "netns", "exec", netns, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+        "dig", "@10.53.0.1", "+short", "+tries=1", "+time=2", name).out;
+  }
+
+  private String digAsRoot(String server, String name) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns, "dig"));
+    String[] parts = server.split(" ");
+    cmd.add("@" + parts[0]);
+    for (int i = 1; i < parts.length; i++) {
+      cmd.add(parts[i]);
+    }
+    cmd.addAll(List.of("+short", "+tries=1", "+time=2", name));
+    return run(cmd.toArray(String[]::new)).out;
+  }
+
+  private void start(String name, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns));
+    cmd.addAll(javaJar());
+    cmd.addAll(List.of(args));
+    processes.add(new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve(name + ".log").toFile()).start());
+  }
+
+  private Result vmesh(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns));
+    cmd.addAll(javaJar());
+    cmd.addAll(List.of(args));
+    return run(cmd.toArray(String[]::new));
+  }
+
+  private static List<String> javaJar() {
+    assertThat(VmeshProcess.JAR).as("the fat jar (./mvnw package builds dist before e2e)").exists();
+    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
+        "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED", "-jar", VmeshProcess.JAR.toString());
+  }
+
+  private record Result(int exit, String out) {}
+
+  private static void must(String... cmd) throws Exception {
+    Result r = run(cmd);
+    assertThat(r.exit).as(String.join(" ", cmd) + ": " + r.out).isZero();
+  }
+
+  private static Result run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+    }
+    return new Result(p.exitValue(), out);
+  }
+}
