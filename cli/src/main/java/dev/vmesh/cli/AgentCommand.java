@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code vmesh agent}: the VM side of the mesh. */
 @Command(name = "agent", mixinStandardHelpOptions = true, sortOptions = false,
-    subcommands = AgentCommand.Iptables.class,
+    subcommands = {AgentCommand.Iptables.class, AgentCommand.Resolved.class},
     description = {"Run the VM agent: certificate from the mesh CA, registration and health reports over mTLS"
         + " xDS, local xDS and SDS for Envoy and proxyless gRPC apps, status and metrics.",
         "Reads the files 'vmesh workload entry configure' wrote (cluster.env, mesh.yaml, root-cert.pem,"
@@ -261,6 +261,88 @@ final class AgentCommand implements Callable<Integer> {
       }
       return "true".equalsIgnoreCase(dev.vmesh.agent.config.ClusterEnv.parse(env.toString(),
           java.nio.file.Files.readString(env)).getOrDefault("ISTIO_META_DNS_CAPTURE", ""));
+    }
+  }
+
+  /** {@code vmesh agent resolved}: route the mesh's domains to the DNS proxy through systemd-resolved. */
+  @Command(name = "resolved", mixinStandardHelpOptions = true,
+      description = {"Write a systemd-resolved drop-in that sends the mesh's domains (and only those) to the agent's"
+          + " DNS proxy, then reload resolved: an alternative to capture rules that rewrites no packets.",
+          "Run the agent with --resolv-conf /run/systemd/resolve/resolv.conf so it forwards to resolved's own"
+          + " upstreams. Domains come from --domains, else from the name table the agent saved."})
+  static final class Resolved implements java.util.concurrent.Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--domains", split = ",", paramLabel = "DOMAIN",
+        description = "Routing domains, e.g. cluster.local,example.com (default: from the saved name table).")
+    List<String> domains;
+
+    @Option(names = "--state-dir", defaultValue = "${env:VMESH_AGENT_STATE_DIR:-/var/lib/vmesh}", paramLabel = "DIR")
+    Path stateDir;
+
+    @Option(names = "--cluster-domain", defaultValue = "cluster.local")
+    String clusterDomain;
+
+    @Option(names = "--listen", defaultValue = "127.0.0.1:15053", paramLabel = "HOST:PORT",
+        description = "The DNS proxy (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--drop-in-dir", defaultValue = "/etc/systemd/resolved.conf.d", paramLabel = "DIR")
+    Path dropInDir;
+
+    @Option(names = "--remove", description = "Remove the drop-in.")
+    boolean remove;
+
+    @Option(names = "--dry-run", description = "Print the drop-in instead of writing it.")
+    boolean dryRun;
+
+    @Option(names = "--reload", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = "Restart systemd-resolved afterwards when systemd runs (default: on).")
+    boolean reload;
+
+    @Override
+    public Integer call() throws Exception {
+      Path file = dropInDir.resolve(dev.vmesh.agent.capture.ResolvedDropIn.FILE_NAME);
+      if (remove) {
+        if (!dryRun && java.nio.file.Files.deleteIfExists(file)) {
+          reloadResolved();
+        }
+        spec.commandLine().getOut().println((dryRun ? "would remove " : "removed ") + file);
+        return 0;
+      }
+      List<String> routed = domains;
+      if (routed == null || routed.isEmpty()) {
+        Path table = stateDir.resolve("dns").resolve("name-table.json");
+        if (!java.nio.file.Files.exists(table)) {
+          spec.commandLine().getErr().println("vmesh agent resolved: no --domains and no saved name table in " + table
+              + " (the agent writes it once connected); pass --domains");
+          return 1;
+        }
+        var names = dev.vmesh.dns.NameTableJson.parse(table.toString(), java.nio.file.Files.readString(table));
+        routed = dev.vmesh.agent.capture.ResolvedDropIn.domains(names.table().keySet(), clusterDomain);
+      }
+      String text = dev.vmesh.agent.capture.ResolvedDropIn.text(ServerCommand.hostPort(listen), routed);
+      if (dryRun) {
+        spec.commandLine().getOut().print(text);
+        return 0;
+      }
+      java.nio.file.Files.createDirectories(dropInDir);
+      dev.vmesh.ca.Pem.writeAtomically(file, text, "rw-r--r--");
+      reloadResolved();
+      spec.commandLine().getOut().println("wrote " + file + ": " + String.join(" ", routed) + " -> " + listen);
+      return 0;
+    }
+
+    private void reloadResolved() throws Exception {
+      if (!reload || !java.nio.file.Files.isDirectory(Path.of("/run/systemd/system"))) {
+        return;
+      }
+      Process p = new ProcessBuilder("systemctl", "try-reload-or-restart", "systemd-resolved").inheritIO().start();
+      if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+        spec.commandLine().getErr().println("vmesh agent resolved: systemctl try-reload-or-restart systemd-resolved"
+            + " failed; restart it yourself");
+      }
     }
   }
 }

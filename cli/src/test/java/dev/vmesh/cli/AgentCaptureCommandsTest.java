@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class AgentIptablesCommandTest {
+class AgentCaptureCommandsTest {
   @TempDir
   Path tmp;
 
@@ -43,5 +43,27 @@ class AgentIptablesCommandTest {
         resolv.toString(), "--backend", "iptables");
     assertThat(empty.exit()).isOne();
     assertThat(empty.err()).contains("names no nameserver");
+  }
+
+  @Test
+  void resolvedDropInRoutesTheSavedTablesDomainsAndIsRemovable() throws Exception {
+    Path state = tmp.resolve("state");
+    Files.createDirectories(state.resolve("dns"));
+    Files.writeString(state.resolve("dns/name-table.json"), "{\"web.vm.example.com\": {\"ips\": [\"240.240.0.5\"],"
+        + " \"registry\": \"External\"}}");
+    Path dropIns = tmp.resolve("resolved.conf.d");
+    Cli write = Cli.run("agent", "resolved", "--state-dir", state.toString(), "--drop-in-dir", dropIns.toString(),
+        "--no-reload");
+    assertThat(write.exit()).as(write.err()).isZero();
+    assertThat(Files.readString(dropIns.resolve("vmesh.conf"))).contains("DNS=127.0.0.1:15053",
+        "Domains=~cluster.local ~vm.example.com");
+    Cli explicit = Cli.run("agent", "resolved", "--domains", "corp.example", "--dry-run");
+    assertThat(explicit.out()).contains("Domains=~corp.example");
+    Cli remove = Cli.run("agent", "resolved", "--remove", "--drop-in-dir", dropIns.toString(), "--no-reload");
+    assertThat(remove.exit()).isZero();
+    assertThat(dropIns.resolve("vmesh.conf")).doesNotExist();
+    Cli none = Cli.run("agent", "resolved", "--state-dir", tmp.resolve("empty").toString(), "--dry-run");
+    assertThat(none.exit()).isOne();
+    assertThat(none.err()).contains("pass --domains");
   }
 }
