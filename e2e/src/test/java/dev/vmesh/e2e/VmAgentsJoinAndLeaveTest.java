@@ -191,21 +191,27 @@ class VmAgentsJoinAndLeaveTest {
           .matches("240\\.240\\.\\d+\\.\\d+\\s*"));
 
       // B's app fails its probe: the entry turns unhealthy with the probe's reason; then it recovers.
+      assertThat(endpoints()).containsEntry("127.0.0.2", true).containsEntry("127.0.0.3", true);
       appB.healthy.set(false);
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(healthy("web-127.0.0.3"))
           .hasValueSatisfying(c -> {
             assertThat(c.isTrue()).isFalse();
             assertThat(c.message()).contains("503");
           }));
+      // Out of the service's traffic (EDS carries healthy endpoints only), A still in.
+      await().untilAsserted(() -> assertThat(endpoints()).containsEntry("127.0.0.2", true)
+          .containsEntry("127.0.0.3", false));
       appB.healthy.set(true);
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(healthy("web-127.0.0.3"))
           .hasValueSatisfying(c -> assertThat(c.isTrue()).isTrue()));
+      await().untilAsserted(() -> assertThat(endpoints()).containsEntry("127.0.0.3", true));
 
       // SIGTERM: A's agent exits cleanly; its entry is marked disconnected and removed after the grace period.
       // (The JVM exits with 128 + SIGTERM after its shutdown hooks; the systemd unit lists 143 as success.)
       assertThat(a.stop()).as(a.output()).isIn(0, 143);
       assertThat(a.output()).contains("event=agent_stopped");
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(entry("web-127.0.0.2")).isEmpty());
+      assertThat(endpoints()).containsOnlyKeys("127.0.0.3"); // traffic goes to the other VM
       // SIGKILL: the kernel closes B's connection; same outcome, no help from the agent.
       b.kill();
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(entries()).isEmpty());
@@ -233,6 +239,29 @@ class VmAgentsJoinAndLeaveTest {
       assertThat(entries()).hasSize(1);
       assertThat(a.isAlive()).isTrue();
     }
+  }
+
+  /** The endpoints of web.vm.example.com in the server's registry: address to whether it gets traffic. */
+  java.util.Map<String, Boolean> endpoints() throws Exception {
+    var doc = (dev.vmesh.api.codec.SourceNode.MapNode) dev.vmesh.api.codec.SourceParser.parseJson("registryz.json",
+        get("/debug/registryz").body()).documents().get(0);
+    java.util.Map<String, Boolean> out = new java.util.TreeMap<>();
+    for (var svc : ((dev.vmesh.api.codec.SourceNode.ListNode) doc.fields().get("services").value()).items()) {
+      var m = (dev.vmesh.api.codec.SourceNode.MapNode) svc;
+      if (!text(m, "hostname").equals("web.vm.example.com")) {
+        continue;
+      }
+      for (var e : ((dev.vmesh.api.codec.SourceNode.ListNode) m.fields().get("endpoints").value()).items()) {
+        var em = (dev.vmesh.api.codec.SourceNode.MapNode) e;
+        out.put(text(em, "address"), Boolean.parseBoolean(text(em, "healthy")));
+      }
+    }
+    return out;
+  }
+
+  private static String text(dev.vmesh.api.codec.SourceNode.MapNode m, String key) {
+    var f = m.fields().get(key);
+    return f != null && f.value() instanceof dev.vmesh.api.codec.SourceNode.Scalar sc ? sc.text() : "";
   }
 
   /** The answer section of {@code dig +short} against the agent's DNS proxy at {@code ip}. */
