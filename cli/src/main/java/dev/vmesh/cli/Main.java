@@ -32,6 +32,7 @@ public final class Main {
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     setLogLevel(Level.WARN);
     CommandLine cl = new CommandLine(new Main());
+    cl.setAllowSubcommandsAsOptionParameters(true); // "vmesh agent --dns-capture iptables"
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

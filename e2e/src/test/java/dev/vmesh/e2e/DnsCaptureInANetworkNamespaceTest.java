@@ -35,16 +35,109 @@ class DnsCaptureInANetworkNamespaceTest {
       p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
     run("ip", "netns", "del", netns);
+    run("rm", "-rf", "/etc/netns/" + netns);
   }
 
+  /**
+   * The whole VM: a real server, onboarding, and an agent with capture on, all inside the namespace
+   * (whose /etc/resolv.conf, bind-mounted by {@code ip netns exec}, names 10.53.0.1 and Kubernetes-style
+   * search domains). glibc ({@code getent}) and dig, as an unprivileged user, resolve mesh names from the
+   * table the server pushed, short names through the search list, and other names through the real
+   * nameserver; when the agent stops, its rules go and mesh names stop resolving.
+   */
   @Test
-  void appQueriesAreCapturedAndTheProxysOwnForwardsAreNot() throws Exception {
+  void glibcAndDigResolveMeshNamesThroughTheAgentWithATableFromARealServer() throws Exception {
+    setUpNamespace();
+    Path etcNetns = Files.createDirectories(Path.of("/etc/netns", netns));
+    Files.writeString(etcNetns.resolve("resolv.conf"), "nameserver 10.53.0.1\n"
+        + "search default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5 attempts:1 timeout:2\n");
+    Path config = Files.createDirectories(tmp.resolve("config"));
+    Files.writeString(config.resolve("mesh.yaml"), """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: svc1, namespace: default}
+        spec:
+          hosts: [svc1.internal.com]
+          ports: [{number: 80, name: http, protocol: HTTP}]
+          resolution: STATIC
+          endpoints: [{address: 10.1.1.1}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: httpbin, namespace: default}
+        spec:
+          hosts: [httpbin.default.svc.cluster.local]
+          addresses: [10.96.0.10]
+          ports: [{number: 8000, name: http, protocol: HTTP}]
+          resolution: STATIC
+          endpoints: [{address: 10.1.1.2}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadGroup
+        metadata: {name: vm, namespace: default}
+        spec:
+          template: {serviceAccount: vm}
+        """);
+    Path upstreamResolv = tmp.resolve("upstream-resolv.conf");
+    Files.writeString(upstreamResolv, "nameserver 127.0.0.9\n");
+    Path upstreamTable = tmp.resolve("upstream.json");
+    Files.writeString(upstreamTable, "{\"outside.example.org\": {\"ips\": [\"192.0.2.77\"], \"registry\": \"External\"}}");
+    start("upstream", "dns", "serve", "--table", upstreamTable.toString(), "--listen", "10.53.0.1:53",
+        "--resolv-conf", upstreamResolv.toString());
+    Path data = tmp.resolve("data");
+    start("server", "server", "--data-dir", data.toString(), "--config", config.toString(),
+        "--http-address", "127.0.0.1:15014", "--xds-address", "127.0.0.1:15012");
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(data.resolve("admin-token")));
+    Path etc = tmp.resolve("etc");
+    await().atMost(Duration.ofSeconds(60)).until(() -> vmesh("workload", "entry", "configure", "--name", "vm", "-n",
+        "default", "-o", etc.toString(), "--autoregister", "--internal-ip", "127.0.0.1", "--token-file",
+        data.resolve("admin-token").toString()).exit == 0);
+    start("agent", "agent", "--config-dir", etc.toString(), "--state-dir", tmp.resolve("state").toString(),
+        "--run-dir", tmp.resolve("run").toString(), "--status-address", "127.0.0.1:15020",
+        "--readiness-address", "off", "--dns-capture", "iptables");
+    Process agent = processes.get(processes.size() - 1);
+
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(getentAsNobody("svc1.internal.com"))
+        .as(log("agent")).matches("(240\\.240\\.\\d+\\.\\d+|2001:2::[0-9a-f:]+)\\s+svc1\\.internal\\.com(\\s.*)?"));
+    // IPv4 as well (getent hosts prefers the IPv6 virtual IP when both exist).
+    assertThat(run("ip", "netns", "exec", netns, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+        "getent", "ahostsv4", "svc1.internal.com").out).containsPattern("240\\.240\\.\\d+\\.\\d+");
+    assertThat(getentAsNobody("httpbin")).startsWith("10.96.0.10").contains("httpbin.default.svc.cluster.local");
+    assertThat(getentAsNobody("outside.example.org")).startsWith("192.0.2.77");
+    assertThat(digAsNobody("svc1.internal.com")).matches("240\\.240\\.\\d+\\.\\d+\\s*");
+
+    agent.destroy(); // SIGTERM: the agent removes its rules on the way out
+    assertThat(agent.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(run("ip", "netns", "exec", netns, "iptables-save").out).doesNotContain("VMESH");
+    assertThat(getentAsNobody("svc1.internal.com")).isEmpty();
+    assertThat(getentAsNobody("outside.example.org")).startsWith("192.0.2.77");
+  }
+
+  private void setUpNamespace() throws Exception {
     assumeTrue(ProcessHandle.current().info().user().orElse("").equals("root"), "needs root for a network namespace");
     assumeTrue(run("sh", "-c", "command -v ip && command -v iptables && command -v setpriv && command -v dig")
         .exit == 0, "needs ip, iptables, setpriv and dig");
     must("ip", "netns", "add", netns);
     must("ip", "-n", netns, "link", "set", "lo", "up");
     must("ip", "-n", netns, "addr", "add", "10.53.0.1/32", "dev", "lo");
+  }
+
+  private String getentAsNobody(String name) throws Exception {
+    return run("ip", "netns", "exec", netns, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+        "getent", "hosts", name).out.strip();
+  }
+
+  private String log(String name) {
+    try {
+      return Files.readString(tmp.resolve(name + ".log"));
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
+
+  @Test
+  void appQueriesAreCapturedAndTheProxysOwnForwardsAreNot() throws Exception {
+    setUpNamespace();
 
     // The VM's resolv.conf names 10.53.0.1; the "upstream" there knows outside.example.org.
     Path resolv = tmp.resolve("resolv.conf");
