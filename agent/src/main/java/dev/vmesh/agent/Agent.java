@@ -316,8 +316,8 @@ public final class Agent implements AutoCloseable {
     m.put("nameTableHosts", t == null ? null : t.getTableCount());
     if (dns != null) {
       Map<String, Object> d = new LinkedHashMap<>();
-      d.put("listen", dns.listenAddresses().stream().map(Object::toString).toList());
-      d.put("upstreams", dns.upstreams().stream().map(Object::toString).toList());
+      d.put("listen", dns.listenAddresses().stream().map(Agent::hostPort).toList());
+      d.put("upstreams", dns.upstreams().stream().map(Agent::hostPort).toList());
       d.put("hosts", dns.hasTable() ? dns.table().size() : null);
       d.put("synced", dns.synced());
       d.put("capture", options.dns().capture() == null ? "none" : options.dns().capture().toString());
@@ -436,6 +436,13 @@ public final class Agent implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     LOG.info("event=agent_stopped");
+  }
+
+  /** {@code host:port}, IPv6 in brackets. */
+  public static String hostPort(InetSocketAddress a) {
+    String host = a.getAddress() != null ? dev.vmesh.api.Addresses.normalize(a.getAddress().getHostAddress())
+        : a.getHostString();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

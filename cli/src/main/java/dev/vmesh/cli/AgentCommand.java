@@ -123,7 +123,8 @@ final class AgentCommand implements Callable<Integer> {
       stopped.countDown();
     }, "shutdown"));
     if (agent.dnsListen() != null) {
-      spec.commandLine().getOut().println("vmesh agent: DNS proxy on " + agent.dnsListen());
+      spec.commandLine().getOut().println("vmesh agent: DNS proxy on " + String.join(", ",
+          agent.dnsListen().stream().map(Agent::hostPort).toList()));
     }
     spec.commandLine().getOut().println("vmesh agent: " + config.identity().uri() + " at " + config.instanceIps()
         + ", server " + String.join(",", config.discoveryAddresses()) + "; status on http://"
