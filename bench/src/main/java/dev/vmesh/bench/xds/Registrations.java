@@ -426,6 +426,7 @@ public final class Registrations {
         left.size(), (System.nanoTime() - start) / 1e9);
     System.out.printf("- entries created a different number of times than their VM (re)appeared, per the server "
         + "log: **%d** of %d VMs%n", wrongCreations, all.size());
+    System.out.printf("- responses sent by the server over the run, by type: %s%n", server.responsesByType());
     System.out.printf("- VMs whose endpoint some watcher saw appear or disappear an unexpected number of times: "
         + "**%d**; endpoints listed twice in one response: **%d**; watcher stream errors: %d%n", flaps, duplicated,
         watcherErrors);

@@ -170,6 +170,18 @@ final class VmeshProcess implements AutoCloseable {
     }
   }
 
+  /** Responses the server sent so far, by xDS type ({@code vmesh_xds_pushes_total} from /metrics). */
+  Map<String, Long> responsesByType() throws IOException, InterruptedException {
+    var r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    Map<String, Long> out = new java.util.TreeMap<>();
+    Matcher m = Pattern.compile("(?m)^vmesh_xds_pushes_total\\{type=\"(\\w+)\"} ([0-9.eE+]+)$").matcher(r.body());
+    while (m.find()) {
+      out.put(m.group(1), (long) Double.parseDouble(m.group(2)));
+    }
+    return out;
+  }
+
   /** One WorkloadEntry as the admin API shows it. */
   record Entry(String name, String uid, String address) {}
 
