@@ -12,7 +12,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -22,24 +21,15 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@code LocalConfigStore} holds all objects in this process's memory, versioned and watchable, and
  * optionally journals every change to disk before applying it (see {@link Journal}). It is the
  * in-memory store, the core of the embedded durable store, and the state behind the file store.
  *
- * <p>Writes commit in groups. A writer decides its change under the short write lock, against the
- * durable state (a key with a write still on its way to disk makes the next writer of that key wait
- * for it first), takes the next revision and joins the queue. It then takes the commit lock: the
- * writer that holds it is the leader, and journals everything queued so far in one append (one
- * fsync), applies it to memory and the watches in revision order, and marks it done; the writers
- * behind it find their change done, or lead the next group with whatever queued meanwhile. There is
- * no timer and no extra thread: a lone writer commits at once, and under load a group is whatever
- * arrived during the previous fsync (at most {@value #MAX_GROUP} changes). A write still returns only
- * once it is durable, and readers and watches only ever see durable changes. If the journal fails,
- * the writers of that group get the error and nothing of it is applied; the others are unaffected,
- * since no change was decided on top of one that was not yet durable.
+ * <p>Writes go through {@link GroupCommit}: each is decided against the durable state, journaled
+ * together with the writes that queued up during the previous disk sync, and returns once durable.
+ * Readers take only the short state lock, never the journal's time, and see only durable changes.
  */
 public final class LocalConfigStore implements ConfigStore {
 
@@ -53,25 +43,16 @@ public final class LocalConfigStore implements ConfigStore {
   }
 
   private static final AtomicLong WATCH_IDS = new AtomicLong();
-  /** Most changes journaled in one append. */
-  static final int MAX_GROUP = 512;
 
   private final Clock clock;
   private final Journal journal;
   private final Options options;
   private final Validator validator = new Validator();
-  private final ReentrantLock writeLock = new ReentrantLock();
-  /** Held by the leader of a group commit; order: commitLock, then writeLock, then stateLock. */
-  private final ReentrantLock commitLock = new ReentrantLock();
   private final Object stateLock = new Object();
   private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+  private final GroupCommit commits;
 
-  // Guarded by writeLock.
-  private final Deque<Commit> queued = new ArrayDeque<>();
-  private final Map<ResourceKey, Commit> inFlight = new HashMap<>();
-  private long assigned;
-
-  // Guarded by stateLock (written only while also holding writeLock).
+  // Guarded by stateLock (written only by the leader of a group commit).
   private final Map<Kind, NavigableMap<ResourceKey, Resource>> objects = new EnumMap<>(Kind.class);
   private final Deque<WatchEvent> history = new ArrayDeque<>();
   private long revision;
@@ -98,7 +79,7 @@ public final class LocalConfigStore implements ConfigStore {
     }
     history.addAll(loaded.history());
     revision = loaded.revision();
-    assigned = revision;
+    commits = new GroupCommit(journal, revision, this::applyDurable);
     historyStart = history.isEmpty() ? revision : rev(history.peekFirst().resourceVersion()) - 1;
   }
 
@@ -140,12 +121,7 @@ public final class LocalConfigStore implements ConfigStore {
 
   /** Changes decided but not yet taken by a group commit (for tests). */
   int queuedChanges() {
-    writeLock.lock();
-    try {
-      return queued.size();
-    } finally {
-      writeLock.unlock();
-    }
+    return commits.queuedChanges();
   }
 
   /** The current resourceVersion of the store. */
@@ -246,34 +222,18 @@ public final class LocalConfigStore implements ConfigStore {
   /** Commits what is already queued, then refuses writes and closes the watches and the journal. */
   @Override
   public void close() {
-    commitLock.lock();
-    try {
-      while (true) {
-        List<Commit> group;
-        writeLock.lock();
-        try {
-          if (queued.isEmpty()) {
-            synchronized (stateLock) {
-              if (closed) {
-                return;
-              }
-              closed = true;
-            }
-            for (Watcher w : watchers) {
-              w.fail(new StoreException.Unavailable("store closed", null));
-            }
-            journal.close();
-            return;
-          }
-          group = takeGroup();
-        } finally {
-          writeLock.unlock();
+    commits.close(() -> {
+      synchronized (stateLock) {
+        if (closed) {
+          return;
         }
-        commitGroup(group);
+        closed = true;
       }
-    } finally {
-      commitLock.unlock();
-    }
+      for (Watcher w : watchers) {
+        w.fail(new StoreException.Unavailable("store closed", null));
+      }
+      journal.close();
+    });
   }
 
   /** Computes the new object from the current one (null if absent); a null result means "no change". */
@@ -282,134 +242,45 @@ public final class LocalConfigStore implements ConfigStore {
     Resource apply(Resource current);
   }
 
-  /** One change on its way to the journal; {@code done} and {@code failure} are set under both locks. */
-  private static final class Commit {
-    final ResourceKey key;
-    final WatchEvent event;
-    boolean done;
-    StoreException failure;
-
-    Commit(ResourceKey key, WatchEvent event) {
-      this.key = key;
-      this.event = event;
-    }
-  }
-
   private Resource write(ResourceKey key, Mutation mutation, WatchEvent.Type type) {
-    Commit commit;
-    while (true) {
-      Commit earlier;
-      writeLock.lock();
-      try {
-        Resource current;
-        synchronized (stateLock) {
-          if (closed) {
-            throw new StoreException.Unavailable("store is closed", null);
-          }
-          current = objects.get(key.kind()).get(key);
-        }
-        earlier = inFlight.get(key);
-        if (earlier == null) {
-          Resource changed = mutation.apply(current);
-          if (changed == null) {
-            return current; // no-op update: no new version, no event
-          }
-          String rv = Long.toString(++assigned);
-          Resource stored = changed.withMetadata(changed.metadata().withResourceVersion(rv));
-          commit = new Commit(key, new WatchEvent(type, stored, rv));
-          queued.addLast(commit);
-          inFlight.put(key, commit);
-          break;
-        }
-      } finally {
-        writeLock.unlock();
-      }
-      awaitCommitted(earlier); // decide on durable state only; its writer sees any failure
-    }
-    awaitCommitted(commit);
-    if (commit.failure != null) {
-      throw new StoreException.Unavailable(commit.failure.getMessage(), commit.failure);
-    }
-    return commit.event.object();
-  }
-
-  /** Returns once {@code commit} is durable and applied, or failed; leads group commits until then. */
-  private void awaitCommitted(Commit commit) {
-    commitLock.lock();
-    try {
-      while (!commit.done && commit.failure == null) {
-        List<Commit> group;
-        writeLock.lock();
-        try {
-          group = takeGroup();
-        } finally {
-          writeLock.unlock();
-        }
-        if (group.isEmpty()) {
-          throw new IllegalStateException("change " + commit.event.resourceVersion() + " is neither queued nor done");
-        }
-        commitGroup(group);
-      }
-    } finally {
-      commitLock.unlock();
-    }
-  }
-
-  /** The oldest queued changes, at most {@value #MAX_GROUP}; under writeLock. */
-  private List<Commit> takeGroup() {
-    List<Commit> group = new ArrayList<>();
-    while (!queued.isEmpty() && group.size() < MAX_GROUP) {
-      group.add(queued.pollFirst());
-    }
-    return group;
-  }
-
-  /** Journals {@code group} in one append, then applies it in revision order; called by the leader. */
-  private void commitGroup(List<Commit> group) {
-    List<WatchEvent> events = new ArrayList<>(group.size());
-    for (Commit c : group) {
-      events.add(c.event);
-    }
-    StoreException failure = null;
-    try {
-      journal.append(events);
-    } catch (StoreException e) {
-      failure = e;
-    } catch (RuntimeException e) {
-      failure = new StoreException.Unavailable("cannot journal: " + e, e);
-    }
-    if (failure == null) {
+    Resource[] unchanged = {null};
+    WatchEvent change = commits.write(key, rv -> {
+      Resource current;
       synchronized (stateLock) {
-        for (WatchEvent event : events) {
-          Resource stored = event.object();
-          if (event.type() == WatchEvent.Type.DELETED) {
-            objects.get(stored.kind()).remove(stored.key());
-          } else {
-            objects.get(stored.kind()).put(stored.key(), stored);
-          }
-          revision = rev(event.resourceVersion());
-          history.addLast(event);
-          while (history.size() > options.historyLimit()) {
-            historyStart = rev(history.removeFirst().resourceVersion());
-          }
-          for (Watcher w : watchers) {
-            w.offer(event);
-          }
+        if (closed) {
+          throw new StoreException.Unavailable("store is closed", null);
         }
+        current = objects.get(key.kind()).get(key);
       }
-    }
-    writeLock.lock();
-    try {
-      for (Commit c : group) {
-        inFlight.remove(c.key, c);
-        if (failure == null) {
-          c.done = true;
+      Resource changed = mutation.apply(current);
+      if (changed == null) {
+        unchanged[0] = current; // no-op update: no new version, no event
+        return null;
+      }
+      return new WatchEvent(type, changed.withMetadata(changed.metadata().withResourceVersion(rv)), rv);
+    });
+    return change == null ? unchanged[0] : change.object();
+  }
+
+  /** Applies a durable group to memory, history and watches, in revision order. */
+  private void applyDurable(List<WatchEvent> events) {
+    synchronized (stateLock) {
+      for (WatchEvent event : events) {
+        Resource stored = event.object();
+        if (event.type() == WatchEvent.Type.DELETED) {
+          objects.get(stored.kind()).remove(stored.key());
         } else {
-          c.failure = failure;
+          objects.get(stored.kind()).put(stored.key(), stored);
+        }
+        revision = rev(event.resourceVersion());
+        history.addLast(event);
+        while (history.size() > options.historyLimit()) {
+          historyStart = rev(history.removeFirst().resourceVersion());
+        }
+        for (Watcher w : watchers) {
+          w.offer(event);
         }
       }
-    } finally {
-      writeLock.unlock();
     }
   }
 

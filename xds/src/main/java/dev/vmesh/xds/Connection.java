@@ -80,7 +80,7 @@ abstract class Connection {
       return;
     }
     if (proxy != null) {
-      return; // a second request before the first was handled: the client ignores flow control
+      return; // not reached: the next request is asked for only once the first is handled
     }
     Proxy p;
     try {
@@ -126,7 +126,7 @@ abstract class Connection {
     handle.run();
   }
 
-  /** Hands a request to the callbacks (health reports), in order with the connection's other callbacks. */
+  /** Runs a callback on the hook executor, in order with this connection's other callbacks. */
   final void hook(java.util.function.BiConsumer<XdsCallbacks, Proxy> call) {
     Proxy p = proxy;
     hooks.execute(() -> call.accept(core.callbacks, p));

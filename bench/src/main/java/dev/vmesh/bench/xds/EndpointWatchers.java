@@ -12,10 +12,7 @@ import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.ArrayList;
@@ -45,13 +42,12 @@ final class EndpointWatchers implements AutoCloseable {
   private volatile boolean stopping;
 
   /** {@code vmsByIp} is read for every endpoint seen; the harness adds a VM before it connects. */
-  EndpointWatchers(int port, int groups, int perGroup, EventLoopGroup loop, Map<String, Vm> vmsByIp) {
+  EndpointWatchers(Transport transport, int port, int groups, int perGroup, EventLoopGroup loop,
+      Map<String, Vm> vmsByIp) {
     this.vmsByIp = vmsByIp;
     this.count = groups * perGroup;
     for (int w = 0; w < count; w++) {
-      ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).eventLoopGroup(loop)
-          .channelType(NioSocketChannel.class).negotiationType(NegotiationType.PLAINTEXT).directExecutor()
-          .maxInboundMessageSize(64 * 1024 * 1024).build();
+      ManagedChannel ch = transport.channel(port, loop).build();
       channels.add(ch);
       new Watcher(ch, w, w % groups).start();
     }

@@ -3,12 +3,9 @@ package dev.vmesh.bench.xds;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +18,10 @@ import java.util.function.Predicate;
  * server: how many VMs per second can connect and get a WorkloadEntry, how long until every watcher
  * of the VM's service has its endpoint, and whether any entry is duplicated or left behind.
  *
- * <p>The server is {@code dist/target/vmesh.jar server} in a child process ({@link VmeshProcess}), with
- * plaintext xDS and identity validation off, so the figures are the registration pipeline's, not
- * TLS's; grace period 1 s and the cleanup rate raised so end-of-run cleanup does not dominate. This
+ * <p>The server is {@code dist/target/vmesh.jar server} in a child process ({@link VmeshProcess}). Its
+ * streams are mutual TLS with certificates from the server's own CA and the workload identity check on,
+ * as agents connect ({@code -Dbench.tls=false}: plaintext without the check, to see what TLS costs);
+ * grace period 1 s and the cleanup rate raised so end-of-run cleanup does not dominate. This
  * JVM holds {@link EndpointWatchers} (default 10 per group, 1,000 streams on 1,000 connections) and
  * {@link SyntheticVms} (agent-like ADS streams over a pool of 64 connections). VMs connect on an
  * open-loop schedule and every latency counts from the scheduled time, so a harness or server that
@@ -49,27 +47,28 @@ import java.util.function.Predicate;
  * </pre>
  *
  * Properties (defaults): {@code bench.jar} (dist/target/vmesh.jar), {@code bench.groups} (100),
- * {@code bench.watchersPerGroup} (10), {@code bench.vmChannels} (64), {@code bench.phases} (A,B,C),
- * {@code bench.rates} (25,50,100,250,500,1000), {@code bench.stepSeconds} (4), {@code bench.graceMs}
- * (1000), {@code bench.cleanupRate} (2000), {@code bench.churnVms} (2000), {@code bench.churnRate}
- * (250), {@code bench.churnSeconds} (20), {@code bench.reconnectVms} (300), {@code bench.settleSeconds}
- * (30), {@code bench.serverJvmArgs} (e.g. {@code -XX:StartFlightRecording=filename=/tmp/s.jfr}),
- * {@code bench.serverCpus} (taskset list), {@code bench.keepFiles} (false), {@code bench.warmupVms} (3000,
- * registered and removed at {@code bench.warmupRate} 300/s before anything is measured; 0 for none).
+ * {@code bench.watchersPerGroup} (10), {@code bench.vmChannels} (64; 0: one connection per VM),
+ * {@code bench.phases} (A,B,C), {@code bench.rates} (25,50,100,250,500,1000), {@code bench.stepSeconds} (4),
+ * {@code bench.graceMs} (1000), {@code bench.cleanupRate} (2000), {@code bench.churnVms} (2000),
+ * {@code bench.churnRate} (250), {@code bench.churnSeconds} (20), {@code bench.reconnectVms} (300),
+ * {@code bench.settleSeconds} (30), {@code bench.serverJvmArgs} (e.g.
+ * {@code -XX:StartFlightRecording=filename=/tmp/s.jfr}), {@code bench.serverCpus} (taskset list),
+ * {@code bench.keepFiles} (false), {@code bench.tls} (true), {@code bench.warmupVms} (3000, registered and
+ * removed at {@code bench.warmupRate} 300/s before anything is measured; 0 for none).
  */
 public final class Registrations {
   private static final com.sun.management.OperatingSystemMXBean OWN_CPU =
       (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-  private final VmeshProcess server;
+  final VmeshProcess server;
   private final SyntheticVms vms;
   private final Map<String, Vm> byIp;
   private final List<Vm> all = new ArrayList<>();
   private final int groups;
   private final int watchersPerGroup;
-  private final Duration grace;
+  final Duration grace;
   private final double cleanupRate;
-  private final long settleNanos;
-  private final List<String> problems = new ArrayList<>();
+  final long settleNanos;
+  final List<String> problems = new ArrayList<>();
 
   private Registrations(VmeshProcess server, SyntheticVms vms, Map<String, Vm> byIp, int groups,
       int watchersPerGroup, Duration grace, double cleanupRate, long settleSeconds) {
@@ -95,16 +94,21 @@ public final class Registrations {
     }
     Phases phases = new Phases(System.getProperty("bench.phases", "A,B,C"));
     VmeshProcess server = VmeshProcess.start(Path.of(System.getProperty("bench.jar", "dist/target/vmesh.jar")),
-        groups, grace, cleanupRate, jvmArgs, System.getProperty("bench.serverCpus"));
-    System.out.printf("server pid %d, files in %s%n", server.pid(), server.directory());
+        groups, grace, cleanupRate, jvmArgs, System.getProperty("bench.serverCpus"),
+        Boolean.parseBoolean(System.getProperty("bench.tls", "true")));
+    System.out.printf("server pid %d, files in %s; disk sync p50 / p99 there: %s%n", server.pid(), server.directory(),
+        server.fsyncProbe());
     NioEventLoopGroup loop = new NioEventLoopGroup(2);
     Map<String, Vm> byIp = EndpointWatchers.newIndex();
     boolean ok = false;
-    try (EndpointWatchers watchers = new EndpointWatchers(server.xdsPort(), groups, perGroup, loop, byIp);
-        SyntheticVms vms = new SyntheticVms(server.xdsPort(), Integer.getInteger("bench.vmChannels", 64), loop)) {
+    try (EndpointWatchers watchers = new EndpointWatchers(server.transport(), server.xdsPort(), groups, perGroup, loop,
+            byIp);
+        SyntheticVms vms = new SyntheticVms(server.transport(), server.xdsPort(), Integer.getInteger("bench.vmChannels",
+            64), loop)) {
       int synced = watchers.awaitSynced(60, TimeUnit.SECONDS);
-      System.out.printf("%d of %d watchers synced; groups=%d, grace=%s, cleanup rate=%.0f/s, cores=%d%n", synced,
-          groups * perGroup, groups, grace, cleanupRate, Runtime.getRuntime().availableProcessors());
+      System.out.printf("%d of %d watchers synced; groups=%d, grace=%s, cleanup rate=%.0f/s, cores=%d, xDS: %s%n", synced,
+          groups * perGroup, groups, grace, cleanupRate, Runtime.getRuntime().availableProcessors(),
+          server.transport().tls() ? "mutual TLS, workload identity checked" : "plaintext, identity not checked");
       Registrations r = new Registrations(server, vms, byIp, groups, perGroup, grace, cleanupRate,
           Long.getLong("bench.settleSeconds", 30));
       r.warmUp(Integer.getInteger("bench.warmupVms", 3000), Double.parseDouble(System.getProperty(
@@ -115,11 +119,11 @@ public final class Registrations {
             "4")));
       }
       if (phases.has("B")) {
-        r.churn(Integer.getInteger("bench.churnVms", 2000), Double.parseDouble(System.getProperty("bench.churnRate",
-            "250")), Integer.getInteger("bench.churnSeconds", 20));
+        ChurnPhases.churn(r, Integer.getInteger("bench.churnVms", 2000),
+            Double.parseDouble(System.getProperty("bench.churnRate", "250")), Integer.getInteger("bench.churnSeconds", 20));
       }
       if (phases.has("C")) {
-        r.reconnects(Integer.getInteger("bench.reconnectVms", 300));
+        ChurnPhases.reconnects(r, Integer.getInteger("bench.reconnectVms", 300));
       }
       r.finalChecks(watchers.errors());
       ok = r.problems.isEmpty();
@@ -138,7 +142,7 @@ public final class Registrations {
     }
   }
 
-  private List<Vm> newVms(int n) {
+  List<Vm> newVms(int n) {
     List<Vm> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       Vm vm = new Vm(all.size() + 1, groups);
@@ -150,7 +154,7 @@ public final class Registrations {
   }
 
   /** Opens {@code vm}'s stream, scheduled at {@code due}; {@code appears}: its endpoint is new to watchers. */
-  private void connect(Vm vm, Step step, long due, boolean appears) {
+  void connect(Vm vm, Step step, long due, boolean appears) {
     vm.step = step;
     vm.openNanos = due;
     vm.registered = false;
@@ -163,7 +167,7 @@ public final class Registrations {
   }
 
   /** Closes {@code vm}'s stream now; {@code removed}: its entry is expected to go. */
-  private void disconnect(Vm vm, Step step, boolean removed) {
+  void disconnect(Vm vm, Step step, boolean removed) {
     vm.closeStep = step;
     vm.closeNanos = System.nanoTime();
     vm.removed = !removed;
@@ -174,7 +178,7 @@ public final class Registrations {
   }
 
   /** Connects {@code list} open-loop at {@code rate} per second, from now. */
-  private void connectAt(List<Vm> list, double rate, Step step) {
+  void connectAt(List<Vm> list, double rate, Step step) {
     long start = System.nanoTime();
     for (int k = 0; k < list.size(); k++) {
       long due = start + (long) (k * 1e9 / rate);
@@ -183,7 +187,7 @@ public final class Registrations {
     }
   }
 
-  private static void parkUntil(long due) {
+  static void parkUntil(long due) {
     long left;
     while ((left = due - System.nanoTime()) > 0) {
       LockSupport.parkNanos(left);
@@ -191,7 +195,7 @@ public final class Registrations {
   }
 
   /** Waits until every VM of {@code list} satisfies {@code done}, at most {@code timeoutNanos}; true if so. */
-  private static boolean await(Collection<Vm> list, Predicate<Vm> done, long timeoutNanos) throws InterruptedException {
+  static boolean await(Collection<Vm> list, Predicate<Vm> done, long timeoutNanos) throws InterruptedException {
     long deadline = System.nanoTime() + timeoutNanos;
     while (System.nanoTime() < deadline) {
       if (list.stream().allMatch(done)) {
@@ -202,18 +206,18 @@ public final class Registrations {
     return list.stream().allMatch(done);
   }
 
-  private long removalTimeout(int n) {
+  long removalTimeout(int n) {
     return grace.toNanos() + (long) (n / cleanupRate * 1e9) + settleNanos;
   }
 
-  private void begin(Step s) {
+  void begin(Step s) {
     s.startNanos = System.nanoTime();
     s.cpuStartNanos = server.cpuNanos();
     s.benchCpuStartNanos = OWN_CPU.getProcessCpuTime();
     s.stallStartMicros = Step.cpuStallMicros();
   }
 
-  private void end(Step s) {
+  void end(Step s) {
     s.endNanos = System.nanoTime();
     s.cpuEndNanos = server.cpuNanos();
     s.benchCpuEndNanos = OWN_CPU.getProcessCpuTime();
@@ -272,7 +276,7 @@ public final class Registrations {
   }
 
   /** Counts the entries through the admin API while {@code expected} are connected: one per VM, no other. */
-  private String entriesCheck(List<Vm> expected, String where) throws Exception {
+  String entriesCheck(List<Vm> expected, String where) throws Exception {
     List<VmeshProcess.Entry> entries = server.workloadEntries();
     java.util.Set<String> addresses = new HashSet<>();
     int duplicates = 0;
@@ -286,116 +290,6 @@ public final class Registrations {
           + duplicates + " sharing an address");
     }
     return entries.size() + (duplicates > 0 ? " (" + duplicates + " duplicated)" : "");
-  }
-
-  /** Phase B: a registered population, with as many VMs joining as leaving each second. */
-  private void churn(int population, double rate, int seconds) throws Exception {
-    System.out.printf("%n## Phase B: churn, %d VMs registered, %.0f connects/s + %.0f disconnects/s for %d s%n%n",
-        population, rate, rate, seconds);
-    Step fill = new Step("B fill");
-    List<Vm> initial = newVms(population);
-    begin(fill);
-    connectAt(initial, Math.max(rate, 500), fill);
-    if (!await(initial, vm -> vm.registered && vm.converged, settleNanos)) {
-      problems.add("B: the initial population did not register within the settle time");
-      return;
-    }
-    end(fill);
-    Deque<Vm> live = new ArrayDeque<>(initial);
-    List<Vm> joined = newVms((int) Math.round(rate * seconds));
-    List<Vm> left = new ArrayList<>();
-    Step s = new Step("B churn");
-    begin(s);
-    long start = System.nanoTime();
-    for (int k = 0; k < joined.size(); k++) {
-      long due = start + (long) (k * 1e9 / rate);
-      parkUntil(due);
-      connect(joined.get(k), s, due, true);
-      Vm leaving = live.pollFirst();
-      disconnect(leaving, s, true);
-      left.add(leaving);
-      live.addLast(joined.get(k));
-    }
-    boolean complete = await(joined, vm -> vm.registered && vm.converged, settleNanos)
-        & await(left, vm -> vm.removed, removalTimeout(left.size()));
-    end(s);
-    String entries = entriesCheck(new ArrayList<>(live), s.name);
-    System.out.println("| | VMs | registration p50 / p99 / max ms | convergence p50 / p99 / max ms | removal p50 / p99 / "
-        + "max ms | errors | server CPU (cores) | bench CPU (cores) | CPU pressure | entries after |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|---|");
-    System.out.printf("| fill at %.0f/s | %d | %s | %s | | %d | %.2f | %.2f | %.0f%% | |%n", Math.max(rate, 500),
-        population, Step.millis(fill.registration), Step.millis(fill.convergence), fill.errors.get(),
-        fill.serverCores(), fill.benchCores(), 100 * fill.cpuPressure());
-    System.out.printf("| churn | +%d −%d | %s | %s | %s | %d | %.2f | %.2f | %.0f%% | %s |%n", joined.size(),
-        left.size(), Step.millis(s.registration), Step.millis(s.convergence), Step.millis(s.removal), s.errors.get(),
-        s.serverCores(), s.benchCores(), 100 * s.cpuPressure(), entries);
-    if (!complete) {
-      problems.add("B: not every join registered and every leave was removed within the settle time");
-    }
-    Step drain = new Step("B drain");
-    for (Vm vm : live) {
-      disconnect(vm, drain, true);
-    }
-    if (!await(live, vm -> vm.removed, removalTimeout(live.size()))) {
-      problems.add("B: " + (live.size() - drain.removedCount.get()) + " entries not removed after the churn");
-    }
-  }
-
-  /** Phase C: reconnect inside the grace period, after it, and never (istio/istio#28799). */
-  private void reconnects(int perSet) throws Exception {
-    System.out.printf("%n## Phase C: %d VMs each reconnect inside the grace period, after it, or never%n%n", perSet);
-    Step connect = new Step("C connect");
-    List<Vm> inside = newVms(perSet);
-    List<Vm> after = newVms(perSet);
-    List<Vm> never = newVms(perSet);
-    List<Vm> everyone = new ArrayList<>(inside);
-    everyone.addAll(after);
-    everyone.addAll(never);
-    connectAt(everyone, 500, connect);
-    if (!await(everyone, vm -> vm.registered && vm.converged, settleNanos)) {
-      problems.add("C: VMs did not register within the settle time");
-      return;
-    }
-    Map<String, String> uids = new HashMap<>();
-    server.workloadEntries().forEach(e -> uids.put(e.name(), e.uid()));
-    Step gone = new Step("C gone");
-    inside.forEach(vm -> disconnect(vm, gone, false));
-    after.forEach(vm -> disconnect(vm, gone, true));
-    never.forEach(vm -> disconnect(vm, gone, true));
-    Thread.sleep(grace.toMillis() / 4); // harness: back well inside the grace period
-    Step back = new Step("C back inside grace");
-    long now = System.nanoTime();
-    inside.forEach(vm -> connect(vm, back, now, false));
-    boolean ok = await(inside, vm -> vm.registered, settleNanos);
-    ok &= await(after, vm -> vm.removed, removalTimeout(perSet * 2)) & await(never, vm -> vm.removed, 0);
-    Step late = new Step("C back after removal");
-    connectAt(after, 500, late);
-    ok &= await(after, vm -> vm.registered && vm.converged, settleNanos);
-    Thread.sleep(grace.toMillis() * 3); // harness: past the grace check of the early returners' disconnect
-    Map<String, String> nowUids = new HashMap<>();
-    server.workloadEntries().forEach(e -> nowUids.put(e.name(), e.uid()));
-    long insideKept = inside.stream().filter(vm -> uids.get(vm.entryName()) != null
-        && uids.get(vm.entryName()).equals(nowUids.get(vm.entryName())) && vm.gone.get() == 0).count();
-    long afterNew = after.stream().filter(vm -> nowUids.containsKey(vm.entryName())
-        && !nowUids.get(vm.entryName()).equals(uids.get(vm.entryName()))).count();
-    long neverGone = never.stream().filter(vm -> !nowUids.containsKey(vm.entryName())).count();
-    System.out.println("| set | VMs | outcome as expected | reconnect: registration p50 / p99 / max ms | convergence "
-        + "p50 / p99 / max ms |");
-    System.out.println("|---|---|---|---|---|");
-    System.out.printf("| back inside grace | %d | %d kept their entry (same uid, never left any watcher) | %s | |%n",
-        perSet, insideKept, Step.millis(back.registration));
-    System.out.printf("| back after removal | %d | %d have a new entry | %s | %s |%n", perSet, afterNew,
-        Step.millis(late.registration), Step.millis(late.convergence));
-    System.out.printf("| never back | %d | %d removed | | |%n", perSet, neverGone);
-    if (!ok || insideKept != perSet || afterNew != perSet || neverGone != perSet) {
-      problems.add("C: outcomes differ from the expected ones (see the table)");
-    }
-    Step drain = new Step("C drain");
-    inside.forEach(vm -> disconnect(vm, drain, true));
-    after.forEach(vm -> disconnect(vm, drain, true));
-    if (!await(everyone, vm -> vm.removed, removalTimeout(perSet * 2))) {
-      problems.add("C: entries not removed after the last disconnect");
-    }
   }
 
   /** With every VM gone: no entry left, none created more often than its VM (re)appeared. */
@@ -436,6 +330,7 @@ public final class Registrations {
     if (wrongCreations + flaps + duplicated + watcherErrors > 0) {
       problems.add("duplicate or missing registrations (see the checks)");
     }
+    System.out.printf("- disk sync p50 / p99 at the end: %s%n", server.fsyncProbe());
     System.out.println(problems.isEmpty() ? "\nresult: all checks passed" : "\nresult: FAILED\n- "
         + String.join("\n- ", problems));
   }

@@ -7,10 +7,7 @@ import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.ArrayList;
@@ -31,13 +28,21 @@ final class SyntheticVms implements AutoCloseable {
   static final String NDS = "type.googleapis.com/istio.networking.nds.v1.NameTable";
 
   private final List<ManagedChannel> channels = new ArrayList<>();
+  private final Transport transport;
+  private final int port;
+  private final EventLoopGroup loop;
   private volatile boolean stopping;
 
-  SyntheticVms(int port, int channelCount, EventLoopGroup loop) {
+  /**
+   * {@code channelCount} connections shared by all VMs, or 0 for a connection of its own per VM (its own
+   * TCP and TLS handshake, closed when the VM leaves, as real agents do).
+   */
+  SyntheticVms(Transport transport, int port, int channelCount, EventLoopGroup loop) {
+    this.transport = transport;
+    this.port = port;
+    this.loop = loop;
     for (int i = 0; i < channelCount; i++) {
-      channels.add(NettyChannelBuilder.forAddress("127.0.0.1", port).eventLoopGroup(loop)
-          .channelType(NioSocketChannel.class).negotiationType(NegotiationType.PLAINTEXT).directExecutor()
-          .maxInboundMessageSize(64 * 1024 * 1024).build());
+      channels.add(transport.channel(port, loop).build());
     }
   }
 
@@ -64,9 +69,10 @@ final class SyntheticVms implements AutoCloseable {
 
   /** Opens {@code vm}'s stream now; its first response records the registration. */
   void open(Vm vm) {
-    Stream s = new Stream(vm);
+    ManagedChannel own = channels.isEmpty() ? transport.channel(port, loop).build() : null;
+    Stream s = new Stream(vm, own);
     vm.stream = s;
-    AggregatedDiscoveryServiceGrpc.newStub(channels.get(Math.floorMod(vm.number, channels.size())))
+    AggregatedDiscoveryServiceGrpc.newStub(own != null ? own : channels.get(Math.floorMod(vm.number, channels.size())))
         .streamAggregatedResources(s);
     s.send(DiscoveryRequest.newBuilder().setTypeUrl(NDS).setNode(node(vm)).build());
   }
@@ -83,12 +89,14 @@ final class SyntheticVms implements AutoCloseable {
   /** One VM's ADS stream. */
   final class Stream implements ClientResponseObserver<DiscoveryRequest, DiscoveryResponse> {
     private final Vm vm;
+    private final ManagedChannel own;
     private ClientCallStreamObserver<DiscoveryRequest> requests;
     private volatile boolean responded;
     private volatile boolean cancelled;
 
-    Stream(Vm vm) {
+    Stream(Vm vm, ManagedChannel own) {
       this.vm = vm;
+      this.own = own;
     }
 
     @Override
@@ -105,6 +113,9 @@ final class SyntheticVms implements AutoCloseable {
     synchronized void cancel() {
       cancelled = true;
       requests.cancel("VM leaves", null);
+      if (own != null) {
+        own.shutdownNow();
+      }
     }
 
     @Override

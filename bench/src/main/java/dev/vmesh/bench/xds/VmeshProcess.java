@@ -25,7 +25,8 @@ import java.util.stream.Stream;
  * {@code VmeshProcess} is the real server ({@code java -jar dist/target/vmesh.jar server}) in a child
  * process for {@link Registrations}: a fresh data directory, a config directory with {@code groups}
  * WorkloadGroups {@code g<i>} in namespace {@code vm} and one ServiceEntry {@code g<i>.vm.example.com}
- * selecting each, plaintext xDS on a free loopback port, the log in {@code server.log}. It also reads
+ * selecting each, xDS on a free loopback port (mutual TLS with identity checks, or plaintext without
+ * them; see {@link Transport}), the log in {@code server.log}. It also reads
  * what the harness checks from outside: CPU time and RSS from {@code /proc}, WorkloadEntries through
  * the admin API, and how often each entry was created according to the log.
  */
@@ -39,10 +40,12 @@ final class VmeshProcess implements AutoCloseable {
   private final Path dir;
   private final int xdsPort;
   private final int httpPort;
+  private final Transport transport;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private String token;
 
-  private VmeshProcess(Process process, Path dir, int xdsPort, int httpPort) {
+  private VmeshProcess(Process process, Path dir, int xdsPort, int httpPort, Transport transport) {
+    this.transport = transport;
     this.process = process;
     this.dir = dir;
     this.xdsPort = xdsPort;
@@ -51,10 +54,11 @@ final class VmeshProcess implements AutoCloseable {
 
   /**
    * Starts the server and waits until it is ready. {@code jvmArgs} go before {@code -jar} (e.g. a JFR
-   * recording); {@code cpus}, when not null, pins it with {@code taskset -c}.
+   * recording); {@code cpus}, when not null, pins it with {@code taskset -c}; {@code tls}: mutual TLS
+   * and workload identity checks as in production, else plaintext without them.
    */
   static VmeshProcess start(Path jar, int groups, Duration grace, double cleanupRate, List<String> jvmArgs,
-      String cpus) throws IOException, InterruptedException {
+      String cpus, boolean tls) throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory("vmesh-registrations-");
     Path config = Files.createDirectories(dir.resolve("config"));
     Files.writeString(config.resolve("groups.yaml"), groupsYaml(groups));
@@ -68,12 +72,20 @@ final class VmeshProcess implements AutoCloseable {
     command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
     command.addAll(jvmArgs);
     command.addAll(List.of("-jar", jar.toString(), "server", "--data-dir", dir.resolve("data").toString(),
-        "--config", config.toString(), "--xds-plaintext-address", "127.0.0.1:" + xds, "--xds-address", "off",
-        "--http-address", "127.0.0.1:" + http, "--no-validate-workload-identity",
+        "--config", config.toString(), "--http-address", "127.0.0.1:" + http,
         "--workload-grace-period", grace.toMillis() + "ms", "--workload-cleanup-rate", Double.toString(cleanupRate)));
+    Transport transport;
+    if (tls) {
+      transport = Transport.mutualTls(Files.createDirectories(dir.resolve("data").resolve("ca")), NAMESPACE, "default");
+      command.addAll(List.of("--xds-address", "127.0.0.1:" + xds, "--xds-plaintext-address", "off"));
+    } else {
+      transport = Transport.plaintext();
+      command.addAll(List.of("--xds-plaintext-address", "127.0.0.1:" + xds, "--xds-address", "off",
+          "--no-validate-workload-identity"));
+    }
     Process p = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(dir.resolve("server.log").toFile()).start();
-    VmeshProcess server = new VmeshProcess(p, dir, xds, http);
+    VmeshProcess server = new VmeshProcess(p, dir, xds, http, transport);
     server.awaitReady();
     return server;
   }
@@ -140,12 +152,40 @@ final class VmeshProcess implements AutoCloseable {
     return xdsPort;
   }
 
+  Transport transport() {
+    return transport;
+  }
+
   long pid() {
     return process.pid();
   }
 
   Path directory() {
     return dir;
+  }
+
+  /**
+   * What one disk sync costs where the store lives right now: 200 writes of 4 KiB to a file next to it,
+   * each followed by {@code fsync}; {@code p50 / p99} in milliseconds. The store syncs once per group.
+   */
+  String fsyncProbe() throws IOException {
+    Path probe = dir.resolve("fsync-probe");
+    long[] nanos = new long[200];
+    try (var ch = java.nio.channels.FileChannel.open(probe, java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(4096);
+      for (int i = 0; i < nanos.length; i++) {
+        block.clear();
+        long t0 = System.nanoTime();
+        ch.write(block);
+        ch.force(false);
+        nanos[i] = System.nanoTime() - t0;
+      }
+    } finally {
+      Files.deleteIfExists(probe);
+    }
+    java.util.Arrays.sort(nanos);
+    return String.format("%.2f / %.2f ms", nanos[nanos.length / 2] / 1e6, nanos[nanos.length * 99 / 100] / 1e6);
   }
 
   /** User plus system CPU time of the server so far, from {@code /proc/<pid>/stat}. */
