@@ -90,6 +90,11 @@ final class ServerCommand implements Callable<Integer> {
           + " env VMESH_WORKLOAD_GRACE_PERIOD (default: 10s).")
   String gracePeriod;
 
+  @Option(names = "--workload-cleanup-rate", defaultValue = "${env:VMESH_WORKLOAD_CLEANUP_RATE:-20}",
+      paramLabel = "N", description = "At most this many disconnected entries are removed per second (Istio's"
+          + " value is 20); env VMESH_WORKLOAD_CLEANUP_RATE (default: 20).")
+  double cleanupRate;
+
   @Option(names = "--max-connection-age", defaultValue = "${env:VMESH_MAX_CONNECTION_AGE:-30m}",
       paramLabel = "DURATION", description = "Entries marked connected for 1.5 times this without a disconnect are"
           + " treated as leaked (0 = never); env VMESH_MAX_CONNECTION_AGE (default: 30m).")
@@ -114,15 +119,7 @@ final class ServerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Main.setLogLevel(ch.qos.logback.classic.Level.INFO);
-    ServerOptions options = new ServerOptions(dataDir, configDir, hostPort(httpAddress), orOff(xdsPlaintext),
-        orOff(xdsTls), serverNames, caDir, caKeyType,
-        new RegistryOptions(trustDomain, autoAllocate, RegistryOptions.DEFAULTS.ipv4Pool(),
-            RegistryOptions.DEFAULTS.ipv6Pool()),
-        new XdsOptions(Durations.parse(debounce), Durations.parse(debounceMax), XdsOptions.DEFAULTS.pushThreads()),
-        new dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions(autoRegistration, healthChecks,
-            validateIdentity, Durations.parse(gracePeriod), Durations.parse(maxConnectionAge),
-            replicaName != null && !replicaName.isBlank() ? replicaName : hostName(), trustDomain, 20),
-        Durations.parse(pollInterval));
+    ServerOptions options = options();
     CountDownLatch stopped = new CountDownLatch(1);
     VmeshServer server = VmeshServer.start(options, Clock.systemUTC());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -134,6 +131,26 @@ final class ServerCommand implements Callable<Integer> {
         + dataDir.resolve("admin-token") + "; stop with Ctrl-C");
     stopped.await();
     return 0;
+  }
+
+  /** The server's options from the flags (and their environment variables). */
+  ServerOptions options() {
+    return new ServerOptions(dataDir, configDir, hostPort(httpAddress), orOff(xdsPlaintext),
+        orOff(xdsTls), serverNames, caDir, caKeyType,
+        new RegistryOptions(trustDomain, autoAllocate, RegistryOptions.DEFAULTS.ipv4Pool(),
+            RegistryOptions.DEFAULTS.ipv6Pool()),
+        new XdsOptions(Durations.parse(debounce), Durations.parse(debounceMax), XdsOptions.DEFAULTS.pushThreads()),
+        new dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions(autoRegistration, healthChecks,
+            validateIdentity, Durations.parse(gracePeriod), Durations.parse(maxConnectionAge),
+            replicaName != null && !replicaName.isBlank() ? replicaName : hostName(), trustDomain, cleanupRate()),
+        Durations.parse(pollInterval));
+  }
+
+  private double cleanupRate() {
+    if (!(cleanupRate > 0) || Double.isInfinite(cleanupRate)) {
+      throw new IllegalArgumentException("--workload-cleanup-rate " + cleanupRate + " must be a positive number");
+    }
+    return cleanupRate;
   }
 
   private static String hostName() {

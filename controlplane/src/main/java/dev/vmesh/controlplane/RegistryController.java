@@ -39,8 +39,13 @@ public final class RegistryController implements AutoCloseable {
       Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("status-writer").unstarted(r));
   private final CountDownLatch synced = new CountDownLatch(1);
   private volatile Registry registry;
-  /** The store version the registry reflects; guarded by {@code this} for waiters. */
+  /** The store version the registry reflects; guarded by {@code this}, as is {@link #waiters}. */
   private long appliedRevision;
+  /** Callers of {@link #awaitRevision}, lowest revision first; each is woken once, when its revision is applied. */
+  private final java.util.PriorityQueue<Waiter> waiters =
+      new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(Waiter::revision));
+
+  private record Waiter(long revision, CountDownLatch latch) {}
   private volatile Watch watch;
   private volatile boolean closed;
 
@@ -106,9 +111,11 @@ public final class RegistryController implements AutoCloseable {
   private synchronized void applied(String resourceVersion) {
     try {
       appliedRevision = Math.max(appliedRevision, Long.parseLong(resourceVersion));
-      notifyAll();
     } catch (NumberFormatException e) {
-      // a store with non-numeric versions: waiters time out instead
+      return; // a store with non-numeric versions: waiters time out instead
+    }
+    while (!waiters.isEmpty() && waiters.peek().revision() <= appliedRevision) {
+      waiters.poll().latch().countDown();
     }
   }
 
@@ -116,18 +123,23 @@ public final class RegistryController implements AutoCloseable {
    * Waits (up to {@code timeout}) until the registry reflects store version {@code resourceVersion}, so a
    * caller that just wrote can count on the next push containing the write.
    */
-  public synchronized boolean awaitRevision(String resourceVersion, java.time.Duration timeout)
-      throws InterruptedException {
-    long wanted = Long.parseLong(resourceVersion);
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (appliedRevision < wanted) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        return false;
+  public boolean awaitRevision(String resourceVersion, java.time.Duration timeout) throws InterruptedException {
+    Waiter w;
+    synchronized (this) {
+      long wanted = Long.parseLong(resourceVersion);
+      if (appliedRevision >= wanted) {
+        return true;
       }
-      TimeUnit.NANOSECONDS.timedWait(this, left);
+      w = new Waiter(wanted, new CountDownLatch(1));
+      waiters.add(w);
     }
-    return true;
+    try {
+      return w.latch().await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } finally {
+      synchronized (this) {
+        waiters.remove(w);
+      }
+    }
   }
 
   /** Waits for the first full load; true if it happened within the timeout. */

@@ -12,7 +12,7 @@ public interface Journal extends AutoCloseable {
   /** A journal that keeps nothing: a purely in-memory store. */
   Journal NONE = new Journal() {
     @Override
-    public void append(long revision, WatchEvent.Type type, Resource object) {}
+    public void append(List<WatchEvent> changes) {}
 
     @Override
     public Loaded load(int historyLimit) {
@@ -29,11 +29,12 @@ public interface Journal extends AutoCloseable {
   };
 
   /**
-   * Records one change durably. For DELETED, {@code object} is the object as last stored with the
-   * deletion's resourceVersion. Throws {@link StoreException.Unavailable} if the change could not be
-   * recorded; then nothing was recorded.
+   * Records changes durably, all or none, in one transaction: when this returns they survive a crash.
+   * Each event's resourceVersion is its revision (increasing along the list); for DELETED, the object
+   * is the object as last stored with the deletion's resourceVersion. Throws
+   * {@link StoreException.Unavailable} if the changes could not be recorded; then none was.
    */
-  void append(long revision, WatchEvent.Type type, Resource object);
+  void append(List<WatchEvent> changes);
 
   /** The stored objects, the last revision, and up to {@code historyLimit} most recent events. */
   Loaded load(int historyLimit);

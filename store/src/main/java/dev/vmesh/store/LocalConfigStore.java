@@ -21,15 +21,15 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@code LocalConfigStore} holds all objects in this process's memory, versioned and watchable, and
  * optionally journals every change to disk before applying it (see {@link Journal}). It is the
  * in-memory store, the core of the embedded durable store, and the state behind the file store.
  *
- * <p>Writes are serialised by one lock, held across the journal append so versions stay in order;
- * readers take only the short state lock, never the journal's time.
+ * <p>Writes go through {@link GroupCommit}: each is decided against the durable state, journaled
+ * together with the writes that queued up during the previous disk sync, and returns once durable.
+ * Readers take only the short state lock, never the journal's time, and see only durable changes.
  */
 public final class LocalConfigStore implements ConfigStore {
 
@@ -48,11 +48,11 @@ public final class LocalConfigStore implements ConfigStore {
   private final Journal journal;
   private final Options options;
   private final Validator validator = new Validator();
-  private final ReentrantLock writeLock = new ReentrantLock();
   private final Object stateLock = new Object();
   private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+  private final GroupCommit commits;
 
-  // Guarded by stateLock (written only while also holding writeLock).
+  // Guarded by stateLock (written only by the leader of a group commit).
   private final Map<Kind, NavigableMap<ResourceKey, Resource>> objects = new EnumMap<>(Kind.class);
   private final Deque<WatchEvent> history = new ArrayDeque<>();
   private long revision;
@@ -79,6 +79,7 @@ public final class LocalConfigStore implements ConfigStore {
     }
     history.addAll(loaded.history());
     revision = loaded.revision();
+    commits = new GroupCommit(journal, revision, this::applyDurable);
     historyStart = history.isEmpty() ? revision : rev(history.peekFirst().resourceVersion()) - 1;
   }
 
@@ -116,6 +117,11 @@ public final class LocalConfigStore implements ConfigStore {
     synchronized (stateLock) {
       return objects.values().stream().mapToInt(Map::size).sum();
     }
+  }
+
+  /** Changes decided but not yet taken by a group commit (for tests). */
+  int queuedChanges() {
+    return commits.queuedChanges();
   }
 
   /** The current resourceVersion of the store. */
@@ -213,10 +219,10 @@ public final class LocalConfigStore implements ConfigStore {
     return journal.describe();
   }
 
+  /** Commits what is already queued, then refuses writes and closes the watches and the journal. */
   @Override
   public void close() {
-    writeLock.lock();
-    try {
+    commits.close(() -> {
       synchronized (stateLock) {
         if (closed) {
           return;
@@ -227,9 +233,7 @@ public final class LocalConfigStore implements ConfigStore {
         w.fail(new StoreException.Unavailable("store closed", null));
       }
       journal.close();
-    } finally {
-      writeLock.unlock();
-    }
+    });
   }
 
   /** Computes the new object from the current one (null if absent); a null result means "no change". */
@@ -239,32 +243,36 @@ public final class LocalConfigStore implements ConfigStore {
   }
 
   private Resource write(ResourceKey key, Mutation mutation, WatchEvent.Type type) {
-    writeLock.lock();
-    try {
+    Resource[] unchanged = {null};
+    WatchEvent change = commits.write(key, rv -> {
       Resource current;
-      long next;
       synchronized (stateLock) {
         if (closed) {
           throw new StoreException.Unavailable("store is closed", null);
         }
         current = objects.get(key.kind()).get(key);
-        next = revision + 1;
       }
       Resource changed = mutation.apply(current);
       if (changed == null) {
-        return current; // no-op update: no new version, no event
+        unchanged[0] = current; // no-op update: no new version, no event
+        return null;
       }
-      String rv = Long.toString(next);
-      Resource stored = changed.withMetadata(changed.metadata().withResourceVersion(rv));
-      journal.append(next, type, stored);
-      WatchEvent event = new WatchEvent(type, stored, rv);
-      synchronized (stateLock) {
-        if (type == WatchEvent.Type.DELETED) {
-          objects.get(key.kind()).remove(key);
+      return new WatchEvent(type, changed.withMetadata(changed.metadata().withResourceVersion(rv)), rv);
+    });
+    return change == null ? unchanged[0] : change.object();
+  }
+
+  /** Applies a durable group to memory, history and watches, in revision order. */
+  private void applyDurable(List<WatchEvent> events) {
+    synchronized (stateLock) {
+      for (WatchEvent event : events) {
+        Resource stored = event.object();
+        if (event.type() == WatchEvent.Type.DELETED) {
+          objects.get(stored.kind()).remove(stored.key());
         } else {
-          objects.get(key.kind()).put(key, stored);
+          objects.get(stored.kind()).put(stored.key(), stored);
         }
-        revision = next;
+        revision = rev(event.resourceVersion());
         history.addLast(event);
         while (history.size() > options.historyLimit()) {
           historyStart = rev(history.removeFirst().resourceVersion());
@@ -273,9 +281,6 @@ public final class LocalConfigStore implements ConfigStore {
           w.offer(event);
         }
       }
-      return stored;
-    } finally {
-      writeLock.unlock();
     }
   }
 

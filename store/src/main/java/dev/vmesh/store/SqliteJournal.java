@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code SqliteJournal} keeps a store's objects and recent change history in one SQLite database
- * ({@code store.db} in the data directory), in WAL mode with {@code synchronous=FULL}: a change is on
- * disk before {@link #append} returns, and a process killed at any moment reopens with every
- * acknowledged change and no partial one. A lock file keeps a second server off the same directory.
+ * ({@code store.db} in the data directory), in WAL mode with {@code synchronous=FULL}: the changes of
+ * one {@link #append} are one transaction, on disk before it returns (one fsync however many changes:
+ * the store hands over all writes that queued up meanwhile, see {@link LocalConfigStore}), and a
+ * process killed at any moment reopens with every acknowledged change and no partial one. A lock file keeps a second server off the same directory.
  */
 public final class SqliteJournal implements Journal {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteJournal.class);
@@ -112,34 +113,44 @@ public final class SqliteJournal implements Journal {
   }
 
   @Override
-  public synchronized void append(long revision, WatchEvent.Type type, Resource object) {
+  public synchronized void append(List<WatchEvent> changes) {
+    if (changes.isEmpty()) {
+      return;
+    }
     try {
-      if (type == WatchEvent.Type.DELETED) {
-        remove.setString(1, object.kind().kindName());
-        remove.setString(2, object.namespace());
-        remove.setString(3, object.name());
-        remove.executeUpdate();
-      } else {
-        upsert.setString(1, object.kind().kindName());
-        upsert.setString(2, object.namespace());
-        upsert.setString(3, object.name());
-        upsert.setLong(4, revision);
-        upsert.setString(5, ResourceWriter.json(object, false));
-        upsert.executeUpdate();
+      long revision = 0;
+      for (WatchEvent change : changes) {
+        Resource object = change.object();
+        revision = Long.parseLong(change.resourceVersion());
+        String body = ResourceWriter.json(object, false);
+        if (change.type() == WatchEvent.Type.DELETED) {
+          remove.setString(1, object.kind().kindName());
+          remove.setString(2, object.namespace());
+          remove.setString(3, object.name());
+          remove.executeUpdate();
+        } else {
+          upsert.setString(1, object.kind().kindName());
+          upsert.setString(2, object.namespace());
+          upsert.setString(3, object.name());
+          upsert.setLong(4, revision);
+          upsert.setString(5, body);
+          upsert.executeUpdate();
+        }
+        addEvent.setLong(1, revision);
+        addEvent.setString(2, change.type().name());
+        addEvent.setString(3, body);
+        addEvent.executeUpdate();
       }
-      addEvent.setLong(1, revision);
-      addEvent.setString(2, type.name());
-      addEvent.setString(3, ResourceWriter.json(object, false));
-      addEvent.executeUpdate();
       setRevision.setString(1, Long.toString(revision));
       setRevision.executeUpdate();
-      if (++appendsSinceTrim >= TRIM_EVERY) {
+      appendsSinceTrim += changes.size();
+      if (appendsSinceTrim >= TRIM_EVERY) {
         trim.setLong(1, revision - historyLimit);
         trim.executeUpdate();
         appendsSinceTrim = 0;
       }
-      db.commit();
-    } catch (SQLException e) {
+      db.commit(); // one fsync of the WAL (synchronous=FULL) for the whole list
+    } catch (SQLException | RuntimeException e) {
       try {
         db.rollback();
       } catch (SQLException rollbackFailure) {

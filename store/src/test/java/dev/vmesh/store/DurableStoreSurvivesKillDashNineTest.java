@@ -74,6 +74,49 @@ class DurableStoreSurvivesKillDashNineTest {
     }
   }
 
+  /**
+   * Eight writers at once, so most appends carry several writes (group commit): every write that
+   * returned before the kill is there after it, and the revision is at least the highest returned.
+   */
+  @Test
+  void everyAcknowledgedWriteOfConcurrentWritersSurvivesSigkill() throws Exception {
+    Path dir = tmp.resolve("concurrent");
+    Random random = new Random(7);
+    List<String> acknowledged = new ArrayList<>();
+    long lastAckedRevision = 0;
+    int next = 0;
+    for (int round = 0; round < 4; round++) {
+      Process child = new ProcessBuilder(javaCommand(), "--enable-native-access=ALL-UNNAMED",
+          "-cp", System.getProperty("java.class.path"), CrashWriter.class.getName(), dir.toString(),
+          Integer.toString(next), "8")
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      int killAfter = 50 + random.nextInt(400);
+      try (var in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        int acks = 0;
+        while (acks < killAfter && (line = in.readLine()) != null) {
+          String[] f = line.split(" ");
+          if (f[0].equals("created")) {
+            acknowledged.add(f[1]);
+            lastAckedRevision = Math.max(lastAckedRevision, Long.parseLong(f[2]));
+            acks++;
+          }
+        }
+        child.destroyForcibly();
+        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      }
+      assertThat(acknowledged).as("round %d produced writes", round).isNotEmpty();
+      try (var s = ConfigStores.durable(dir, CLOCK)) {
+        for (String name : acknowledged) {
+          assertThat(s.get(new ResourceKey(Kind.WORKLOAD_ENTRY, "ns1", name))).as(name).isPresent();
+        }
+        assertThat(Long.parseLong(s.resourceVersion())).isGreaterThanOrEqualTo(lastAckedRevision);
+        next = 100_000 * (round + 1);
+      }
+    }
+  }
+
   @Test
   void aGarbageDatabaseIsReportedNotSilentlyReplaced() throws Exception {
     Path dir = tmp.resolve("garbage");

@@ -8,7 +8,9 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.util.function.BiPredicate;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * {@code AdsService} is the gRPC face of the server: state-of-the-world and delta ADS on one service.
@@ -29,7 +31,7 @@ final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedDiscover
   public StreamObserver<DiscoveryRequest> streamAggregatedResources(StreamObserver<DiscoveryResponse> observer) {
     var out = (ServerCallStreamObserver<DiscoveryResponse>) observer;
     SotwConnection conn = new SotwConnection(core, out);
-    return stream(conn, out, conn::onRequest);
+    return stream(conn, out, DiscoveryRequest::getNode, conn::onRequest);
   }
 
   @Override
@@ -37,12 +39,15 @@ final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedDiscover
       StreamObserver<DeltaDiscoveryResponse> observer) {
     var out = (ServerCallStreamObserver<DeltaDiscoveryResponse>) observer;
     DeltaConnection conn = new DeltaConnection(core, out);
-    return stream(conn, out, conn::onRequest);
+    return stream(conn, out, DeltaDiscoveryRequest::getNode, conn::onRequest);
   }
 
-  /** Wires a call to its connection; {@code handler} returns false once the stream is closed. */
+  /**
+   * Wires a call to its connection: each request is handled once the connection is open (the first one
+   * opens it); {@code handler} returns false once the stream is closed.
+   */
   private static <Q> StreamObserver<Q> stream(Connection conn, ServerCallStreamObserver<?> out,
-      BiPredicate<Q, String> handler) {
+      Function<Q, Node> nodeOf, Predicate<Q> handler) {
     String id = IDENTITY.get();
     String identity = id == null ? "" : id;
     out.disableAutoRequest();
@@ -52,11 +57,11 @@ final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedDiscover
     return new StreamObserver<>() {
       @Override
       public void onNext(Q req) {
-        conn.executor.execute(() -> {
-          if (handler.test(req, identity)) {
+        conn.executor.execute(() -> conn.whenOpen(nodeOf.apply(req), identity, () -> {
+          if (handler.test(req)) {
             out.request(1);
           }
-        });
+        }));
       }
 
       @Override

@@ -7,6 +7,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -21,6 +22,13 @@ import org.slf4j.LoggerFactory;
  * sends only while the transport is ready; otherwise the pending work stays as "dirty" marks (never a
  * queue of messages) until the client drains, so a slow client holds no one else up and costs bounded
  * memory. Subclasses speak state-of-the-world or delta.
+ *
+ * <p>The {@link XdsCallbacks} of a connection may block (auto-registration writes to the store and
+ * waits for the registry), so they run in order on a sequential executor of their own over the hook
+ * pool, never on the push threads. The first request is handled only once {@code onConnect} has
+ * returned, so the first response already reflects what the hook did; meanwhile the stream takes no
+ * further request. A stream that ends while its {@code onConnect} runs still gets its
+ * {@code onDisconnect}, after it.
  */
 abstract class Connection {
   private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
@@ -29,19 +37,26 @@ abstract class Connection {
   final XdsCore core;
   final ServerCallStreamObserver<?> out;
   final Executor executor;
+  /** Where this connection's callbacks run, one at a time and in order. */
+  private final Executor hooks;
   final Map<String, TypeState> types = new LinkedHashMap<>();
+  /** The keys of {@link #types}, published for the push loop, which runs off the executor. */
+  private volatile Set<String> subscribedTypes = Set.of();
   final Instant connectedAt;
   private final String nonceSalt = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
   private long nonces;
   private final long number = IDS.incrementAndGet();
   Proxy proxy;
   String id;
+  /** Set once onConnect accepted the proxy; only then is the connection registered for pushes. */
+  boolean opened;
   boolean closed;
 
   Connection(XdsCore core, ServerCallStreamObserver<?> out) {
     this.core = core;
     this.out = out;
     this.executor = MoreExecutors.newSequentialExecutor(core.pool);
+    this.hooks = MoreExecutors.newSequentialExecutor(core.hooks);
     this.connectedAt = core.clock.instant();
   }
 
@@ -51,42 +66,78 @@ abstract class Connection {
   /** Sends what is pending for one type; returns false if the transport was not ready. */
   abstract boolean flush(String typeUrl, TypeState ts);
 
-  /** First request: learn who the proxy is, let hooks refuse it, and register. Runs on the executor. */
-  final boolean open(io.envoyproxy.envoy.config.core.v3.Node node, String identity) {
-    if (proxy != null) {
-      return true;
+  /**
+   * Runs {@code handle} (on the executor) once the connection is open: at once after the first request,
+   * else after learning who the proxy is from {@code node} and running {@code onConnect} on the hook
+   * executor. A refused or malformed first request fails the stream instead.
+   */
+  final void whenOpen(io.envoyproxy.envoy.config.core.v3.Node node, String identity, Runnable handle) {
+    if (closed) {
+      return;
     }
+    if (opened) {
+      handle.run();
+      return;
+    }
+    if (proxy != null) {
+      return; // not reached: the next request is asked for only once the first is handled
+    }
+    Proxy p;
     try {
-      proxy = Proxy.fromNode(node, identity);
+      p = Proxy.fromNode(node, identity);
     } catch (IllegalArgumentException e) {
       fail(Status.INVALID_ARGUMENT.withDescription("first request: " + e.getMessage()), "bad_node");
-      return false;
+      return;
     }
-    id = proxy.id() + "-" + number;
-    try {
-      core.callbacks.onConnect(proxy, id);
-    } catch (StatusRuntimeException e) {
-      LOG.warn("event=xds_refused proxy={} status={}", proxy.id(), e.getStatus());
-      fail(e.getStatus(), "refused");
-      proxy = null;
-      return false;
+    proxy = p;
+    id = p.id() + "-" + number;
+    String connectionId = id;
+    hooks.execute(() -> {
+      Status refused = null;
+      try {
+        core.callbacks.onConnect(p, connectionId);
+      } catch (StatusRuntimeException e) {
+        refused = e.getStatus();
+      } catch (RuntimeException e) {
+        LOG.error("event=xds_connect_hook_failed proxy={} error={}", p.id(), e.toString(), e);
+        refused = Status.UNAVAILABLE.withDescription("cannot register this proxy now: " + e.getMessage());
+      }
+      Status outcome = refused;
+      executor.execute(() -> afterConnectHook(p, connectionId, outcome, handle));
+    });
+  }
+
+  private void afterConnectHook(Proxy p, String connectionId, Status refused, Runnable handle) {
+    if (refused != null) {
+      LOG.warn("event=xds_refused proxy={} status={}", p.id(), refused);
+      proxy = null; // never opened: no disconnect callback
+      fail(refused, "refused");
+      return;
     }
+    if (closed) {
+      hooks.execute(() -> core.callbacks.onDisconnect(p, connectionId)); // ended while onConnect ran
+      return;
+    }
+    opened = true;
     core.connections.put(id, this);
     core.metrics.connected.labelValues(protocol()).inc();
     LOG.info("event=xds_connected id={} protocol={} namespace={} ip={} proxyless={}", id, protocol(),
-        proxy.namespace(), proxy.ip(), proxy.proxyless());
-    return true;
+        p.namespace(), p.ip(), p.proxyless());
+    handle.run();
+  }
+
+  /** Runs a callback on the hook executor, in order with this connection's other callbacks. */
+  final void hook(java.util.function.BiConsumer<XdsCallbacks, Proxy> call) {
+    Proxy p = proxy;
+    hooks.execute(() -> call.accept(core.callbacks, p));
   }
 
   /**
-   * The common start of every request: open the connection on the first one, and refuse types this
-   * server does not serve. Returns false when the stream is (now) closed.
+   * The common start of every request, once the connection is open: refuse types this server does not
+   * serve. Returns false when the stream is (now) closed.
    */
-  final boolean admit(io.envoyproxy.envoy.config.core.v3.Node node, String identity, String typeUrl) {
+  final boolean admit(String typeUrl) {
     if (closed) {
-      return false;
-    }
-    if (proxy == null && !open(node, identity)) {
       return false;
     }
     if (typeUrl.equals(TypeUrls.HEALTH_INFO) || core.generators.containsKey(typeUrl)) {
@@ -97,10 +148,43 @@ abstract class Connection {
     return false;
   }
 
+  /** A first request for {@code typeUrl}: track it (before its first response is sent). */
+  final void subscribe(String typeUrl, TypeState ts) {
+    types.put(typeUrl, ts);
+    subscribedTypes = Set.copyOf(types.keySet());
+  }
+
+  /**
+   * Whether {@code request} can mark anything on this connection, judged from the types it subscribes
+   * to (never too strict: {@link #mark} decides precisely). The push loop asks this first, so a push
+   * queues work only on the connections it concerns: a VM agent's stream that asks only for the name
+   * table costs nothing when endpoints change.
+   */
+  final boolean concerns(PushRequest request) {
+    if (request.full()) {
+      return true;
+    }
+    for (String typeUrl : subscribedTypes) {
+      if (!request.changed(typeUrl).isEmpty()) {
+        return true;
+      }
+      if (!proxy.proxyless()) {
+        if (request.sidecarListeners() && (typeUrl.equals(TypeUrls.LISTENER) || typeUrl.equals(TypeUrls.ROUTE))) {
+          return true;
+        }
+        if ((typeUrl.equals(TypeUrls.CLUSTER) || typeUrl.equals(TypeUrls.LISTENER))
+            && proxy.ips().stream().anyMatch(request.touchedIps()::contains)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** Applies a push on the executor and sends what it makes pending. */
   final void push(PushRequest request) {
     executor.execute(() -> {
-      if (closed || proxy == null) {
+      if (closed || !opened) {
         return;
       }
       for (Map.Entry<String, TypeState> e : types.entrySet()) {
@@ -116,10 +200,23 @@ abstract class Connection {
       ts.dirtyAll = true;
       any = true;
     } else {
-      for (String name : request.changed(typeUrl)) {
-        if (ts.interestedIn(name) || ts.sent.containsKey(name)) {
-          ts.dirty.add(name);
-          any = true;
+      Set<String> changed = request.changed(typeUrl);
+      if (!ts.wildcard && ts.names.size() + ts.sent.size() < changed.size()) {
+        // a narrow subscription (one service's endpoints) against a wide change: look up ours in theirs
+        for (Set<String> ours : List.of(ts.names, ts.sent.keySet())) {
+          for (String name : ours) {
+            if (changed.contains(name)) {
+              ts.dirty.add(name);
+              any = true;
+            }
+          }
+        }
+      } else {
+        for (String name : changed) {
+          if (ts.interestedIn(name) || ts.sent.containsKey(name)) {
+            ts.dirty.add(name);
+            any = true;
+          }
         }
       }
       if (!proxy.proxyless()) {
@@ -144,7 +241,7 @@ abstract class Connection {
   }
 
   final void flushAll() {
-    if (closed || proxy == null) {
+    if (closed || !opened) {
       return;
     }
     for (String typeUrl : TypeUrls.SERVED) {
@@ -189,7 +286,7 @@ abstract class Connection {
     ts.nacks++;
     core.metrics.nacks.labelValues(TypeUrls.shortName(typeUrl)).inc();
     LOG.warn("event=xds_nack id={} type={} message={}", id, TypeUrls.shortName(typeUrl), message);
-    core.callbacks.onNack(proxy, typeUrl, message);
+    hook((callbacks, p) -> callbacks.onNack(p, typeUrl, message));
   }
 
   /** Ends the stream with an error the client sees. */
@@ -213,10 +310,11 @@ abstract class Connection {
       return;
     }
     closed = true;
-    if (proxy != null && core.connections.remove(id, this)) {
+    if (opened && core.connections.remove(id, this)) {
       core.metrics.connected.labelValues(protocol()).dec();
       LOG.info("event=xds_disconnected id={}", id);
-      core.callbacks.onDisconnect(proxy, id);
+      String connectionId = id;
+      hook((callbacks, p) -> callbacks.onDisconnect(p, connectionId));
     }
   }
 

@@ -28,16 +28,16 @@ final class DeltaConnection extends Connection {
     return "delta";
   }
 
-  boolean onRequest(DeltaDiscoveryRequest req, String identity) {
+  boolean onRequest(DeltaDiscoveryRequest req) {
     String type = req.getTypeUrl();
-    if (!admit(req.getNode(), identity, type) || type.equals(TypeUrls.HEALTH_INFO)) {
+    if (!admit(type) || type.equals(TypeUrls.HEALTH_INFO)) {
       return !closed; // health reports travel on state-of-the-world streams only
     }
     TypeState existing = types.get(type);
     boolean first = existing == null;
     TypeState ts = first ? new TypeState() : existing;
     if (first) {
-      types.put(type, ts);
+      subscribe(type, ts);
       ts.sent.putAll(req.getInitialResourceVersionsMap());
       ts.wildcard = req.getResourceNamesSubscribeCount() == 0;
       ts.dirtyAll = true;

@@ -29,20 +29,20 @@ final class SotwConnection extends Connection {
   }
 
   /** Handles one request on the executor; returns whether the stream is still open. */
-  boolean onRequest(DiscoveryRequest req, String identity) {
+  boolean onRequest(DiscoveryRequest req) {
     String type = req.getTypeUrl();
-    if (!admit(req.getNode(), identity, type)) {
+    if (!admit(type)) {
       return false;
     }
     if (type.equals(TypeUrls.HEALTH_INFO)) {
-      core.callbacks.onHealthReport(proxy, req);
+      hook((callbacks, p) -> callbacks.onHealthReport(p, req));
       return true;
     }
     TypeState existing = types.get(type);
     TypeState ts = existing == null ? new TypeState() : existing;
     Set<String> requested = new HashSet<>(req.getResourceNamesList());
     if (existing == null) {
-      types.put(type, ts);
+      subscribe(type, ts);
       ts.wildcard = requested.isEmpty() || requested.contains("*");
       requested.remove("*");
       ts.names.addAll(requested);

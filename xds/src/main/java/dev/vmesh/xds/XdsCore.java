@@ -17,17 +17,20 @@ final class XdsCore {
   final Clock clock;
   /** Shared pool the connections' sequential executors run on. */
   final Executor pool;
+  /** Shared pool the connections' callbacks run on; they may block. */
+  final Executor hooks;
   final ConcurrentHashMap<String, Connection> connections = new ConcurrentHashMap<>();
   private final AtomicLong version = new AtomicLong();
 
   XdsCore(Map<String, Generator> generators, MeshView mesh, XdsMetrics metrics, XdsCallbacks callbacks, Clock clock,
-      Executor pool) {
+      Executor pool, Executor hooks) {
     this.generators = Map.copyOf(generators);
     this.mesh = mesh;
     this.metrics = metrics;
     this.callbacks = callbacks;
     this.clock = clock;
     this.pool = pool;
+    this.hooks = hooks;
   }
 
   XdsResource resource(String typeUrl, Proxy proxy, String name) {

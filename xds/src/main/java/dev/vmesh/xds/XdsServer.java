@@ -28,11 +28,18 @@ public final class XdsServer implements AutoCloseable {
    * starts; the connection's {@link Proxy#identity()} comes from it.
    */
   public static final io.grpc.Context.Key<String> PEER_IDENTITY = AdsService.IDENTITY;
+  /**
+   * Threads for {@link XdsCallbacks}. They mostly wait (auto-registration waits for a durable store
+   * write and for the registry), so there are more of them than cores: 32 lets registrations of
+   * different VMs overlap and share the store's group commits, and a burst beyond that queues.
+   */
+  static final int HOOK_THREADS = 32;
 
   private final XdsCore core;
   private final Supplier<Registry> registry;
   private final AdsService ads;
   private final ExecutorService pool;
+  private final ExecutorService hookPool;
   private final ScheduledExecutorService pushThread;
   private final PushQueue queue;
   private final ChangeSet changeSet = new ChangeSet();
@@ -56,7 +63,17 @@ public final class XdsServer implements AutoCloseable {
         // the server is closing: stream bookkeeping after close has nothing left to do
       }
     };
-    this.core = new XdsCore(generators, new MeshView(registry), metrics, callbacks, clock, tolerant);
+    java.util.concurrent.atomic.AtomicInteger hookThreads = new java.util.concurrent.atomic.AtomicInteger();
+    this.hookPool = Executors.newFixedThreadPool(HOOK_THREADS,
+        r -> Thread.ofPlatform().daemon().name("xds-hooks-" + hookThreads.getAndIncrement()).unstarted(r));
+    java.util.concurrent.Executor hooks = task -> {
+      try {
+        hookPool.execute(task);
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        // closing: the hooks' own state is going away too
+      }
+    };
+    this.core = new XdsCore(generators, new MeshView(registry), metrics, callbacks, clock, tolerant, hooks);
     this.ads = new AdsService(core);
     this.queue = new PushQueue(PushQueue.Timer.of(pushThread), options.debounceQuiet(), options.debounceMax(), this::onBatch,
         System::nanoTime);
@@ -103,7 +120,9 @@ public final class XdsServer implements AutoCloseable {
       }
       core.nextVersion();
       for (Connection c : core.connections.values()) {
-        c.push(request);
+        if (c.concerns(request)) {
+          c.push(request);
+        }
       }
       LOG.debug("event=xds_push services={} full={} connections={}", batch.services().size(), batch.full(),
           core.connections.size());
@@ -141,14 +160,16 @@ public final class XdsServer implements AutoCloseable {
       c.drain();
     }
     pushThread.shutdownNow();
-    pool.shutdown();
-    try {
-      if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
-        pool.shutdownNow();
+    for (ExecutorService p : List.of(pool, hookPool)) { // the drains above queue disconnect callbacks
+      p.shutdown();
+      try {
+        if (!p.awaitTermination(5, TimeUnit.SECONDS)) {
+          p.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        p.shutdownNow();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      pool.shutdownNow();
     }
   }
 }

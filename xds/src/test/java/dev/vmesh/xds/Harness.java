@@ -33,8 +33,12 @@ final class Harness implements AutoCloseable {
   private int created;
 
   Harness(String yaml) throws IOException {
+    this(yaml, XdsCallbacks.NONE);
+  }
+
+  Harness(String yaml, XdsCallbacks callbacks) throws IOException {
     registry.load(objects(yaml));
-    xds = new XdsServer(() -> registry, new XdsOptions(Duration.ZERO, Duration.ZERO, 2), XdsCallbacks.NONE,
+    xds = new XdsServer(() -> registry, new XdsOptions(Duration.ZERO, Duration.ZERO, 2), callbacks,
         XdsMetrics.unregistered(), Clock.systemUTC());
     xds.fullPush();
     String name = InProcessServerBuilder.generateName();

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +43,12 @@ import org.slf4j.LoggerFactory;
  * replica controls (and an entry whose identity no longer fits is removed); deleting a group deletes its
  * entries, and re-creating it registers the connected proxies again.
  *
- * <p>State is guarded by this object's lock; store writes use optimistic concurrency, because another
- * replica may be writing the same entry.
+ * <p>Connections of different entries are handled in parallel: what happens to one entry (connect,
+ * disconnect, group update) runs under that entry's lock (one of {@value #ENTRY_LOCKS} striped locks),
+ * store writes included, so a VM's reconnect and its old connection's disconnect never interleave,
+ * while another VM's write can join the same group commit in the store. The table of connections is
+ * guarded by this object's lock, held only briefly and never across the store. Store writes use
+ * optimistic concurrency, because another replica may be writing the same entry.
  */
 public final class AutoRegistrationController implements XdsCallbacks, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AutoRegistrationController.class);
@@ -57,8 +62,11 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
   private final EntryCleaner cleaner;
   private final HealthWriter health;
   private final Consumer<String> awaitRegistry;
+  static final int ENTRY_LOCKS = 256;
+
   private final Map<String, Tracked> connections = new LinkedHashMap<>();
   private final Map<ResourceKey, Set<String>> byEntry = new HashMap<>();
+  private final ReentrantLock[] entryLocks = new ReentrantLock[ENTRY_LOCKS];
   private Watch groups;
   private volatile String lastGroupEvent = "";
 
@@ -74,6 +82,13 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
     this.awaitRegistry = awaitRegistry;
     this.cleaner = new EntryCleaner(store, options, clock, timer);
     this.health = new HealthWriter(store, options, clock);
+    for (int i = 0; i < entryLocks.length; i++) {
+      entryLocks[i] = new ReentrantLock();
+    }
+  }
+
+  private ReentrantLock lockOf(ResourceKey entry) {
+    return entryLocks[Math.floorMod(entry.hashCode(), entryLocks.length)];
   }
 
   /** Starts following WorkloadGroups (late registration, updates, deletion) and the periodic sweep. */
@@ -93,13 +108,23 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
         return;
       }
       ResourceKey key = new ResourceKey(Kind.WORKLOAD_ENTRY, proxy.namespace(), name);
-      synchronized (this) {
-        track(new Tracked(connectionId, proxy, key, true, now));
-        rv = register(connections.get(connectionId), true);
+      Tracked t = new Tracked(connectionId, proxy, key, true, now);
+      ReentrantLock lock = lockOf(key);
+      lock.lock();
+      try {
+        track(t);
+        rv = register(t, true);
+      } catch (RuntimeException e) {
+        untrack(t); // refused: the stream closes without a disconnect callback
+        throw e;
+      } finally {
+        lock.unlock();
       }
     } else if (options.healthChecks() && !proxy.workloadEntry().isEmpty()) {
       ResourceKey key = new ResourceKey(Kind.WORKLOAD_ENTRY, proxy.namespace(), proxy.workloadEntry());
-      synchronized (this) {
+      ReentrantLock lock = lockOf(key);
+      lock.lock();
+      try {
         Resource we = store.get(key).orElseThrow(() -> Status.FAILED_PRECONDITION.withDescription(key
             + " named by WORKLOAD_ENTRY does not exist").asRuntimeException());
         if (!we.metadata().annotations().containsKey(WellKnown.HEALTH_CHECKS_ENABLED)) {
@@ -109,6 +134,8 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
         Tracked t = new Tracked(connectionId, proxy, key, false, now);
         track(t);
         rv = markConnected(t).map(Resource::resourceVersion).orElse(null);
+      } finally {
+        lock.unlock();
       }
     }
     if (rv != null) {
@@ -192,25 +219,46 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
     }
   }
 
-  private void track(Tracked t) {
+  private synchronized void track(Tracked t) {
     connections.put(t.connectionId(), t);
     byEntry.computeIfAbsent(t.entry(), k -> new HashSet<>()).add(t.connectionId());
+  }
+
+  /** Forgets a connection; true if it was the entry's last one here. */
+  private synchronized boolean untrack(Tracked t) {
+    connections.remove(t.connectionId());
+    Set<String> others = byEntry.get(t.entry());
+    if (others == null) {
+      return true;
+    }
+    others.remove(t.connectionId());
+    if (others.isEmpty()) {
+      byEntry.remove(t.entry());
+      return true;
+    }
+    return false; // the proxy still has another connection here
+  }
+
+  private synchronized boolean tracked(Tracked t) {
+    return connections.get(t.connectionId()) == t;
   }
 
   @Override
   public void onDisconnect(Proxy proxy, String connectionId) {
     Instant now = clock.instant();
+    Tracked t;
     synchronized (this) {
-      Tracked t = connections.remove(connectionId);
-      if (t == null) {
-        return;
-      }
-      Set<String> others = byEntry.get(t.entry());
-      others.remove(connectionId);
-      if (!others.isEmpty()) {
+      t = connections.get(connectionId);
+    }
+    if (t == null) {
+      return;
+    }
+    ReentrantLock lock = lockOf(t.entry());
+    lock.lock();
+    try {
+      if (!untrack(t)) {
         return; // the proxy still has another connection here
       }
-      byEntry.remove(t.entry());
       try {
         Optional<Resource> marked = Entries.update(store, t.entry(), Entries.Write.SPEC, we -> {
           Instant connectedAt = Entries.time(we, WellKnown.CONNECTED_AT);
@@ -231,6 +279,8 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
       } catch (StoreException e) {
         LOG.warn("event=disconnect_not_recorded entry={} error={}", t.entry(), e.getMessage());
       }
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -268,30 +318,38 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
       return;
     }
     Resource group = e.object();
+    List<Tracked> ofGroup;
     synchronized (this) {
-      List<Tracked> ofGroup = connections.values().stream().filter(t -> t.auto()
+      ofGroup = connections.values().stream().filter(t -> t.auto()
           && t.entry().namespace().equals(group.namespace()) && t.proxy().autoRegisterGroup().equals(group.name()))
           .toList();
-      switch (e.type()) {
-        case ADDED, MODIFIED -> {
-          for (Tracked t : ofGroup) {
-            try {
-              String problem = options.validateIdentity() ? GroupEntries.identityProblem(t.proxy(),
-                  GroupEntries.fromGroup(group, t.proxy()), options.trustDomain()) : null;
-              if (problem == null) {
-                register(t, false); // late registration, or the group's changes applied to the entry
-              } else if (store.get(t.entry()).isPresent()) {
-                LOG.warn("event=autoregistration_revoked entry={} reason=\"{}\"", t.entry(), problem);
-                cleaner.deleteNow(t.entry()); // the group now demands an identity this VM does not have
-              }
-            } catch (StoreException ex) {
-              LOG.warn("event=group_update_not_applied entry={} error={}", t.entry(), ex.getMessage());
+    }
+    switch (e.type()) {
+      case ADDED, MODIFIED -> {
+        for (Tracked t : ofGroup) {
+          ReentrantLock lock = lockOf(t.entry());
+          lock.lock();
+          try {
+            if (!tracked(t)) {
+              continue; // disconnected meanwhile: its disconnect decided
             }
+            String problem = options.validateIdentity() ? GroupEntries.identityProblem(t.proxy(),
+                GroupEntries.fromGroup(group, t.proxy()), options.trustDomain()) : null;
+            if (problem == null) {
+              register(t, false); // late registration, or the group's changes applied to the entry
+            } else if (store.get(t.entry()).isPresent()) {
+              LOG.warn("event=autoregistration_revoked entry={} reason=\"{}\"", t.entry(), problem);
+              cleaner.deleteNow(t.entry()); // the group now demands an identity this VM does not have
+            }
+          } catch (StoreException ex) {
+            LOG.warn("event=group_update_not_applied entry={} error={}", t.entry(), ex.getMessage());
+          } finally {
+            lock.unlock();
           }
         }
-        case DELETED -> cleaner.deleteOwnedBy(group);
-        default -> { }
       }
+      case DELETED -> cleaner.deleteOwnedBy(group);
+      default -> { }
     }
   }
 

@@ -18,6 +18,12 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * down together), and deletions limited to a rate. Auto-registered entries are deleted (with their
  * resourceVersion as precondition, so a reconnect in between wins); manual, health-checked entries
  * only lose their {@code Healthy} condition.
+ *
+ * <p>Queued entries are cleaned by a task on the timer, after the checks that were due with it, so a
+ * burst of disconnects is one batch. The entries the rate allows at one moment (up to
+ * {@value #PARALLEL}) are cleaned at once on a small pool, so their deletions share the store's group
+ * commits instead of waiting for one disk sync each; the timer thread waits for them before it takes
+ * the next ones.
  */
 final class EntryCleaner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EntryCleaner.class);
@@ -36,7 +48,11 @@ final class EntryCleaner implements AutoCloseable {
   private final AutoRegistrationOptions options;
   private final Clock clock;
   private final Timer timer;
+  /** Most entries cleaned at once. */
+  static final int PARALLEL = 32;
+
   private final Deque<ResourceKey> queue = new ArrayDeque<>();
+  private final ExecutorService workers;
   private Timer.Handle sweepHandle;
   private Timer.Handle drainHandle;
   private double tokens;
@@ -51,6 +67,9 @@ final class EntryCleaner implements AutoCloseable {
     this.timer = timer;
     this.tokens = Math.max(1, options.cleanupsPerSecond());
     this.lastRefill = clock.instant();
+    AtomicInteger threads = new AtomicInteger();
+    this.workers = Executors.newFixedThreadPool(8,
+        r -> Thread.ofPlatform().daemon().name("workload-cleanup-" + threads.getAndIncrement()).unstarted(r));
   }
 
   void start() {
@@ -141,14 +160,14 @@ final class EntryCleaner implements AutoCloseable {
     }
     if (!draining) {
       draining = true;
-      drain();
+      drainHandle = timer.schedule(this::drain, Duration.ZERO); // after the checks already due: one batch
     }
   }
 
   /** Cleans as many queued entries as the rate allows, then comes back when the next token is due. */
   private void drain() {
     while (true) {
-      ResourceKey next;
+      List<ResourceKey> batch = new ArrayList<>();
       synchronized (this) {
         refill();
         if (queue.isEmpty() || closed) {
@@ -160,10 +179,35 @@ final class EntryCleaner implements AutoCloseable {
           drainHandle = timer.schedule(this::drain, Duration.ofNanos(Math.max(1, waitNanos)));
           return;
         }
-        tokens -= 1;
-        next = queue.poll();
+        while (tokens >= 1 && !queue.isEmpty() && batch.size() < PARALLEL) {
+          tokens -= 1;
+          batch.add(queue.poll());
+        }
       }
-      cleanup(next);
+      cleanupAll(batch);
+    }
+  }
+
+  /** Cleans {@code batch} concurrently and returns when all are done. */
+  private void cleanupAll(List<ResourceKey> batch) {
+    if (batch.size() == 1) {
+      cleanup(batch.get(0));
+      return;
+    }
+    List<Future<?>> running = new ArrayList<>();
+    try {
+      for (ResourceKey key : batch) {
+        running.add(workers.submit(() -> cleanup(key)));
+      }
+      for (Future<?> f : running) {
+        f.get();
+      }
+    } catch (RejectedExecutionException closing) {
+      // closed meanwhile: the next start's sweep finds what is left
+    } catch (ExecutionException e) {
+      LOG.warn("event=workload_cleanup_failed error={}", e.getCause().toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -206,5 +250,6 @@ final class EntryCleaner implements AutoCloseable {
     if (drainHandle != null) {
       drainHandle.cancel();
     }
+    workers.shutdown();
   }
 }
