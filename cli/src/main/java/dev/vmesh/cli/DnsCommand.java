@@ -67,6 +67,10 @@ final class DnsCommand {
     @Option(names = "--parallel-forwarding", description = "Ask all upstreams at once instead of one after another.")
     boolean parallel;
 
+    @Option(names = "--io-threads", defaultValue = "1", paramLabel = "N",
+        description = "Event loop threads, each with its own UDP socket on the port (default: ${DEFAULT-VALUE}).")
+    int ioThreads;
+
     /** Completes when the server should stop: on SIGTERM/Ctrl-C, or when a test says so. */
     final CompletableFuture<Void> stop = new CompletableFuture<>();
 
@@ -96,7 +100,7 @@ final class DnsCommand {
       Main.setLogLevel(ch.qos.logback.classic.Level.INFO);
       DnsProxy proxy = DnsProxy.builder().listen(addresses).resolvConf(conf).namespace(namespace)
           .clusterDomain(clusterDomain).forwardTimeout(ServerCommand.Durations.parse(forwardTimeout))
-          .parallelForwarding(parallel).build();
+          .parallelForwarding(parallel).ioThreads(ioThreads).build();
       try {
         proxy.start();
       } catch (BindException e) {

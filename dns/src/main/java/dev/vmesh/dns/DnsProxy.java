@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
 public final class DnsProxy implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DnsProxy.class);
   private static final int UDP_SOCKET_BUFFER = 1 << 20;
+  /** Datagrams one recvmmsg call may return (epoll); each gets a slot of the largest payload. */
+  private static final int UDP_DATAGRAMS_PER_CALL = 16;
+  /** Datagrams read from a socket per wake-up before the event loop turns to its other channels. */
+  private static final int UDP_DATAGRAMS_PER_WAKEUP = 64;
 
   private final DnsProxyConfig config;
   private final Transports transports;
@@ -138,10 +142,20 @@ public final class DnsProxy implements AutoCloseable {
   }
 
   private Channel bindUdp(InetSocketAddress address, boolean reusePort) throws IOException {
-    Bootstrap b = new Bootstrap().group(group).channel(transports.datagram())
-        .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(config.maxUdpPayload()))
+    // Under load many queries wait in the socket; read them in batches (recvmmsg with epoll, into one
+    // buffer cut into slots of the largest payload) rather than one per wake-up, and answer each batch
+    // with one flush. A datagram larger than a slot is cut short, as it was with one buffer per read.
+    boolean epoll = transports.name().equals("epoll");
+    int payload = config.maxUdpPayload();
+    FixedRecvByteBufAllocator buffers = new FixedRecvByteBufAllocator(epoll ? payload * UDP_DATAGRAMS_PER_CALL : payload);
+    buffers.maxMessagesPerRead(UDP_DATAGRAMS_PER_WAKEUP);
+    Bootstrap b = new Bootstrap().group(group).channelFactory(() -> transports.newDatagram(address.getAddress()))
+        .option(ChannelOption.RECVBUF_ALLOCATOR, buffers)
         .option(ChannelOption.SO_RCVBUF, UDP_SOCKET_BUFFER) // absorb bursts (the kernel may cap it)
         .handler(new UdpQueryHandler(processor));
+    if (epoll) {
+      b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, payload);
+    }
     if (reusePort) {
       b.option(EpollChannelOption.SO_REUSEPORT, true);
     }

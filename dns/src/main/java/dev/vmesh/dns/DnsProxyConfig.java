@@ -109,7 +109,7 @@ public record DnsProxyConfig(List<InetSocketAddress> listen, List<InetSocketAddr
     private Path tableFile;
     private DnsMetrics metrics;
     private boolean preferNative = true;
-    private int ioThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
+    private int ioThreads = 1;
     private TimeoutScheduler timeouts = TimeoutScheduler.EVENT_LOOP;
 
     Builder() {}
@@ -215,7 +215,7 @@ public record DnsProxyConfig(List<InetSocketAddress> listen, List<InetSocketAddr
       return this;
     }
 
-    /** Event loop threads (default 2, or 1 on one CPU); with epoll, each gets its own UDP socket. */
+    /** Event loop threads (default 1: a VM's resolver needs no more); with epoll, each gets its own UDP socket. */
     public Builder ioThreads(int n) {
       this.ioThreads = n;
       return this;

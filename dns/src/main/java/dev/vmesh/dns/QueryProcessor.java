@@ -86,8 +86,16 @@ final class QueryProcessor {
     return Outcome.REPLIED;
   }
 
-  /** Sends a reply; no future is made for it (a failed write reaches the handler's exceptionCaught). */
+  /**
+   * Sends a reply; no future is made for it (a failed write reaches the handler's exceptionCaught). A
+   * UDP reply is only queued: {@link UdpQueryHandler} flushes once per batch of datagrams read, so the
+   * replies to one batch leave in one system call. A TCP reply is flushed at once.
+   */
   static void write(ChannelHandlerContext ctx, InetSocketAddress sender, ByteBuf reply) {
-    ctx.writeAndFlush(sender == null ? reply : new DatagramPacket(reply, sender), ctx.voidPromise());
+    if (sender == null) {
+      ctx.writeAndFlush(reply, ctx.voidPromise());
+    } else {
+      ctx.write(new DatagramPacket(reply, sender), ctx.voidPromise());
+    }
   }
 }

@@ -10,7 +10,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code UdpQueryHandler} is the one handler of a UDP listening socket: each datagram is a query for
- * the {@link QueryProcessor}, each reply a datagram back to its sender. Errors never close the socket.
+ * the {@link QueryProcessor}, each reply a datagram back to its sender. Replies are flushed once per
+ * batch of datagrams read (one sendmmsg with epoll), forwarded ones as they come. Errors never close
+ * the socket.
  */
 final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> implements QueryProcessor.Sink {
   private static final Logger log = LoggerFactory.getLogger(UdpQueryHandler.class);
@@ -26,8 +28,14 @@ final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> 
   }
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    ctx.flush(); // the replies to everything read in this batch
+  }
+
+  @Override
   public void forwardedReply(ChannelHandlerContext ctx, InetSocketAddress sender, ByteBuf reply) {
     QueryProcessor.write(ctx, sender, reply);
+    ctx.flush(); // it comes on its own, not in a batch of reads
   }
 
   @Override

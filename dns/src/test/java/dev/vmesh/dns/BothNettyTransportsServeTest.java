@@ -27,6 +27,18 @@ class BothNettyTransportsServeTest {
   }
 
   @Test
+  void severalEventLoopsShareThePortAndAllAnswer() {
+    assumeThat(Epoll.isAvailable()).as("SO_REUSEPORT sockets need epoll").isTrue();
+    try (ProxyFixture f = ProxyFixture.start(1, true, b -> b.ioThreads(3))) {
+      // The kernel spreads UDP clients over the three sockets by source port: many clients reach all.
+      for (int client = 0; client < 60; client++) {
+        assertThat(f.ask(false, "productpage.", TestQuery.A).addresses()).containsExactly("9.9.9.9");
+      }
+      assertThat(f.ask(true, "www.bing.com.", TestQuery.A).addresses()).containsExactly("1.1.1.1");
+    }
+  }
+
+  @Test
   void theNativeTransportIsUsedOnLinux() {
     assumeThat(System.getProperty("os.name")).isEqualTo("Linux");
     assertThat(Epoll.isAvailable()).as("netty-transport-native-epoll loads: %s", Epoll.unavailabilityCause()).isTrue();
