@@ -9,6 +9,7 @@ import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.WellKnown;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.codec.ResourceEncoder;
+import dev.vmesh.api.time.ManualTimer;
 import dev.vmesh.store.ConfigStore;
 import dev.vmesh.store.ListOptions;
 import dev.vmesh.store.ListResult;
