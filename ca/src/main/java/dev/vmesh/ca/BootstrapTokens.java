@@ -1,5 +1,6 @@
 package dev.vmesh.ca;
 
+import dev.vmesh.store.Blobs;
 import io.jsonwebtoken.Claims;
 import io.jsonwebtoken.ExpiredJwtException;
 import io.jsonwebtoken.IncorrectClaimException;
@@ -55,6 +56,23 @@ public final class BootstrapTokens {
     }
     return new BootstrapTokens(Pem.parsePrivateKey(Files.readString(keyFile)),
         Pem.parsePublicKey(Files.readString(publicFile)), new TokenLedger(dir.resolve("ledger")), clock);
+  }
+
+  /** Name of the blob with the signing key replicas share: the sealed private key, then the public key. */
+  static final String SHARED_KEY = "tokens/shared-signing-key.pem";
+
+  /**
+   * The token machinery every replica shares through {@code blobs}: one signing key (created by whichever
+   * replica comes first, its private half sealed with {@code sealer}) and one ledger, so a token issued
+   * through one replica works on all, and a single-use one is spent once.
+   */
+  public static BootstrapTokens openShared(Blobs blobs, Sealer sealer, Clock clock) throws IOException {
+    SharedKey shared = SharedKey.loadOrCreate(blobs, sealer, SHARED_KEY, () -> {
+      KeyPair kp = CertificateAuthority.newKeyPair();
+      return new SharedKey(kp.getPrivate(), Pem.publicKey(kp.getPublic()));
+    });
+    return new BootstrapTokens(shared.key(), Pem.parsePublicKey(shared.publicPem()),
+        new TokenLedger(blobs, "tokens/ledger"), clock);
   }
 
   public TokenLedger ledger() {

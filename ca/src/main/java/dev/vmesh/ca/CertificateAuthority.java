@@ -1,5 +1,6 @@
 package dev.vmesh.ca;
 
+import dev.vmesh.store.Blobs;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
@@ -97,6 +98,19 @@ public final class CertificateAuthority {
   }
 
   private static void createRoot(Path dir, String trustDomain, KeyType keyType, Clock clock) throws IOException {
+    Root root = newRoot(trustDomain, keyType, clock);
+    Pem.writeAtomically(dir.resolve("ca-key.pem"), Pem.privateKey(root.key()), "rw-------");
+    Pem.writeAtomically(dir.resolve("root-cert.pem"), Pem.certificates(List.of(root.cert())), "rw-r--r--");
+    Pem.writeAtomically(dir.resolve("cert-chain.pem"), "", "rw-r--r--");
+    Pem.writeAtomically(dir.resolve("ca-cert.pem"), Pem.certificates(List.of(root.cert())), "rw-r--r--");
+    LOG.info("event=ca_root_created dir={} subject=\"{}\" expires={}", dir, root.cert().getSubjectX500Principal(),
+        root.cert().getNotAfter().toInstant());
+  }
+
+  /** A self-signed root certificate and its key, in memory. */
+  record Root(X509Certificate cert, PrivateKey key) {}
+
+  static Root newRoot(String trustDomain, KeyType keyType, Clock clock) throws IOException {
     try {
       KeyPair kp = switch (keyType) {
         case EC_P256 -> newKeyPair();
@@ -111,15 +125,29 @@ public final class CertificateAuthority {
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
       b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
-      X509Certificate root = new JcaX509CertificateConverter().getCertificate(b.build(signer(kp.getPrivate())));
-      Pem.writeAtomically(dir.resolve("ca-key.pem"), Pem.privateKey(kp.getPrivate()), "rw-------");
-      Pem.writeAtomically(dir.resolve("root-cert.pem"), Pem.certificates(List.of(root)), "rw-r--r--");
-      Pem.writeAtomically(dir.resolve("cert-chain.pem"), "", "rw-r--r--");
-      Pem.writeAtomically(dir.resolve("ca-cert.pem"), Pem.certificates(List.of(root)), "rw-r--r--");
-      LOG.info("event=ca_root_created dir={} subject=\"{}\" expires={}", dir, name, root.getNotAfter().toInstant());
+      return new Root(new JcaX509CertificateConverter().getCertificate(b.build(signer(kp.getPrivate()))),
+          kp.getPrivate());
     } catch (GeneralSecurityException | OperatorCreationException e) {
-      throw new IOException("cannot create the root CA in " + dir + ": " + e.getMessage(), e);
+      throw new IOException("cannot create a root CA: " + e.getMessage(), e);
     }
+  }
+
+  /** Name of the blob holding a root that replicas share: the sealed key, then the certificate. */
+  static final String SHARED_ROOT = "ca/shared-root.pem";
+
+  /**
+   * The CA every replica of the server shares through {@code blobs}: the self-signed root one of them
+   * created first (the others find it), its key sealed with {@code sealer} so the shared store never
+   * holds it in the clear. Replicas racing at first start agree on one root.
+   */
+  public static CertificateAuthority loadOrCreateShared(Blobs blobs, Sealer sealer, String trustDomain,
+      KeyType keyType, Clock clock) throws IOException {
+    SharedKey shared = SharedKey.loadOrCreate(blobs, sealer, SHARED_ROOT, () -> {
+      Root root = newRoot(trustDomain, keyType, clock);
+      return new SharedKey(root.key(), Pem.certificates(List.of(root.cert())));
+    });
+    X509Certificate cert = Pem.parseCertificates(shared.publicPem()).get(0);
+    return new CertificateAuthority(cert, shared.key(), List.of(), List.of(cert), clock);
   }
 
   /**

@@ -1,34 +1,42 @@
 package dev.vmesh.ca;
 
 import dev.vmesh.api.codec.TreeWriter;
+import dev.vmesh.store.Blobs;
+import dev.vmesh.store.DirectoryBlobs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
- * {@code TokenLedger} remembers bootstrap tokens in a directory: one {@code <id>.json} per issued token,
- * an {@code <id>.revoked} marker when revoked, and an {@code <id>.used} marker when a single-use token was
- * spent. Markers are created with create-new semantics, so spending a token is atomic even with several
- * callers at once, and every write is forced to disk.
+ * {@code TokenLedger} remembers bootstrap tokens as {@link Blobs} (a directory on the embedded store,
+ * shared by all replicas on etcd): one {@code <id>.json} per issued token, an {@code <id>.revoked}
+ * marker when revoked, and an {@code <id>.used} marker when a single-use token was spent. Markers are
+ * created only if absent, so a single-use token is spent once even when replicas race, and every
+ * write is durable before it counts.
  */
 public final class TokenLedger {
   private static final Pattern ID = Pattern.compile("[0-9a-f]{32}");
 
-  private final Path dir;
+  private final Blobs blobs;
+  private final String prefix;
 
+  /** The ledger in a directory of its own. */
   public TokenLedger(Path dir) throws IOException {
-    this.dir = Files.createDirectories(dir);
+    this(new DirectoryBlobs(Files.createDirectories(dir)), "");
+  }
+
+  /** The ledger under {@code directory} of {@code blobs} (empty for the top). */
+  public TokenLedger(Blobs blobs, String directory) {
+    this.blobs = blobs;
+    this.prefix = directory.isEmpty() ? "" : Blobs.checkName(directory) + "/";
   }
 
   /** What was issued (for listing). */
@@ -47,7 +55,9 @@ public final class TokenLedger {
     m.put("expires", expires.toString());
     m.put("singleUse", singleUse);
     try {
-      Pem.writeAtomically(dir.resolve(id + ".json"), TreeWriter.json(m, false) + "\n", "rw-------");
+      if (!blobs.putIfAbsent(prefix + id + ".json", (TreeWriter.json(m, false) + "\n").getBytes(StandardCharsets.UTF_8))) {
+        throw new IllegalStateException("token id " + id + " was issued twice");
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -55,7 +65,7 @@ public final class TokenLedger {
 
   /** Revokes {@code id}; false when no such token was ever issued here. */
   public boolean revoke(String id) throws IOException {
-    if (!isId(id) || !Files.exists(dir.resolve(id + ".json"))) {
+    if (!isId(id) || blobs.get(prefix + id + ".json").isEmpty()) {
       return false;
     }
     mark(id + ".revoked");
@@ -63,7 +73,11 @@ public final class TokenLedger {
   }
 
   public boolean isRevoked(String id) {
-    return isId(id) && Files.exists(dir.resolve(id + ".revoked"));
+    try {
+      return isId(id) && blobs.get(prefix + id + ".revoked").isPresent();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the token ledger: " + e.getMessage(), e);
+    }
   }
 
   /** Spends a single-use token; false when it was already spent. */
@@ -71,28 +85,29 @@ public final class TokenLedger {
     return isId(id) && mark(id + ".used");
   }
 
-  private boolean mark(String file) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir.resolve(file), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      ch.force(true);
-      return true;
-    } catch (FileAlreadyExistsException e) {
-      return false;
-    }
+  private boolean mark(String name) throws IOException {
+    return blobs.putIfAbsent(prefix + name, new byte[0]);
   }
 
   /** Every token issued here, newest expiry last. */
   public List<Issued> list() throws IOException {
     List<Issued> out = new ArrayList<>();
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) {
-        var parsed = dev.vmesh.api.codec.SourceParser.parseJson(f.toString(), Files.readString(f));
-        if (parsed.hasErrors() || !(parsed.documents().get(0) instanceof dev.vmesh.api.codec.SourceNode.MapNode m)) {
-          continue;
-        }
-        String id = text(m, "id");
-        out.add(new Issued(id, text(m, "namespace"), text(m, "serviceAccount"), Instant.parse(text(m, "expires")),
-            "true".equals(text(m, "singleUse")), isRevoked(id), Files.exists(dir.resolve(id + ".used"))));
+    String directory = prefix.isEmpty() ? "" : prefix.substring(0, prefix.length() - 1);
+    for (String name : blobs.list(directory)) {
+      if (!name.endsWith(".json")) {
+        continue;
       }
+      var value = blobs.get(prefix + name);
+      if (value.isEmpty()) {
+        continue;
+      }
+      var parsed = dev.vmesh.api.codec.SourceParser.parseJson(name, new String(value.get(), StandardCharsets.UTF_8));
+      if (parsed.hasErrors() || !(parsed.documents().get(0) instanceof dev.vmesh.api.codec.SourceNode.MapNode m)) {
+        continue;
+      }
+      String id = text(m, "id");
+      out.add(new Issued(id, text(m, "namespace"), text(m, "serviceAccount"), Instant.parse(text(m, "expires")),
+          "true".equals(text(m, "singleUse")), isRevoked(id), blobs.get(prefix + id + ".used").isPresent()));
     }
     out.sort(java.util.Comparator.comparing(Issued::expires));
     return out;
