@@ -65,7 +65,8 @@ final class EtcdCalls {
       return new StoreException.Unavailable("etcd at " + endpoints + " refused vmesh's credentials while " + what
           + ": " + detail + "; check --etcd-user and --etcd-password-file (and the user's role on the key prefix)", t);
     }
-    if (t instanceof EtcdException e && e.getErrorCode() == ErrorCode.UNAVAILABLE) {
+    if (t instanceof EtcdException e ? e.getErrorCode() == ErrorCode.UNAVAILABLE
+        : io.grpc.Status.fromThrowable(t).getCode() == io.grpc.Status.Code.UNAVAILABLE) {
       return new StoreException.Unavailable("etcd at " + endpoints + " is unavailable while " + what + ": " + detail
           + "; check that etcd is running and reachable", t);
     }
