@@ -27,6 +27,7 @@ import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -36,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,7 +81,7 @@ public final class EtcdConfigStore implements ConfigStore {
     this.calls = new EtcdCalls(options.endpointList(), options.requestTimeout());
     this.clock = Objects.requireNonNull(clock);
     this.validate = validate;
-    this.snapshots = new Snapshots(kv, calls);
+    this.snapshots = new Snapshots(kv, calls, keys);
     this.timers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
         r -> Thread.ofPlatform().daemon().name("etcd-watch-timer").unstarted(r));
   }
@@ -125,6 +127,10 @@ public final class EtcdConfigStore implements ConfigStore {
 
   @Override
   public Resource create(Resource r) {
+    return create(r, null);
+  }
+
+  Resource create(Resource r, Supplier<Fence> fence) {
     checkOpen();
     validate(r);
     ObjectMeta m = r.metadata()
@@ -133,10 +139,8 @@ public final class EtcdConfigStore implements ConfigStore {
         .withGeneration(1);
     ByteSequence key = keys.key(r.key());
     ByteSequence value = StoredObjects.encode(r.withMetadata(m).withStatus(ResourceStatus.EMPTY));
-    TxnResponse t = calls.await(kv.txn()
-        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-        .Then(Op.put(key, value, PutOption.DEFAULT))
-        .commit(), "creating " + r.key());
+    TxnResponse t = commit(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)), Op.put(key, value, PutOption.DEFAULT),
+        null, fence, "creating " + r.key());
     if (!t.isSucceeded()) {
       throw new StoreException.AlreadyExists(r.key(), "");
     }
@@ -145,9 +149,13 @@ public final class EtcdConfigStore implements ConfigStore {
 
   @Override
   public Resource update(Resource r) {
+    return update(r, null);
+  }
+
+  Resource update(Resource r, Supplier<Fence> fence) {
     checkOpen();
     validate(r);
-    return write(r.key(), r.resourceVersion(), "updating", current -> {
+    return write(r.key(), r.resourceVersion(), "updating", fence, current -> {
       boolean specChanged = !current.spec().equals(r.spec());
       ObjectMeta m = r.metadata()
           .withUid(current.metadata().uid())
@@ -159,8 +167,12 @@ public final class EtcdConfigStore implements ConfigStore {
 
   @Override
   public Resource updateStatus(Resource r) {
+    return updateStatus(r, null);
+  }
+
+  Resource updateStatus(Resource r, Supplier<Fence> fence) {
     checkOpen();
-    return write(r.key(), r.resourceVersion(), "updating the status of", current -> current.withStatus(r.status()));
+    return write(r.key(), r.resourceVersion(), "updating the status of", fence, current -> current.withStatus(r.status()));
   }
 
   /**
@@ -168,7 +180,8 @@ public final class EtcdConfigStore implements ConfigStore {
    * the key's mod revision is still the one read. With an expected version, losing that race is a
    * conflict; without one, the write is retried on the newer object.
    */
-  private Resource write(ResourceKey key, String expectedVersion, String what, UnaryOperator<Resource> change) {
+  private Resource write(ResourceKey key, String expectedVersion, String what, Supplier<Fence> fence,
+      UnaryOperator<Resource> change) {
     ByteSequence etcdKey = keys.key(key);
     for (int attempt = 1; ; attempt++) {
       Resource current = get(key).orElseThrow(() -> new StoreException.NotFound(key));
@@ -180,11 +193,8 @@ public final class EtcdConfigStore implements ConfigStore {
       if (next.equals(current)) {
         return current; // no-op: no new version, no event
       }
-      TxnResponse t = calls.await(kv.txn()
-          .If(new Cmp(etcdKey, Cmp.Op.EQUAL, CmpTarget.modRevision(read)))
-          .Then(Op.put(etcdKey, value, PutOption.DEFAULT))
-          .Else(Op.get(etcdKey, GetOption.DEFAULT))
-          .commit(), what + " " + key);
+      TxnResponse t = commit(new Cmp(etcdKey, Cmp.Op.EQUAL, CmpTarget.modRevision(read)),
+          Op.put(etcdKey, value, PutOption.DEFAULT), etcdKey, fence, what + " " + key);
       if (t.isSucceeded()) {
         return next.withMetadata(next.metadata().withResourceVersion(Long.toString(t.getHeader().getRevision())));
       }
@@ -194,21 +204,48 @@ public final class EtcdConfigStore implements ConfigStore {
 
   @Override
   public Resource delete(ResourceKey key, Preconditions pre) {
+    return delete(key, pre, null);
+  }
+
+  Resource delete(ResourceKey key, Preconditions pre, Supplier<Fence> fence) {
     checkOpen();
     ByteSequence etcdKey = keys.key(key);
     for (int attempt = 1; ; attempt++) {
       Resource current = get(key).orElseThrow(() -> new StoreException.NotFound(key));
       checkVersion(key, current, pre.resourceVersion(), pre.uid());
-      TxnResponse t = calls.await(kv.txn()
-          .If(new Cmp(etcdKey, Cmp.Op.EQUAL, CmpTarget.modRevision(Long.parseLong(current.resourceVersion()))))
-          .Then(Op.delete(etcdKey, DeleteOption.DEFAULT))
-          .Else(Op.get(etcdKey, GetOption.DEFAULT))
-          .commit(), "deleting " + key);
+      TxnResponse t = commit(new Cmp(etcdKey, Cmp.Op.EQUAL, CmpTarget.modRevision(Long.parseLong(current.resourceVersion()))),
+          Op.delete(etcdKey, DeleteOption.DEFAULT), etcdKey, fence, "deleting " + key);
       if (t.isSucceeded()) {
         return current.withMetadata(current.metadata().withResourceVersion(Long.toString(t.getHeader().getRevision())));
       }
       lostRace(key, pre.resourceVersion(), t, attempt);
     }
+  }
+
+  /**
+   * One write: {@code then} if {@code condition} holds (and the fence, if any); otherwise reads
+   * {@code readBack} (when given) so the caller can tell why. A failed fence is {@link StoreException.NotLeader}.
+   */
+  private TxnResponse commit(Cmp condition, Op then, ByteSequence readBack, Supplier<Fence> fenceSupplier, String what) {
+    Fence fence = fenceSupplier == null ? null : fenceSupplier.get();
+    List<Cmp> conditions = new ArrayList<>(List.of(condition));
+    List<Op> otherwise = new ArrayList<>();
+    if (readBack != null) {
+      otherwise.add(Op.get(readBack, GetOption.DEFAULT));
+    }
+    if (fence != null) {
+      conditions.add(fence.condition());
+      otherwise.add(Op.get(fence.key(), GetOption.DEFAULT));
+    }
+    TxnResponse t = calls.await(kv.txn().If(conditions.toArray(Cmp[]::new)).Then(then)
+        .Else(otherwise.toArray(Op[]::new)).commit(), what);
+    if (!t.isSucceeded() && fence != null) {
+      List<KeyValue> holder = t.getGetResponses().get(t.getGetResponses().size() - 1).getKvs();
+      if (holder.isEmpty() || holder.get(0).getCreateRevision() != fence.createRevision()) {
+        throw fence.lost(what);
+      }
+    }
+    return t;
   }
 
   /** After a failed compare: a conflict if a version was expected, else (within limits) try again. */
@@ -254,6 +291,14 @@ public final class EtcdConfigStore implements ConfigStore {
     return w;
   }
 
+  /**
+   * This store with every write also conditioned on {@code fence} (asked for at each write; it throws
+   * {@link StoreException.NotLeader} when there is no current term).
+   */
+  ConfigStore fencedBy(Supplier<Fence> fence) {
+    return new FencedConfigStore(this, fence);
+  }
+
   @Override
   public String describe() {
     return "etcd:" + options.endpointList() + options.keyPrefix();
@@ -267,6 +312,10 @@ public final class EtcdConfigStore implements ConfigStore {
   /** The jetcd client, for companions on the same connection (leader election). */
   Client client() {
     return client;
+  }
+
+  boolean isClosed() {
+    return closed;
   }
 
   @Override

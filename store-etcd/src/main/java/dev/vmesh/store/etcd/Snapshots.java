@@ -13,7 +13,8 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * {@code Snapshots} reads every object under a key prefix as of one revision, in pages, so that a large
+ * {@code Snapshots} reads every object under a key prefix as of one revision (keys that do not name an
+ * object, such as leader keys, are skipped), in pages, so that a large
  * store never needs one huge response; every page after the first is read at the first page's revision,
  * so the result is consistent.
  */
@@ -27,10 +28,12 @@ final class Snapshots {
 
   private final KV kv;
   private final EtcdCalls calls;
+  private final KeyLayout keys;
 
-  Snapshots(KV kv, EtcdCalls calls) {
+  Snapshots(KV kv, EtcdCalls calls, KeyLayout keys) {
     this.kv = kv;
     this.calls = calls;
+    this.keys = keys;
   }
 
   /**
@@ -65,7 +68,9 @@ final class Snapshots {
       }
       List<KeyValue> kvs = page.getKvs();
       for (KeyValue kv : kvs) {
-        StoredObjects.decode(kv).ifPresent(out::add);
+        if (keys.parse(kv.getKey()).isPresent()) { // other keys under the prefix (leader election) are not objects
+          StoredObjects.decode(kv).ifPresent(out::add);
+        }
       }
       if (!page.isMore() || kvs.isEmpty()) {
         break;
