@@ -65,6 +65,11 @@ final class EtcdCalls {
       return new StoreException.Unavailable("etcd at " + endpoints + " refused vmesh's credentials while " + what
           + ": " + detail + "; check --etcd-user and --etcd-password-file (and the user's role on the key prefix)", t);
     }
+    if (isTlsFailure(t)) {
+      return new StoreException.Unavailable("TLS with etcd at " + endpoints + " failed while " + what + ": " + detail
+          + "; check --etcd-ca-file (it must hold the CA that signed etcd's certificate) and, when etcd asks for"
+          + " client certificates, --etcd-cert-file and --etcd-key-file", t);
+    }
     if (t instanceof EtcdException e ? e.getErrorCode() == ErrorCode.UNAVAILABLE
         : io.grpc.Status.fromThrowable(t).getCode() == io.grpc.Status.Code.UNAVAILABLE) {
       return new StoreException.Unavailable("etcd at " + endpoints + " is unavailable while " + what + ": " + detail
@@ -82,9 +87,21 @@ final class EtcdCalls {
         || detail.contains("user name is empty") || detail.contains("invalid auth token");
   }
 
-  /** The message of {@code t} and of its innermost cause, e.g. "io exception (Connection refused: /10.0.0.1:2379)". */
+  private static boolean isTlsFailure(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof javax.net.ssl.SSLException || c instanceof java.security.GeneralSecurityException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The first line of the message of {@code t} and of its innermost cause, e.g.
+   * "io exception (Connection refused: /10.0.0.1:2379)".
+   */
   static String describe(Throwable t) {
-    String top = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    String top = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage().lines().findFirst().orElse("");
     Throwable root = t;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();

@@ -31,6 +31,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * the class and stopped after it. Tests are skipped, saying why, only when the etcd binary is missing.
  *
  * <pre>{@code @RegisterExtension static EtcdServer etcd = new EtcdServer();}</pre>
+ *
+ * <p>{@link #withTls()} serves clients over TLS only and requires a client certificate (etcd's
+ * {@code --client-cert-auth}), with certificates from a throw-away CA ({@link #certificates()}).
  */
 public final class EtcdServer implements BeforeAllCallback, AfterAllCallback {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
@@ -42,6 +45,19 @@ public final class EtcdServer implements BeforeAllCallback, AfterAllCallback {
   private Process process;
   private Client client;
   private int prefixes;
+  private boolean tls;
+  private TestCertificates certificates;
+
+  /** This server with TLS and client-certificate authentication; call before the class starts. */
+  public EtcdServer withTls() {
+    tls = true;
+    return this;
+  }
+
+  /** The CA, server and client certificates of a {@link #withTls()} server. */
+  TestCertificates certificates() {
+    return certificates;
+  }
 
   /** The etcd binary: {@code $VMESH_ETCD}, else {@code etcd} on the PATH. */
   public static Optional<Path> binary() {
@@ -64,6 +80,9 @@ public final class EtcdServer implements BeforeAllCallback, AfterAllCallback {
     log = Path.of(System.getProperty("java.io.tmpdir")).resolve(dir.getFileName() + ".log");
     clientPort = freePort();
     peerPort = freePort();
+    if (tls) {
+      certificates = new TestCertificates(Files.createDirectories(dir.resolve("tls")));
+    }
     start();
   }
 
@@ -93,11 +112,19 @@ public final class EtcdServer implements BeforeAllCallback, AfterAllCallback {
         "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
         "--initial-cluster", "vmesh-test=" + peer,
         "--logger", "zap", "--log-outputs", "stderr"));
+    if (tls) {
+      cmd.addAll(List.of("--cert-file", certificates.serverCert.toString(), "--key-file",
+          certificates.serverKey.toString(), "--trusted-ca-file", certificates.ca.toString(), "--client-cert-auth"));
+    }
     Files.writeString(log, "$ " + String.join(" ", cmd) + "\n", java.nio.file.StandardOpenOption.CREATE,
         java.nio.file.StandardOpenOption.APPEND);
     process = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-    try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build()) {
+    HttpClient.Builder httpBuilder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
+    if (tls) {
+      httpBuilder.sslContext(certificates.clientContext());
+    }
+    try (HttpClient http = httpBuilder.build()) {
       await("etcd on " + endpoint() + " healthy").atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(50))
           .until(() -> {
             if (!process.isAlive()) {
@@ -129,9 +156,9 @@ public final class EtcdServer implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
-  /** The client URL, {@code http://127.0.0.1:PORT}. */
+  /** The client URL, {@code http://127.0.0.1:PORT} ({@code https} with TLS). */
   public String endpoint() {
-    return "http://127.0.0.1:" + clientPort;
+    return (tls ? "https" : "http") + "://127.0.0.1:" + clientPort;
   }
 
   public int clientPort() {
@@ -140,13 +167,14 @@ public final class EtcdServer implements BeforeAllCallback, AfterAllCallback {
 
   /** Options for a store on this etcd under a key prefix no other store of this class uses. */
   public EtcdOptions options() {
-    return EtcdOptions.of(endpoint()).withKeyPrefix("/vmesh-test-" + (++prefixes) + "/");
+    EtcdOptions o = EtcdOptions.of(endpoint()).withKeyPrefix("/vmesh-test-" + (++prefixes) + "/");
+    return tls ? o.withTls(certificates.tls()) : o;
   }
 
   /** A plain jetcd client on this etcd, for what tests do behind a store's back (compaction, foreign writes). */
   public synchronized Client client() {
     if (client == null) {
-      client = Client.builder().endpoints(endpoint()).build();
+      client = tls ? EtcdClients.build(options()) : Client.builder().endpoints(endpoint()).build();
     }
     return client;
   }
