@@ -164,12 +164,12 @@ public final class RegistryController implements AutoCloseable {
 
   private void writeStatus() {
     for (Map.Entry<ResourceKey, List<HostAddress>> e : registry.pendingStatusUpdates().entrySet()) {
-      Optional<Resource> current = store.get(e.getKey());
-      if (current.isEmpty() || current.get().status().addresses().equals(e.getValue())) {
-        continue;
-      }
-      Resource r = current.get();
       try {
+        Optional<Resource> current = store.get(e.getKey());
+        if (current.isEmpty() || current.get().status().addresses().equals(e.getValue())) {
+          continue;
+        }
+        Resource r = current.get();
         store.updateStatus(r.withStatus(r.status().withAddresses(e.getValue())));
         LOG.info("event=addresses_recorded object={} addresses={}", e.getKey(),
             e.getValue().stream().map(a -> a.host() + "=" + a.value()).collect(java.util.stream.Collectors.joining(",")));

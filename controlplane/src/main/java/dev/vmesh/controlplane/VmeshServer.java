@@ -14,10 +14,10 @@ import dev.vmesh.ca.ServerCertificate;
 import dev.vmesh.registry.Registry;
 import dev.vmesh.registry.RegistryJson;
 import dev.vmesh.store.ConfigStore;
-import dev.vmesh.store.ConfigStores;
 import dev.vmesh.store.FileConfigStore;
 import dev.vmesh.store.LayeredConfigStore;
 import dev.vmesh.store.ListOptions;
+import dev.vmesh.store.StoreException;
 import dev.vmesh.api.time.Timer;
 import dev.vmesh.controlplane.autoregistration.AutoRegistrationController;
 import dev.vmesh.xds.XdsMetrics;
@@ -41,8 +41,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code VmeshServer} is the control plane process: the embedded durable store (with the config
- * directory layered under it when given), the registry kept in step with it, xDS on 15010 (plaintext)
+ * {@code VmeshServer} is the control plane process: its store (the embedded durable store, or etcd;
+ * with the config directory layered under it when given), the registry kept in step with it, xDS on 15010 (plaintext)
  * and 15012 (TLS with a certificate from the mesh CA), and HTTP on 15014 (readiness, metrics, debug
  * pages, admin API).
  */
@@ -70,7 +70,7 @@ public final class VmeshServer implements AutoCloseable {
   public static VmeshServer start(ServerOptions o, Clock clock) throws IOException {
     List<AutoCloseable> opened = new ArrayList<>();
     try {
-      ConfigStore durable = ConfigStores.durable(o.dataDir(), clock);
+      ConfigStore durable = o.store().open(clock);
       opened.add(durable);
       ConfigStore store = durable;
       FileConfigStore files = null;
@@ -87,7 +87,11 @@ public final class VmeshServer implements AutoCloseable {
       GaugeWithCallback.builder().name("vmesh_config_objects").help("Objects in the store, by kind.")
           .labelNames("kind").callback(cb -> {
             for (Kind k : Kind.values()) {
-              cb.call(s.list(ListOptions.of(k)).items().size(), k.kindName());
+              try {
+                cb.call(s.list(ListOptions.of(k)).items().size(), k.kindName());
+              } catch (StoreException e) {
+                // a store that is unreachable just now (etcd): the rest of /metrics is still served
+              }
             }
           }).register(metrics);
 

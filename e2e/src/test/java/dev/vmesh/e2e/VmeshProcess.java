@@ -49,6 +49,13 @@ final class VmeshProcess implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /** Waits for the process to end by itself and returns its exit code; fails if it is still running. */
+  int waitForExit(java.time.Duration timeout) throws InterruptedException {
+    assertThat(process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)).as(name + " exits; log:\n" + output())
+        .isTrue();
+    return process.exitValue();
+  }
+
   boolean isAlive() {
     return process != null && process.isAlive();
   }

@@ -88,6 +88,18 @@ public class StoreException extends RuntimeException {
     }
   }
 
+  /**
+   * A write for singleton work was refused because this replica no longer leads (see {@link Leadership}):
+   * another replica may be doing that work now. Nothing was changed.
+   */
+  public static final class NotLeader extends StoreException {
+    private static final long serialVersionUID = 1L;
+
+    public NotLeader(String message) {
+      super(409, message);
+    }
+  }
+
   /** The store could not do its work (disk, database, network). Nothing was changed. */
   public static final class Unavailable extends StoreException {
     private static final long serialVersionUID = 1L;

@@ -11,28 +11,38 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 
-/** Objects and a clock for store tests. */
-final class Fixtures {
-  static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T10:00:00Z"), ZoneOffset.UTC);
+/** Objects and a clock for store tests (published in the test-jar for other stores' tests). */
+public final class Fixtures {
+  public static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T10:00:00Z"), ZoneOffset.UTC);
 
   private Fixtures() {}
 
-  static Resource we(String ns, String name, String address, Map<String, String> labels) {
+  public static Resource we(String ns, String name, String address, Map<String, String> labels) {
     return Resource.of(ObjectMeta.of(ns, name).withLabels(labels), WorkloadEntrySpec.of(address, labels));
   }
 
-  static Resource we(String name, String address) {
+  public static Resource we(String name, String address) {
     return we("ns1", name, address, Map.of("app", "a"));
   }
 
-  static Resource se(String ns, String name, String host) {
+  public static Resource se(String ns, String name, String host) {
     return Resource.of(ObjectMeta.of(ns, name), new ServiceEntrySpec(List.of(host), List.of(),
         List.of(new ServicePort(80, "HTTP", "http", 0)), null, dev.vmesh.api.Resolution.DNS, null, null, null, null));
   }
 
-  static Resource withAnnotation(Resource r, String key, String value) {
+  public static Resource withAnnotation(Resource r, String key, String value) {
     var a = new java.util.HashMap<>(r.metadata().annotations());
     a.put(key, value);
     return r.withMetadata(r.metadata().withAnnotations(a));
+  }
+
+  /** A store with an empty config directory (under {@code dir}) layered over {@code durable}. */
+  public static LayeredConfigStore layered(java.nio.file.Path dir, ConfigStore durable) {
+    try {
+      java.nio.file.Files.createDirectories(dir.resolve("files"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return new LayeredConfigStore(FileConfigStore.open(dir.resolve("files"), CLOCK, java.time.Duration.ZERO), durable);
   }
 }

@@ -1,0 +1,92 @@
+package dev.vmesh.cli;
+
+import dev.vmesh.store.ConfigStoreFactory;
+import dev.vmesh.store.ConfigStores;
+import dev.vmesh.store.etcd.EtcdConfigStore;
+import dev.vmesh.store.etcd.EtcdOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** {@code StoreFlags} are {@code vmesh server}'s flags choosing where state is kept: embedded, or etcd. */
+final class StoreFlags {
+  static final String EMBEDDED = "embedded";
+
+  @Option(names = "--store", defaultValue = "${env:VMESH_STORE:-embedded}", paramLabel = "STORE",
+      description = "Where objects are kept: 'embedded' (a database under --data-dir) or"
+          + " etcd://HOST:PORT[,HOST:PORT...] (several servers can share one etcd); env VMESH_STORE"
+          + " (default: embedded).")
+  String store;
+
+  @Option(names = "--etcd-prefix", defaultValue = "${env:VMESH_ETCD_PREFIX:-/vmesh/}", paramLabel = "PREFIX",
+      description = "Key prefix of vmesh's objects in etcd; env VMESH_ETCD_PREFIX (default: /vmesh/).")
+  String prefix;
+
+  @Option(names = "--etcd-ca-file", defaultValue = "${env:VMESH_ETCD_CA_FILE}", paramLabel = "FILE",
+      description = "PEM CA certificates to verify etcd's server certificate; turns on TLS; env VMESH_ETCD_CA_FILE.")
+  Path caFile;
+
+  @Option(names = "--etcd-cert-file", defaultValue = "${env:VMESH_ETCD_CERT_FILE}", paramLabel = "FILE",
+      description = "PEM client certificate for etcd (with --etcd-key-file); turns on TLS; env VMESH_ETCD_CERT_FILE.")
+  Path certFile;
+
+  @Option(names = "--etcd-key-file", defaultValue = "${env:VMESH_ETCD_KEY_FILE}", paramLabel = "FILE",
+      description = "PEM (PKCS#8) private key of --etcd-cert-file; env VMESH_ETCD_KEY_FILE.")
+  Path keyFile;
+
+  @Option(names = "--etcd-user", defaultValue = "${env:VMESH_ETCD_USER}", paramLabel = "USER",
+      description = "etcd user, when etcd has authentication on (with --etcd-password-file); env VMESH_ETCD_USER.")
+  String user;
+
+  @Option(names = "--etcd-password-file", defaultValue = "${env:VMESH_ETCD_PASSWORD_FILE}", paramLabel = "FILE",
+      description = "File holding the etcd user's password (one line); env VMESH_ETCD_PASSWORD_FILE.")
+  Path passwordFile;
+
+  @Option(names = "--etcd-timeout", defaultValue = "${env:VMESH_ETCD_TIMEOUT:-5s}", paramLabel = "DURATION",
+      description = "How long one request to etcd may take; env VMESH_ETCD_TIMEOUT (default: 5s).")
+  String timeout;
+
+  /** Opens the store these flags name; the embedded one lives in {@code dataDir}. */
+  ConfigStoreFactory factory(Path dataDir) {
+    String s = store == null ? EMBEDDED : store.trim();
+    if (s.isEmpty() || s.equals(EMBEDDED)) {
+      return clock -> ConfigStores.durable(dataDir, clock);
+    }
+    if (!s.startsWith(EtcdOptions.STORE_SCHEME)) {
+      throw new IllegalArgumentException("--store \"" + s + "\" is neither 'embedded' nor etcd://HOST:PORT[,HOST:PORT...]");
+    }
+    EtcdOptions options = etcdOptions(s);
+    return clock -> EtcdConfigStore.connect(options, clock);
+  }
+
+  EtcdOptions etcdOptions(String address) {
+    boolean tls = caFile != null || certFile != null;
+    EtcdOptions o = new EtcdOptions(EtcdOptions.parseStoreAddress(address, tls), prefix,
+        ServerCommand.Durations.parse(timeout), null, null);
+    if (tls) {
+      o = o.withTls(new EtcdOptions.Tls(caFile, certFile, keyFile));
+    } else if (keyFile != null) {
+      throw new IllegalArgumentException("--etcd-key-file needs --etcd-cert-file");
+    }
+    if (user != null && !user.isBlank()) {
+      if (passwordFile == null) {
+        throw new IllegalArgumentException("--etcd-user needs --etcd-password-file");
+      }
+      o = o.withCredentials(new EtcdOptions.Credentials(user, readPassword(passwordFile)));
+    } else if (passwordFile != null) {
+      throw new IllegalArgumentException("--etcd-password-file needs --etcd-user");
+    }
+    return o;
+  }
+
+  private static String readPassword(Path file) {
+    try {
+      String text = Files.readString(file, StandardCharsets.UTF_8);
+      return text.lines().findFirst().orElse("");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read --etcd-password-file " + file + ": " + e.getMessage(), e);
+    }
+  }
+}

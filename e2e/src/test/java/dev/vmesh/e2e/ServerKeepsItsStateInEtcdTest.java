@@ -1,0 +1,149 @@
+package dev.vmesh.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.vmesh.api.Resource;
+import dev.vmesh.api.codec.ResourceDecoder;
+import dev.vmesh.store.etcd.EtcdServer;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code vmesh server --store etcd://...} as a real process on a real etcd: objects created through the
+ * admin API, and the config directory's objects with the status the server writes for them, are keys in
+ * etcd; a second server started with an empty data directory serves them all, so nothing lived on the
+ * server's disk. Without a reachable etcd the server does not start and says which endpoint failed.
+ */
+class ServerKeepsItsStateInEtcdTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final String PREFIX = "/e2e-vmesh/";
+  private static final String WES = "/apis/networking.istio.io/v1/namespaces/ns1/workloadentries";
+
+  @RegisterExtension
+  static EtcdServer etcd = new EtcdServer();
+
+  @TempDir
+  Path tmp;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private VmeshProcess server;
+  private int httpPort;
+  private String token;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (server != null) {
+      server.close();
+    }
+    http.close();
+  }
+
+  private VmeshProcess start(String name, Path dataDir, Path configDir) throws Exception {
+    httpPort = VmeshProcess.freePort();
+    VmeshProcess s = new VmeshProcess(name, tmp, "server", "--store", "etcd://127.0.0.1:" + etcd.clientPort(),
+        "--etcd-prefix", PREFIX, "--data-dir", dataDir.toString(), "--config", configDir.toString(),
+        "--http-address", "127.0.0.1:" + httpPort, "--xds-address", "127.0.0.1:" + VmeshProcess.freePort()).start();
+    token = null;
+    await().atMost(WAIT).ignoreExceptionsInstanceOf(java.io.IOException.class).untilAsserted(() ->
+        assertThat(request("GET", "/ready", null).statusCode()).as(s.output()).isEqualTo(200));
+    token = Files.readString(dataDir.resolve("admin-token")).trim();
+    return s;
+  }
+
+  private HttpResponse<String> request(String method, String path, String yaml) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+        .method(method, yaml == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(yaml));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    if (yaml != null) {
+      b.header("Content-Type", "application/yaml");
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static Optional<KeyValue> etcdKey(String key) throws Exception {
+    List<KeyValue> kvs = etcd.client().getKVClient().get(ByteSequence.from(PREFIX + key, StandardCharsets.UTF_8))
+        .get(10, TimeUnit.SECONDS).getKvs();
+    return kvs.stream().findFirst();
+  }
+
+  private static Resource decode(KeyValue kv) {
+    return ResourceDecoder.decodeOne("etcd.json", kv.getValue().toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void adminApiAndConfigObjectsLiveInEtcdAndOutliveTheServer() throws Exception {
+    Path config = Files.createDirectories(tmp.resolve("config"));
+    Files.writeString(config.resolve("svc.yaml"), """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: svc, namespace: ns1}
+        spec:
+          hosts: [svc.example.internal]
+          ports: [{number: 80, name: http, protocol: HTTP}]
+          resolution: STATIC
+          workloadSelector: {labels: {app: web}}
+        """);
+    server = start("server-1", tmp.resolve("data-1"), config);
+
+    var created = request("POST", WES, """
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadEntry
+        metadata: {name: vm1, labels: {app: web}}
+        spec: {address: 10.0.0.1, labels: {app: web}}
+        """);
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    Resource vm1 = ResourceDecoder.decodeOne("created.json", created.body());
+
+    KeyValue stored = etcdKey("workloadentries/ns1/vm1").orElseThrow();
+    assertThat(Long.toString(stored.getModRevision())).isEqualTo(vm1.resourceVersion());
+    assertThat(decode(stored).metadata().uid()).isEqualTo(vm1.metadata().uid());
+    // the file's object is mirrored into etcd, and the virtual IP the server allocates is written to its status there
+    await().atMost(WAIT).untilAsserted(() -> {
+      Resource svc = decode(etcdKey("serviceentries/ns1/svc").orElseThrow());
+      assertThat(svc.metadata().annotations()).containsEntry("vmesh.dev/config-file", "svc.yaml");
+      assertThat(svc.status().addresses()).isNotEmpty();
+    });
+    assertThat(request("GET", "/debug/registryz", null).body()).contains("svc.example.internal", "10.0.0.1");
+    assertThat(server.stop()).isIn(0, 143); // 143: the JVM's exit after SIGTERM and its shutdown hooks
+    assertThat(server.output()).contains("event=etcd_store_closed");
+
+    // a new server with an empty data directory: everything comes from etcd
+    server = start("server-2", tmp.resolve("data-2"), config);
+    var again = request("GET", WES + "/vm1", null);
+    assertThat(again.statusCode()).isEqualTo(200);
+    assertThat(ResourceDecoder.decodeOne("again.json", again.body())).isEqualTo(vm1);
+    await().atMost(WAIT).untilAsserted(() ->
+        assertThat(request("GET", "/debug/registryz", null).body()).contains("svc.example.internal", "10.0.0.1"));
+
+    assertThat(request("DELETE", WES + "/vm1", null).statusCode()).isEqualTo(200);
+    assertThat(etcdKey("workloadentries/ns1/vm1")).isEmpty();
+  }
+
+  @Test
+  void withoutEtcdTheServerDoesNotStartAndSaysWhere() throws Exception {
+    String nobody = "127.0.0.1:" + VmeshProcess.freePort();
+    VmeshProcess s = new VmeshProcess("server-no-etcd", tmp, "server", "--store", "etcd://" + nobody,
+        "--etcd-timeout", "3s", "--data-dir", tmp.resolve("data").toString(),
+        "--http-address", "127.0.0.1:" + VmeshProcess.freePort(), "--xds-address", "off").start();
+    server = s;
+    assertThat(s.waitForExit(WAIT)).as(s.output()).isEqualTo(2);
+    assertThat(s.output()).contains("vmesh: etcd at http://" + nobody + " is unavailable while connecting");
+  }
+}
