@@ -85,6 +85,12 @@ final class ServerCommand implements Callable<Integer> {
       description = "... but at most this long after the first change; env VMESH_DEBOUNCE_MAX (default: 100ms).")
   String debounceMax;
 
+  @Option(names = "--secrets-key-file", defaultValue = "${env:VMESH_SECRETS_KEY_FILE}", paramLabel = "FILE",
+      description = "With a shared store (etcd): the key that seals the CA and token keys stored there, 32 random bytes"
+          + " in base64 ('head -c 32 /dev/urandom | base64 > FILE'); every replica needs the same file;"
+          + " env VMESH_SECRETS_KEY_FILE.")
+  Path secretsKeyFile;
+
   @Option(names = "--replica-name", defaultValue = "${env:VMESH_REPLICA_NAME}", paramLabel = "NAME",
       description = "This server's name in istio.io/workloadController (default: the host name); env VMESH_REPLICA_NAME.")
   String replicaName;
@@ -147,7 +153,7 @@ final class ServerCommand implements Callable<Integer> {
         new dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions(autoRegistration, healthChecks,
             validateIdentity, Durations.parse(gracePeriod), Durations.parse(maxConnectionAge),
             replicaName != null && !replicaName.isBlank() ? replicaName : hostName(), trustDomain, cleanupRate()),
-        Durations.parse(pollInterval), storeFlags.factory(dataDir));
+        Durations.parse(pollInterval), storeFlags.factory(dataDir), secretsKeyFile);
   }
 
   private double cleanupRate() {

@@ -12,6 +12,8 @@ import picocli.CommandLine.Option;
 
 /** {@code StoreFlags} are {@code vmesh server}'s flags choosing where state is kept: embedded, or etcd. */
 final class StoreFlags {
+  /** How long a leader that stopped renewing its etcd lease keeps the lead. */
+  static final java.time.Duration LEADER_TTL = java.time.Duration.ofSeconds(10);
   static final String EMBEDDED = "embedded";
 
   @Option(names = "--store", defaultValue = "${env:VMESH_STORE:-embedded}", paramLabel = "STORE",
@@ -58,7 +60,22 @@ final class StoreFlags {
       throw new IllegalArgumentException("--store \"" + s + "\" is neither 'embedded' nor etcd://HOST:PORT[,HOST:PORT...]");
     }
     EtcdOptions options = etcdOptions(s);
-    return clock -> EtcdConfigStore.connect(options, clock);
+    return new ConfigStoreFactory() {
+      @Override
+      public dev.vmesh.store.ConfigStore open(java.time.Clock clock) {
+        return EtcdConfigStore.connect(options, clock);
+      }
+
+      @Override
+      public dev.vmesh.store.Leadership leadership(dev.vmesh.store.ConfigStore opened, String identity) {
+        return dev.vmesh.store.etcd.EtcdLeadership.start((EtcdConfigStore) opened, "server", identity, LEADER_TTL);
+      }
+
+      @Override
+      public java.util.Optional<dev.vmesh.store.Blobs> sharedBlobs(dev.vmesh.store.ConfigStore opened) {
+        return java.util.Optional.of(new dev.vmesh.store.etcd.EtcdBlobs((EtcdConfigStore) opened));
+      }
+    };
   }
 
   EtcdOptions etcdOptions(String address) {

@@ -21,10 +21,31 @@ final class AdminToken {
         return t;
       }
     }
-    byte[] raw = new byte[32];
-    new SecureRandom().nextBytes(raw);
-    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    String token = newToken();
     Pem.writeAtomically(file, token + "\n", "rw-------");
     return token;
+  }
+
+  /**
+   * The token all replicas sharing {@code blobs} accept (sealed there; the first replica creates it),
+   * also written to {@code <dataDir>/admin-token} for the CLI on this machine.
+   */
+  static String loadOrCreateShared(dev.vmesh.store.Blobs blobs, dev.vmesh.ca.Sealer sealer, Path dataDir)
+      throws IOException {
+    String name = "admin/token";
+    blobs.putIfAbsent(name, sealer.seal(name, newToken().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    byte[] sealed = blobs.get(name).orElseThrow(() -> new IOException(name + " vanished from " + blobs));
+    String token = new String(sealer.open(name, new String(sealed, java.nio.charset.StandardCharsets.UTF_8)),
+        java.nio.charset.StandardCharsets.UTF_8);
+    Files.createDirectories(dataDir);
+    Pem.writeAtomically(dataDir.resolve(FILE), token + "\n", "rw-------");
+    return token;
+  }
+
+  private static String newToken() {
+    byte[] raw = new byte[32];
+    new SecureRandom().nextBytes(raw);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
   }
 }

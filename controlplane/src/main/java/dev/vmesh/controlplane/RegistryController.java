@@ -53,6 +53,8 @@ public final class RegistryController implements AutoCloseable {
    * {@code onChange} gets each incremental change; {@code onReset} runs when a (re)loaded registry
    * replaced the previous one wholesale.
    */
+  private volatile java.util.function.BooleanSupplier leading = () -> true;
+
   public RegistryController(ConfigStore store, java.util.function.Supplier<Registry> registryFactory,
       Consumer<Registry.Changes> onChange, Runnable onReset) {
     this.store = store;
@@ -156,6 +158,19 @@ public final class RegistryController implements AutoCloseable {
     return registry;
   }
 
+  /**
+   * Records allocated addresses in the store only while {@code leading} says so: of several replicas
+   * sharing a store, only the leader writes them, and the others adopt what it recorded.
+   */
+  public void recordAddressesOnlyWhen(java.util.function.BooleanSupplier leading) {
+    this.leading = leading;
+  }
+
+  /** Records the addresses allocated but not yet in the store (when this replica starts leading). */
+  public void recordAddresses() {
+    scheduleStatusWrites();
+  }
+
   private void scheduleStatusWrites() {
     if (!closed) {
       statusWriter.execute(this::writeStatus);
@@ -163,6 +178,9 @@ public final class RegistryController implements AutoCloseable {
   }
 
   private void writeStatus() {
+    if (!leading.getAsBoolean()) {
+      return;
+    }
     for (Map.Entry<ResourceKey, List<HostAddress>> e : registry.pendingStatusUpdates().entrySet()) {
       try {
         Optional<Resource> current = store.get(e.getKey());

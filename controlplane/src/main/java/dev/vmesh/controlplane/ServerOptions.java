@@ -26,12 +26,14 @@ import java.util.List;
  * @param configPollInterval how often the config directory is rescanned
  * @param store opens the writable store the server keeps its state in (the config directory is layered
  *     over it); null means the embedded durable store in {@code dataDir}
+ * @param secretsKeyFile the key (32 random bytes, base64) that seals the CA and token keys in a store
+ *     several replicas share; every replica needs the same file; unused with the embedded store
  */
 public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress httpAddress,
     InetSocketAddress xdsPlaintextAddress, InetSocketAddress xdsTlsAddress, List<String> serverNames,
     Path caDir, dev.vmesh.ca.CertificateAuthority.KeyType caKeyType, RegistryOptions registry, XdsOptions xds,
     dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions autoRegistration, Duration configPollInterval,
-    ConfigStoreFactory store) {
+    ConfigStoreFactory store, Path secretsKeyFile) {
 
   public static final int HTTP_PORT = 15014;
   public static final int XDS_PLAINTEXT_PORT = 15010;
@@ -49,7 +51,13 @@ public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress http
   /** These options with the state kept in the store {@code factory} opens. */
   public ServerOptions withStore(ConfigStoreFactory factory) {
     return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintextAddress, xdsTlsAddress, serverNames, caDir,
-        caKeyType, registry, xds, autoRegistration, configPollInterval, factory);
+        caKeyType, registry, xds, autoRegistration, configPollInterval, factory, secretsKeyFile);
+  }
+
+  /** These options with {@code file} as the key that seals secrets in a shared store. */
+  public ServerOptions withSecretsKeyFile(Path file) {
+    return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintextAddress, xdsTlsAddress, serverNames, caDir,
+        caKeyType, registry, xds, autoRegistration, configPollInterval, store, file);
   }
 
   /** Loopback-only options on free ports (plaintext xDS on too), for tests and tools. */
@@ -59,6 +67,6 @@ public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress http
         null, dev.vmesh.ca.CertificateAuthority.KeyType.EC_P256, RegistryOptions.DEFAULTS,
         new XdsOptions(Duration.ofMillis(10), Duration.ofMillis(100), 2),
         dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions.defaults("vmesh-local", "cluster.local"),
-        Duration.ofMillis(100), null);
+        Duration.ofMillis(100), null, null);
   }
 }

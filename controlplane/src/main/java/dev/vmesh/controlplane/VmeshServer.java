@@ -6,6 +6,7 @@ import dev.vmesh.api.codec.ResourceWriter;
 import dev.vmesh.api.codec.TreeWriter;
 import dev.vmesh.ca.Authenticator;
 import dev.vmesh.ca.BootstrapTokens;
+import dev.vmesh.ca.Sealer;
 import dev.vmesh.ca.CaService;
 import dev.vmesh.ca.CertificateAuthority;
 import dev.vmesh.ca.PeerCredentials;
@@ -13,9 +14,11 @@ import dev.vmesh.ca.Pem;
 import dev.vmesh.ca.ServerCertificate;
 import dev.vmesh.registry.Registry;
 import dev.vmesh.registry.RegistryJson;
+import dev.vmesh.store.Blobs;
 import dev.vmesh.store.ConfigStore;
 import dev.vmesh.store.FileConfigStore;
 import dev.vmesh.store.LayeredConfigStore;
+import dev.vmesh.store.Leadership;
 import dev.vmesh.store.ListOptions;
 import dev.vmesh.store.StoreException;
 import dev.vmesh.api.time.Timer;
@@ -36,6 +39,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +76,9 @@ public final class VmeshServer implements AutoCloseable {
     try {
       ConfigStore durable = o.store().open(clock);
       opened.add(durable);
+      Leadership leadership = o.store().leadership(durable, o.autoRegistration().controllerName());
+      opened.add(0, leadership);
+      Optional<Blobs> shared = o.store().sharedBlobs(durable);
       ConfigStore store = durable;
       FileConfigStore files = null;
       if (o.configDir() != null) {
@@ -114,13 +121,21 @@ public final class VmeshServer implements AutoCloseable {
       controller[0] = new RegistryController(store, () -> new Registry(o.registry()), xds::onRegistryChange,
           xds::fullPush);
       opened.add(0, controller[0]);
+      // Of several replicas sharing a store, only the leader sweeps and records allocated addresses.
+      autoRegistration.sweepOnlyWhen(leadership::isLeader);
+      controller[0].recordAddressesOnlyWhen(leadership::isLeader);
       controller[0].start();
       autoRegistration.start();
+      followLeadership(leadership, timerThread, controller[0], autoRegistration);
 
-      Path caDir = o.caDir() != null ? o.caDir() : o.dataDir().resolve("ca");
-      CertificateAuthority ca = CertificateAuthority.loadOrCreate(caDir, o.registry().trustDomain(), o.caKeyType(),
-          clock);
-      BootstrapTokens tokens = BootstrapTokens.open(o.dataDir().resolve("tokens"), clock);
+      Sealer sealer = shared.isPresent() ? sealer(o) : null;
+      CertificateAuthority ca = o.caDir() == null && shared.isPresent()
+          ? CertificateAuthority.loadOrCreateShared(shared.get(), sealer, o.registry().trustDomain(), o.caKeyType(),
+              clock)
+          : CertificateAuthority.loadOrCreate(o.caDir() != null ? o.caDir() : o.dataDir().resolve("ca"),
+              o.registry().trustDomain(), o.caKeyType(), clock);
+      BootstrapTokens tokens = shared.isPresent() ? BootstrapTokens.openShared(shared.get(), sealer, clock)
+          : BootstrapTokens.open(o.dataDir().resolve("tokens"), clock);
       Authenticator authenticator = new Authenticator(o.registry().trustDomain(), tokens);
 
       List<Server> grpc = new ArrayList<>();
@@ -145,7 +160,8 @@ public final class VmeshServer implements AutoCloseable {
       }
       grpc.forEach(g -> opened.add(0, g::shutdownNow));
 
-      String token = AdminToken.loadOrCreate(o.dataDir());
+      String token = shared.isPresent() ? AdminToken.loadOrCreateShared(shared.get(), sealer, o.dataDir())
+          : AdminToken.loadOrCreate(o.dataDir());
       Http http = new Http(o.httpAddress(), token);
       opened.add(0, http);
       boolean local = o.httpAddress().getAddress() != null && o.httpAddress().getAddress().isLoopbackAddress();
@@ -172,6 +188,38 @@ public final class VmeshServer implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /** The key that seals secrets in the shared store; a missing or bad file stops the start with the fix. */
+  private static Sealer sealer(ServerOptions o) throws IOException {
+    if (o.secretsKeyFile() == null) {
+      throw new IOException("this server shares its store with other replicas, which also share the CA and the "
+          + "token keys through it, sealed: give every replica the same --secrets-key-file (create it once with "
+          + "'head -c 32 /dev/urandom | base64 > FILE')");
+    }
+    Sealer sealer = Sealer.fromFile(o.secretsKeyFile());
+    LOG.info("event=secrets_key_loaded file={} fingerprint={}", o.secretsKeyFile(), sealer.fingerprint());
+    return sealer;
+  }
+
+  /**
+   * Checks every second whether this replica started leading; if so, records the addresses allocated
+   * meanwhile and sweeps at once rather than at the next interval.
+   */
+  private static void followLeadership(Leadership leadership, java.util.concurrent.ScheduledExecutorService timer,
+      RegistryController registry, AutoRegistrationController autoRegistration) {
+    boolean[] leading = {false};
+    timer.scheduleWithFixedDelay(() -> {
+      boolean now = leadership.isLeader();
+      if (now != leading[0]) {
+        leading[0] = now;
+        LOG.info("event={} leader={}", now ? "leading" : "following", leadership.leader().orElse("none"));
+        if (now) {
+          registry.recordAddresses();
+          autoRegistration.sweep();
+        }
+      }
+    }, 0, 1, TimeUnit.SECONDS);
   }
 
   private static Server grpcServer(NettyServerBuilder b, io.grpc.ServerServiceDefinition... services)

@@ -55,8 +55,13 @@ class ServerKeepsItsStateInEtcdTest {
 
   private VmeshProcess start(String name, Path dataDir, Path configDir) throws Exception {
     httpPort = VmeshProcess.freePort();
+    Path key = tmp.resolve("secrets.key");
+    if (!Files.exists(key)) {
+      Files.writeString(key, java.util.Base64.getEncoder().encodeToString(new java.security.SecureRandom()
+          .generateSeed(32)) + "\n");
+    }
     VmeshProcess s = new VmeshProcess(name, tmp, "server", "--store", "etcd://127.0.0.1:" + etcd.clientPort(),
-        "--etcd-prefix", PREFIX, "--data-dir", dataDir.toString(), "--config", configDir.toString(),
+        "--etcd-prefix", PREFIX, "--secrets-key-file", key.toString(), "--data-dir", dataDir.toString(), "--config", configDir.toString(),
         "--http-address", "127.0.0.1:" + httpPort, "--xds-address", "127.0.0.1:" + VmeshProcess.freePort()).start();
     token = null;
     await().atMost(WAIT).ignoreExceptionsInstanceOf(java.io.IOException.class).untilAsserted(() ->
@@ -121,11 +126,18 @@ class ServerKeepsItsStateInEtcdTest {
       assertThat(svc.status().addresses()).isNotEmpty();
     });
     assertThat(request("GET", "/debug/registryz", null).body()).contains("svc.example.internal", "10.0.0.1");
+    String root = request("GET", "/admin/ca/root-cert.pem", null).body();
+    String firstToken = token;
+    // the CA lives in etcd too, its private key sealed
+    assertThat(etcdKey("blobs/ca/shared-root.pem").orElseThrow().getValue().toString(StandardCharsets.UTF_8))
+        .startsWith("vmesh-sealed v1.").contains("BEGIN CERTIFICATE").doesNotContain("PRIVATE KEY");
     assertThat(server.stop()).isIn(0, 143); // 143: the JVM's exit after SIGTERM and its shutdown hooks
     assertThat(server.output()).contains("event=etcd_store_closed");
 
     // a new server with an empty data directory: everything comes from etcd
     server = start("server-2", tmp.resolve("data-2"), config);
+    assertThat(token).isEqualTo(firstToken);
+    assertThat(request("GET", "/admin/ca/root-cert.pem", null).body()).isEqualTo(root).contains("BEGIN CERTIFICATE");
     var again = request("GET", WES + "/vm1", null);
     assertThat(again.statusCode()).isEqualTo(200);
     assertThat(ResourceDecoder.decodeOne("again.json", again.body())).isEqualTo(vm1);
@@ -134,6 +146,16 @@ class ServerKeepsItsStateInEtcdTest {
 
     assertThat(request("DELETE", WES + "/vm1", null).statusCode()).isEqualTo(200);
     assertThat(etcdKey("workloadentries/ns1/vm1")).isEmpty();
+  }
+
+  @Test
+  void withoutTheSecretsKeyTheServerDoesNotStartAndSaysHowToMakeOne() throws Exception {
+    VmeshProcess s = new VmeshProcess("server-no-key", tmp, "server", "--store", "etcd://127.0.0.1:"
+        + etcd.clientPort(), "--etcd-prefix", "/e2e-no-key/", "--data-dir", tmp.resolve("data").toString(),
+        "--http-address", "127.0.0.1:" + VmeshProcess.freePort(), "--xds-address", "off").start();
+    server = s;
+    assertThat(s.waitForExit(WAIT)).as(s.output()).isNotZero();
+    assertThat(s.output()).contains("--secrets-key-file", "head -c 32 /dev/urandom | base64 > FILE");
   }
 
   @Test

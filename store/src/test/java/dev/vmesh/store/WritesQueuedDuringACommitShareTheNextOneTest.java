@@ -89,7 +89,7 @@ class WritesQueuedDuringACommitShareTheNextOneTest {
   void writersQueuedBehindASlowAppendAreJournaledTogetherAndSeenOnlyOnceDurable() throws Exception {
     GateJournal journal = new GateJournal();
     try (var store = new LocalConfigStore(CLOCK, journal, LocalConfigStore.Options.DEFAULTS)) {
-      WatchDeliversOrderedEventsAndReplaysTest.Recorder watch = new WatchDeliversOrderedEventsAndReplaysTest.Recorder();
+      EventRecorder watch = new EventRecorder();
       store.watch(WatchOptions.fromCurrentState(), watch);
       journal.hold();
       Future<Resource> first = pool.submit(() -> store.create(we("first", "10.0.0.1")));

@@ -358,6 +358,14 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
     return Map.copyOf(connections);
   }
 
+  /**
+   * Runs the periodic sweep (which also removes what dead replicas left) only while {@code leading}
+   * says so; every replica still cleans up after its own disconnects.
+   */
+  public void sweepOnlyWhen(java.util.function.BooleanSupplier leading) {
+    cleaner.sweepOnlyWhen(leading);
+  }
+
   /** Runs the periodic sweep now (also scheduled every ten grace periods). */
   public void sweep() {
     cleaner.sweep();

@@ -59,6 +59,7 @@ final class EntryCleaner implements AutoCloseable {
   private Instant lastRefill;
   private boolean draining;
   private boolean closed;
+  private volatile java.util.function.BooleanSupplier leading = () -> true;
 
   EntryCleaner(ConfigStore store, AutoRegistrationOptions options, Clock clock, Timer timer) {
     this.store = store;
@@ -95,8 +96,16 @@ final class EntryCleaner implements AutoCloseable {
     }
   }
 
-  /** Looks at every WorkloadEntry and queues those whose time is up. */
+  /** Sweeps only while {@code leading} says so (one replica of several sharing a store). */
+  void sweepOnlyWhen(java.util.function.BooleanSupplier leading) {
+    this.leading = leading;
+  }
+
+  /** Looks at every WorkloadEntry and queues those whose time is up (on the leading replica). */
   void sweep() {
+    if (!leading.getAsBoolean()) {
+      return;
+    }
     for (Resource we : store.list(ListOptions.of(Kind.WORKLOAD_ENTRY)).items()) {
       if (shouldCleanup(we)) {
         enqueue(we.key());
