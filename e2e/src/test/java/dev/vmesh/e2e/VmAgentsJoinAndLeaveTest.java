@@ -272,42 +272,4 @@ class VmAgentsJoinAndLeaveTest {
     p.waitFor();
     return out;
   }
-
-  /** A stand-in response for "the server is not answering yet". */
-  private record FakeResponse(int statusCode) implements HttpResponse<String> {
-    @Override
-    public HttpRequest request() {
-      return null;
-    }
-
-    @Override
-    public Optional<HttpResponse<String>> previousResponse() {
-      return Optional.empty();
-    }
-
-    @Override
-    public java.net.http.HttpHeaders headers() {
-      return java.net.http.HttpHeaders.of(java.util.Map.of(), (x, y) -> true);
-    }
-
-    @Override
-    public String body() {
-      return "";
-    }
-
-    @Override
-    public Optional<javax.net.ssl.SSLSession> sslSession() {
-      return Optional.empty();
-    }
-
-    @Override
-    public URI uri() {
-      return null;
-    }
-
-    @Override
-    public HttpClient.Version version() {
-      return HttpClient.Version.HTTP_1_1;
-    }
-  }
 }

@@ -1,0 +1,208 @@
+package dev.vmesh.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.vmesh.api.Resource;
+import dev.vmesh.api.WellKnown;
+import dev.vmesh.api.codec.ResourceDecoder;
+import dev.vmesh.store.etcd.EtcdServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three {@code vmesh server} replicas on one real etcd, two real agents each starting on a different
+ * replica: both VMs are visible on every replica; after {@code kill -9} of one replica its agent moves
+ * to another and keeps its WorkloadEntry (same uid, never deleted); the killed replica restarts and
+ * catches up; when the agents stop, their entries go after the grace period and none is left.
+ */
+class ReplicasOnEtcdShareVmsAndSurviveKillDashNineTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final String WES = "/apis/networking.istio.io/v1/namespaces/vm/workloadentries";
+
+  @RegisterExtension
+  static EtcdServer etcd = new EtcdServer();
+
+  @TempDir
+  Path tmp;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final List<AutoCloseable> running = new ArrayList<>();
+  private final int[] httpPorts = new int[3];
+  private final int[] xdsPorts = new int[3];
+  private final VmeshProcess[] replicas = new VmeshProcess[3];
+  private String token;
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = running.size() - 1; i >= 0; i--) {
+      running.get(i).close();
+    }
+    http.close();
+  }
+
+  private VmeshProcess startReplica(int i) throws Exception {
+    VmeshProcess s = new VmeshProcess("replica-" + i, tmp, "server", "--store", "etcd://127.0.0.1:" + etcd.clientPort(),
+        "--etcd-prefix", "/replicas/", "--secrets-key-file", tmp.resolve("secrets.key").toString(),
+        "--replica-name", "replica-" + i, "--data-dir", tmp.resolve("data-" + i).toString(),
+        "--http-address", "127.0.0.1:" + httpPorts[i], "--xds-address", "127.0.0.1:" + xdsPorts[i],
+        "--workload-grace-period", "2s").start();
+    running.add(s);
+    replicas[i] = s;
+    await().atMost(WAIT).untilAsserted(() -> assertThat(get(i, "/ready").statusCode()).as(s.output()).isEqualTo(200));
+    return s;
+  }
+
+  private HttpResponse<String> get(int replica, String path) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts[replica] + path));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    try {
+      return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      return new FakeResponse(599);
+    }
+  }
+
+  private Cli cli(int replica, String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--server", "http://127.0.0.1:" + httpPorts[replica], "--token", token));
+    return Cli.run(all.toArray(String[]::new));
+  }
+
+  /** name → uid of the WorkloadEntries in namespace vm, and who controls each, as replica {@code r} reads them. */
+  private Map<String, Resource> entries(int r) throws Exception {
+    Map<String, Resource> out = new TreeMap<>();
+    var body = get(r, WES).body();
+    for (Resource we : ResourceDecoder.decode("wes.json", body).resources()) {
+      out.put(we.name(), we);
+    }
+    return out;
+  }
+
+  private static String controller(Resource we) {
+    return we.metadata().annotations().getOrDefault(WellKnown.WORKLOAD_CONTROLLER, "");
+  }
+
+  /** Onboards a VM at {@code ip} whose agent tries the replicas in {@code order}. */
+  private VmeshProcess agent(String vm, String ip, int... order) throws Exception {
+    Path files = tmp.resolve(vm + "-etc");
+    List<String> addresses = new ArrayList<>();
+    for (int i : order) {
+      addresses.add("127.0.0.1:" + xdsPorts[i]);
+    }
+    Cli configure = cli(order[0], "workload", "entry", "configure", "--name", "web", "-n", "vm", "-o",
+        files.toString(), "--autoregister", "--internal-ip", ip, "--discovery-address", String.join(",", addresses));
+    assertThat(configure.exit()).as(configure.err()).isZero();
+    Path resolv = tmp.resolve(vm + "-resolv.conf");
+    Files.writeString(resolv, "nameserver 127.0.0.1\n");
+    VmeshProcess a = new VmeshProcess("agent-" + vm, tmp, "agent", "--config-dir", files.toString(),
+        "--state-dir", tmp.resolve(vm + "-state").toString(), "--run-dir", tmp.resolve(vm + "-run").toString(),
+        "--status-address", ip + ":" + VmeshProcess.freePort(), "--readiness-address", "off", "--dns", "off",
+        "--resolv-conf", resolv.toString()).start();
+    running.add(a);
+    return a;
+  }
+
+  @Test
+  void vmsMoveToAnotherReplicaWhenTheirsIsKilledAndNothingIsLostOrLeaked() throws Exception {
+    Files.writeString(tmp.resolve("secrets.key"), Base64.getEncoder().encodeToString(new SecureRandom()
+        .generateSeed(32)) + "\n");
+    for (int i = 0; i < 3; i++) {
+      httpPorts[i] = VmeshProcess.freePort();
+      xdsPorts[i] = VmeshProcess.freePort();
+    }
+    startReplica(0);
+    token = Files.readString(tmp.resolve("data-0/admin-token")).trim();
+    startReplica(1);
+    startReplica(2);
+    for (int i = 1; i < 3; i++) { // one admin token for all replicas, kept in etcd
+      assertThat(Files.readString(tmp.resolve("data-" + i + "/admin-token")).trim()).isEqualTo(token);
+    }
+    Path mesh = tmp.resolve("mesh.yaml");
+    Files.writeString(mesh, """
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadGroup
+        metadata: {name: web, namespace: vm}
+        spec:
+          metadata:
+            labels: {app: web}
+          template:
+            serviceAccount: web
+            ports: {http: 8080}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: web, namespace: vm}
+        spec:
+          hosts: [web.vm.example.com]
+          location: MESH_INTERNAL
+          ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}]
+          resolution: STATIC
+          workloadSelector:
+            labels: {app: web}
+        """);
+    Cli apply = cli(2, "apply", "-f", mesh.toString());
+    assertThat(apply.exit()).as(apply.err()).isZero();
+
+    // Agent a starts on replica 0, agent b on replica 1 (a token made through one replica works on the others).
+    VmeshProcess a = agent("a", "127.0.0.2", 0, 1, 2);
+    VmeshProcess b = agent("b", "127.0.0.3", 1, 2, 0);
+    await().atMost(WAIT).untilAsserted(() -> {
+      Map<String, Resource> wes = entries(2);
+      assertThat(wes).as(a.output() + b.output()).containsKeys("web-127.0.0.2", "web-127.0.0.3");
+      assertThat(controller(wes.get("web-127.0.0.2"))).isEqualTo("replica-0");
+      assertThat(controller(wes.get("web-127.0.0.3"))).isEqualTo("replica-1");
+      for (int r = 0; r < 3; r++) { // a VM connected to one replica is an endpoint on every replica
+        assertThat(get(r, "/debug/registryz").body()).contains("127.0.0.2", "127.0.0.3");
+      }
+    });
+    Map<String, Resource> before = entries(1);
+
+    // kill -9 replica 0: agent a moves on, its entry is taken over, not deleted.
+    replicas[0].kill();
+    await().atMost(WAIT).untilAsserted(() -> {
+      Resource we = entries(1).get("web-127.0.0.2");
+      assertThat(we).as(a.output()).isNotNull();
+      assertThat(controller(we)).isIn("replica-1", "replica-2");
+      assertThat(we.metadata().annotations()).containsKey(WellKnown.CONNECTED_AT);
+    });
+    // ... and both entries stay, with their identity, well past the grace period.
+    await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(20)).until(() -> {
+      Map<String, Resource> now = entries(2);
+      return now.size() == 2 && now.get("web-127.0.0.2") != null && now.get("web-127.0.0.3") != null
+          && now.get("web-127.0.0.2").metadata().uid().equals(before.get("web-127.0.0.2").metadata().uid())
+          && now.get("web-127.0.0.3").metadata().uid().equals(before.get("web-127.0.0.3").metadata().uid());
+    });
+
+    // The killed replica comes back and catches up from etcd.
+    startReplica(0);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(get(0, "/debug/registryz").body())
+        .contains("127.0.0.2", "127.0.0.3"));
+
+    // The VMs go away: their entries are removed after the grace period, and nothing is left.
+    a.stop();
+    b.stop();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(entries(0)).isEmpty());
+    await().atMost(WAIT).untilAsserted(() -> {
+      for (int r = 0; r < 3; r++) {
+        assertThat(get(r, "/debug/registryz").body()).doesNotContain("127.0.0.2").doesNotContain("127.0.0.3");
+      }
+    });
+  }
+}
