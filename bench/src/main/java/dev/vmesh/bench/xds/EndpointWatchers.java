@@ -42,12 +42,12 @@ final class EndpointWatchers implements AutoCloseable {
   private volatile boolean stopping;
 
   /** {@code vmsByIp} is read for every endpoint seen; the harness adds a VM before it connects. */
-  EndpointWatchers(Transport transport, int port, int groups, int perGroup, EventLoopGroup loop,
+  EndpointWatchers(Transport transport, int[] ports, int groups, int perGroup, EventLoopGroup loop,
       Map<String, Vm> vmsByIp) {
     this.vmsByIp = vmsByIp;
     this.count = groups * perGroup;
     for (int w = 0; w < count; w++) {
-      ManagedChannel ch = transport.channel(port, loop).build();
+      ManagedChannel ch = transport.channel(ports[w % ports.length], loop).build(); // spread over the servers
       channels.add(ch);
       new Watcher(ch, w, w % groups).start();
     }

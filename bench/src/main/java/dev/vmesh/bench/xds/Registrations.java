@@ -53,7 +53,7 @@ import java.util.function.Predicate;
  * {@code bench.churnRate} (250), {@code bench.churnSeconds} (20), {@code bench.reconnectVms} (300),
  * {@code bench.settleSeconds} (30), {@code bench.serverJvmArgs} (e.g.
  * {@code -XX:StartFlightRecording=filename=/tmp/s.jfr}), {@code bench.serverCpus} (taskset list),
- * {@code bench.keepFiles} (false), {@code bench.tls} (true), {@code bench.warmupVms} (3000, registered and
+ * {@code bench.keepFiles} (false), {@code bench.tls} (true), {@code bench.replicas} (1; more: servers sharing an etcd), {@code bench.warmupVms} (3000, registered and
  * removed at {@code bench.warmupRate} 300/s before anything is measured; 0 for none).
  */
 public final class Registrations {
@@ -95,20 +95,22 @@ public final class Registrations {
     Phases phases = new Phases(System.getProperty("bench.phases", "A,B,C"));
     VmeshProcess server = VmeshProcess.start(Path.of(System.getProperty("bench.jar", "dist/target/vmesh.jar")),
         groups, grace, cleanupRate, jvmArgs, System.getProperty("bench.serverCpus"),
-        Boolean.parseBoolean(System.getProperty("bench.tls", "true")));
+        Boolean.parseBoolean(System.getProperty("bench.tls", "true")), Integer.getInteger("bench.replicas", 1));
     System.out.printf("server pid %d, files in %s; disk sync p50 / p99 there: %s%n", server.pid(), server.directory(),
         server.fsyncProbe());
     NioEventLoopGroup loop = new NioEventLoopGroup(2);
     Map<String, Vm> byIp = EndpointWatchers.newIndex();
     boolean ok = false;
-    try (EndpointWatchers watchers = new EndpointWatchers(server.transport(), server.xdsPort(), groups, perGroup, loop,
+    try (EndpointWatchers watchers = new EndpointWatchers(server.transport(), server.xdsPorts(), groups, perGroup, loop,
             byIp);
-        SyntheticVms vms = new SyntheticVms(server.transport(), server.xdsPort(), Integer.getInteger("bench.vmChannels",
+        SyntheticVms vms = new SyntheticVms(server.transport(), server.xdsPorts(), Integer.getInteger("bench.vmChannels",
             64), loop)) {
       int synced = watchers.awaitSynced(60, TimeUnit.SECONDS);
-      System.out.printf("%d of %d watchers synced; groups=%d, grace=%s, cleanup rate=%.0f/s, cores=%d, xDS: %s%n", synced,
-          groups * perGroup, groups, grace, cleanupRate, Runtime.getRuntime().availableProcessors(),
-          server.transport().tls() ? "mutual TLS, workload identity checked" : "plaintext, identity not checked");
+      System.out.printf("%d of %d watchers synced; groups=%d, grace=%s, cleanup rate=%.0f/s, cores=%d, xDS: %s; %s%n",
+          synced, groups * perGroup, groups, grace, cleanupRate, Runtime.getRuntime().availableProcessors(),
+          server.transport().tls() ? "mutual TLS, workload identity checked" : "plaintext, identity not checked",
+          server.replicas() == 1 ? "one server, embedded store" : server.replicas() + " replicas on one etcd (VMs and "
+              + "watchers spread over them; server CPU includes etcd)");
       Registrations r = new Registrations(server, vms, byIp, groups, perGroup, grace, cleanupRate,
           Long.getLong("bench.settleSeconds", 30));
       r.warmUp(Integer.getInteger("bench.warmupVms", 3000), Double.parseDouble(System.getProperty(

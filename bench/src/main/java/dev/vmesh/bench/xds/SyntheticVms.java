@@ -29,20 +29,21 @@ final class SyntheticVms implements AutoCloseable {
 
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final Transport transport;
-  private final int port;
+  private final int[] ports;
   private final EventLoopGroup loop;
   private volatile boolean stopping;
 
   /**
    * {@code channelCount} connections shared by all VMs, or 0 for a connection of its own per VM (its own
-   * TCP and TLS handshake, closed when the VM leaves, as real agents do).
+   * TCP and TLS handshake, closed when the VM leaves, as real agents do). With several servers
+   * ({@code ports}), connections and VMs are spread evenly over them.
    */
-  SyntheticVms(Transport transport, int port, int channelCount, EventLoopGroup loop) {
+  SyntheticVms(Transport transport, int[] ports, int channelCount, EventLoopGroup loop) {
     this.transport = transport;
-    this.port = port;
+    this.ports = ports.clone();
     this.loop = loop;
     for (int i = 0; i < channelCount; i++) {
-      channels.add(transport.channel(port, loop).build());
+      channels.add(transport.channel(ports[i % ports.length], loop).build());
     }
   }
 
@@ -69,7 +70,8 @@ final class SyntheticVms implements AutoCloseable {
 
   /** Opens {@code vm}'s stream now; its first response records the registration. */
   void open(Vm vm) {
-    ManagedChannel own = channels.isEmpty() ? transport.channel(port, loop).build() : null;
+    ManagedChannel own = channels.isEmpty() ? transport.channel(ports[Math.floorMod(vm.number, ports.length)], loop)
+        .build() : null;
     Stream s = new Stream(vm, own);
     vm.stream = s;
     AggregatedDiscoveryServiceGrpc.newStub(own != null ? own : channels.get(Math.floorMod(vm.number, channels.size())))
