@@ -10,9 +10,10 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code Watcher} delivers one watch's events on its own virtual thread, so a slow listener never
  * blocks writers. Its queue is bounded: a listener that falls further behind than the queue holds is
- * closed with {@link StoreException.Expired} and must start over.
+ * closed with {@link StoreException.Expired} and must start over. Stores use it to implement
+ * {@link ConfigStore#watch}: events go in with {@link #offer}, which never blocks.
  */
-final class Watcher implements Watch {
+public final class Watcher implements Watch {
   private static final Logger LOG = LoggerFactory.getLogger(Watcher.class);
   private static final WatchEvent STOP = WatchEvent.synced("stop");
 
@@ -24,7 +25,8 @@ final class Watcher implements Watch {
   private volatile StoreException failure;
   private Thread thread;
 
-  Watcher(WatchOptions options, WatchListener listener, int capacity, Consumer<Watcher> onClosed) {
+  /** {@code onClosed} runs once when the watch ends, whoever ends it. */
+  public Watcher(WatchOptions options, WatchListener listener, int capacity, Consumer<Watcher> onClosed) {
     this.options = options;
     this.listener = listener;
     this.queue = new ArrayBlockingQueue<>(capacity);
@@ -32,12 +34,12 @@ final class Watcher implements Watch {
   }
 
   /** Starts delivery: {@code initial} first (snapshot or replay), then queued live events. */
-  void start(List<WatchEvent> initial, String name) {
+  public void start(List<WatchEvent> initial, String name) {
     thread = Thread.ofVirtual().name(name).start(() -> run(initial));
   }
 
-  /** Queues a live event if it matches; called under the store's state lock, never blocks. */
-  void offer(WatchEvent e) {
+  /** Queues a live event if it matches; never blocks (the store may call it under its own lock). */
+  public void offer(WatchEvent e) {
     if (closed || !options.matches(e.object())) {
       return;
     }
@@ -48,7 +50,7 @@ final class Watcher implements Watch {
   }
 
   /** Ends the watch from the store's side; the listener's onClose gets {@code cause}. */
-  void fail(StoreException cause) {
+  public void fail(StoreException cause) {
     if (closed) {
       return;
     }
