@@ -19,9 +19,10 @@ import picocli.CommandLine.Spec;
 /** {@code vmesh server}: runs the control plane until SIGTERM or SIGINT. */
 @Command(name = "server", mixinStandardHelpOptions = true,
     description = {"Run the vmesh control plane.",
-        "State is kept in an embedded database under --data-dir; --config adds a directory of YAML/JSON",
-        "objects that is watched and served read-only. Every flag can also be set with the environment",
-        "variable named in its description. An address of 'off' disables that listener."})
+        "State is kept in an embedded database under --data-dir, or in Kubernetes with --store kubernetes;",
+        "--config adds a directory of YAML/JSON objects that is watched and served read-only. Every flag",
+        "can also be set with the environment variable named in its description. An address of 'off'",
+        "disables that listener."})
 final class ServerCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -29,6 +30,9 @@ final class ServerCommand implements Callable<Integer> {
   @Option(names = "--data-dir", defaultValue = "${env:VMESH_DATA_DIR:-./vmesh-data}", paramLabel = "DIR",
       description = "Embedded store, CA, server certificate and admin token; env VMESH_DATA_DIR (default: ./vmesh-data).")
   Path dataDir;
+
+  @picocli.CommandLine.Mixin
+  StoreFlags storeFlags = new StoreFlags();
 
   @Option(names = "--config", defaultValue = "${env:VMESH_CONFIG_DIR}", paramLabel = "DIR",
       description = "Directory of YAML/JSON config to serve read-only and watch; env VMESH_CONFIG_DIR.")
@@ -143,7 +147,7 @@ final class ServerCommand implements Callable<Integer> {
         new dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions(autoRegistration, healthChecks,
             validateIdentity, Durations.parse(gracePeriod), Durations.parse(maxConnectionAge),
             replicaName != null && !replicaName.isBlank() ? replicaName : hostName(), trustDomain, cleanupRate()),
-        Durations.parse(pollInterval));
+        Durations.parse(pollInterval), storeFlags.factory(dataDir), storeFlags.tokenReviewer());
   }
 
   private double cleanupRate() {

@@ -1,6 +1,8 @@
 package dev.vmesh.controlplane;
 
 import dev.vmesh.registry.RegistryOptions;
+import dev.vmesh.store.ConfigStoreFactory;
+import dev.vmesh.store.ConfigStores;
 import dev.vmesh.xds.XdsOptions;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -10,7 +12,8 @@ import java.util.List;
 /**
  * {@code ServerOptions} configures {@link VmeshServer}.
  *
- * @param dataDir where the embedded store, the CA, the server certificate and the admin token live
+ * @param dataDir where the embedded store (when it is the store), the CA, the server certificate and the
+ *     admin token live
  * @param configDir a directory of YAML/JSON config served read-only and watched, or null
  * @param httpAddress readiness, metrics, debug pages and the admin API; port 0 picks a free port
  * @param xdsPlaintextAddress plaintext xDS (15010), or null for none
@@ -21,17 +24,41 @@ import java.util.List;
  * @param caKeyType key type of a root vmesh creates
  * @param autoRegistration auto-registration and health-check settings (replica name, grace period, ...)
  * @param configPollInterval how often the config directory is rescanned
+ * @param store opens the writable store the server keeps its state in (the config directory is layered
+ *     over it); null means the embedded durable store in {@code dataDir}
+ * @param tokenReviewer when the server runs on Kubernetes, asks the API server about service-account
+ *     tokens so that the CA accepts them (audience istio-ca); null for none
  */
 public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress httpAddress,
     InetSocketAddress xdsPlaintextAddress, InetSocketAddress xdsTlsAddress, List<String> serverNames,
     Path caDir, dev.vmesh.ca.CertificateAuthority.KeyType caKeyType, RegistryOptions registry, XdsOptions xds,
-    dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions autoRegistration, Duration configPollInterval) {
+    dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions autoRegistration, Duration configPollInterval,
+    ConfigStoreFactory store, dev.vmesh.ca.TokenReviewer tokenReviewer) {
 
   public static final int HTTP_PORT = 15014;
   public static final int XDS_PLAINTEXT_PORT = 15010;
   public static final int XDS_TLS_PORT = 15012;
   public static final List<String> DEFAULT_SERVER_NAMES = List.of("vmesh-server", "istiod.istio-system.svc",
       "istiod", "localhost", "127.0.0.1");
+
+  public ServerOptions {
+    if (store == null) {
+      Path dir = dataDir;
+      store = clock -> ConfigStores.durable(dir, clock);
+    }
+  }
+
+  /** These options with the state kept in the store {@code factory} opens. */
+  public ServerOptions withStore(ConfigStoreFactory factory) {
+    return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintextAddress, xdsTlsAddress, serverNames, caDir,
+        caKeyType, registry, xds, autoRegistration, configPollInterval, factory, tokenReviewer);
+  }
+
+  /** These options with Kubernetes service-account tokens accepted by the CA, as {@code reviewer} judges them. */
+  public ServerOptions withTokenReviewer(dev.vmesh.ca.TokenReviewer reviewer) {
+    return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintextAddress, xdsTlsAddress, serverNames, caDir,
+        caKeyType, registry, xds, autoRegistration, configPollInterval, store, reviewer);
+  }
 
   /** Loopback-only options on free ports (plaintext xDS on too), for tests and tools. */
   public static ServerOptions local(Path dataDir, Path configDir) {
@@ -40,6 +67,6 @@ public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress http
         null, dev.vmesh.ca.CertificateAuthority.KeyType.EC_P256, RegistryOptions.DEFAULTS,
         new XdsOptions(Duration.ofMillis(10), Duration.ofMillis(100), 2),
         dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions.defaults("vmesh-local", "cluster.local"),
-        Duration.ofMillis(100));
+        Duration.ofMillis(100), null, null);
   }
 }

@@ -8,13 +8,13 @@ import dev.vmesh.ca.Authenticator;
 import dev.vmesh.ca.BootstrapTokens;
 import dev.vmesh.ca.CaService;
 import dev.vmesh.ca.CertificateAuthority;
+import dev.vmesh.ca.KubernetesTokens;
 import dev.vmesh.ca.PeerCredentials;
 import dev.vmesh.ca.Pem;
 import dev.vmesh.ca.ServerCertificate;
 import dev.vmesh.registry.Registry;
 import dev.vmesh.registry.RegistryJson;
 import dev.vmesh.store.ConfigStore;
-import dev.vmesh.store.ConfigStores;
 import dev.vmesh.store.FileConfigStore;
 import dev.vmesh.store.LayeredConfigStore;
 import dev.vmesh.store.ListOptions;
@@ -41,8 +41,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code VmeshServer} is the control plane process: the embedded durable store (with the config
- * directory layered under it when given), the registry kept in step with it, xDS on 15010 (plaintext)
+ * {@code VmeshServer} is the control plane process: its store (the embedded durable store, or Istio's
+ * CRDs in Kubernetes; with the config directory layered under it when given), the registry kept in step
+ * with it, xDS on 15010 (plaintext)
  * and 15012 (TLS with a certificate from the mesh CA), and HTTP on 15014 (readiness, metrics, debug
  * pages, admin API).
  */
@@ -70,7 +71,7 @@ public final class VmeshServer implements AutoCloseable {
   public static VmeshServer start(ServerOptions o, Clock clock) throws IOException {
     List<AutoCloseable> opened = new ArrayList<>();
     try {
-      ConfigStore durable = ConfigStores.durable(o.dataDir(), clock);
+      ConfigStore durable = o.store().open(clock);
       opened.add(durable);
       ConfigStore store = durable;
       FileConfigStore files = null;
@@ -117,7 +118,8 @@ public final class VmeshServer implements AutoCloseable {
       CertificateAuthority ca = CertificateAuthority.loadOrCreate(caDir, o.registry().trustDomain(), o.caKeyType(),
           clock);
       BootstrapTokens tokens = BootstrapTokens.open(o.dataDir().resolve("tokens"), clock);
-      Authenticator authenticator = new Authenticator(o.registry().trustDomain(), tokens);
+      Authenticator authenticator = new Authenticator(o.registry().trustDomain(), tokens,
+          o.tokenReviewer() == null ? null : new KubernetesTokens(o.registry().trustDomain(), o.tokenReviewer()));
 
       List<Server> grpc = new ArrayList<>();
       if (o.xdsPlaintextAddress() != null) {

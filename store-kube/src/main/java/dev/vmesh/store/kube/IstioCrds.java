@@ -52,7 +52,7 @@ final class IstioCrds {
           break;
         } catch (KubernetesClientException e) {
           if (e.getCode() != 404) {
-            throw KubeErrors.map(e, "list " + crdName(kind), null);
+            throw KubeErrors.map(e, "list " + crdName(kind) + " at " + client.getMasterUrl(), null);
           }
         }
       }

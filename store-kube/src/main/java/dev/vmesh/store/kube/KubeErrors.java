@@ -38,7 +38,7 @@ final class KubeErrors {
           + " and create on tokenreviews.authentication.k8s.io");
       case 409 -> new StoreException(409, "Kubernetes: " + action + what + ": " + message);
       default -> new StoreException.Unavailable("Kubernetes API server: " + action + what + " failed"
-          + (code == 0 ? "" : " (HTTP " + code + ")") + ": " + message, e);
+          + (code > 0 ? " (HTTP " + code + "): " + message : ": no answer (" + rootCause(e) + ")"), e);
     };
   }
 
@@ -68,6 +68,14 @@ final class KubeErrors {
       out.add(Problem.error("", "Kubernetes: " + message));
     }
     return out;
+  }
+
+  private static String rootCause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.toString();
   }
 
   static String message(KubernetesClientException e) {

@@ -29,15 +29,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * (v1 stored, v1beta1 and v1alpha3 served, status subresource on), the way the cluster looks after
  * Istio's base chart. It can also take over the next watch of one kind, to end it with 410 Gone.
  */
-final class MockCluster implements AutoCloseable {
+public final class MockCluster implements AutoCloseable {
   /** The mock server logs every request through java.util.logging; kept here so the setting sticks. */
   private static final java.util.logging.Logger MOCK_LOG = quiet("io.fabric8.mockwebserver");
 
   private final Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
   private final KubernetesMixedDispatcher crud = new KubernetesMixedDispatcher(expectations);
   private final AtomicReference<HeldWatch> held = new AtomicReference<>();
-  final KubernetesMockServer server;
-  final KubernetesClient client;
+  public final KubernetesMockServer server;
+  public final KubernetesClient client;
 
   private MockCluster(boolean withCrds) {
     server = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
@@ -52,13 +52,36 @@ final class MockCluster implements AutoCloseable {
   }
 
   /** A mock cluster with Istio's CRDs. */
-  static MockCluster withIstioCrds() {
+  public static MockCluster withIstioCrds() {
     return new MockCluster(true);
   }
 
   /** A mock cluster without them. */
-  static MockCluster empty() {
+  public static MockCluster empty() {
     return new MockCluster(false);
+  }
+
+  /** A kubeconfig file's content pointing at this cluster (no credentials: the mock takes any caller). */
+  public String kubeconfig() {
+    return kubeconfig(client.getMasterUrl().toString());
+  }
+
+  /** A kubeconfig for the API server at {@code url}. */
+  public static String kubeconfig(String url) {
+    return """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: mock
+          cluster: {server: "%s"}
+        users:
+        - name: vmesh
+          user: {token: not-checked}
+        contexts:
+        - name: mock
+          context: {cluster: mock, user: vmesh, namespace: default}
+        current-context: mock
+        """.formatted(url);
   }
 
   /** A store on this cluster with its own client. */
