@@ -61,8 +61,11 @@ public final class KubeConfigStore implements ConfigStore {
     IstioCrds crds;
     try {
       crds = IstioCrds.discover(client);
-    } catch (KubernetesClientException e) {
-      throw KubeErrors.map(e, "find Istio's CRDs", null);
+    } catch (RuntimeException e) {
+      if (ownsClient) {
+        client.close();
+      }
+      throw e instanceof KubernetesClientException k ? KubeErrors.map(k, "find Istio's CRDs", null) : e;
     }
     KubeConfigStore store = new KubeConfigStore(client, ownsClient, options, crds);
     try {
@@ -99,7 +102,7 @@ public final class KubeConfigStore implements ConfigStore {
       }
       throw KubeErrors.map(e, "create", r.key());
     }
-    return visible(KubeObjects.toResource(created));
+    return visible(decode(r.key(), created));
   }
 
   @Override
@@ -187,7 +190,7 @@ public final class KubeConfigStore implements ConfigStore {
         return base.resource();
       }
       try {
-        return visible(KubeObjects.toResource(attempt.run(base)));
+        return visible(decode(key, attempt.run(base)));
       } catch (KubernetesClientException e) {
         if (e.getCode() == 409 && resourceVersion.isEmpty() && n < WRITE_ATTEMPTS) {
           continue;
@@ -216,7 +219,7 @@ public final class KubeConfigStore implements ConfigStore {
     if (raw == null) {
       throw new StoreException.NotFound(key);
     }
-    KubeCache.Entry fresh = new KubeCache.Entry(KubeObjects.toResource(raw), raw);
+    KubeCache.Entry fresh = new KubeCache.Entry(decode(key, raw), raw);
     if (!resourceVersion.isEmpty() && !resourceVersion.equals(fresh.resourceVersion())) {
       throw new StoreException.Conflict(key, resourceVersion, fresh.resourceVersion());
     }
@@ -256,6 +259,15 @@ public final class KubeConfigStore implements ConfigStore {
 
   private io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource> resource(ResourceKey key, GenericKubernetesResource body) {
     return api(key.kind()).inNamespace(key.namespace()).resource(body);
+  }
+
+  /** The server's object as vmesh reads it; Invalid (naming what vmesh cannot read) otherwise. */
+  private static Resource decode(ResourceKey key, GenericKubernetesResource raw) {
+    try {
+      return KubeObjects.toResource(raw);
+    } catch (DecodeException e) {
+      throw new StoreException.Invalid(key, e.problems());
+    }
   }
 
   /**

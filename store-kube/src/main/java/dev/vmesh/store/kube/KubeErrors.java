@@ -18,11 +18,6 @@ import java.util.List;
 final class KubeErrors {
   private KubeErrors() {}
 
-  /** The HTTP status of a failed call; 0 when no answer came (connection refused, timeout). */
-  static int code(KubernetesClientException e) {
-    return e.getCode();
-  }
-
   static StoreException map(KubernetesClientException e, String action, ResourceKey key) {
     int code = e.getCode();
     String what = key == null ? "" : " " + key;

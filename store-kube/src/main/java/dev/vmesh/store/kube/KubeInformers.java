@@ -22,10 +22,12 @@ import java.util.concurrent.TimeoutException;
  * (adds, updates, deletes, and the start of every list) into the {@link KubeCache}.
  */
 final class KubeInformers implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KubeInformers.class);
   private final KubernetesClient client;
   private final IstioCrds crds;
   private final KubeCache cache;
   private final Map<Kind, SharedIndexInformer<GenericKubernetesResource>> informers = new EnumMap<>(Kind.class);
+  private volatile boolean closed;
 
   KubeInformers(KubernetesClient client, IstioCrds crds, KubeCache cache) {
     this.client = client;
@@ -40,6 +42,13 @@ final class KubeInformers implements AutoCloseable {
       SharedIndexInformer<GenericKubernetesResource> informer =
           client.genericKubernetesResources(crds.context(kind)).inAnyNamespace().runnableInformer(0);
       informer.addEventHandler(new Handler(kind));
+      // after the first list, keep retrying whatever fails (fabric8 would stop on some watch errors)
+      informer.exceptionHandler((isStarted, t) -> isStarted);
+      informer.stopped().whenComplete((v, t) -> {
+        if (t != null && !closed) {
+          LOG.error("event=kube_informer_stopped kind={} error={}", kind.plural(), t.toString());
+        }
+      });
       informers.put(kind, informer);
       started.add(informer.start().toCompletableFuture());
     }
@@ -74,6 +83,7 @@ final class KubeInformers implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     informers.values().forEach(SharedIndexInformer::stop);
   }
 

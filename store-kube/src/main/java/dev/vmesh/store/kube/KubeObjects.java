@@ -1,6 +1,5 @@
 package dev.vmesh.store.kube;
 
-import dev.vmesh.api.Kind;
 import dev.vmesh.api.OwnerReference;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceStatus;
@@ -11,8 +10,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.util.List;
-import java.util.Map;
 
 /**
  * {@code KubeObjects} converts between fabric8's untyped {@link GenericKubernetesResource} and vmesh's
@@ -73,15 +70,6 @@ final class KubeObjects {
     return out;
   }
 
-  static String key(String namespace, String name) {
-    return namespace + "/" + name;
-  }
-
-  static Kind kindOf(GenericKubernetesResource raw) {
-    return Kind.fromKindName(raw.getKind()).orElseThrow(() -> new IllegalArgumentException(
-        "not a vmesh kind: " + raw.getKind()));
-  }
-
   private static io.fabric8.kubernetes.api.model.OwnerReference ownerReference(OwnerReference o) {
     return new OwnerReferenceBuilder()
         .withApiVersion(o.apiVersion())
@@ -95,16 +83,5 @@ final class KubeObjects {
 
   private static GenericKubernetesResource copy(GenericKubernetesResource r) {
     return Serialization.unmarshal(Serialization.asJson(r), GenericKubernetesResource.class);
-  }
-
-  /** Labels as a plain map, for tests and logs. */
-  static Map<String, String> labels(GenericKubernetesResource r) {
-    Map<String, String> l = r.getMetadata().getLabels();
-    return l == null ? Map.of() : l;
-  }
-
-  static List<io.fabric8.kubernetes.api.model.OwnerReference> owners(GenericKubernetesResource r) {
-    var o = r.getMetadata().getOwnerReferences();
-    return o == null ? List.of() : o;
   }
 }

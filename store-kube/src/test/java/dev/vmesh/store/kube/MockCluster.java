@@ -36,6 +36,8 @@ public final class MockCluster implements AutoCloseable {
   private final Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
   private final KubernetesMixedDispatcher crud = new KubernetesMixedDispatcher(expectations);
   private final AtomicReference<HeldWatch> held = new AtomicReference<>();
+  /** Every request that is not a GET, as "METHOD path body". */
+  public final List<String> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
   public final KubernetesMockServer server;
   public final KubernetesClient client;
 
@@ -144,6 +146,10 @@ public final class MockCluster implements AutoCloseable {
     public MockResponse dispatch(RecordedRequest request) {
       HeldWatch h = held.get();
       String path = request.getPath();
+      if (!"GET".equals(request.getMethod())) {
+        writes.add(request.getMethod() + " " + path + " " + new String(request.getBody().getBytes(),
+            java.nio.charset.StandardCharsets.UTF_8));
+      }
       if (h != null && path.contains("/" + h.kind.plural() + "?") && path.contains("watch=true")
           && held.compareAndSet(h, null)) {
         return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
