@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * history of the events for watches that resume from a version, and the running watches.
  *
  * <p>When an informer has to list again (its watch expired with 410 Gone, or was lost), the events in
- * between are unknown: every running watch is closed with {@link StoreException.Expired} so its owner
- * lists again, and no watch can resume from before the new list.
+ * between are unknown: every running watch of that kind is closed with {@link StoreException.Expired}
+ * so its owner lists again, and no watch can resume from before the new list.
  */
 final class KubeCache {
   private static final Logger LOG = LoggerFactory.getLogger(KubeCache.class);
@@ -63,6 +63,8 @@ final class KubeCache {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+  /** The kinds each running watch follows (empty: all). */
+  private final Map<Watcher, Set<Kind>> watchedKinds = new java.util.concurrent.ConcurrentHashMap<>();
 
   // Guarded by lock.
   private final Map<Kind, NavigableMap<ResourceKey, Entry>> objects = new EnumMap<>(Kind.class);
@@ -101,8 +103,11 @@ final class KubeCache {
     LOG.warn("event=kube_relist kind={} lastResourceVersion={} note=\"watch expired or was lost; open watches are"
         + " closed so their owners list again\"", kind.plural(), lastResourceVersion);
     for (Watcher w : watchers) {
-      w.fail(new StoreException.Expired("the Kubernetes watch of " + kind.plural() + " expired (410 Gone) or was"
-          + " lost after resourceVersion " + lastResourceVersion + "; list and watch again"));
+      Set<Kind> kinds = watchedKinds.getOrDefault(w, Set.of());
+      if (kinds.isEmpty() || kinds.contains(kind)) {
+        w.fail(new StoreException.Expired("the Kubernetes watch of " + kind.plural() + " expired (410 Gone) or was"
+            + " lost after resourceVersion " + lastResourceVersion + "; list and watch again"));
+      }
     }
   }
 
@@ -245,7 +250,10 @@ final class KubeCache {
   }
 
   Watch watch(WatchOptions o, WatchListener listener) {
-    Watcher w = new Watcher(o, listener, watchQueueCapacity, watchers::remove);
+    Watcher w = new Watcher(o, listener, watchQueueCapacity, closed -> {
+      watchers.remove(closed);
+      watchedKinds.remove(closed);
+    });
     List<WatchEvent> initial = new ArrayList<>();
     lock.lock();
     try {
@@ -275,6 +283,7 @@ final class KubeCache {
           }
         }
       }
+      watchedKinds.put(w, o.kinds());
       watchers.add(w);
     } finally {
       lock.unlock();
