@@ -10,16 +10,24 @@ import java.util.List;
 /**
  * {@code Authenticator} decides who a caller is, in order: a client certificate from this CA (already
  * verified against the trust bundle by TLS) carrying one workload SPIFFE id of this trust domain and not
- * descending from a revoked bootstrap token; else a valid bootstrap token. Anything else is refused
- * with a status that says what to present.
+ * descending from a revoked bootstrap token; else a valid bootstrap token; else, when the server runs on
+ * Kubernetes, a service-account token the API server vouches for ({@link KubernetesTokens}). Anything
+ * else is refused with a status that says what to present.
  */
 public final class Authenticator {
   private final String trustDomain;
   private final BootstrapTokens tokens;
+  private final KubernetesTokens kubernetes;
 
   public Authenticator(String trustDomain, BootstrapTokens tokens) {
+    this(trustDomain, tokens, null);
+  }
+
+  /** {@code kubernetes} (or null) also accepts Kubernetes service-account tokens. */
+  public Authenticator(String trustDomain, BootstrapTokens tokens, KubernetesTokens kubernetes) {
     this.trustDomain = trustDomain;
     this.tokens = tokens;
+    this.kubernetes = kubernetes;
   }
 
   public Caller authenticate(X509Certificate[] peer, String bearer) throws StatusException {
@@ -32,11 +40,22 @@ public final class Authenticator {
         return new Caller(new SpiffeId(trustDomain, c.namespace(), c.serviceAccount()), Caller.Method.BOOTSTRAP_TOKEN,
             c.id(), c);
       } catch (BootstrapTokens.InvalidTokenException | IllegalArgumentException e) {
-        throw Status.UNAUTHENTICATED.withDescription(e.getMessage()).asException();
+        if (kubernetes == null) {
+          throw Status.UNAUTHENTICATED.withDescription(e.getMessage()).asException();
+        }
+        try {
+          return new Caller(kubernetes.verify(bearer), Caller.Method.KUBERNETES_TOKEN, "", null);
+        } catch (BootstrapTokens.InvalidTokenException k) {
+          throw Status.UNAUTHENTICATED.withDescription("the bearer token is neither a vmesh bootstrap token ("
+              + e.getMessage() + ") nor an accepted Kubernetes service-account token (" + k.getMessage() + ")")
+              .asException();
+        }
       }
     }
     throw Status.UNAUTHENTICATED.withDescription("no credentials: present a client certificate issued by this CA, "
-        + "or 'authorization: Bearer <bootstrap token>' (vmesh token create)").asException();
+        + "or 'authorization: Bearer <bootstrap token>' (vmesh token create)"
+        + (kubernetes == null ? "" : " or a Kubernetes service-account token for audience " + KubernetesTokens.AUDIENCE))
+        .asException();
   }
 
   private Caller fromCertificate(X509Certificate leaf) throws StatusException {

@@ -9,6 +9,8 @@ public record Caller(SpiffeId identity, Method method, String originToken, Boots
   /** How the caller proved who it is. */
   public enum Method {
     CERTIFICATE,
-    BOOTSTRAP_TOKEN
+    BOOTSTRAP_TOKEN,
+    /** A Kubernetes service-account token, reviewed by the API server (TokenReview). */
+    KUBERNETES_TOKEN
   }
 }

@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 /** {@code vmesh server}: runs the control plane until SIGTERM or SIGINT. */
 @Command(name = "server", mixinStandardHelpOptions = true,
     description = {"Run the vmesh control plane.",
-        "State is kept in an embedded database under --data-dir, or in etcd with --store etcd://HOST:PORT;",
+        "State is kept in an embedded database under --data-dir, in etcd with --store etcd://HOST:PORT, or in",
+        "Kubernetes with --store kubernetes;",
         "--config adds a directory of YAML/JSON objects that is watched and served read-only. Every flag",
         "can also be set with the environment variable named in its description. An address of 'off'",
         "disables that listener."})
@@ -153,7 +154,7 @@ final class ServerCommand implements Callable<Integer> {
         new dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions(autoRegistration, healthChecks,
             validateIdentity, Durations.parse(gracePeriod), Durations.parse(maxConnectionAge),
             replicaName != null && !replicaName.isBlank() ? replicaName : hostName(), trustDomain, cleanupRate()),
-        Durations.parse(pollInterval), storeFlags.factory(dataDir), secretsKeyFile);
+        Durations.parse(pollInterval), storeFlags.factory(dataDir), secretsKeyFile, storeFlags.tokenReviewer());
   }
 
   private double cleanupRate() {

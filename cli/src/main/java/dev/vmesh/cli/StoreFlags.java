@@ -1,26 +1,51 @@
 package dev.vmesh.cli;
 
+import dev.vmesh.ca.TokenReviewer;
 import dev.vmesh.store.ConfigStoreFactory;
 import dev.vmesh.store.ConfigStores;
+import dev.vmesh.store.StoreException;
 import dev.vmesh.store.etcd.EtcdConfigStore;
 import dev.vmesh.store.etcd.EtcdOptions;
+import dev.vmesh.store.kube.KubeConfigStore;
+import dev.vmesh.store.kube.KubeStoreOptions;
+import dev.vmesh.store.kube.KubeTokenReviews;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** {@code StoreFlags} are {@code vmesh server}'s flags choosing where state is kept: embedded, or etcd. */
+/**
+ * {@code StoreFlags} are {@code vmesh server}'s flags choosing where state is kept: the embedded
+ * database, etcd (several servers can share one), or Istio's CRDs in a Kubernetes cluster (which also
+ * lets the CA accept service-account tokens through TokenReview).
+ */
 final class StoreFlags {
   /** How long a leader that stopped renewing its etcd lease keeps the lead. */
   static final java.time.Duration LEADER_TTL = java.time.Duration.ofSeconds(10);
   static final String EMBEDDED = "embedded";
+  static final String KUBERNETES = "kubernetes";
 
   @Option(names = "--store", defaultValue = "${env:VMESH_STORE:-embedded}", paramLabel = "STORE",
-      description = "Where objects are kept: 'embedded' (a database under --data-dir) or"
-          + " etcd://HOST:PORT[,HOST:PORT...] (several servers can share one etcd); env VMESH_STORE"
-          + " (default: embedded).")
+      description = "Where objects are kept: 'embedded' (a database under --data-dir),"
+          + " etcd://HOST:PORT[,HOST:PORT...] (several servers can share one etcd) or 'kubernetes' (Istio's"
+          + " ServiceEntry, WorkloadEntry and WorkloadGroup resources in the cluster of --kubeconfig, or the one"
+          + " vmesh runs in); env VMESH_STORE (default: embedded).")
   String store;
+
+  @Option(names = "--kubeconfig", defaultValue = "${env:VMESH_KUBECONFIG}", paramLabel = "FILE",
+      description = "Kubeconfig for --store kubernetes; env VMESH_KUBECONFIG (default: $KUBECONFIG, ~/.kube/config,"
+          + " else the pod's service account).")
+  Path kubeconfig;
+
+  @Option(names = "--kube-context", defaultValue = "${env:VMESH_KUBE_CONTEXT}", paramLabel = "NAME",
+      description = "Context of the kubeconfig to use; env VMESH_KUBE_CONTEXT (default: its current context).")
+  String kubeContext;
+
+  private KubernetesClient client;
 
   @Option(names = "--etcd-prefix", defaultValue = "${env:VMESH_ETCD_PREFIX:-/vmesh/}", paramLabel = "PREFIX",
       description = "Key prefix of vmesh's objects in etcd; env VMESH_ETCD_PREFIX (default: /vmesh/).")
@@ -53,11 +78,18 @@ final class StoreFlags {
   /** Opens the store these flags name; the embedded one lives in {@code dataDir}. */
   ConfigStoreFactory factory(Path dataDir) {
     String s = store == null ? EMBEDDED : store.trim();
+    if (!s.equals(KUBERNETES) && (kubeconfig != null || kubeContext != null)) {
+      throw new IllegalArgumentException("--kubeconfig and --kube-context need --store kubernetes");
+    }
     if (s.isEmpty() || s.equals(EMBEDDED)) {
       return clock -> ConfigStores.durable(dataDir, clock);
     }
+    if (s.equals(KUBERNETES)) {
+      return clock -> KubeConfigStore.connect(client(), true, KubeStoreOptions.DEFAULTS);
+    }
     if (!s.startsWith(EtcdOptions.STORE_SCHEME)) {
-      throw new IllegalArgumentException("--store \"" + s + "\" is neither 'embedded' nor etcd://HOST:PORT[,HOST:PORT...]");
+      throw new IllegalArgumentException("--store \"" + s + "\" is none of 'embedded', etcd://HOST:PORT[,HOST:PORT...]"
+          + " and 'kubernetes'");
     }
     EtcdOptions options = etcdOptions(s);
     return new ConfigStoreFactory() {
@@ -104,6 +136,45 @@ final class StoreFlags {
       return text.lines().findFirst().orElse("");
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read --etcd-password-file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** With --store kubernetes, the API server's TokenReview; else null. */
+  TokenReviewer tokenReviewer() {
+    if (store == null || !store.trim().equals(KUBERNETES)) {
+      return null;
+    }
+    return (token, audiences) -> {
+      var status = new KubeTokenReviews(client()).review(token, audiences);
+      var user = status.getUser();
+      return new TokenReviewer.Review(Boolean.TRUE.equals(status.getAuthenticated()),
+          user == null ? "" : user.getUsername(), user == null ? null : user.getGroups(), status.getAudiences(),
+          status.getError());
+    };
+  }
+
+  /** One client for the store and the token reviews, made when first needed. */
+  private synchronized KubernetesClient client() {
+    if (client == null) {
+      Config config = config();
+      // fail a request after about a second of refused connections; informers and callers retry themselves
+      config.setRequestRetryBackoffLimit(3);
+      client = new KubernetesClientBuilder().withConfig(config).build();
+    }
+    return client;
+  }
+
+  private Config config() {
+    if (kubeconfig == null) {
+      return Config.autoConfigure(kubeContext);
+    }
+    try {
+      return Config.fromKubeconfig(kubeContext, Files.readString(kubeconfig), kubeconfig.toString());
+    } catch (IOException e) {
+      throw new StoreException.Unavailable("cannot read --kubeconfig " + kubeconfig + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw new StoreException.Unavailable("--kubeconfig " + kubeconfig + (kubeContext == null ? "" : " (context "
+          + kubeContext + ")") + " is not usable: " + e.getMessage(), e);
     }
   }
 }

@@ -46,7 +46,7 @@ class ServerStoreFlagsTest {
     Path data = tmp.resolve("data");
     Cli bogus = Cli.run("server", "--data-dir", data.toString(), "--store", "mysql://db:3306");
     assertThat(bogus.exit()).isEqualTo(2);
-    assertThat(bogus.err()).contains("--store \"mysql://db:3306\" is neither 'embedded' nor etcd://HOST:PORT");
+    assertThat(bogus.err()).contains("--store \"mysql://db:3306\" is none of 'embedded', etcd://HOST:PORT");
 
     Cli noPassword = Cli.run("server", "--data-dir", data.toString(), "--store", "etcd://127.0.0.1:2379",
         "--etcd-user", "vmesh");

@@ -28,12 +28,14 @@ import java.util.List;
  *     over it); null means the embedded durable store in {@code dataDir}
  * @param secretsKeyFile the key (32 random bytes, base64) that seals the CA and token keys in a store
  *     several replicas share; every replica needs the same file; unused with the embedded store
+ * @param tokenReviewer when the server runs on Kubernetes, asks the API server about service-account
+ *     tokens so that the CA accepts them (audience istio-ca); null for none
  */
 public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress httpAddress,
     InetSocketAddress xdsPlaintextAddress, InetSocketAddress xdsTlsAddress, List<String> serverNames,
     Path caDir, dev.vmesh.ca.CertificateAuthority.KeyType caKeyType, RegistryOptions registry, XdsOptions xds,
     dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions autoRegistration, Duration configPollInterval,
-    ConfigStoreFactory store, Path secretsKeyFile) {
+    ConfigStoreFactory store, Path secretsKeyFile, dev.vmesh.ca.TokenReviewer tokenReviewer) {
 
   public static final int HTTP_PORT = 15014;
   public static final int XDS_PLAINTEXT_PORT = 15010;
@@ -51,13 +53,19 @@ public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress http
   /** These options with the state kept in the store {@code factory} opens. */
   public ServerOptions withStore(ConfigStoreFactory factory) {
     return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintextAddress, xdsTlsAddress, serverNames, caDir,
-        caKeyType, registry, xds, autoRegistration, configPollInterval, factory, secretsKeyFile);
+        caKeyType, registry, xds, autoRegistration, configPollInterval, factory, secretsKeyFile, tokenReviewer);
   }
 
   /** These options with {@code file} as the key that seals secrets in a shared store. */
   public ServerOptions withSecretsKeyFile(Path file) {
     return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintextAddress, xdsTlsAddress, serverNames, caDir,
-        caKeyType, registry, xds, autoRegistration, configPollInterval, store, file);
+        caKeyType, registry, xds, autoRegistration, configPollInterval, store, file, tokenReviewer);
+  }
+
+  /** These options with Kubernetes service-account tokens accepted by the CA, as {@code reviewer} judges them. */
+  public ServerOptions withTokenReviewer(dev.vmesh.ca.TokenReviewer reviewer) {
+    return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintextAddress, xdsTlsAddress, serverNames, caDir,
+        caKeyType, registry, xds, autoRegistration, configPollInterval, store, secretsKeyFile, reviewer);
   }
 
   /** Loopback-only options on free ports (plaintext xDS on too), for tests and tools. */
@@ -67,6 +75,6 @@ public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress http
         null, dev.vmesh.ca.CertificateAuthority.KeyType.EC_P256, RegistryOptions.DEFAULTS,
         new XdsOptions(Duration.ofMillis(10), Duration.ofMillis(100), 2),
         dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions.defaults("vmesh-local", "cluster.local"),
-        Duration.ofMillis(100), null, null);
+        Duration.ofMillis(100), null, null, null);
   }
 }

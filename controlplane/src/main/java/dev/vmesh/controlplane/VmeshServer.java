@@ -9,6 +9,7 @@ import dev.vmesh.ca.BootstrapTokens;
 import dev.vmesh.ca.Sealer;
 import dev.vmesh.ca.CaService;
 import dev.vmesh.ca.CertificateAuthority;
+import dev.vmesh.ca.KubernetesTokens;
 import dev.vmesh.ca.PeerCredentials;
 import dev.vmesh.ca.Pem;
 import dev.vmesh.ca.ServerCertificate;
@@ -45,8 +46,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code VmeshServer} is the control plane process: its store (the embedded durable store, or etcd;
- * with the config directory layered under it when given), the registry kept in step with it, xDS on 15010 (plaintext)
+ * {@code VmeshServer} is the control plane process: its store (the embedded durable store, etcd, or
+ * Istio's CRDs in Kubernetes; with the config directory layered under it when given), the registry kept
+ * in step with it, xDS on 15010 (plaintext)
  * and 15012 (TLS with a certificate from the mesh CA), and HTTP on 15014 (readiness, metrics, debug
  * pages, admin API).
  */
@@ -136,7 +138,8 @@ public final class VmeshServer implements AutoCloseable {
               o.registry().trustDomain(), o.caKeyType(), clock);
       BootstrapTokens tokens = shared.isPresent() ? BootstrapTokens.openShared(shared.get(), sealer, clock)
           : BootstrapTokens.open(o.dataDir().resolve("tokens"), clock);
-      Authenticator authenticator = new Authenticator(o.registry().trustDomain(), tokens);
+      Authenticator authenticator = new Authenticator(o.registry().trustDomain(), tokens,
+          o.tokenReviewer() == null ? null : new KubernetesTokens(o.registry().trustDomain(), o.tokenReviewer()));
 
       List<Server> grpc = new ArrayList<>();
       if (o.xdsPlaintextAddress() != null) {

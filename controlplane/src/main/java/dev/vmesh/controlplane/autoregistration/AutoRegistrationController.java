@@ -9,6 +9,7 @@ import dev.vmesh.store.ConfigStore;
 import dev.vmesh.store.StoreException;
 import dev.vmesh.store.Watch;
 import dev.vmesh.store.WatchEvent;
+import dev.vmesh.store.WatchListener;
 import dev.vmesh.store.WatchOptions;
 import dev.vmesh.xds.Proxy;
 import dev.vmesh.xds.XdsCallbacks;
@@ -67,7 +68,8 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
   private final Map<String, Tracked> connections = new LinkedHashMap<>();
   private final Map<ResourceKey, Set<String>> byEntry = new HashMap<>();
   private final ReentrantLock[] entryLocks = new ReentrantLock[ENTRY_LOCKS];
-  private Watch groups;
+  private volatile Watch groups;
+  private volatile boolean closed;
   private volatile String lastGroupEvent = "";
 
   /**
@@ -93,8 +95,29 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
 
   /** Starts following WorkloadGroups (late registration, updates, deletion) and the periodic sweep. */
   public void start() {
-    groups = store.watch(new WatchOptions(Set.of(Kind.WORKLOAD_GROUP), null, null), this::onGroupEvent);
+    watchGroups();
     cleaner.start();
+  }
+
+  /** Follows WorkloadGroups from their current state; a watch the store ends (e.g. Expired) is started again. */
+  private void watchGroups() {
+    groups = store.watch(new WatchOptions(Set.of(Kind.WORKLOAD_GROUP), null, null), new WatchListener() {
+      @Override
+      public void onEvent(WatchEvent e) {
+        onGroupEvent(e);
+      }
+
+      @Override
+      public void onClose(StoreException cause) {
+        if (!closed) {
+          LOG.warn("event=group_watch_lost error=\"{}\" action=watch_again", cause.getMessage());
+          watchGroups();
+        }
+      }
+    });
+    if (closed) {
+      groups.close(); // closed meanwhile
+    }
   }
 
   @Override
@@ -373,8 +396,10 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
 
   @Override
   public void close() {
-    if (groups != null) {
-      groups.close();
+    closed = true;
+    Watch g = groups;
+    if (g != null) {
+      g.close();
     }
     cleaner.close();
   }

@@ -1,0 +1,118 @@
+package dev.vmesh.controlplane.autoregistration;
+
+import static dev.vmesh.controlplane.autoregistration.Fixture.GROUP_A;
+import static dev.vmesh.controlplane.autoregistration.Fixture.proxy;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.vmesh.api.Kind;
+import dev.vmesh.api.Resource;
+import dev.vmesh.api.ResourceKey;
+import dev.vmesh.api.codec.ResourceDecoder;
+import dev.vmesh.api.time.ManualTimer;
+import dev.vmesh.store.ConfigStore;
+import dev.vmesh.store.ListOptions;
+import dev.vmesh.store.ListResult;
+import dev.vmesh.store.LocalConfigStore;
+import dev.vmesh.store.Preconditions;
+import dev.vmesh.store.StoreException;
+import dev.vmesh.store.Watch;
+import dev.vmesh.store.WatchListener;
+import dev.vmesh.store.WatchOptions;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A store may end a watch on its own (the Kubernetes store does when its informer relists after 410
+ * Gone). The controller then follows WorkloadGroups again from their current state, so a VM waiting
+ * for its group is still registered when the group appears.
+ */
+class GroupWatchEndedByTheStoreIsStartedAgainTest {
+
+  @Test
+  void afterTheStoreEndsTheGroupWatchAGroupCreatedLaterStillRegistersTheWaitingVm() {
+    ManualTimer time = new ManualTimer();
+    try (EndingStore store = new EndingStore(new LocalConfigStore(time));
+        AutoRegistrationController c = new AutoRegistrationController(store,
+            AutoRegistrationOptions.defaults("pilot-1", "cluster.local"), time, time, rv -> { })) {
+      c.start();
+      c.onConnect(proxy("1.2.3.4", "nw1"), "conn-1"); // its group does not exist yet
+      await().until(() -> store.watches.size() == 1);
+
+      store.endWatches();
+
+      await().until(() -> store.watches.size() == 2);
+      Resource group = store.create(ResourceDecoder.decodeOne("wg.yaml", GROUP_A));
+      await().until(() -> store.get(new ResourceKey(Kind.WORKLOAD_ENTRY, "a", "wg-a-1.2.3.4-nw1")).isPresent());
+      assertThat(c.lastGroupEvent()).isEqualTo(group.resourceVersion());
+    }
+  }
+
+  /** Delegates to a store, and can end every watch the way a store that lost its history does. */
+  static final class EndingStore implements ConfigStore {
+    final ConfigStore inner;
+    final List<Ended> watches = new CopyOnWriteArrayList<>();
+
+    record Ended(Watch watch, WatchListener listener) {}
+
+    EndingStore(ConfigStore inner) {
+      this.inner = inner;
+    }
+
+    void endWatches() {
+      for (Ended e : List.copyOf(watches)) {
+        e.watch().close();
+        e.listener().onClose(new StoreException.Expired("history lost; list and watch again"));
+      }
+    }
+
+    @Override
+    public Watch watch(WatchOptions options, WatchListener listener) {
+      Watch w = inner.watch(options, listener);
+      watches.add(new Ended(w, listener));
+      return w;
+    }
+
+    @Override
+    public Optional<Resource> get(ResourceKey key) {
+      return inner.get(key);
+    }
+
+    @Override
+    public ListResult list(ListOptions options) {
+      return inner.list(options);
+    }
+
+    @Override
+    public Resource create(Resource resource) {
+      return inner.create(resource);
+    }
+
+    @Override
+    public Resource update(Resource resource) {
+      return inner.update(resource);
+    }
+
+    @Override
+    public Resource updateStatus(Resource resource) {
+      return inner.updateStatus(resource);
+    }
+
+    @Override
+    public Resource delete(ResourceKey key, Preconditions preconditions) {
+      return inner.delete(key, preconditions);
+    }
+
+    @Override
+    public String describe() {
+      return "ending";
+    }
+
+    @Override
+    public void close() {
+      inner.close();
+    }
+  }
+}

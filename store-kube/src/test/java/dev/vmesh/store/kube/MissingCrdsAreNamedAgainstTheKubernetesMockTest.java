@@ -1,0 +1,42 @@
+package dev.vmesh.store.kube;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vmesh.store.StoreException;
+import org.junit.jupiter.api.Test;
+
+/** Connecting to a cluster without Istio's CRDs fails with the names of the missing CRDs and how to install them. */
+class MissingCrdsAreNamedAgainstTheKubernetesMockTest {
+
+  @Test
+  void everyMissingCrdIsNamed() {
+    try (MockCluster cluster = MockCluster.empty()) {
+      // the CRUD mock answers lists of unknown types with empty lists; a real API server says 404
+      for (String plural : new String[] {"serviceentries", "workloadentries", "workloadgroups"}) {
+        for (String v : dev.vmesh.api.Kind.VERSIONS) {
+          cluster.server.expect().get().withPath("/apis/networking.istio.io/" + v + "/" + plural + "?limit=1")
+              .andReturn(404, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                  + "\"message\":\"the server could not find the requested resource\",\"reason\":\"NotFound\","
+                  + "\"code\":404}").always();
+        }
+      }
+      assertThatThrownBy(cluster::store).isInstanceOf(StoreException.Unavailable.class)
+          .hasMessageContaining("serviceentries.networking.istio.io, workloadentries.networking.istio.io,"
+              + " workloadgroups.networking.istio.io")
+          .hasMessageContaining("install Istio's CRDs");
+    }
+  }
+
+  @Test
+  void anOlderIstioServingOnlyV1beta1IsUsedInThatVersion() {
+    try (MockCluster cluster = MockCluster.empty()) {
+      for (String plural : new String[] {"serviceentries", "workloadentries", "workloadgroups"}) {
+        cluster.server.expect().get().withPath("/apis/networking.istio.io/v1/" + plural + "?limit=1")
+            .andReturn(404, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"code\":404}").always();
+      }
+      try (KubeConfigStore store = cluster.store()) {
+        org.assertj.core.api.Assertions.assertThat(store.describe()).contains("workloadentries/v1beta1");
+      }
+    }
+  }
+}
