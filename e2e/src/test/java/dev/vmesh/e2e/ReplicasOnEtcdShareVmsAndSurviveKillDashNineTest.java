@@ -26,10 +26,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three {@code vmesh server} replicas on one real etcd, two real agents each starting on a different
- * replica: both VMs are visible on every replica; after {@code kill -9} of one replica its agent moves
- * to another and keeps its WorkloadEntry (same uid, never deleted); the killed replica restarts and
- * catches up; when the agents stop, their entries go after the grace period and none is left.
+ * Three {@code vmesh server} replicas on one real etcd and two real agents: agent a lists all three
+ * addresses and starts on replica 0; agent b knows one name, {@code vmesh-replicas}, whose two
+ * addresses (a hosts file given to its JVM) are replicas 1 and 2, and starts on replica 1. Both VMs are
+ * visible on every replica. After {@code kill -9} of replica 0, then of replica 1, the agents move on
+ * and keep their WorkloadEntries (same uid, never deleted); replica 0 restarts and catches up; when the
+ * agents stop, their entries go after the grace period and none is left.
  */
 class ReplicasOnEtcdShareVmsAndSurviveKillDashNineTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
@@ -43,7 +45,8 @@ class ReplicasOnEtcdShareVmsAndSurviveKillDashNineTest {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final List<AutoCloseable> running = new ArrayList<>();
   private final int[] httpPorts = new int[3];
-  private final int[] xdsPorts = new int[3];
+  /** Replica 0 on 127.0.0.1:xds0; replicas 1 and 2 on 127.0.0.4 and 127.0.0.5, one port, one name. */
+  private final String[] xdsAddresses = new String[3];
   private final VmeshProcess[] replicas = new VmeshProcess[3];
   private String token;
 
@@ -59,8 +62,8 @@ class ReplicasOnEtcdShareVmsAndSurviveKillDashNineTest {
     VmeshProcess s = new VmeshProcess("replica-" + i, tmp, "server", "--store", "etcd://127.0.0.1:" + etcd.clientPort(),
         "--etcd-prefix", "/replicas/", "--secrets-key-file", tmp.resolve("secrets.key").toString(),
         "--replica-name", "replica-" + i, "--data-dir", tmp.resolve("data-" + i).toString(),
-        "--http-address", "127.0.0.1:" + httpPorts[i], "--xds-address", "127.0.0.1:" + xdsPorts[i],
-        "--workload-grace-period", "2s").start();
+        "--http-address", "127.0.0.1:" + httpPorts[i], "--xds-address", xdsAddresses[i],
+        "--server-name", "vmesh-replicas,127.0.0.1,127.0.0.4,127.0.0.5", "--workload-grace-period", "2s").start();
     running.add(s);
     replicas[i] = s;
     await().atMost(WAIT).untilAsserted(() -> assertThat(get(i, "/ready").statusCode()).as(s.output()).isEqualTo(200));
@@ -95,26 +98,30 @@ class ReplicasOnEtcdShareVmsAndSurviveKillDashNineTest {
     return out;
   }
 
+  /** Both entries are there with the uids they had in {@code before}, as replica {@code r} reads them. */
+  private boolean sameEntries(int r, Map<String, Resource> before) throws Exception {
+    Map<String, Resource> now = entries(r);
+    return now.size() == 2 && now.get("web-127.0.0.2") != null && now.get("web-127.0.0.3") != null
+        && now.get("web-127.0.0.2").metadata().uid().equals(before.get("web-127.0.0.2").metadata().uid())
+        && now.get("web-127.0.0.3").metadata().uid().equals(before.get("web-127.0.0.3").metadata().uid());
+  }
+
   private static String controller(Resource we) {
     return we.metadata().annotations().getOrDefault(WellKnown.WORKLOAD_CONTROLLER, "");
   }
 
-  /** Onboards a VM at {@code ip} whose agent tries the replicas in {@code order}. */
-  private VmeshProcess agent(String vm, String ip, int... order) throws Exception {
+  /** Onboards a VM at {@code ip} whose agent tries {@code discovery} (host:port, comma separated). */
+  private VmeshProcess agent(String vm, String ip, String discovery, String... jvmOptions) throws Exception {
     Path files = tmp.resolve(vm + "-etc");
-    List<String> addresses = new ArrayList<>();
-    for (int i : order) {
-      addresses.add("127.0.0.1:" + xdsPorts[i]);
-    }
-    Cli configure = cli(order[0], "workload", "entry", "configure", "--name", "web", "-n", "vm", "-o",
-        files.toString(), "--autoregister", "--internal-ip", ip, "--discovery-address", String.join(",", addresses));
+    Cli configure = cli(2, "workload", "entry", "configure", "--name", "web", "-n", "vm", "-o",
+        files.toString(), "--autoregister", "--internal-ip", ip, "--discovery-address", discovery);
     assertThat(configure.exit()).as(configure.err()).isZero();
     Path resolv = tmp.resolve(vm + "-resolv.conf");
     Files.writeString(resolv, "nameserver 127.0.0.1\n");
     VmeshProcess a = new VmeshProcess("agent-" + vm, tmp, "agent", "--config-dir", files.toString(),
         "--state-dir", tmp.resolve(vm + "-state").toString(), "--run-dir", tmp.resolve(vm + "-run").toString(),
         "--status-address", ip + ":" + VmeshProcess.freePort(), "--readiness-address", "off", "--dns", "off",
-        "--resolv-conf", resolv.toString()).start();
+        "--resolv-conf", resolv.toString()).jvmOptions(jvmOptions).start();
     running.add(a);
     return a;
   }
@@ -123,10 +130,14 @@ class ReplicasOnEtcdShareVmsAndSurviveKillDashNineTest {
   void vmsMoveToAnotherReplicaWhenTheirsIsKilledAndNothingIsLostOrLeaked() throws Exception {
     Files.writeString(tmp.resolve("secrets.key"), Base64.getEncoder().encodeToString(new SecureRandom()
         .generateSeed(32)) + "\n");
+    int shared = VmeshProcess.freePort();
+    xdsAddresses[0] = "127.0.0.1:" + VmeshProcess.freePort();
+    xdsAddresses[1] = "127.0.0.4:" + shared;
+    xdsAddresses[2] = "127.0.0.5:" + shared;
     for (int i = 0; i < 3; i++) {
       httpPorts[i] = VmeshProcess.freePort();
-      xdsPorts[i] = VmeshProcess.freePort();
     }
+    Path hosts = Files.writeString(tmp.resolve("hosts"), "127.0.0.4 vmesh-replicas\n127.0.0.5 vmesh-replicas\n");
     startReplica(0);
     token = Files.readString(tmp.resolve("data-0/admin-token")).trim();
     startReplica(1);
@@ -160,9 +171,9 @@ class ReplicasOnEtcdShareVmsAndSurviveKillDashNineTest {
     Cli apply = cli(2, "apply", "-f", mesh.toString());
     assertThat(apply.exit()).as(apply.err()).isZero();
 
-    // Agent a starts on replica 0, agent b on replica 1 (a token made through one replica works on the others).
-    VmeshProcess a = agent("a", "127.0.0.2", 0, 1, 2);
-    VmeshProcess b = agent("b", "127.0.0.3", 1, 2, 0);
+    // Onboarding files come from replica 2; the agents' tokens work on every replica.
+    VmeshProcess a = agent("a", "127.0.0.2", String.join(",", xdsAddresses));
+    VmeshProcess b = agent("b", "127.0.0.3", "vmesh-replicas:" + shared, "-Djdk.net.hosts.file=" + hosts);
     await().atMost(WAIT).untilAsserted(() -> {
       Map<String, Resource> wes = entries(2);
       assertThat(wes).as(a.output() + b.output()).containsKeys("web-127.0.0.2", "web-127.0.0.3");
@@ -183,12 +194,16 @@ class ReplicasOnEtcdShareVmsAndSurviveKillDashNineTest {
       assertThat(we.metadata().annotations()).containsKey(WellKnown.CONNECTED_AT);
     });
     // ... and both entries stay, with their identity, well past the grace period.
-    await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(20)).until(() -> {
-      Map<String, Resource> now = entries(2);
-      return now.size() == 2 && now.get("web-127.0.0.2") != null && now.get("web-127.0.0.3") != null
-          && now.get("web-127.0.0.2").metadata().uid().equals(before.get("web-127.0.0.2").metadata().uid())
-          && now.get("web-127.0.0.3").metadata().uid().equals(before.get("web-127.0.0.3").metadata().uid());
+    await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(20)).until(() -> sameEntries(2, before));
+
+    // kill -9 replica 1: agent b moves to the name's other address, replica 2 (and a too, if it was on 1).
+    replicas[1].kill();
+    await().atMost(WAIT).untilAsserted(() -> {
+      Map<String, Resource> wes = entries(2);
+      assertThat(controller(wes.get("web-127.0.0.3"))).as(b.output()).isEqualTo("replica-2");
+      assertThat(controller(wes.get("web-127.0.0.2"))).as(a.output()).isEqualTo("replica-2");
     });
+    await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(20)).until(() -> sameEntries(2, before));
 
     // The killed replica comes back and catches up from etcd.
     startReplica(0);
@@ -200,7 +215,7 @@ class ReplicasOnEtcdShareVmsAndSurviveKillDashNineTest {
     b.stop();
     await().atMost(WAIT).untilAsserted(() -> assertThat(entries(0)).isEmpty());
     await().atMost(WAIT).untilAsserted(() -> {
-      for (int r = 0; r < 3; r++) {
+      for (int r : new int[] {0, 2}) {
         assertThat(get(r, "/debug/registryz").body()).doesNotContain("127.0.0.2").doesNotContain("127.0.0.3");
       }
     });

@@ -17,6 +17,7 @@ final class VmeshProcess implements AutoCloseable {
   final String name;
   final List<String> args;
   final Path log;
+  private final List<String> jvmOptions = new ArrayList<>();
   private Process process;
 
   VmeshProcess(String name, Path logDir, String... args) {
@@ -25,11 +26,19 @@ final class VmeshProcess implements AutoCloseable {
     this.log = logDir.resolve(name + ".log");
   }
 
+  /** Adds JVM options (before {@code -jar}), e.g. {@code -Djdk.net.hosts.file=...}; call before {@link #start()}. */
+  VmeshProcess jvmOptions(String... options) {
+    jvmOptions.addAll(List.of(options));
+    return this;
+  }
+
   VmeshProcess start() throws IOException {
     assertThat(JAR).as("the fat jar; build it with ./mvnw package (the reactor builds dist before e2e)")
         .exists();
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED", "-jar", JAR.toString()));
+        "-Xmx256m", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED"));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-jar", JAR.toString()));
     cmd.addAll(args);
     process = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
