@@ -10,17 +10,12 @@ import dev.vmesh.api.WellKnown;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.codec.ResourceEncoder;
 import dev.vmesh.api.time.ManualTimer;
-import dev.vmesh.store.ConfigStore;
+import dev.vmesh.store.ForwardingConfigStore;
 import dev.vmesh.store.ListOptions;
-import dev.vmesh.store.ListResult;
 import dev.vmesh.store.LocalConfigStore;
 import dev.vmesh.store.Preconditions;
-import dev.vmesh.store.Watch;
-import dev.vmesh.store.WatchListener;
-import dev.vmesh.store.WatchOptions;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -33,11 +28,12 @@ class EntriesDueTogetherAreRemovedTogetherTest {
   static final int ENTRIES = 5;
 
   /** A store whose deletions wait until {@link #ENTRIES} of them are in progress at once. */
-  static final class MeetingStore implements ConfigStore {
+  static final class MeetingStore extends ForwardingConfigStore {
     final LocalConfigStore inner;
     final CyclicBarrier together = new CyclicBarrier(ENTRIES);
 
     MeetingStore(LocalConfigStore inner) {
+      super(inner);
       this.inner = inner;
     }
 
@@ -52,43 +48,8 @@ class EntriesDueTogetherAreRemovedTogetherTest {
     }
 
     @Override
-    public Optional<Resource> get(ResourceKey key) {
-      return inner.get(key);
-    }
-
-    @Override
-    public ListResult list(ListOptions options) {
-      return inner.list(options);
-    }
-
-    @Override
-    public Resource create(Resource resource) {
-      return inner.create(resource);
-    }
-
-    @Override
-    public Resource update(Resource resource) {
-      return inner.update(resource);
-    }
-
-    @Override
-    public Resource updateStatus(Resource resource) {
-      return inner.updateStatus(resource);
-    }
-
-    @Override
-    public Watch watch(WatchOptions options, WatchListener listener) {
-      return inner.watch(options, listener);
-    }
-
-    @Override
     public String describe() {
       return "meeting";
-    }
-
-    @Override
-    public void close() {
-      inner.close();
     }
   }
 

@@ -11,16 +11,13 @@ import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.codec.ResourceDecoder;
 import dev.vmesh.api.time.ManualTimer;
 import dev.vmesh.store.ConfigStore;
-import dev.vmesh.store.ListOptions;
-import dev.vmesh.store.ListResult;
+import dev.vmesh.store.ForwardingConfigStore;
 import dev.vmesh.store.LocalConfigStore;
-import dev.vmesh.store.Preconditions;
 import dev.vmesh.store.StoreException;
 import dev.vmesh.store.Watch;
 import dev.vmesh.store.WatchListener;
 import dev.vmesh.store.WatchOptions;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
@@ -51,13 +48,14 @@ class GroupWatchEndedByTheStoreIsStartedAgainTest {
   }
 
   /** Delegates to a store, and can end every watch the way a store that lost its history does. */
-  static final class EndingStore implements ConfigStore {
+  static final class EndingStore extends ForwardingConfigStore {
     final ConfigStore inner;
     final List<Ended> watches = new CopyOnWriteArrayList<>();
 
     record Ended(Watch watch, WatchListener listener) {}
 
     EndingStore(ConfigStore inner) {
+      super(inner);
       this.inner = inner;
     }
 
@@ -76,43 +74,8 @@ class GroupWatchEndedByTheStoreIsStartedAgainTest {
     }
 
     @Override
-    public Optional<Resource> get(ResourceKey key) {
-      return inner.get(key);
-    }
-
-    @Override
-    public ListResult list(ListOptions options) {
-      return inner.list(options);
-    }
-
-    @Override
-    public Resource create(Resource resource) {
-      return inner.create(resource);
-    }
-
-    @Override
-    public Resource update(Resource resource) {
-      return inner.update(resource);
-    }
-
-    @Override
-    public Resource updateStatus(Resource resource) {
-      return inner.updateStatus(resource);
-    }
-
-    @Override
-    public Resource delete(ResourceKey key, Preconditions preconditions) {
-      return inner.delete(key, preconditions);
-    }
-
-    @Override
     public String describe() {
       return "ending";
-    }
-
-    @Override
-    public void close() {
-      inner.close();
     }
   }
 }

@@ -2,14 +2,8 @@ package dev.vmesh.store.etcd;
 
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
-import dev.vmesh.store.ConfigStore;
-import dev.vmesh.store.ListOptions;
-import dev.vmesh.store.ListResult;
+import dev.vmesh.store.ForwardingConfigStore;
 import dev.vmesh.store.Preconditions;
-import dev.vmesh.store.Watch;
-import dev.vmesh.store.WatchListener;
-import dev.vmesh.store.WatchOptions;
-import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -17,23 +11,14 @@ import java.util.function.Supplier;
  * {@link Fence} in the same transaction (see {@link EtcdLeadership#fenced()}). Writes that would change
  * nothing are answered without a transaction, as always, and so without the check.
  */
-final class FencedConfigStore implements ConfigStore {
+final class FencedConfigStore extends ForwardingConfigStore {
   private final EtcdConfigStore store;
   private final Supplier<Fence> fence;
 
   FencedConfigStore(EtcdConfigStore store, Supplier<Fence> fence) {
+    super(store);
     this.store = store;
     this.fence = fence;
-  }
-
-  @Override
-  public Optional<Resource> get(ResourceKey key) {
-    return store.get(key);
-  }
-
-  @Override
-  public ListResult list(ListOptions o) {
-    return store.list(o);
   }
 
   @Override
@@ -54,16 +39,6 @@ final class FencedConfigStore implements ConfigStore {
   @Override
   public Resource delete(ResourceKey key, Preconditions preconditions) {
     return store.delete(key, preconditions, fence);
-  }
-
-  @Override
-  public Watch watch(WatchOptions o, WatchListener listener) {
-    return store.watch(o, listener);
-  }
-
-  @Override
-  public boolean isReadOnly() {
-    return store.isReadOnly();
   }
 
   @Override
