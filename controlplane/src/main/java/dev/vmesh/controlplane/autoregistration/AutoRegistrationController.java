@@ -99,7 +99,10 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
     cleaner.start();
   }
 
-  /** Follows WorkloadGroups from their current state; a watch the store ends (e.g. Expired) is started again. */
+  /**
+   * Follows WorkloadGroups from their current state; a watch the store ends because its history is gone
+   * (Expired, e.g. a Kubernetes relist) is started again. A store that closes ends it for good.
+   */
   private void watchGroups() {
     groups = store.watch(new WatchOptions(Set.of(Kind.WORKLOAD_GROUP), null, null), new WatchListener() {
       @Override
@@ -109,9 +112,14 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
 
       @Override
       public void onClose(StoreException cause) {
-        if (!closed) {
-          LOG.warn("event=group_watch_lost error=\"{}\" action=watch_again", cause.getMessage());
+        if (closed || !(cause instanceof StoreException.Expired)) {
+          return; // shutting down, or the store closed: nothing to watch again
+        }
+        LOG.warn("event=group_watch_lost error=\"{}\" action=watch_again", cause.getMessage());
+        try {
           watchGroups();
+        } catch (StoreException e) {
+          LOG.warn("event=group_watch_failed error=\"{}\"", e.getMessage());
         }
       }
     });

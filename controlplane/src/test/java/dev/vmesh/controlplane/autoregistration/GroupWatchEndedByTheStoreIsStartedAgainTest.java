@@ -47,6 +47,21 @@ class GroupWatchEndedByTheStoreIsStartedAgainTest {
     }
   }
 
+  @Test
+  void aStoreThatClosesIsNotWatchedAgain() {
+    ManualTimer time = new ManualTimer();
+    try (EndingStore store = new EndingStore(new LocalConfigStore(time));
+        AutoRegistrationController c = new AutoRegistrationController(store,
+            AutoRegistrationOptions.defaults("pilot-1", "cluster.local"), time, time, rv -> { })) {
+      c.start();
+      await().until(() -> store.watches.size() == 1);
+      store.endWatches(new StoreException.Unavailable("store closed", null));
+      // only an Expired watch is started again; give a wrong re-watch the chance to show up
+      await().during(java.time.Duration.ofMillis(300)).atMost(java.time.Duration.ofSeconds(2))
+          .until(() -> store.watches.size() == 1);
+    }
+  }
+
   /** Delegates to a store, and can end every watch the way a store that lost its history does. */
   static final class EndingStore extends ForwardingConfigStore {
     final ConfigStore inner;
@@ -60,9 +75,13 @@ class GroupWatchEndedByTheStoreIsStartedAgainTest {
     }
 
     void endWatches() {
+      endWatches(new StoreException.Expired("history lost; list and watch again"));
+    }
+
+    void endWatches(StoreException cause) {
       for (Ended e : List.copyOf(watches)) {
         e.watch().close();
-        e.listener().onClose(new StoreException.Expired("history lost; list and watch again"));
+        e.listener().onClose(cause);
       }
     }
 
