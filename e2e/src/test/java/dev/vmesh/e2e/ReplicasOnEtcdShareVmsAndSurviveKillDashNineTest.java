@@ -13,10 +13,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -60,7 +58,7 @@ class ReplicasOnEtcdShareVmsAndSurviveKillDashNineTest {
 
   private VmeshProcess startReplica(int i) throws Exception {
     VmeshProcess s = new VmeshProcess("replica-" + i, tmp, "server", "--store", "etcd://127.0.0.1:" + etcd.clientPort(),
-        "--etcd-prefix", "/replicas/", "--secrets-key-file", tmp.resolve("secrets.key").toString(),
+        "--etcd-prefix", "/replicas/", "--secrets-key-file", WebVms.secretsKey(tmp).toString(),
         "--replica-name", "replica-" + i, "--data-dir", tmp.resolve("data-" + i).toString(),
         "--http-address", "127.0.0.1:" + httpPorts[i], "--xds-address", xdsAddresses[i],
         "--server-name", "vmesh-replicas,127.0.0.1,127.0.0.4,127.0.0.5", "--workload-grace-period", "2s").start();
@@ -110,26 +108,16 @@ class ReplicasOnEtcdShareVmsAndSurviveKillDashNineTest {
     return we.metadata().annotations().getOrDefault(WellKnown.WORKLOAD_CONTROLLER, "");
   }
 
-  /** Onboards a VM at {@code ip} whose agent tries {@code discovery} (host:port, comma separated). */
+  /** Onboards a VM at {@code ip} (through replica 2) whose agent tries {@code discovery}. */
   private VmeshProcess agent(String vm, String ip, String discovery, String... jvmOptions) throws Exception {
-    Path files = tmp.resolve(vm + "-etc");
-    Cli configure = cli(2, "workload", "entry", "configure", "--name", "web", "-n", "vm", "-o",
-        files.toString(), "--autoregister", "--internal-ip", ip, "--discovery-address", discovery);
-    assertThat(configure.exit()).as(configure.err()).isZero();
-    Path resolv = tmp.resolve(vm + "-resolv.conf");
-    Files.writeString(resolv, "nameserver 127.0.0.1\n");
-    VmeshProcess a = new VmeshProcess("agent-" + vm, tmp, "agent", "--config-dir", files.toString(),
-        "--state-dir", tmp.resolve(vm + "-state").toString(), "--run-dir", tmp.resolve(vm + "-run").toString(),
-        "--status-address", ip + ":" + VmeshProcess.freePort(), "--readiness-address", "off", "--dns", "off",
-        "--resolv-conf", resolv.toString()).jvmOptions(jvmOptions).start();
+    VmeshProcess a = WebVms.agent(tmp, vm, ip, discovery, "http://127.0.0.1:" + httpPorts[2], token, jvmOptions);
     running.add(a);
     return a;
   }
 
   @Test
   void vmsMoveToAnotherReplicaWhenTheirsIsKilledAndNothingIsLostOrLeaked() throws Exception {
-    Files.writeString(tmp.resolve("secrets.key"), Base64.getEncoder().encodeToString(new SecureRandom()
-        .generateSeed(32)) + "\n");
+    WebVms.secretsKey(tmp);
     int shared = VmeshProcess.freePort();
     xdsAddresses[0] = "127.0.0.1:" + VmeshProcess.freePort();
     xdsAddresses[1] = "127.0.0.4:" + shared;
@@ -145,29 +133,7 @@ class ReplicasOnEtcdShareVmsAndSurviveKillDashNineTest {
     for (int i = 1; i < 3; i++) { // one admin token for all replicas, kept in etcd
       assertThat(Files.readString(tmp.resolve("data-" + i + "/admin-token")).trim()).isEqualTo(token);
     }
-    Path mesh = tmp.resolve("mesh.yaml");
-    Files.writeString(mesh, """
-        apiVersion: networking.istio.io/v1
-        kind: WorkloadGroup
-        metadata: {name: web, namespace: vm}
-        spec:
-          metadata:
-            labels: {app: web}
-          template:
-            serviceAccount: web
-            ports: {http: 8080}
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: web, namespace: vm}
-        spec:
-          hosts: [web.vm.example.com]
-          location: MESH_INTERNAL
-          ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}]
-          resolution: STATIC
-          workloadSelector:
-            labels: {app: web}
-        """);
+    Path mesh = Files.writeString(tmp.resolve("mesh.yaml"), WebVms.MESH);
     Cli apply = cli(2, "apply", "-f", mesh.toString());
     assertThat(apply.exit()).as(apply.err()).isZero();
 

@@ -55,11 +55,7 @@ class ServerKeepsItsStateInEtcdTest {
 
   private VmeshProcess start(String name, Path dataDir, Path configDir) throws Exception {
     httpPort = VmeshProcess.freePort();
-    Path key = tmp.resolve("secrets.key");
-    if (!Files.exists(key)) {
-      Files.writeString(key, java.util.Base64.getEncoder().encodeToString(new java.security.SecureRandom()
-          .generateSeed(32)) + "\n");
-    }
+    Path key = WebVms.secretsKey(tmp);
     VmeshProcess s = new VmeshProcess(name, tmp, "server", "--store", "etcd://127.0.0.1:" + etcd.clientPort(),
         "--etcd-prefix", PREFIX, "--secrets-key-file", key.toString(), "--data-dir", dataDir.toString(), "--config", configDir.toString(),
         "--http-address", "127.0.0.1:" + httpPort, "--xds-address", "127.0.0.1:" + VmeshProcess.freePort()).start();

@@ -20,10 +20,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -112,34 +110,12 @@ class ServerRidesOutAnEtcdOutageTest {
 
   @Test
   void proxiesKeepTheirConfigNothingIsDeletedAndWritesResume() throws Exception {
-    Path key = tmp.resolve("secrets.key");
-    Files.writeString(key, Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32)) + "\n");
+    Path key = WebVms.secretsKey(tmp);
     httpPort = VmeshProcess.freePort();
     xdsPort = VmeshProcess.freePort();
     plaintextPort = VmeshProcess.freePort();
     Path config = Files.createDirectories(tmp.resolve("config"));
-    Files.writeString(config.resolve("web.yaml"), """
-        apiVersion: networking.istio.io/v1
-        kind: WorkloadGroup
-        metadata: {name: web, namespace: vm}
-        spec:
-          metadata:
-            labels: {app: web}
-          template:
-            serviceAccount: web
-            ports: {http: 8080}
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: web, namespace: vm}
-        spec:
-          hosts: [web.vm.example.com]
-          location: MESH_INTERNAL
-          ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}]
-          resolution: STATIC
-          workloadSelector:
-            labels: {app: web}
-        """);
+    Files.writeString(config.resolve("web.yaml"), WebVms.MESH);
     VmeshProcess server = new VmeshProcess("server", tmp, "server", "--store", "etcd://127.0.0.1:" + etcd.clientPort(),
         "--etcd-prefix", "/outage/", "--etcd-timeout", "2s", "--secrets-key-file", key.toString(),
         "--data-dir", tmp.resolve("data").toString(), "--config", config.toString(),
@@ -151,16 +127,8 @@ class ServerRidesOutAnEtcdOutageTest {
         .statusCode()).as(server.output()).isEqualTo(200));
     token = Files.readString(tmp.resolve("data/admin-token")).trim();
 
-    Path files = tmp.resolve("vm-etc");
-    Cli configure = Cli.run("workload", "entry", "configure", "--name", "web", "-n", "vm", "-o", files.toString(),
-        "--autoregister", "--internal-ip", "127.0.0.2", "--discovery-address", "127.0.0.1:" + xdsPort,
-        "--server", "http://127.0.0.1:" + httpPort, "--token", token);
-    assertThat(configure.exit()).as(configure.err()).isZero();
-    Files.writeString(tmp.resolve("resolv.conf"), "nameserver 127.0.0.1\n");
-    VmeshProcess agent = new VmeshProcess("agent", tmp, "agent", "--config-dir", files.toString(),
-        "--state-dir", tmp.resolve("vm-state").toString(), "--run-dir", tmp.resolve("vm-run").toString(),
-        "--status-address", "127.0.0.2:" + VmeshProcess.freePort(), "--readiness-address", "off", "--dns", "off",
-        "--resolv-conf", tmp.resolve("resolv.conf").toString()).start();
+    VmeshProcess agent = WebVms.agent(tmp, "vm", "127.0.0.2", "127.0.0.1:" + xdsPort, "http://127.0.0.1:" + httpPort,
+        token);
     running.add(agent);
     await().atMost(WAIT).untilAsserted(() -> assertThat(endpointsForANewProxy()).as(agent.output())
         .containsExactly("127.0.0.2"));
