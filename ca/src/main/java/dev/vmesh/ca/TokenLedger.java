@@ -93,7 +93,8 @@ public final class TokenLedger {
   public List<Issued> list() throws IOException {
     List<Issued> out = new ArrayList<>();
     String directory = prefix.isEmpty() ? "" : prefix.substring(0, prefix.length() - 1);
-    for (String name : blobs.list(directory)) {
+    java.util.Set<String> names = new java.util.HashSet<>(blobs.list(directory)); // markers included
+    for (String name : names) {
       if (!name.endsWith(".json")) {
         continue;
       }
@@ -107,7 +108,7 @@ public final class TokenLedger {
       }
       String id = text(m, "id");
       out.add(new Issued(id, text(m, "namespace"), text(m, "serviceAccount"), Instant.parse(text(m, "expires")),
-          "true".equals(text(m, "singleUse")), isRevoked(id), blobs.get(prefix + id + ".used").isPresent()));
+          "true".equals(text(m, "singleUse")), names.contains(id + ".revoked"), names.contains(id + ".used")));
     }
     out.sort(java.util.Comparator.comparing(Issued::expires));
     return out;

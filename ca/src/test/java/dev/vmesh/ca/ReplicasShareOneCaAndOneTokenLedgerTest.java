@@ -99,7 +99,9 @@ class ReplicasShareOneCaAndOneTokenLedgerTest {
     var revoked = b.issue("ns1", "sa1", Duration.ofHours(1), false);
     assertThat(a.ledger().revoke(revoked.id())).isTrue();
     assertThatThrownBy(() -> b.verify(revoked.jwt())).hasMessageContaining("revoked");
-    assertThat(b.ledger().list()).extracting(TokenLedger.Issued::id).containsExactlyInAnyOrder(once.id(), revoked.id());
+    assertThat(b.ledger().list()).extracting(TokenLedger.Issued::id, TokenLedger.Issued::used, TokenLedger.Issued::revoked)
+        .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(once.id(), true, false),
+            org.assertj.core.groups.Tuple.tuple(revoked.id(), false, true));
     assertThat(new String(blobs.get("tokens/shared-signing-key.pem").orElseThrow(), StandardCharsets.UTF_8))
         .doesNotContain("PRIVATE KEY");
   }
