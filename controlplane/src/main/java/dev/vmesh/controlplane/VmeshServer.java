@@ -61,9 +61,13 @@ public final class VmeshServer implements AutoCloseable {
   private final List<Server> grpcServers;
   private final Http http;
   private final String adminToken;
+  private final AutoRegistrationController autoRegistration;
+  private final Leadership leadership;
 
   private VmeshServer(ConfigStore store, RegistryController registry, XdsServer xds, List<Server> grpcServers,
-      Http http, String adminToken) {
+      Http http, String adminToken, AutoRegistrationController autoRegistration, Leadership leadership) {
+    this.autoRegistration = autoRegistration;
+    this.leadership = leadership;
     this.store = store;
     this.registry = registry;
     this.xds = xds;
@@ -78,9 +82,6 @@ public final class VmeshServer implements AutoCloseable {
     try {
       ConfigStore durable = o.store().open(clock);
       opened.add(durable);
-      Leadership leadership = o.store().leadership(durable, o.autoRegistration().controllerName());
-      opened.add(0, leadership);
-      Optional<Blobs> shared = o.store().sharedBlobs(durable);
       ConfigStore store = durable;
       FileConfigStore files = null;
       if (o.configDir() != null) {
@@ -90,6 +91,9 @@ public final class VmeshServer implements AutoCloseable {
         store = layered;
         awaitMirror(layered);
       }
+      Leadership leadership = o.store().leadership(durable, o.autoRegistration().controllerName());
+      opened.add(0, leadership); // closed before the store: gives up the lead while it still can
+      Optional<Blobs> shared = o.store().sharedBlobs(durable);
       PrometheusRegistry metrics = new PrometheusRegistry();
       JvmMetrics.builder().register(metrics);
       ConfigStore s = store;
@@ -177,7 +181,7 @@ public final class VmeshServer implements AutoCloseable {
           dev.vmesh.api.codec.TreeWriter.json(java.util.Map.of("trustDomain", o.registry().trustDomain(),
               "rootCert", Pem.certificates(ca.roots())), true), List.of()));
       http.start();
-      VmeshServer server = new VmeshServer(store, controller[0], xds, grpc, http, token);
+      VmeshServer server = new VmeshServer(store, controller[0], xds, grpc, http, token, autoRegistration, leadership);
       LOG.info("event=server_started store={} http={} xds={}", store.describe(), http.address(),
           grpc.stream().map(g -> g.getListenSockets().toString()).toList());
       return server;
@@ -309,6 +313,8 @@ public final class VmeshServer implements AutoCloseable {
         g.shutdownNow();
       }
     }
+    autoRegistration.close(); // its watches and timers end before the store does
+    leadership.close(); // another replica can lead at once instead of after the lease runs out
     registry.close();
     store.close();
     LOG.info("event=server_stopped");

@@ -127,8 +127,11 @@ class ServerKeepsItsStateInEtcdTest {
     // the CA lives in etcd too, its private key sealed
     assertThat(etcdKey("blobs/ca/shared-root.pem").orElseThrow().getValue().toString(StandardCharsets.UTF_8))
         .startsWith("vmesh-sealed v1.").contains("BEGIN CERTIFICATE").doesNotContain("PRIVATE KEY");
+    await().atMost(WAIT).until(() -> etcdKey("leader/server").isPresent()); // the only server leads
     assertThat(server.stop()).isIn(0, 143); // 143: the JVM's exit after SIGTERM and its shutdown hooks
     assertThat(server.output()).contains("event=etcd_store_closed");
+    // it gave up the lead on the way out rather than leaving others to wait for its lease to run out
+    assertThat(etcdKey("leader/server")).isEmpty();
 
     // a new server with an empty data directory: everything comes from etcd
     server = start("server-2", tmp.resolve("data-2"), config);
