@@ -31,7 +31,11 @@
 #   JAVA [$JAVA_HOME/bin/java or java]  VMESH_JAR [dist/target/vmesh.jar]  JVM_FLAGS [none]
 #   VMESH_ARGS [none]  extra arguments for `vmesh dns serve`
 #   VMESH_PORT [15353]  DNSMASQ_PORT [15354]  UPSTREAM_PORT [5399]
-#   SERVERS ["vmesh dnsmasq"]  WORKDIR [a new temporary directory]  KEEP [0] 1 = keep WORKDIR
+#   SERVERS ["vmesh dnsmasq"]  add "floor" for UdpFloor (bench module): a server that sends each query
+#                 straight back flagged as a response and does nothing else, the CPU floor under any
+#                 UDP server on this kernel (its answers have no records, so dig does not check them)
+#   FLOOR_PORT [15355]  BENCH_JAR [bench/target/benchmarks.jar]
+#   WORKDIR [a new temporary directory]  KEEP [0] 1 = keep WORKDIR
 #   RESULTS [WORKDIR/results.tsv]  one line per run, tab separated
 set -euo pipefail
 export LC_ALL=C
@@ -59,6 +63,8 @@ VMESH_ARGS=${VMESH_ARGS:-}
 VMESH_PORT=${VMESH_PORT:-15353}
 DNSMASQ_PORT=${DNSMASQ_PORT:-15354}
 UPSTREAM_PORT=${UPSTREAM_PORT:-5399}
+FLOOR_PORT=${FLOOR_PORT:-15355}
+BENCH_JAR=${BENCH_JAR:-$here/bench/target/benchmarks.jar}
 SERVERS=${SERVERS:-vmesh dnsmasq}
 KEEP=${KEEP:-0}
 WORKDIR=${WORKDIR:-$(mktemp -d /tmp/vmesh-dnsbench.XXXXXX)}
@@ -70,7 +76,11 @@ for tool in dnsperf dnsmasq dig taskset; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool not found (apt-get install -y dnsperf dnsmasq bind9-dnsutils util-linux)" >&2; exit 1; }
 done
 [ -f "$VMESH_JAR" ] || { echo "run.sh: $VMESH_JAR not found; build with ./mvnw -q -o -DskipTests package" >&2; exit 1; }
-for port in "$VMESH_PORT" "$DNSMASQ_PORT" "$UPSTREAM_PORT"; do
+if [[ " $SERVERS " == *" floor "* ]] && [ ! -f "$BENCH_JAR" ]; then
+  echo "run.sh: $BENCH_JAR not found; build with ./mvnw -q -o -DskipTests package" >&2
+  exit 1
+fi
+for port in "$VMESH_PORT" "$DNSMASQ_PORT" "$UPSTREAM_PORT" "$FLOOR_PORT"; do
   if ss -Hlnu "sport = :$port" | grep -q . || ss -Hlnt "sport = :$port" | grep -q .; then
     echo "run.sh: port $port is in use; choose others with VMESH_PORT, DNSMASQ_PORT, UPSTREAM_PORT" >&2
     exit 1
@@ -132,7 +142,13 @@ start_dnsmasq() {
     > "$WORKDIR/dnsmasq.out" 2>&1 &
   pid[dnsmasq]=$!
 }
-declare -A port=([vmesh]=$VMESH_PORT [dnsmasq]=$DNSMASQ_PORT)
+start_floor() {
+  # shellcheck disable=SC2086 # JVM_FLAGS is a word list
+  pin "$SERVER_CPUS" "$JAVA" $JVM_FLAGS -cp "$BENCH_JAR" dev.vmesh.bench.dns.UdpFloor "$FLOOR_PORT" \
+    > "$WORKDIR/floor.log" 2>&1 &
+  pid[floor]=$!
+}
+declare -A port=([vmesh]=$VMESH_PORT [dnsmasq]=$DNSMASQ_PORT [floor]=$FLOOR_PORT)
 for s in $SERVERS; do
   "start_$s"
 done
@@ -140,10 +156,12 @@ sample=$(awk 'NR % 97 == 1' "$WORKDIR/queries")
 sample+=$'\n'$(tail -n 4 "$WORKDIR/queries")
 for s in $SERVERS; do
   for _ in $(seq 100); do
-    dig +short +time=1 +tries=1 -p "${port[$s]}" @127.0.0.1 svc0.ns0.svc.cluster.local A 2>/dev/null | grep -q . && break
+    dig +time=1 +tries=1 -p "${port[$s]}" @127.0.0.1 svc0.ns0.svc.cluster.local A 2>/dev/null | grep -q 'status: NOERROR' \
+      && break
     kill -0 "${pid[$s]}" 2>/dev/null || { echo "run.sh: $s exited:" >&2; cat "$WORKDIR/$s".*; exit 1; }
     sleep 0.2
   done
+  [ "$s" = floor ] && continue # echoes queries back: nothing to check
   while read -r name type; do
     [ -n "$name" ] || continue
     reply=$(dig +time=1 +tries=1 -p "${port[$s]}" @127.0.0.1 "$name" "$type")
@@ -152,7 +170,7 @@ for s in $SERVERS; do
     [ "$got" = "$want" ] || { echo "run.sh: $s answered $name $type with '$got', expected '$want'" >&2; exit 1; }
   done <<< "$sample"
 done
-echo "both servers answer $(echo "$sample" | wc -l) sample queries correctly (dig); $nqueries distinct queries in the dnsperf input"
+echo "the servers answer $(echo "$sample" | wc -l) sample queries correctly (dig); $nqueries distinct queries in the dnsperf input"
 
 # --- 3. runs ---
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

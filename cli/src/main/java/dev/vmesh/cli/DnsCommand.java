@@ -68,7 +68,8 @@ final class DnsCommand {
     boolean parallel;
 
     @Option(names = "--io-threads", defaultValue = "1", paramLabel = "N",
-        description = "Event loop threads, each with its own UDP socket on the port (default: ${DEFAULT-VALUE}).")
+        description = "UDP sockets on the port, each served by a thread of its own, and event loop threads for TCP and "
+            + "forwarding (default: ${DEFAULT-VALUE}).")
     int ioThreads;
 
     /** Completes when the server should stop: on SIGTERM/Ctrl-C, or when a test says so. */

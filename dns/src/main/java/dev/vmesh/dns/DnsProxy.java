@@ -1,14 +1,11 @@
 package dev.vmesh.dns;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -38,11 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DnsProxy implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DnsProxy.class);
-  private static final int UDP_SOCKET_BUFFER = 1 << 20;
-  /** Datagrams one recvmmsg call may return (epoll); each gets a slot of the largest payload. */
-  private static final int UDP_DATAGRAMS_PER_CALL = 16;
-  /** Datagrams read from a socket per wake-up before the event loop turns to its other channels. */
-  private static final int UDP_DATAGRAMS_PER_WAKEUP = 64;
 
   private final DnsProxyConfig config;
   private final Transports transports;
@@ -54,6 +46,7 @@ public final class DnsProxy implements AutoCloseable {
   private final AtomicReference<NameTable> unsaved = new AtomicReference<>();
   private final AtomicInteger tcpConnections = new AtomicInteger();
   private final List<Channel> listeners = new ArrayList<>();
+  private final List<UdpListener> udpListeners = new ArrayList<>();
   private final List<InetSocketAddress> bound = new ArrayList<>();
   private volatile boolean pushed;
   private EventLoopGroup group;
@@ -127,9 +120,8 @@ public final class DnsProxy implements AutoCloseable {
     for (InetSocketAddress requested : config.listen()) {
       InetSocketAddress address = port < 0 || requested.getPort() != 0 ? requested
           : new InetSocketAddress(requested.getAddress(), port);
-      int sockets = transports.name().equals("epoll") ? config.ioThreads() : 1;
-      Channel udp = bindUdp(address, sockets > 1);
-      InetSocketAddress actual = (InetSocketAddress) udp.localAddress();
+      int sockets = config.ioThreads();
+      InetSocketAddress actual = bindUdp(address, sockets > 1);
       for (int i = 1; i < sockets; i++) {
         bindUdp(actual, true);
       }
@@ -141,25 +133,17 @@ public final class DnsProxy implements AutoCloseable {
     }
   }
 
-  private Channel bindUdp(InetSocketAddress address, boolean reusePort) throws IOException {
-    // Under load many queries wait in the socket; read them in batches (recvmmsg with epoll, into one
-    // buffer cut into slots of the largest payload) rather than one per wake-up, and answer each batch
-    // with one flush. A datagram larger than a slot is cut short, as it was with one buffer per read.
-    boolean epoll = transports.name().equals("epoll");
-    int payload = config.maxUdpPayload();
-    FixedRecvByteBufAllocator buffers = new FixedRecvByteBufAllocator(epoll ? payload * UDP_DATAGRAMS_PER_CALL : payload);
-    buffers.maxMessagesPerRead(UDP_DATAGRAMS_PER_WAKEUP);
-    Bootstrap b = new Bootstrap().group(group).channelFactory(() -> transports.newDatagram(address.getAddress()))
-        .option(ChannelOption.RECVBUF_ALLOCATOR, buffers)
-        .option(ChannelOption.SO_RCVBUF, UDP_SOCKET_BUFFER) // absorb bursts (the kernel may cap it)
-        .handler(new UdpQueryHandler(processor));
-    if (epoll) {
-      b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, payload);
+  private InetSocketAddress bindUdp(InetSocketAddress address, boolean reusePort) throws IOException {
+    try {
+      UdpListener l = UdpListener.start(address, reusePort, processor, group.next(), config.maxUdpPayload());
+      udpListeners.add(l);
+      return l.localAddress();
+    } catch (IOException e) {
+      BindException b = new BindException("cannot listen on udp " + address.getAddress().getHostAddress() + ":"
+          + address.getPort() + ": " + e.getMessage());
+      b.initCause(e);
+      throw b;
     }
-    if (reusePort) {
-      b.option(EpollChannelOption.SO_REUSEPORT, true);
-    }
-    return await(b.bind(address).awaitUninterruptibly(), address, "udp");
   }
 
   private void bindTcp(InetSocketAddress address) throws IOException {
@@ -284,6 +268,8 @@ public final class DnsProxy implements AutoCloseable {
   }
 
   private void closeListeners() {
+    udpListeners.forEach(UdpListener::close);
+    udpListeners.clear();
     for (Channel c : listeners) {
       c.close().awaitUninterruptibly();
     }

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * @param tableFile where the last table is kept across restarts, or null for nowhere
  * @param metrics where to count
  * @param preferNativeTransport use epoll when available
- * @param ioThreads event loop threads
+ * @param ioThreads UDP sockets per listen address (each with its own thread) and event loop threads
  */
 public record DnsProxyConfig(List<InetSocketAddress> listen, List<InetSocketAddress> upstreams,
     List<String> searchDomains, String namespace, String clusterDomain, Duration forwardTimeout,
@@ -215,7 +215,10 @@ public record DnsProxyConfig(List<InetSocketAddress> listen, List<InetSocketAddr
       return this;
     }
 
-    /** Event loop threads (default 1: a VM's resolver needs no more); with epoll, each gets its own UDP socket. */
+    /**
+     * UDP sockets per listen address, sharing the port, each served by a thread of its own; also the
+     * event loop threads for TCP and forwarding (default 1: a VM's resolver needs no more).
+     */
     public Builder ioThreads(int n) {
       this.ioThreads = n;
       return this;

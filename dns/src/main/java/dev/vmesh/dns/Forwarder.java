@@ -64,7 +64,8 @@ final class Forwarder {
 
   /**
    * Forwards the query in {@code q}/{@code packet} (not retained: it is copied). The reply to send the
-   * client ({@code limit} bytes at most) is handed to {@code send} on {@code loop}.
+   * client ({@code limit} bytes at most) is handed to {@code send} on {@code loop}, or at once on the
+   * calling thread when too many queries are being forwarded already. May be called from any thread.
    */
   void forward(EventLoop loop, ByteBufAllocator alloc, ByteBuf packet, Query q, DnsMetrics.Protocol protocol,
       int limit, int payload, Consumer<ByteBuf> send) {
@@ -76,7 +77,17 @@ final class Forwarder {
       return;
     }
     ByteBuf copy = alloc.buffer(packet.readableBytes()).writeBytes(packet, packet.readerIndex(), packet.readableBytes());
-    new Pending(loop, alloc, copy, q.questionEnd, q.edns, protocol, limit, payload, send).start();
+    Pending pending = new Pending(loop, alloc, copy, q.questionEnd, q.edns, protocol, limit, payload, send);
+    if (loop.inEventLoop()) {
+      pending.start();
+      return;
+    }
+    try {
+      loop.execute(pending::start); // a pending query lives on its event loop alone
+    } catch (RejectedExecutionException e) {
+      copy.release(); // the proxy is shutting down: no reply
+      inflight.decrementAndGet();
+    }
   }
 
   /** One client query being forwarded. */

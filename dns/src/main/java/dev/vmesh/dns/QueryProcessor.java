@@ -1,8 +1,8 @@
 package dev.vmesh.dns;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.socket.DatagramPacket;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
 import java.util.function.Supplier;
 
@@ -21,9 +21,22 @@ final class QueryProcessor {
     DROPPED
   }
 
-  /** Where a forwarded query's reply goes when it comes. */
-  interface Sink {
-    void forwardedReply(ChannelHandlerContext ctx, InetSocketAddress sender, ByteBuf reply);
+  /**
+   * The listener a query came in on: it sends the replies, the immediate ones from the thread that
+   * called {@link #handle} and the forwarded ones later from {@link #eventLoop()}. A reply is the
+   * responder's to release.
+   */
+  interface Responder {
+    ByteBufAllocator alloc();
+
+    /** Where forwarding this listener's queries runs (the forwarded replies come from it). */
+    EventLoop eventLoop();
+
+    /** Sends the reply to the query being handled; {@code client} is null for TCP. */
+    void reply(InetSocketAddress client, ByteBuf reply);
+
+    /** Sends the reply to a forwarded query, on {@link #eventLoop()}; {@code client} is null for TCP. */
+    void forwardedReply(InetSocketAddress client, ByteBuf reply);
   }
 
   private final Supplier<LookupTable> table;
@@ -40,9 +53,9 @@ final class QueryProcessor {
 
   /**
    * Handles the query in {@code packet} (not retained). {@code sender} is the client's address for UDP
-   * and null for TCP; immediate replies are written to {@code ctx}, forwarded ones go to {@code sink}.
+   * and null for TCP; replies go to {@code responder}.
    */
-  Outcome handle(ChannelHandlerContext ctx, ByteBuf packet, InetSocketAddress sender, Sink sink) {
+  Outcome handle(ByteBuf packet, InetSocketAddress sender, Responder responder) {
     DnsMetrics.Protocol protocol = sender == null ? DnsMetrics.Protocol.TCP : DnsMetrics.Protocol.UDP;
     Query q = Query.scratch();
     switch (MessageScanner.scanQuery(packet, q)) {
@@ -51,17 +64,17 @@ final class QueryProcessor {
         return Outcome.DROPPED;
       }
       case MessageScanner.NOTIMP -> {
-        return reject(ctx, sender, packet, q, Wire.NOTIMP, false, protocol);
+        return reject(responder, sender, packet, q, Wire.NOTIMP, false, protocol);
       }
       case MessageScanner.FORMERR -> {
-        return reject(ctx, sender, packet, q, Wire.FORMERR, false, protocol);
+        return reject(responder, sender, packet, q, Wire.FORMERR, false, protocol);
       }
       default -> {
         // a well-formed query
       }
     }
     if (q.edns && q.ednsVersion != 0) {
-      return reject(ctx, sender, packet, q, Wire.BADVERS, true, protocol);
+      return reject(responder, sender, packet, q, Wire.BADVERS, true, protocol);
     }
     int limit = sender == null ? Wire.MAX_MESSAGE
         : q.edns ? Math.max(Wire.UDP_DEFAULT, Math.min(q.ednsPayload, maxUdpPayload)) : Wire.UDP_DEFAULT;
@@ -69,33 +82,20 @@ final class QueryProcessor {
     if (t != null && q.qclass == Wire.CLASS_IN && (q.qtype == Wire.TYPE_A || q.qtype == Wire.TYPE_AAAA)) {
       HostRecords records = t.lookup(q);
       if (records != null) {
-        write(ctx, sender, Responses.answer(ctx.alloc(), packet, q, records, limit, maxUdpPayload));
+        responder.reply(sender, Responses.answer(responder.alloc(), packet, q, records, limit, maxUdpPayload));
         metrics.request(protocol, DnsMetrics.Result.TABLE);
         return Outcome.REPLIED;
       }
     }
-    forwarder.forward(ctx.channel().eventLoop(), ctx.alloc(), packet, q, protocol, limit, maxUdpPayload,
-        reply -> sink.forwardedReply(ctx, sender, reply));
+    forwarder.forward(responder.eventLoop(), responder.alloc(), packet, q, protocol, limit, maxUdpPayload,
+        reply -> responder.forwardedReply(sender, reply));
     return Outcome.FORWARDED;
   }
 
-  private Outcome reject(ChannelHandlerContext ctx, InetSocketAddress sender, ByteBuf packet, Query q, int rcode,
+  private Outcome reject(Responder responder, InetSocketAddress sender, ByteBuf packet, Query q, int rcode,
       boolean withQuestion, DnsMetrics.Protocol protocol) {
-    write(ctx, sender, Responses.error(ctx.alloc(), packet, q, rcode, withQuestion, maxUdpPayload));
+    responder.reply(sender, Responses.error(responder.alloc(), packet, q, rcode, withQuestion, maxUdpPayload));
     metrics.request(protocol, DnsMetrics.Result.REJECTED);
     return Outcome.REPLIED;
-  }
-
-  /**
-   * Sends a reply; no future is made for it (a failed write reaches the handler's exceptionCaught). A
-   * UDP reply is only queued: {@link UdpQueryHandler} flushes once per batch of datagrams read, so the
-   * replies to one batch leave in one system call. A TCP reply is flushed at once.
-   */
-  static void write(ChannelHandlerContext ctx, InetSocketAddress sender, ByteBuf reply) {
-    if (sender == null) {
-      ctx.writeAndFlush(reply, ctx.voidPromise());
-    } else {
-      ctx.write(new DatagramPacket(reply, sender), ctx.voidPromise());
-    }
   }
 }

@@ -1,7 +1,9 @@
 package dev.vmesh.dns;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -16,17 +18,23 @@ import org.slf4j.LoggerFactory;
  * come out of order (RFC 7766). A connection idle for the idle timeout is closed unless a forwarded
  * query is still pending; a query that cannot be answered at all closes the connection.
  */
-final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> implements QueryProcessor.Sink {
+final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> implements QueryProcessor.Responder {
   private static final Logger log = LoggerFactory.getLogger(TcpQueryHandler.class);
   private final QueryProcessor processor;
   private final long idleNanos;
   private int pending;
   private long lastActivity;
   private ScheduledFuture<?> idleCheck;
+  private ChannelHandlerContext ctx;
 
   TcpQueryHandler(QueryProcessor processor, Duration idle) {
     this.processor = processor;
     this.idleNanos = idle.toNanos();
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
   }
 
   @Override
@@ -39,7 +47,7 @@ final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> impleme
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
     lastActivity = System.nanoTime();
-    switch (processor.handle(ctx, frame, null, this)) {
+    switch (processor.handle(frame, null, this)) {
       case FORWARDED -> pending++;
       case DROPPED -> ctx.close();
       case REPLIED -> {
@@ -49,10 +57,25 @@ final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> impleme
   }
 
   @Override
-  public void forwardedReply(ChannelHandlerContext ctx, InetSocketAddress sender, ByteBuf reply) {
+  public ByteBufAllocator alloc() {
+    return ctx.alloc();
+  }
+
+  @Override
+  public EventLoop eventLoop() {
+    return ctx.channel().eventLoop();
+  }
+
+  @Override
+  public void reply(InetSocketAddress client, ByteBuf reply) {
+    ctx.writeAndFlush(reply, ctx.voidPromise()); // a failed write reaches exceptionCaught
+  }
+
+  @Override
+  public void forwardedReply(InetSocketAddress client, ByteBuf reply) {
     pending--;
     lastActivity = System.nanoTime();
-    QueryProcessor.write(ctx, null, reply);
+    reply(client, reply);
   }
 
   private void scheduleIdleCheck(ChannelHandlerContext ctx, long delay) {

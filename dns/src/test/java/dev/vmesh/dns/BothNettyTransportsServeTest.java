@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.netty.channel.epoll.Epoll;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -12,7 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Native epoll when present, NIO otherwise (or when asked); both serve the same; [::1] too. */
+/**
+ * Native epoll when present, NIO otherwise (or when asked); both serve the same; [::1] too. UDP
+ * listeners are threads of their own whatever the transport; closing the proxy ends them.
+ */
 class BothNettyTransportsServeTest {
   @ParameterizedTest(name = "preferNative={0}")
   @ValueSource(booleans = {false, true})
@@ -26,16 +30,37 @@ class BothNettyTransportsServeTest {
     }
   }
 
-  @Test
-  void severalEventLoopsShareThePortAndAllAnswer() {
-    assumeThat(Epoll.isAvailable()).as("SO_REUSEPORT sockets need epoll").isTrue();
-    try (ProxyFixture f = ProxyFixture.start(1, true, b -> b.ioThreads(3))) {
+  @ParameterizedTest(name = "preferNative={0}")
+  @ValueSource(booleans = {false, true})
+  void severalUdpListenersShareThePortAndAllAnswer(boolean preferNative) {
+    try (ProxyFixture f = ProxyFixture.start(1, true, b -> b.ioThreads(3).preferNativeTransport(preferNative))) {
+      assertThat(udpThreads()).hasSize(3);
       // The kernel spreads UDP clients over the three sockets by source port: many clients reach all.
       for (int client = 0; client < 60; client++) {
         assertThat(f.ask(false, "productpage.", TestQuery.A).addresses()).containsExactly("9.9.9.9");
+        assertThat(f.ask(false, "www.bing.com.", TestQuery.A).addresses()).containsExactly("1.1.1.1");
       }
       assertThat(f.ask(true, "www.bing.com.", TestQuery.A).addresses()).containsExactly("1.1.1.1");
     }
+  }
+
+  @Test
+  void closingTheProxyEndsItsUdpThreadsAndFreesThePort() throws Exception {
+    InetSocketAddress address;
+    try (ProxyFixture f = ProxyFixture.start(1, true, b -> b.ioThreads(2))) {
+      address = f.address();
+      assertThat(f.ask(false, "productpage.", TestQuery.A).addresses()).containsExactly("9.9.9.9");
+      assertThat(udpThreads()).hasSize(2);
+    }
+    assertThat(udpThreads()).isEmpty();
+    try (DatagramSocket again = new DatagramSocket(address)) {
+      assertThat(again.getLocalPort()).isEqualTo(address.getPort());
+    }
+  }
+
+  private static List<Thread> udpThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("vmesh-dns-udp")).toList();
   }
 
   @Test
