@@ -14,10 +14,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -72,6 +78,11 @@ final class DnsCommand {
             + "forwarding (default: ${DEFAULT-VALUE}).")
     int ioThreads;
 
+    @Option(names = "--reload-interval", defaultValue = "1s", paramLabel = "DURATION",
+        description = "How often to check --table for changes and serve the new names, e.g. 500ms, 5s; 0 never"
+            + " (default: ${DEFAULT-VALUE}). A file that does not parse is reported and the previous names kept.")
+    String reloadInterval;
+
     /** Completes when the server should stop: on SIGTERM/Ctrl-C, or when a test says so. */
     final CompletableFuture<Void> stop = new CompletableFuture<>();
 
@@ -82,7 +93,13 @@ final class DnsCommand {
       NameTable names;
       ResolvConf conf;
       List<InetSocketAddress> addresses;
+      Duration reload;
+      Duration timeout;
+      FileVersion version;
       try {
+        reload = duration("--reload-interval", reloadInterval);
+        timeout = duration("--forward-timeout", forwardTimeout);
+        version = FileVersion.of(table);
         names = NameTableJson.parse(table.toString(), Files.readString(table, StandardCharsets.UTF_8));
         conf = ResolvConf.read(resolvConf);
         addresses = listen == null || listen.isEmpty() ? DnsProxyConfig.defaultListen(conf.nameservers(),
@@ -100,7 +117,7 @@ final class DnsCommand {
       conf.warnings().forEach(w -> err.println("warning: " + w));
       Main.setLogLevel(ch.qos.logback.classic.Level.INFO);
       DnsProxy proxy = DnsProxy.builder().listen(addresses).resolvConf(conf).namespace(namespace)
-          .clusterDomain(clusterDomain).forwardTimeout(ServerCommand.Durations.parse(forwardTimeout))
+          .clusterDomain(clusterDomain).forwardTimeout(timeout)
           .parallelForwarding(parallel).ioThreads(ioThreads).build();
       try {
         proxy.start();
@@ -121,6 +138,9 @@ final class DnsCommand {
             : describe(proxy.upstreams()) + (parallel ? " in parallel" : " one after another")) + "; search "
             + (conf.search().isEmpty() ? "none" : String.join(" ", conf.search())) + "; stop with Ctrl-C");
         out.flush();
+        if (!reload.isZero()) {
+          watchTable(proxy, version, reload, out, err);
+        }
         stop.join();
         return 0;
       } finally {
@@ -130,6 +150,67 @@ final class DnsCommand {
         } catch (IllegalStateException e) {
           // already shutting down: the hook is running
         }
+      }
+    }
+
+    /**
+     * Until stopped: every {@code every}, serves the table file's names again when the file changed (its
+     * inode, size or modification time). Write the file elsewhere and rename it over the old one, or a
+     * check may catch it half written (that is reported, and the complete file is loaded at the next
+     * change).
+     */
+    private void watchTable(DnsProxy proxy, FileVersion loaded, Duration every, PrintWriter out, PrintWriter err) {
+      FileVersion seen = loaded;
+      while (true) {
+        try {
+          stop.get(every.toNanos(), TimeUnit.NANOSECONDS);
+          return;
+        } catch (TimeoutException e) {
+          // time to look
+        } catch (InterruptedException | ExecutionException e) {
+          return;
+        }
+        FileVersion now = FileVersion.of(table);
+        if (now.equals(seen)) {
+          continue;
+        }
+        seen = now;
+        String problem;
+        try {
+          NameTable names = NameTableJson.parse(table.toString(), Files.readString(table, StandardCharsets.UTF_8));
+          proxy.updateTable(names);
+          out.println("vmesh dns: reloaded " + names.size() + " names from " + table);
+          out.flush();
+          continue;
+        } catch (NoSuchFileException e) {
+          problem = "vmesh dns serve: " + table + ": no such file";
+        } catch (IOException e) {
+          problem = "vmesh dns serve: cannot read: " + e.getMessage();
+        } catch (NameTableJson.InvalidNameTableException e) {
+          problem = e.getMessage();
+        }
+        err.println(problem + "; still serving the names loaded before (fix the file and save it again)");
+        err.flush();
+      }
+    }
+
+    /** What tells one version of a file from the next; all null when the file is missing. */
+    private record FileVersion(Object key, FileTime modified, long size) {
+      static FileVersion of(Path file) {
+        try {
+          BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+          return new FileVersion(a.fileKey(), a.lastModifiedTime(), a.size());
+        } catch (IOException e) {
+          return new FileVersion(null, null, -1);
+        }
+      }
+    }
+
+    private static Duration duration(String flag, String value) {
+      try {
+        return ServerCommand.Durations.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("vmesh dns serve: " + flag + ": " + e.getMessage());
       }
     }
 
