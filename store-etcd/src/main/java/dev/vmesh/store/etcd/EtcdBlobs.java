@@ -28,7 +28,7 @@ public final class EtcdBlobs implements Blobs {
 
   public EtcdBlobs(EtcdConfigStore store) {
     this.kv = store.client().getKVClient();
-    this.calls = new EtcdCalls(store.options().endpointList(), store.options().requestTimeout());
+    this.calls = store.calls();
     this.root = store.options().keyPrefix() + "blobs/";
   }
 

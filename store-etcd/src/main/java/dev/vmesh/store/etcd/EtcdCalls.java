@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * {@code EtcdCalls} waits for etcd's answers within the request timeout and turns failures into
+ * {@code EtcdCalls} waits for etcd's answers within the request timeout, tells the
+ * {@link ChannelBackoff} when etcd is unavailable or does not answer, and turns failures into
  * {@link StoreException}s whose message names the endpoints and the cause, e.g.
  * {@code etcd at http://10.0.0.1:2379 is unavailable while creating WorkloadEntry ns1/vm1: connection refused}.
  */
@@ -23,10 +24,12 @@ final class EtcdCalls {
 
   private final String endpoints;
   private final Duration timeout;
+  private final Runnable unavailable;
 
-  EtcdCalls(String endpoints, Duration timeout) {
+  EtcdCalls(String endpoints, Duration timeout, Runnable unavailable) {
     this.endpoints = endpoints;
     this.timeout = timeout;
+    this.unavailable = unavailable;
   }
 
   String endpoints() {
@@ -39,6 +42,7 @@ final class EtcdCalls {
       return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       call.cancel(true);
+      unavailable.run();
       throw new StoreException.Unavailable("etcd at " + endpoints + " did not answer within " + timeout.toMillis()
           + " ms while " + what + "; check that etcd is running and reachable (a write may or may not have"
           + " been applied: read the object again before retrying)", e);
@@ -70,12 +74,17 @@ final class EtcdCalls {
           + "; check --etcd-ca-file (it must hold the CA that signed etcd's certificate) and, when etcd asks for"
           + " client certificates, --etcd-cert-file and --etcd-key-file", t);
     }
-    if (t instanceof EtcdException e ? e.getErrorCode() == ErrorCode.UNAVAILABLE
-        : io.grpc.Status.fromThrowable(t).getCode() == io.grpc.Status.Code.UNAVAILABLE) {
+    if (isUnavailable(t)) {
+      unavailable.run();
       return new StoreException.Unavailable("etcd at " + endpoints + " is unavailable while " + what + ": " + detail
           + "; check that etcd is running and reachable", t);
     }
     return new StoreException.Unavailable("etcd at " + endpoints + " failed while " + what + ": " + detail, t);
+  }
+
+  static boolean isUnavailable(Throwable t) {
+    return t instanceof EtcdException e ? e.getErrorCode() == ErrorCode.UNAVAILABLE
+        : io.grpc.Status.fromThrowable(t).getCode() == io.grpc.Status.Code.UNAVAILABLE;
   }
 
   private static boolean isAuthFailure(Throwable t, String detail) {

@@ -64,6 +64,7 @@ public final class EtcdConfigStore implements ConfigStore {
   private final KV kv;
   private final EtcdOptions options;
   private final KeyLayout keys;
+  private final ChannelBackoff backoff;
   private final EtcdCalls calls;
   private final Clock clock;
   private final boolean validate;
@@ -78,7 +79,8 @@ public final class EtcdConfigStore implements ConfigStore {
     this.kv = client.getKVClient();
     this.options = options;
     this.keys = new KeyLayout(options.keyPrefix());
-    this.calls = new EtcdCalls(options.endpointList(), options.requestTimeout());
+    this.backoff = ChannelBackoff.of(client);
+    this.calls = new EtcdCalls(options.endpointList(), options.requestTimeout(), backoff::cutShort);
     this.clock = Objects.requireNonNull(clock);
     this.validate = validate;
     this.snapshots = new Snapshots(kv, calls, keys);
@@ -276,7 +278,7 @@ public final class EtcdConfigStore implements ConfigStore {
   public Watch watch(WatchOptions o, WatchListener listener) {
     checkOpen();
     EtcdWatch w = new EtcdWatch("etcd-watch-" + WATCH_IDS.incrementAndGet(), o, listener, client.getWatchClient(),
-        keys, snapshots, timers, watches::remove);
+        keys, snapshots, timers, watches::remove, backoff::cutShort);
     watches.add(w);
     try {
       w.start();
@@ -305,6 +307,15 @@ public final class EtcdConfigStore implements ConfigStore {
   }
 
   /** The options this store was opened with. */
+  /** How calls to this store's etcd are awaited and their failures reported (shared by leadership and blobs). */
+  EtcdCalls calls() {
+    return calls;
+  }
+
+  ChannelBackoff channelBackoff() {
+    return backoff;
+  }
+
   public EtcdOptions options() {
     return options;
   }

@@ -62,7 +62,7 @@ public final class EtcdLeadership implements Leadership {
   private EtcdLeadership(EtcdConfigStore store, String election, String identity, Duration ttl) {
     this.store = store;
     this.client = store.client();
-    this.calls = new EtcdCalls(store.options().endpointList(), store.options().requestTimeout());
+    this.calls = store.calls();
     this.election = election;
     this.identity = identity;
     this.ttlSeconds = Math.max(1, ttl.toSeconds());

@@ -58,6 +58,7 @@ final class EtcdWatch implements Watch {
   private final io.etcd.jetcd.Watch etcd;
   private final KeyLayout keys;
   private final Snapshots snapshots;
+  private final Runnable unavailable;
   private final ScheduledExecutorService timers;
   private final Consumer<EtcdWatch> onClosed;
   private final ByteSequence prefix;
@@ -76,7 +77,8 @@ final class EtcdWatch implements Watch {
   private boolean closed;
 
   EtcdWatch(String name, WatchOptions options, WatchListener listener, io.etcd.jetcd.Watch etcd, KeyLayout keys,
-      Snapshots snapshots, ScheduledExecutorService timers, Consumer<EtcdWatch> onClosed) {
+      Snapshots snapshots, ScheduledExecutorService timers, Consumer<EtcdWatch> onClosed, Runnable unavailable) {
+    this.unavailable = unavailable;
     this.name = name;
     this.options = options;
     this.etcd = etcd;
@@ -229,6 +231,9 @@ final class EtcdWatch implements Watch {
       }
     }
     boolean compacted = t instanceof CompactedException;
+    if (!compacted && EtcdCalls.isUnavailable(t)) {
+      unavailable.run(); // reconnect at the retry below, not at the end of gRPC's backoff
+    }
     schedule(Duration.ZERO, () -> {
       if (broken != null) {
         broken.close();

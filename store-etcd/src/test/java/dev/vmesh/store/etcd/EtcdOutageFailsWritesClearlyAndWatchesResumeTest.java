@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * While etcd is down, writes and reads fail at once with a message naming etcd's endpoint and what was
  * being done; once it is back, writes work again and a watch started before the outage goes on, with
- * nothing lost and nothing repeated.
+ * nothing lost and nothing repeated. The failures tell the gRPC channel to reconnect at once.
  */
 @SuppressWarnings("try") // watches closed by try-with-resources, never referenced
 class EtcdOutageFailsWritesClearlyAndWatchesResumeTest {
@@ -50,6 +50,9 @@ class EtcdOutageFailsWritesClearlyAndWatchesResumeTest {
             .isInstanceOf(StoreException.Unavailable.class)
             .hasMessageContaining("etcd at " + etcd.endpoint())
             .hasMessageContaining("reading WorkloadEntry ns1/a");
+        // each failure lets the channel retry at once rather than at the end of gRPC's growing backoff
+        assertThat(s.channelBackoff().works()).isTrue();
+        assertThat(s.channelBackoff().resets()).isPositive();
 
         etcd.start();
         Resource c = await().atMost(WAIT).ignoreExceptionsInstanceOf(StoreException.Unavailable.class)
