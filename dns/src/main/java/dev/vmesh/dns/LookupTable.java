@@ -32,17 +32,24 @@ import org.slf4j.LoggerFactory;
  * <p>Conflicts are settled deterministically: a hostname beats a derived name, equal ranks merge their
  * addresses, and an address name beats a search-domain alias. Wildcard hosts ({@code *.example.com})
  * are kept apart and matched most specific first. Names that are not valid DNS names are skipped.
+ *
+ * <p>Every address of a hostname (not of wildcards, derived names or aliases) also gets its reverse
+ * name, answered for PTR with the hostnames that have that address (Istio forwards these upstream,
+ * where a virtual IP is unknown).
  */
 final class LookupTable {
   private static final Logger log = LoggerFactory.getLogger(LookupTable.class);
 
   private final NameMap<HostRecords> exact;
   private final NameMap<HostRecords> wildcards;
+  private final NameMap<PointerRecords> reverse;
   private final NameTable source;
 
-  private LookupTable(NameMap<HostRecords> exact, NameMap<HostRecords> wildcards, NameTable source) {
+  private LookupTable(NameMap<HostRecords> exact, NameMap<HostRecords> wildcards, NameMap<PointerRecords> reverse,
+      NameTable source) {
     this.exact = exact;
     this.wildcards = wildcards;
+    this.reverse = reverse;
     this.source = source;
   }
 
@@ -55,6 +62,7 @@ final class LookupTable {
     String search0 = search.isEmpty() ? null : trimDot(search.getFirst().toLowerCase(Locale.ROOT));
     Map<String, Addressed> addressed = new TreeMap<>();
     Map<String, String> aliases = new TreeMap<>();
+    Map<String, java.util.SortedSet<String>> pointers = new TreeMap<>();
     for (Map.Entry<String, NameTable.NameInfo> e : table.table().entrySet()) {
       NameTable.NameInfo info = e.getValue();
       List<InetAddress> v4 = new ArrayList<>();
@@ -69,6 +77,14 @@ final class LookupTable {
         continue;
       }
       Map<String, Integer> names = namesOf(e.getKey(), info, namespace, proxyDomain);
+      String hostname = names.keySet().iterator().next(); // the entry's own name comes first
+      if (!hostname.startsWith("*.")) {
+        for (List<InetAddress> family : List.of(v4, v6)) {
+          for (InetAddress address : family) {
+            pointers.computeIfAbsent(PointerRecords.reverseName(address), r -> new java.util.TreeSet<>()).add(hostname);
+          }
+        }
+      }
       names.forEach((name, rank) -> addressed.computeIfAbsent(name, n -> new Addressed(rank)).add(rank, v4, v6));
       if (search0 != null) {
         for (String name : names.keySet()) {
@@ -96,7 +112,14 @@ final class LookupTable {
         put(name, HostRecords.alias(Wire.encodeName(target), targetRecords), exact, wildcards);
       }
     });
-    return new LookupTable(new NameMap<>(exact), new NameMap<>(wildcards), table);
+    Map<NameMap.Key, PointerRecords> reverse = new HashMap<>();
+    pointers.forEach((reverseName, hostnames) -> {
+      List<byte[]> targets = hostnames.stream().map(Wire::encodeName).filter(w -> w != null && w.length > 1).toList();
+      if (!targets.isEmpty()) {
+        reverse.put(new NameMap.Key(Wire.encodeName(reverseName)), PointerRecords.of(targets));
+      }
+    });
+    return new LookupTable(new NameMap<>(exact), new NameMap<>(wildcards), new NameMap<>(reverse), table);
   }
 
   /** The names (lower case, with a final dot) an entry answers for, each with its rank (0 = hostname). */
@@ -162,6 +185,11 @@ final class LookupTable {
       }
     }
     return null;
+  }
+
+  /** The PTR records for the question in {@code q} (a reverse name of an address in the table), or null. */
+  PointerRecords lookupPointer(Query q) {
+    return reverse.get(q.name, 0, q.nameLength);
   }
 
   /** The name table this was built from. */

@@ -86,6 +86,13 @@ final class QueryProcessor {
         metrics.request(protocol, DnsMetrics.Result.TABLE);
         return Outcome.REPLIED;
       }
+    } else if (t != null && q.qclass == Wire.CLASS_IN && q.qtype == Wire.TYPE_PTR) {
+      PointerRecords records = t.lookupPointer(q);
+      if (records != null) {
+        responder.reply(sender, Responses.pointers(responder.alloc(), packet, q, records, limit, maxUdpPayload));
+        metrics.request(protocol, DnsMetrics.Result.TABLE);
+        return Outcome.REPLIED;
+      }
     }
     forwarder.forward(responder.eventLoop(), responder.alloc(), packet, q, protocol, limit, maxUdpPayload,
         reply -> responder.forwardedReply(sender, reply));

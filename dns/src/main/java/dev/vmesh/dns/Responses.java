@@ -75,6 +75,34 @@ final class Responses {
     return out;
   }
 
+  /**
+   * The PTR answer from {@code records} to the query in {@code query}, at most {@code limit} bytes:
+   * records that do not fit are left out and TC is set.
+   */
+  static ByteBuf pointers(ByteBufAllocator alloc, ByteBuf query, Query q, PointerRecords records, int limit,
+      int payload) {
+    int questionLength = q.questionEnd - Wire.HEADER;
+    int fixed = Wire.HEADER + questionLength + (q.edns ? Wire.OPT_LENGTH : 0);
+    int n = 0;
+    while (n < records.count() && fixed + records.ends[n] <= limit) {
+      n++;
+    }
+    int length = n == 0 ? 0 : records.ends[n - 1];
+    ByteBuf out = alloc.ioBuffer(fixed + length);
+    out.writeShort(q.id);
+    out.writeShort(Wire.QR | Wire.AA | Wire.RA | (q.flags & (Wire.RD | Wire.CD)) | (n < records.count() ? Wire.TC : 0));
+    out.writeShort(1);
+    out.writeShort(n);
+    out.writeShort(0);
+    out.writeShort(q.edns ? 1 : 0);
+    out.writeBytes(query, query.readerIndex() + Wire.HEADER, questionLength);
+    out.writeBytes(records.rrs, 0, length);
+    if (q.edns) {
+      writeOpt(out, payload, 0);
+    }
+    return out;
+  }
+
   /** Copies {@code n} of the {@code count} records in random order (a partial Fisher-Yates shuffle). */
   private static void writeShuffled(ByteBuf out, byte[] rrs, int count, int rrLength, int n, int owner, Query q) {
     int[] order = q.order(count);

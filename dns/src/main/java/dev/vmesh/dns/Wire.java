@@ -36,6 +36,7 @@ final class Wire {
   static final int TYPE_A = DnsRecordType.A.intValue();
   static final int TYPE_AAAA = DnsRecordType.AAAA.intValue();
   static final int TYPE_CNAME = DnsRecordType.CNAME.intValue();
+  static final int TYPE_PTR = DnsRecordType.PTR.intValue();
   static final int TYPE_OPT = DnsRecordType.OPT.intValue();
   static final int CLASS_IN = 1;
 

@@ -65,6 +65,15 @@ class DigAgainstTheProxyTest {
   }
 
   @Test
+  void reverseLookupsOfMeshAddressesNameTheirHosts() throws Exception {
+    String out = dig("-x", "9.9.9.9").out();
+    assertThat(out).contains("status: NOERROR").containsPattern("flags: qr aa rd ra;")
+        .containsPattern("9\\.9\\.9\\.9\\.in-addr\\.arpa\\.\\s+30\\s+IN\\s+PTR\\s+productpage\\.ns1\\.svc\\.cluster\\.local\\.");
+    assertThat(dig("+short", "-x", "2001:db8::ff00:42:8329").out()).isEqualTo("dual.localhost.\nipv6.localhost.\n");
+    assertThat(dig("-x", "192.0.2.1").out()).contains("status: NXDOMAIN"); // not ours: the upstream's answer
+  }
+
+  @Test
   void forwardedAnswers() throws Exception {
     assertThat(dig("+short", "www.bing.com").out()).isEqualTo("1.1.1.1\n");
     assertThat(dig("nothing.example").out()).contains("status: NXDOMAIN");

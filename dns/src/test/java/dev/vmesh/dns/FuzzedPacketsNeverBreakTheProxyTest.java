@@ -6,8 +6,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.EventLoop;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.DataOutputStream;
 import java.net.DatagramSocket;
@@ -158,6 +158,10 @@ class FuzzedPacketsNeverBreakTheProxyTest {
         c.add(TestQuery.of(n, t).bytes());
         c.add(TestQuery.of(n, t).edns(1232).bytes());
       }
+    }
+    for (String reverse : new String[] {"9.9.9.9.in-addr.arpa.", "2.2.2.2.in-addr.arpa.", "8.8.8.8.in-addr.arpa."}) {
+      c.add(TestQuery.of(reverse, TestQuery.PTR).bytes());
+      c.add(TestQuery.of(reverse, TestQuery.PTR).edns(1232).bytes());
     }
     return c;
   }

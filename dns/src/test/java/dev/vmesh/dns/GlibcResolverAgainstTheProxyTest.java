@@ -108,6 +108,12 @@ class GlibcResolverAgainstTheProxyTest {
   }
 
   @Test
+  void aReverseLookupOfAMeshAddressNamesItsHost() throws Exception {
+    assertThat(getent("hosts", "9.9.9.9")).singleElement().asString()
+        .matches("9\\.9\\.9\\.9\\s+productpage\\.ns1\\.svc\\.cluster\\.local");
+  }
+
+  @Test
   void aNonMeshNameWalksTheSearchListThenGoesUpstream() throws Exception {
     assertThat(addresses(getent("ahostsv4", "www.bing.com"))).containsExactly("1.1.1.1");
     assertThat(f.upstream().received()).extracting(FakeUpstream.Received::name)

@@ -12,25 +12,15 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Hostile or broken queries end in FORMERR, NOTIMP, BADVERS or silence; the proxy keeps serving. */
 class MalformedQueriesGetFormerrOrAreDroppedTest {
-  static ProxyFixture f;
-
-  @BeforeAll
-  static void start() {
-    f = ProxyFixture.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    f.close();
-  }
+  @RegisterExtension
+  static final ProxyFixture f = ProxyFixture.start();
 
   static byte[] packet(int id, int flags, int qd, int an, int ns, int ar, byte[]... parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -8,12 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Test helper: a started proxy on 127.0.0.1 (a free port) in front of fake upstreams, with the name
  * table, namespace and search list of the Istio agent's own test fixture (spec section 3.1).
  */
-final class ProxyFixture implements AutoCloseable {
+final class ProxyFixture implements AutoCloseable, AfterAllCallback {
   static final List<String> SEARCH = List.of("ns1.svc.cluster.local", "svc.cluster.local", "cluster.local");
 
   /** The fixture table: Kubernetes services, ServiceEntry hosts, wildcards, IPv6 and dual stack. */
@@ -92,6 +94,11 @@ final class ProxyFixture implements AutoCloseable {
 
   Reply ask(boolean tcp, String name, int type) {
     return ask(tcp, TestQuery.of(name, type));
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    close(); // a fixture held in a static @RegisterExtension field lives as long as its test class
   }
 
   @Override

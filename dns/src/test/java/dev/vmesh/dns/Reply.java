@@ -59,7 +59,9 @@ record Reply(int id, boolean aa, boolean tc, boolean rd, boolean ra, int rcode, 
     for (int i = 0; i < r.count(s); i++) {
       DnsRecord rec = r.recordAt(s, i);
       String data = "";
-      if (rec instanceof DnsRawRecord raw) {
+      if (rec instanceof io.netty.handler.codec.dns.DnsPtrRecord ptr) {
+        data = ptr.hostname();
+      } else if (rec instanceof DnsRawRecord raw) {
         ByteBuf c = raw.content();
         int t = rec.type().intValue();
         if (t == TestQuery.A || t == TestQuery.AAAA) {

@@ -2,8 +2,7 @@ package dev.vmesh.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -12,17 +11,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * domain) is answered at once with a CNAME to the name and its addresses, class IN, TTL 30.
  */
 class SearchDomainAliasAnswersWithCnameTest {
-  static ProxyFixture f;
-
-  @BeforeAll
-  static void start() {
-    f = ProxyFixture.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    f.close();
-  }
+  @RegisterExtension
+  static final ProxyFixture f = ProxyFixture.start();
 
   @ParameterizedTest(name = "tcp={0}")
   @ValueSource(booleans = {false, true})

@@ -4,24 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Spec 2.2: the short forms the agent derives for Kubernetes hosts in its own cluster domain. */
 class ShortNamesExpandPerNamespaceTest {
-  static ProxyFixture f;
-
-  @BeforeAll
-  static void start() {
-    f = ProxyFixture.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    f.close();
-  }
+  @RegisterExtension
+  static final ProxyFixture f = ProxyFixture.start();
 
   @ParameterizedTest(name = "tcp={0}")
   @ValueSource(booleans = {false, true})

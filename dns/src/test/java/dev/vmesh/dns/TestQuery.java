@@ -8,6 +8,7 @@ import java.util.concurrent.ThreadLocalRandom;
 final class TestQuery {
   static final int A = 1;
   static final int CNAME = 5;
+  static final int PTR = 12;
   static final int MX = 15;
   static final int TXT = 16;
   static final int AAAA = 28;

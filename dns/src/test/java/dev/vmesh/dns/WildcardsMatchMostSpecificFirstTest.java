@@ -2,24 +2,14 @@ package dev.vmesh.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Spec 2.3 step 3, and Istio #47264/#61732 avoided: no answer ever carries a literal "*" owner. */
 class WildcardsMatchMostSpecificFirstTest {
-  static ProxyFixture f;
-
-  @BeforeAll
-  static void start() {
-    f = ProxyFixture.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    f.close();
-  }
+  @RegisterExtension
+  static final ProxyFixture f = ProxyFixture.start();
 
   @ParameterizedTest(name = "tcp={0}")
   @ValueSource(booleans = {false, true})
