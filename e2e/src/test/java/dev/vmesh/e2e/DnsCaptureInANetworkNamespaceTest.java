@@ -104,7 +104,10 @@ class DnsCaptureInANetworkNamespaceTest {
         "getent", "ahostsv4", "svc1.internal.com").out).containsPattern("240\\.240\\.\\d+\\.\\d+");
     assertThat(getentAsNobody("httpbin")).startsWith("10.96.0.10").contains("httpbin.default.svc.cluster.local");
     assertThat(getentAsNobody("outside.example.org")).startsWith("192.0.2.77");
-    assertThat(digAsNobody("svc1.internal.com")).matches("240\\.240\\.\\d+\\.\\d+\\s*");
+    String vip = digAsNobody("svc1.internal.com");
+    assertThat(vip).matches("240\\.240\\.\\d+\\.\\d+\\s*");
+    // and back: the virtual IP the control plane allocated names its host (PTR from the pushed table)
+    assertThat(getentAsNobody(vip.strip())).matches(java.util.regex.Pattern.quote(vip.strip()) + "\\s+svc1\\.internal\\.com");
 
     agent.destroy(); // SIGTERM: the agent removes its rules on the way out
     assertThat(agent.waitFor(30, TimeUnit.SECONDS)).isTrue();
