@@ -6,7 +6,9 @@ import dev.vmesh.store.ConfigStores;
 import dev.vmesh.store.StoreException;
 import dev.vmesh.store.etcd.EtcdConfigStore;
 import dev.vmesh.store.etcd.EtcdOptions;
+import dev.vmesh.store.kube.KubeBlobs;
 import dev.vmesh.store.kube.KubeConfigStore;
+import dev.vmesh.store.kube.KubeLeadership;
 import dev.vmesh.store.kube.KubeStoreOptions;
 import dev.vmesh.store.kube.KubeTokenReviews;
 import io.fabric8.kubernetes.client.Config;
@@ -45,6 +47,11 @@ final class StoreFlags {
       description = "Context of the kubeconfig to use; env VMESH_KUBE_CONTEXT (default: its current context).")
   String kubeContext;
 
+  @Option(names = "--kube-namespace", defaultValue = "${env:VMESH_KUBE_NAMESPACE}", paramLabel = "NS",
+      description = "Namespace of the servers' leader Lease and shared Secrets (CA, token keys) with --store"
+          + " kubernetes; env VMESH_KUBE_NAMESPACE (default: the kubeconfig context's namespace, or the pod's).")
+  String kubeNamespace;
+
   private KubernetesClient client;
 
   @Option(names = "--etcd-prefix", defaultValue = "${env:VMESH_ETCD_PREFIX:-/vmesh/}", paramLabel = "PREFIX",
@@ -78,14 +85,29 @@ final class StoreFlags {
   /** Opens the store these flags name; the embedded one lives in {@code dataDir}. */
   ConfigStoreFactory factory(Path dataDir) {
     String s = store == null ? EMBEDDED : store.trim();
-    if (!s.equals(KUBERNETES) && (kubeconfig != null || kubeContext != null)) {
-      throw new IllegalArgumentException("--kubeconfig and --kube-context need --store kubernetes");
+    if (!s.equals(KUBERNETES) && (kubeconfig != null || kubeContext != null || kubeNamespace != null)) {
+      throw new IllegalArgumentException("--kubeconfig, --kube-context and --kube-namespace need --store kubernetes");
     }
     if (s.isEmpty() || s.equals(EMBEDDED)) {
       return clock -> ConfigStores.durable(dataDir, clock);
     }
     if (s.equals(KUBERNETES)) {
-      return clock -> KubeConfigStore.connect(client(), true, KubeStoreOptions.DEFAULTS);
+      return new ConfigStoreFactory() {
+        @Override
+        public dev.vmesh.store.ConfigStore open(java.time.Clock clock) {
+          return KubeConfigStore.connect(client(), true, KubeStoreOptions.DEFAULTS);
+        }
+
+        @Override
+        public dev.vmesh.store.Leadership leadership(dev.vmesh.store.ConfigStore opened, String identity) {
+          return KubeLeadership.start((KubeConfigStore) opened, namespace(), "server", identity);
+        }
+
+        @Override
+        public java.util.Optional<dev.vmesh.store.Blobs> sharedBlobs(dev.vmesh.store.ConfigStore opened) {
+          return java.util.Optional.of(new KubeBlobs(((KubeConfigStore) opened).client(), namespace()));
+        }
+      };
     }
     if (!s.startsWith(EtcdOptions.STORE_SCHEME)) {
       throw new IllegalArgumentException("--store \"" + s + "\" is none of 'embedded', etcd://HOST:PORT[,HOST:PORT...]"
@@ -151,6 +173,15 @@ final class StoreFlags {
           user == null ? "" : user.getUsername(), user == null ? null : user.getGroups(), status.getAudiences(),
           status.getError());
     };
+  }
+
+  /** Where the servers' Lease and Secrets live. */
+  private String namespace() {
+    if (kubeNamespace != null && !kubeNamespace.isBlank()) {
+      return kubeNamespace.trim();
+    }
+    String ns = client().getNamespace();
+    return ns == null || ns.isBlank() ? "default" : ns;
   }
 
   /** One client for the store and the token reviews, made when first needed. */

@@ -58,12 +58,36 @@ class ServerOnKubernetesAgainstTheKubernetesMockTest {
           location: MESH_INTERNAL
           resolution: DNS
         """);
+    byte[] key = new byte[32];
+    new java.security.SecureRandom().nextBytes(key);
+    Files.writeString(tmp.resolve("secrets.key"), java.util.Base64.getEncoder().encodeToString(key) + "\n");
+    server = startReplica("replica-a");
+  }
+
+  /** One more server on the cluster: its own data directory and ports, the cluster's state, the same key. */
+  VmeshServer startReplica(String name) throws Exception {
     ServerCommand command = new ServerCommand();
-    new CommandLine(command).parseArgs("--store", "kubernetes", "--kubeconfig", kubeconfig.toString(),
-        "--config", config.toString(), "--data-dir", tmp.resolve("data").toString(), "--http-address",
-        "127.0.0.1:0", "--xds-address", "127.0.0.1:0");
-    server = VmeshServer.start(command.options(), Clock.systemUTC());
-    assertThat(server.awaitReady(30, TimeUnit.SECONDS)).isTrue();
+    new CommandLine(command).parseArgs("--store", "kubernetes", "--kubeconfig", tmp.resolve("kubeconfig").toString(),
+        "--kube-namespace", "vmesh-system", "--secrets-key-file", tmp.resolve("secrets.key").toString(),
+        "--replica-name", name, "--config", tmp.resolve("config").toString(), "--data-dir",
+        tmp.resolve("data-" + name).toString(), "--http-address", "127.0.0.1:0", "--xds-address", "127.0.0.1:0");
+    VmeshServer s = VmeshServer.start(command.options(), Clock.systemUTC());
+    assertThat(s.awaitReady(30, TimeUnit.SECONDS)).isTrue();
+    return s;
+  }
+
+  String leaseHolder() {
+    var lease = cluster.client.leases().inNamespace("vmesh-system").withName("vmesh-server").get();
+    return lease == null ? null : lease.getSpec().getHolderIdentity();
+  }
+
+  static String get(VmeshServer s, String path) throws Exception {
+    var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+        + s.httpAddress().getPort() + path)).header("Authorization", "Bearer " + s.adminToken()).build();
+    var response = java.net.http.HttpClient.newHttpClient().send(request,
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(path).isEqualTo(200);
+    return response.body();
   }
 
   @AfterEach
@@ -137,8 +161,9 @@ class ServerOnKubernetesAgainstTheKubernetesMockTest {
         .withGroups("system:serviceaccounts", "system:authenticated").endUser().endStatus().build()).once();
     cluster.server.expect().post().withPath(reviews).andReturn(201, new TokenReviewBuilder().withNewStatus()
         .withAuthenticated(false).withError("token has been invalidated").endStatus().build()).once();
+    Files.writeString(tmp.resolve("root-cert.pem"), get(server, "/admin/ca/root-cert.pem"));
     GrpcCaClient ca = new GrpcCaClient("127.0.0.1:" + server.xdsPort(0), "istiod.istio-system.svc",
-        tmp.resolve("data/ca/root-cert.pem"));
+        tmp.resolve("root-cert.pem"));
     String csr = Csrs.create(CertificateAuthority.newKeyPair(), "spiffe://cluster.local/ns/vm-ns/sa/vm-sa");
 
     List<String> chain = ca.createCertificate(csr, Duration.ofHours(1), CaClient.Credentials.token("k8s-jwt"));
@@ -147,5 +172,41 @@ class ServerOnKubernetesAgainstTheKubernetesMockTest {
 
     assertThatThrownBy(() -> ca.createCertificate(csr, Duration.ofHours(1), CaClient.Credentials.token("revoked-jwt")))
         .hasMessageContaining("UNAUTHENTICATED").hasMessageContaining("token has been invalidated");
+  }
+
+  @Test
+  void aSecondServerSharesTheCaAndTheAdminTokenAndLeadsWhenTheFirstStops() throws Exception {
+    await().atMost(Duration.ofSeconds(30)).until(() -> "replica-a".equals(leaseHolder()));
+    VmeshServer b = startReplica("replica-b");
+    try {
+      assertThat(get(b, "/admin/ca/root-cert.pem")).isEqualTo(get(server, "/admin/ca/root-cert.pem"));
+      assertThat(b.adminToken()).isEqualTo(server.adminToken());
+      assertThat(leaseHolder()).isEqualTo("replica-a");
+      // the shared values are Secrets in the servers' namespace; private keys are sealed
+      var blobs = cluster.client.secrets().inNamespace("vmesh-system").withLabel("vmesh.dev/blob", "true").list()
+          .getItems();
+      assertThat(blobs).isNotEmpty();
+      for (var secret : blobs) {
+        String value = new String(java.util.Base64.getDecoder().decode(secret.getData().get("value")),
+            java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(value).as(secret.getMetadata().getAnnotations().toString()).doesNotContain("PRIVATE KEY");
+      }
+
+      server.close(); // gives the Lease up on the way out
+      server = null;
+      await().atMost(Duration.ofSeconds(30)).until(() -> "replica-b".equals(leaseHolder()));
+    } finally {
+      b.close();
+    }
+  }
+
+  @Test
+  void aServerWithoutTheSecretsKeyIsToldHowToMakeOne() {
+    ServerCommand command = new ServerCommand();
+    new CommandLine(command).parseArgs("--store", "kubernetes", "--kubeconfig", tmp.resolve("kubeconfig").toString(),
+        "--data-dir", tmp.resolve("data-keyless").toString(), "--http-address", "127.0.0.1:0", "--xds-address",
+        "127.0.0.1:0");
+    assertThatThrownBy(() -> VmeshServer.start(command.options(), Clock.systemUTC()))
+        .hasMessageContaining("--secrets-key-file").hasMessageContaining("head -c 32 /dev/urandom | base64 > FILE");
   }
 }

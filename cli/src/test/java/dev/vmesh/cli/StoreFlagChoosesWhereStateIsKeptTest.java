@@ -42,7 +42,7 @@ class StoreFlagChoosesWhereStateIsKeptTest {
     assertThatThrownBy(() -> parse("--store", "zookeeper").options())
         .hasMessageContaining("--store \"zookeeper\" is none of 'embedded', etcd://HOST:PORT[,HOST:PORT...] and 'kubernetes'");
     assertThatThrownBy(() -> parse("--kube-context", "prod").options())
-        .hasMessageContaining("--kubeconfig and --kube-context need --store kubernetes");
+        .hasMessageContaining("--kubeconfig, --kube-context and --kube-namespace need --store kubernetes");
   }
 
   @Test
@@ -59,6 +59,6 @@ class StoreFlagChoosesWhereStateIsKeptTest {
   void helpListsTheFlags() {
     Cli r = Cli.run("server", "--help");
     assertThat(r.out()).contains("--store=STORE").contains("--kubeconfig=FILE").contains("--kube-context=NAME")
-        .contains("VMESH_STORE").contains("VMESH_KUBECONFIG");
+        .contains("--kube-namespace=NS").contains("VMESH_STORE").contains("VMESH_KUBECONFIG");
   }
 }

@@ -7,12 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,27 +19,10 @@ class DirectoryBlobsAreWrittenOnceTest {
   @Test
   void oneOfManyConcurrentWritersWinsAndTheValueIsTheWinners() throws Exception {
     Blobs blobs = new DirectoryBlobs(dir);
-    int n = 8;
-    CyclicBarrier start = new CyclicBarrier(n);
-    ExecutorService pool = Executors.newFixedThreadPool(n);
-    List<Future<Boolean>> wins = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      byte[] value = ("writer " + i).repeat(1000).getBytes(StandardCharsets.UTF_8);
-      wins.add(pool.submit(() -> {
-        start.await();
-        return blobs.putIfAbsent("ca/shared-root.pem", value);
-      }));
-    }
-    List<Integer> winners = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      if (wins.get(i).get()) {
-        winners.add(i);
-      }
-    }
-    pool.shutdown();
-    assertThat(winners).hasSize(1);
+    int winner = BlobRace.oneWinner(8, i -> blobs, "ca/shared-root.pem",
+        i -> ("writer " + i).repeat(1000).getBytes(StandardCharsets.UTF_8));
     assertThat(new String(blobs.get("ca/shared-root.pem").orElseThrow(), StandardCharsets.UTF_8))
-        .isEqualTo(("writer " + winners.get(0)).repeat(1000));
+        .isEqualTo(("writer " + winner).repeat(1000));
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ca/shared-root.pem"))))
         .isEqualTo("rw-------");
     assertThat(blobs.list("ca")).containsExactly("shared-root.pem"); // no temporary files left or listed

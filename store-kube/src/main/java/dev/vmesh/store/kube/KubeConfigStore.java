@@ -53,6 +53,11 @@ public final class KubeConfigStore implements ConfigStore {
     this.informers = new KubeInformers(client, crds, cache);
   }
 
+  /** The client this store talks to Kubernetes with (leadership and shared blobs use it too). */
+  public KubernetesClient client() {
+    return client;
+  }
+
   /**
    * Finds Istio's CRDs in the cluster, starts the informers and waits for their first list. With
    * {@code ownsClient} the store closes the client when it closes.
