@@ -176,7 +176,7 @@ final class DnsCommand {
         }
         seen = now;
         String problem;
-        try {
+        try { // nothing read from the file may stop a running server: report it and keep the names
           NameTable names = NameTableJson.parse(table.toString(), Files.readString(table, StandardCharsets.UTF_8));
           proxy.updateTable(names);
           out.println("vmesh dns: reloaded " + names.size() + " names from " + table);
@@ -188,6 +188,8 @@ final class DnsCommand {
           problem = "vmesh dns serve: cannot read: " + e.getMessage();
         } catch (NameTableJson.InvalidNameTableException e) {
           problem = e.getMessage();
+        } catch (RuntimeException e) {
+          problem = "vmesh dns serve: " + table + ": " + e;
         }
         err.println(problem + "; still serving the names loaded before (fix the file and save it again)");
         err.flush();
@@ -207,11 +209,16 @@ final class DnsCommand {
     }
 
     private static Duration duration(String flag, String value) {
+      Duration d;
       try {
-        return ServerCommand.Durations.parse(value);
-      } catch (IllegalArgumentException e) {
+        d = ServerCommand.Durations.parse(value);
+      } catch (IllegalArgumentException | ArithmeticException e) {
         throw new IllegalArgumentException("vmesh dns serve: " + flag + ": " + e.getMessage());
       }
+      if (d.compareTo(Duration.ofDays(365)) > 0) {
+        throw new IllegalArgumentException("vmesh dns serve: " + flag + ": " + value + " is more than a year");
+      }
+      return d;
     }
 
     private static List<InetSocketAddress> parseListen(List<String> values) {

@@ -138,7 +138,7 @@ public final class DnsProxy implements AutoCloseable {
       UdpListener l = UdpListener.start(address, reusePort, processor, group.next(), config.maxUdpPayload());
       udpListeners.add(l);
       return l.localAddress();
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) { // e.g. an IPv6 socket where the JVM runs IPv4 only
       BindException b = new BindException("cannot listen on udp " + address.getAddress().getHostAddress() + ":"
           + address.getPort() + ": " + e.getMessage());
       b.initCause(e);

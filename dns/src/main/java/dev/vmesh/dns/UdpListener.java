@@ -14,6 +14,7 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,7 @@ final class UdpListener implements QueryProcessor.Responder, AutoCloseable {
   private final int maxPayload;
   private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
   private final Thread thread;
+  private volatile boolean closing;
 
   private UdpListener(DatagramChannel channel, QueryProcessor processor, EventLoop forwarding, int maxPayload)
       throws IOException {
@@ -62,6 +64,10 @@ final class UdpListener implements QueryProcessor.Responder, AutoCloseable {
         address.getAddress() instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
     try {
       ch.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER); // absorb bursts (the kernel may cap it)
+      if (reusePort && !ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+        throw new IOException("several sockets on one port (--io-threads above 1) need SO_REUSEPORT, which this"
+            + " platform lacks");
+      }
       if (reusePort) {
         ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
       }
@@ -83,24 +89,31 @@ final class UdpListener implements QueryProcessor.Responder, AutoCloseable {
     // One receive buffer for the life of the socket; a datagram larger than it is cut short.
     ByteBuffer in = ByteBuffer.allocateDirect(maxPayload);
     ByteBuf packet = Unpooled.wrappedBuffer(in);
+    int failures = 0;
     while (true) {
       InetSocketAddress sender;
       try {
         in.clear();
         sender = (InetSocketAddress) channel.receive(in);
+        failures = 0;
       } catch (ClosedChannelException e) {
+        if (!closing) {
+          log.error("event=dns_udp_listener_stopped listener={} error=\"{}\"; UDP queries to it go unanswered",
+              localAddress, e.toString());
+        }
         return;
       } catch (IOException e) {
-        if (!channel.isOpen()) {
-          return;
+        // e.g. ENOBUFS: say so once in a while and give the kernel a moment rather than spin
+        if (failures++ % 1000 == 0) {
+          log.warn("event=dns_udp_error listener={} error=\"{}\" failures={}", localAddress, e.toString(), failures);
         }
-        log.debug("event=dns_udp_error listener={} error=\"{}\"", localAddress, e.toString());
+        LockSupport.parkNanos(Math.min(failures, 100) * 1_000_000L);
         continue;
       }
       packet.setIndex(0, in.position());
       try {
         processor.handle(packet, sender, this);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // even an Error (out of direct memory) must not end the listener: answer the next
         log.warn("event=dns_udp_error listener={} client={} error=\"{}\"", localAddress, sender, e.toString());
       }
     }
@@ -118,6 +131,8 @@ final class UdpListener implements QueryProcessor.Responder, AutoCloseable {
 
   @Override
   public void reply(InetSocketAddress client, ByteBuf reply) {
+    // An interrupted thread's blocking send would close the channel for everyone: send uninterrupted.
+    boolean interrupted = Thread.interrupted();
     try {
       channel.send(reply.nioBufferCount() == 1 ? reply.internalNioBuffer(reply.readerIndex(), reply.readableBytes())
           : reply.nioBuffer(), client);
@@ -125,6 +140,9 @@ final class UdpListener implements QueryProcessor.Responder, AutoCloseable {
       log.debug("event=dns_udp_error listener={} client={} error=\"{}\"", localAddress, client, e.toString());
     } finally {
       reply.release();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -136,6 +154,7 @@ final class UdpListener implements QueryProcessor.Responder, AutoCloseable {
   /** Closes the socket and waits (briefly) for the thread to end. */
   @Override
   public void close() {
+    closing = true;
     try {
       channel.close();
       thread.join(2_000);

@@ -53,7 +53,8 @@ final class ChannelBackoff {
       return (ManagedChannel) getChannel.invoke(manager);
     } catch (ReflectiveOperationException | RuntimeException e) {
       LOG.warn("event=etcd_channel_unreachable client={} error=\"{}\"; after an etcd outage the server may take up"
-          + " to gRPC's backoff (2 minutes) to reconnect", client.getClass().getName(), e);
+          + " to gRPC's backoff (2 minutes) to reconnect", client.getClass().getName(),
+          e instanceof java.lang.reflect.InvocationTargetException i && i.getCause() != null ? i.getCause() : e);
       return null;
     }
   }

@@ -306,7 +306,6 @@ public final class EtcdConfigStore implements ConfigStore {
     return "etcd:" + options.endpointList() + options.keyPrefix();
   }
 
-  /** The options this store was opened with. */
   /** How calls to this store's etcd are awaited and their failures reported (shared by leadership and blobs). */
   EtcdCalls calls() {
     return calls;
@@ -316,6 +315,7 @@ public final class EtcdConfigStore implements ConfigStore {
     return backoff;
   }
 
+  /** The options this store was opened with. */
   public EtcdOptions options() {
     return options;
   }

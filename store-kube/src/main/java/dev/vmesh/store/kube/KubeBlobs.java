@@ -59,6 +59,7 @@ public final class KubeBlobs implements Blobs {
         .addToAnnotations(NAME_ANNOTATION, name)
         .endMetadata()
         .withType("Opaque")
+        .withImmutable(true) // written once; the API server refuses changes
         .addToData(DATA_KEY, Base64.getEncoder().encodeToString(value))
         .build();
     try {

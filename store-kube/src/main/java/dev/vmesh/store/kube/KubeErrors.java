@@ -31,7 +31,7 @@ final class KubeErrors {
           + "; give vmesh's service account (or kubeconfig user) get, list, watch, create, update, patch and"
           + " delete on serviceentries, workloadentries, workloadgroups (and their /status) of networking.istio.io,"
           + " create on tokenreviews.authentication.k8s.io, and in its own namespace get, list and create on"
-          + " secrets and get, create and update on leases.coordination.k8s.io");
+          + " secrets and get, create, update and patch on leases.coordination.k8s.io");
       case 409 -> new StoreException(409, "Kubernetes: " + action + what + ": " + message);
       default -> new StoreException.Unavailable("Kubernetes API server: " + action + what + " failed"
           + (code > 0 ? " (HTTP " + code + "): " + message : ": no answer (" + rootCause(e) + ")"), e);

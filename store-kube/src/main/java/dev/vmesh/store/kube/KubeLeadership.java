@@ -157,7 +157,7 @@ public final class KubeLeadership implements Leadership {
   @Override
   public boolean isLeader() {
     synchronized (lock) {
-      return leading && System.nanoTime() - renewed < renewDeadline.toNanos();
+      return leading && !closed && System.nanoTime() - renewed < renewDeadline.toNanos();
     }
   }
 
@@ -202,19 +202,31 @@ public final class KubeLeadership implements Leadership {
     }
     timer.shutdownNow();
     if (f != null) {
-      f.cancel(true); // with release-on-cancel the elector clears the lease's holder
+      // With release-on-cancel the elector clears the Lease's holder, in the cancelling thread and through
+      // the API server: bounded here, so a server whose API server is away still stops in time.
+      Thread release = Thread.ofVirtual().name("kube-leader-release").start(() -> f.cancel(true));
       try {
-        f.handle((ok, e) -> null).get(5, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        // it gave up or the API server is away; the lease runs out by itself
+        if (!release.join(Duration.ofSeconds(5))) {
+          LOG.warn("event=kube_lease_not_released lease={}/{}; it runs out by itself within {}", namespace, leaseName,
+              lease);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
     stopped();
   }
 
-  /** The Lease lock, noting when each write that names this replica as holder was sent and then accepted. */
+  /**
+   * The Lease lock, noting when each attempt that ends in a write naming this replica as holder began:
+   * the elector stamps the record's renew time before it reads the Lease, so the attempt's start, not
+   * the write's, is when the other replicas' count starts. Failures other than the API server's are
+   * turned into its kind, which the elector retries (it would stop competing for good on others).
+   */
   private final class TimedLock implements Lock {
     private final Lock delegate;
+    /** System.nanoTime() before the read that begins the current attempt (the elector runs one at a time). */
+    private volatile long attempt;
 
     TimedLock(Lock delegate) {
       this.delegate = delegate;
@@ -222,27 +234,45 @@ public final class KubeLeadership implements Leadership {
 
     @Override
     public LeaderElectionRecord get(KubernetesClient client) {
-      return delegate.get(client);
+      attempt = System.nanoTime();
+      return guarded(() -> delegate.get(client));
     }
 
     @Override
     public void create(KubernetesClient client, LeaderElectionRecord record) {
-      long sent = System.nanoTime();
-      delegate.create(client, record);
-      accepted(record, sent);
+      long began = Math.min(attempt, System.nanoTime());
+      guarded(() -> {
+        delegate.create(client, record);
+        return null;
+      });
+      accepted(record, began);
     }
 
     @Override
     public void update(KubernetesClient client, LeaderElectionRecord record) {
-      long sent = System.nanoTime();
-      delegate.update(client, record);
-      accepted(record, sent);
+      long began = Math.min(attempt, System.nanoTime());
+      guarded(() -> {
+        delegate.update(client, record);
+        return null;
+      });
+      accepted(record, began);
     }
 
-    private void accepted(LeaderElectionRecord record, long sent) {
+    private <T> T guarded(java.util.function.Supplier<T> call) {
+      try {
+        return call.get();
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        throw e;
+      } catch (RuntimeException e) { // e.g. a Lease someone made without the fields a record needs
+        throw new io.fabric8.kubernetes.client.KubernetesClientException("Lease " + namespace + "/" + leaseName
+            + " is not usable: " + e, e);
+      }
+    }
+
+    private void accepted(LeaderElectionRecord record, long began) {
       if (identity.equals(record.getHolderIdentity())) {
         synchronized (lock) {
-          renewed = Math.max(renewed, sent);
+          renewed = Math.max(renewed, began);
         }
       }
     }

@@ -96,4 +96,21 @@ class OneServerLeadsThroughALeaseAgainstTheKubernetesMockTest {
       b.close();
     }
   }
+
+  @Test
+  void anUnreadableLeaseKeepsTheReplicaTryingUntilItIsGone() throws Exception {
+    // a Lease without the fields a leader record needs (made by hand, or by something else)
+    cluster.client.leases().inNamespace("vmesh-system").resource(new io.fabric8.kubernetes.api.model.coordination.v1
+        .LeaseBuilder().withNewMetadata().withName("vmesh-server").endMetadata().withNewSpec().endSpec().build()).create();
+    KubeLeadership a = replica("replica-a");
+    try {
+      assertThat(a.awaitLeader(Duration.ofMillis(600))).isFalse();
+      cluster.client.leases().inNamespace("vmesh-system").withName("vmesh-server").delete();
+      assertThat(a.awaitLeader(WAIT)).isTrue();
+      assertThat(holder()).contains("replica-a");
+    } finally {
+      a.close();
+    }
+    assertThat(a.isLeader()).isFalse();
+  }
 }

@@ -1,0 +1,89 @@
+package dev.vmesh.dns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A UDP listener keeps answering after a query whose handling threw (even an Error), and a reply sent
+ * from an interrupted thread neither closes the shared socket nor loses the thread's interrupt.
+ */
+class UdpListenerOutlivesFailuresTest {
+  final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  final LookupTable table = LookupTable.build(ProxyFixture.TABLE, "ns1", "cluster.local", ProxyFixture.SEARCH);
+
+  @AfterEach
+  void close() {
+    loops.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  UdpListener listener(java.util.function.Supplier<LookupTable> tables) throws Exception {
+    Forwarder forwarder = new Forwarder(Transports.select(false), List.of(), Duration.ofSeconds(5), false, false, 16,
+        new ManualTimeouts(), DnsMetrics.unregistered());
+    QueryProcessor processor = new QueryProcessor(tables, forwarder, DnsMetrics.unregistered(), 1232);
+    return UdpListener.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), false, processor, loops.next(),
+        1232);
+  }
+
+  @Test
+  void anErrorWhileHandlingOneQueryDoesNotEndTheListener() throws Exception {
+    AtomicBoolean failNext = new AtomicBoolean(true);
+    try (UdpListener l = listener(() -> {
+      if (failNext.getAndSet(false)) {
+        throw new OutOfMemoryError("Cannot reserve 65536 bytes of direct buffer memory (test)");
+      }
+      return table;
+    });
+        java.net.DatagramSocket client = new java.net.DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+      client.setSoTimeout(20_000);
+      byte[] first = TestQuery.of("productpage.", TestQuery.A).bytes();
+      client.send(new java.net.DatagramPacket(first, first.length, l.localAddress())); // its handling throws
+      TestQuery second = TestQuery.of("www.google.com.", TestQuery.A);
+      byte[] q = second.bytes();
+      client.send(new java.net.DatagramPacket(q, q.length, l.localAddress()));
+      byte[] buf = new byte[1232];
+      java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+      client.receive(p);
+      Reply r = Reply.parse(java.util.Arrays.copyOf(buf, p.getLength()));
+      assertThat(r.id()).isEqualTo(second.id);
+      assertThat(r.addresses()).containsExactly("1.1.1.1");
+    }
+  }
+
+  @Test
+  void aReplyFromAnInterruptedThreadLeavesTheSocketOpenAndTheInterruptSet() throws Exception {
+    try (UdpListener l = listener(() -> table);
+        java.net.DatagramSocket client = new java.net.DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+      client.setSoTimeout(20_000);
+      AtomicBoolean stillInterrupted = new AtomicBoolean();
+      Thread t = Thread.ofPlatform().start(() -> {
+        Thread.currentThread().interrupt();
+        l.forwardedReply((InetSocketAddress) client.getLocalSocketAddress(), Unpooled.wrappedBuffer(new byte[] {1, 2, 3}));
+        stillInterrupted.set(Thread.currentThread().isInterrupted());
+      });
+      t.join();
+      assertThat(stillInterrupted).isTrue();
+      byte[] buf = new byte[16];
+      java.net.DatagramPacket got = new java.net.DatagramPacket(buf, buf.length);
+      client.receive(got);
+      assertThat(java.util.Arrays.copyOf(buf, got.getLength())).containsExactly(1, 2, 3);
+      // and the listener still serves queries on its socket
+      TestQuery q = TestQuery.of("www.google.com.", TestQuery.A);
+      client.send(new java.net.DatagramPacket(q.bytes(), q.bytes().length, l.localAddress()));
+      java.net.DatagramPacket answer = new java.net.DatagramPacket(new byte[1232], 1232);
+      client.receive(answer);
+      assertThat(Reply.parse(java.util.Arrays.copyOf(answer.getData(), answer.getLength())).addresses())
+          .containsExactly("1.1.1.1");
+    }
+  }
+}
