@@ -3,6 +3,7 @@ package dev.vmesh.controlplane;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.ResourceStatus.HostAddress;
+import dev.vmesh.api.time.Timer;
 import dev.vmesh.registry.Registry;
 import dev.vmesh.store.ConfigStore;
 import dev.vmesh.store.StoreException;
@@ -48,6 +49,8 @@ public final class RegistryController implements AutoCloseable {
   private record Waiter(long revision, CountDownLatch latch) {}
   private volatile Watch watch;
   private volatile boolean closed;
+  private final Timer timer;
+  private final java.util.concurrent.ScheduledExecutorService rewatchThread;
 
   /**
    * {@code onChange} gets each incremental change; {@code onReset} runs when a (re)loaded registry
@@ -57,6 +60,15 @@ public final class RegistryController implements AutoCloseable {
 
   public RegistryController(ConfigStore store, java.util.function.Supplier<Registry> registryFactory,
       Consumer<Registry.Changes> onChange, Runnable onReset) {
+    this(store, registryFactory, onChange, onReset, null);
+  }
+
+  /** As above; {@code timer} (null: a thread of its own) runs the retries of a watch the store ended. */
+  RegistryController(ConfigStore store, java.util.function.Supplier<Registry> registryFactory,
+      Consumer<Registry.Changes> onChange, Runnable onReset, Timer timer) {
+    this.rewatchThread = timer != null ? null : java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+        r -> Thread.ofPlatform().daemon().name("registry-rewatch").unstarted(r));
+    this.timer = timer != null ? timer : Timer.of(rewatchThread);
     this.store = store;
     this.registryFactory = registryFactory;
     this.onChange = onChange;
@@ -104,7 +116,7 @@ public final class RegistryController implements AutoCloseable {
       public void onClose(StoreException cause) {
         if (!closed) {
           LOG.warn("event=registry_watch_lost error={} action=resync", cause.getMessage());
-          start();
+          Rewatch.start("registry", timer, () -> closed, RegistryController.this::start);
         }
       }
     });
@@ -207,5 +219,8 @@ public final class RegistryController implements AutoCloseable {
       w.close();
     }
     statusWriter.shutdownNow();
+    if (rewatchThread != null) {
+      rewatchThread.shutdownNow();
+    }
   }
 }

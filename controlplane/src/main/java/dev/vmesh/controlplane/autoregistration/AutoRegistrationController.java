@@ -63,6 +63,7 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
   private final EntryCleaner cleaner;
   private final HealthWriter health;
   private final Consumer<String> awaitRegistry;
+  private final Timer timer;
   static final int ENTRY_LOCKS = 256;
 
   private final Map<String, Tracked> connections = new LinkedHashMap<>();
@@ -82,6 +83,7 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
     this.options = options;
     this.clock = clock;
     this.awaitRegistry = awaitRegistry;
+    this.timer = timer;
     this.cleaner = new EntryCleaner(store, options, clock, timer);
     this.health = new HealthWriter(store, options, clock);
     for (int i = 0; i < entryLocks.length; i++) {
@@ -101,7 +103,8 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
 
   /**
    * Follows WorkloadGroups from their current state; a watch the store ends because its history is gone
-   * (Expired, e.g. a Kubernetes relist) is started again. A store that closes ends it for good.
+   * (Expired, e.g. a Kubernetes relist) is started again, retried while the store refuses. A store that
+   * closes ends it for good.
    */
   private void watchGroups() {
     groups = store.watch(new WatchOptions(Set.of(Kind.WORKLOAD_GROUP), null, null), new WatchListener() {
@@ -116,11 +119,8 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
           return; // shutting down, or the store closed: nothing to watch again
         }
         LOG.warn("event=group_watch_lost error=\"{}\" action=watch_again", cause.getMessage());
-        try {
-          watchGroups();
-        } catch (StoreException e) {
-          LOG.warn("event=group_watch_failed error=\"{}\"", e.getMessage());
-        }
+        dev.vmesh.controlplane.Rewatch.start("workload groups", timer, () -> closed,
+            AutoRegistrationController.this::watchGroups);
       }
     });
     if (closed) {

@@ -10,21 +10,15 @@ import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.codec.ResourceDecoder;
 import dev.vmesh.api.time.ManualTimer;
-import dev.vmesh.store.ConfigStore;
-import dev.vmesh.store.ForwardingConfigStore;
+import dev.vmesh.controlplane.EndingStore;
 import dev.vmesh.store.LocalConfigStore;
 import dev.vmesh.store.StoreException;
-import dev.vmesh.store.Watch;
-import dev.vmesh.store.WatchListener;
-import dev.vmesh.store.WatchOptions;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
  * A store may end a watch on its own (the Kubernetes store does when its informer relists after 410
  * Gone). The controller then follows WorkloadGroups again from their current state, so a VM waiting
- * for its group is still registered when the group appears.
+ * for its group is still registered when the group appears; a restart the store refuses is retried.
  */
 class GroupWatchEndedByTheStoreIsStartedAgainTest {
 
@@ -48,6 +42,30 @@ class GroupWatchEndedByTheStoreIsStartedAgainTest {
   }
 
   @Test
+  void aGroupWatchTheStoreRefusesToStartAgainIsRetriedUntilItStarts() {
+    ManualTimer time = new ManualTimer();
+    try (EndingStore store = new EndingStore(new LocalConfigStore(time));
+        AutoRegistrationController c = new AutoRegistrationController(store,
+            AutoRegistrationOptions.defaults("pilot-1", "cluster.local"), time, time, rv -> { })) {
+      c.start();
+      c.onConnect(proxy("1.2.3.4", "nw1"), "conn-1"); // its group does not exist yet
+      await().until(() -> store.watches.size() == 1);
+
+      store.refuseNextWatches(2);
+      store.endWatches(); // the restart at once is refused
+      await().until(() -> store.refused.get() == 1);
+      time.advance(java.time.Duration.ofMillis(500)); // refused again
+      await().until(() -> store.refused.get() == 2);
+      assertThat(store.watches).hasSize(1);
+      time.advance(java.time.Duration.ofSeconds(1)); // and now it starts
+      await().until(() -> store.watches.size() == 2);
+
+      store.create(ResourceDecoder.decodeOne("wg.yaml", GROUP_A));
+      await().until(() -> store.get(new ResourceKey(Kind.WORKLOAD_ENTRY, "a", "wg-a-1.2.3.4-nw1")).isPresent());
+    }
+  }
+
+  @Test
   void aStoreThatClosesIsNotWatchedAgain() {
     ManualTimer time = new ManualTimer();
     try (EndingStore store = new EndingStore(new LocalConfigStore(time));
@@ -59,42 +77,6 @@ class GroupWatchEndedByTheStoreIsStartedAgainTest {
       // only an Expired watch is started again; give a wrong re-watch the chance to show up
       await().during(java.time.Duration.ofMillis(300)).atMost(java.time.Duration.ofSeconds(2))
           .until(() -> store.watches.size() == 1);
-    }
-  }
-
-  /** Delegates to a store, and can end every watch the way a store that lost its history does. */
-  static final class EndingStore extends ForwardingConfigStore {
-    final ConfigStore inner;
-    final List<Ended> watches = new CopyOnWriteArrayList<>();
-
-    record Ended(Watch watch, WatchListener listener) {}
-
-    EndingStore(ConfigStore inner) {
-      super(inner);
-      this.inner = inner;
-    }
-
-    void endWatches() {
-      endWatches(new StoreException.Expired("history lost; list and watch again"));
-    }
-
-    void endWatches(StoreException cause) {
-      for (Ended e : List.copyOf(watches)) {
-        e.watch().close();
-        e.listener().onClose(cause);
-      }
-    }
-
-    @Override
-    public Watch watch(WatchOptions options, WatchListener listener) {
-      Watch w = inner.watch(options, listener);
-      watches.add(new Ended(w, listener));
-      return w;
-    }
-
-    @Override
-    public String describe() {
-      return "ending";
     }
   }
 }
