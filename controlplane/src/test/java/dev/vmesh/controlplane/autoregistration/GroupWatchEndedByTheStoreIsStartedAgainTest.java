@@ -13,6 +13,7 @@ import dev.vmesh.api.time.ManualTimer;
 import dev.vmesh.controlplane.EndingStore;
 import dev.vmesh.store.LocalConfigStore;
 import dev.vmesh.store.StoreException;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,62 +22,57 @@ import org.junit.jupiter.api.Test;
  * for its group is still registered when the group appears; a restart the store refuses is retried.
  */
 class GroupWatchEndedByTheStoreIsStartedAgainTest {
+  final ManualTimer time = new ManualTimer();
+  final EndingStore store = new EndingStore(new LocalConfigStore(time));
+  final AutoRegistrationController c = new AutoRegistrationController(store,
+      AutoRegistrationOptions.defaults("pilot-1", "cluster.local"), time, time, rv -> { });
+
+  @AfterEach
+  void close() {
+    c.close();
+    store.close();
+  }
 
   @Test
   void afterTheStoreEndsTheGroupWatchAGroupCreatedLaterStillRegistersTheWaitingVm() {
-    ManualTimer time = new ManualTimer();
-    try (EndingStore store = new EndingStore(new LocalConfigStore(time));
-        AutoRegistrationController c = new AutoRegistrationController(store,
-            AutoRegistrationOptions.defaults("pilot-1", "cluster.local"), time, time, rv -> { })) {
-      c.start();
-      c.onConnect(proxy("1.2.3.4", "nw1"), "conn-1"); // its group does not exist yet
-      await().until(() -> store.watches.size() == 1);
+    c.start();
+    c.onConnect(proxy("1.2.3.4", "nw1"), "conn-1"); // its group does not exist yet
+    await().until(() -> store.watches.size() == 1);
 
-      store.endWatches();
+    store.endWatches();
 
-      await().until(() -> store.watches.size() == 2);
-      Resource group = store.create(ResourceDecoder.decodeOne("wg.yaml", GROUP_A));
-      await().until(() -> store.get(new ResourceKey(Kind.WORKLOAD_ENTRY, "a", "wg-a-1.2.3.4-nw1")).isPresent());
-      assertThat(c.lastGroupEvent()).isEqualTo(group.resourceVersion());
-    }
+    await().until(() -> store.watches.size() == 2);
+    Resource group = store.create(ResourceDecoder.decodeOne("wg.yaml", GROUP_A));
+    await().until(() -> store.get(new ResourceKey(Kind.WORKLOAD_ENTRY, "a", "wg-a-1.2.3.4-nw1")).isPresent());
+    assertThat(c.lastGroupEvent()).isEqualTo(group.resourceVersion());
   }
 
   @Test
   void aGroupWatchTheStoreRefusesToStartAgainIsRetriedUntilItStarts() {
-    ManualTimer time = new ManualTimer();
-    try (EndingStore store = new EndingStore(new LocalConfigStore(time));
-        AutoRegistrationController c = new AutoRegistrationController(store,
-            AutoRegistrationOptions.defaults("pilot-1", "cluster.local"), time, time, rv -> { })) {
-      c.start();
-      c.onConnect(proxy("1.2.3.4", "nw1"), "conn-1"); // its group does not exist yet
-      await().until(() -> store.watches.size() == 1);
+    c.start();
+    c.onConnect(proxy("1.2.3.4", "nw1"), "conn-1"); // its group does not exist yet
+    await().until(() -> store.watches.size() == 1);
 
-      store.refuseNextWatches(2);
-      store.endWatches(); // the restart at once is refused
-      await().until(() -> store.refused.get() == 1);
-      time.advance(java.time.Duration.ofMillis(500)); // refused again
-      await().until(() -> store.refused.get() == 2);
-      assertThat(store.watches).hasSize(1);
-      time.advance(java.time.Duration.ofSeconds(1)); // and now it starts
-      await().until(() -> store.watches.size() == 2);
+    store.refuseNextWatches(2);
+    store.endWatches(); // the restart at once is refused
+    await().until(() -> store.refused.get() == 1);
+    time.advance(java.time.Duration.ofMillis(500)); // refused again
+    await().until(() -> store.refused.get() == 2);
+    assertThat(store.watches).hasSize(1);
+    time.advance(java.time.Duration.ofSeconds(1)); // and now it starts
+    await().until(() -> store.watches.size() == 2);
 
-      store.create(ResourceDecoder.decodeOne("wg.yaml", GROUP_A));
-      await().until(() -> store.get(new ResourceKey(Kind.WORKLOAD_ENTRY, "a", "wg-a-1.2.3.4-nw1")).isPresent());
-    }
+    store.create(ResourceDecoder.decodeOne("wg.yaml", GROUP_A));
+    await().until(() -> store.get(new ResourceKey(Kind.WORKLOAD_ENTRY, "a", "wg-a-1.2.3.4-nw1")).isPresent());
   }
 
   @Test
   void aStoreThatClosesIsNotWatchedAgain() {
-    ManualTimer time = new ManualTimer();
-    try (EndingStore store = new EndingStore(new LocalConfigStore(time));
-        AutoRegistrationController c = new AutoRegistrationController(store,
-            AutoRegistrationOptions.defaults("pilot-1", "cluster.local"), time, time, rv -> { })) {
-      c.start();
-      await().until(() -> store.watches.size() == 1);
-      store.endWatches(new StoreException.Unavailable("store closed", null));
-      // only an Expired watch is started again; give a wrong re-watch the chance to show up
-      await().during(java.time.Duration.ofMillis(300)).atMost(java.time.Duration.ofSeconds(2))
-          .until(() -> store.watches.size() == 1);
-    }
+    c.start();
+    await().until(() -> store.watches.size() == 1);
+    store.endWatches(new StoreException.Unavailable("store closed", null));
+    // only an Expired watch is started again; give a wrong re-watch the chance to show up
+    await().during(java.time.Duration.ofMillis(300)).atMost(java.time.Duration.ofSeconds(2))
+        .until(() -> store.watches.size() == 1);
   }
 }
