@@ -120,6 +120,9 @@ public final class RegistryController implements AutoCloseable {
         }
       }
     });
+    if (closed) {
+      watch.close(); // closed while this (re)start was under way
+    }
   }
 
   private synchronized void applied(String resourceVersion) {

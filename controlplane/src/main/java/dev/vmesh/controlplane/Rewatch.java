@@ -34,8 +34,9 @@ public final class Rewatch {
     }
     try {
       start.run();
-    } catch (StoreException e) {
-      LOG.warn("event=watch_restart_failed watch=\"{}\" error=\"{}\" retry_in={}", what, e.getMessage(), next);
+    } catch (RuntimeException e) { // a StoreException as a rule; anything else must not end the retries either
+      LOG.warn("event=watch_restart_failed watch=\"{}\" error=\"{}\" retry_in={}", what,
+          e instanceof StoreException ? e.getMessage() : e.toString(), next);
       Duration after = next.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : next.multipliedBy(2);
       timer.schedule(() -> attempt(what, timer, stopped, start, after), next);
     }

@@ -63,10 +63,13 @@ public final class VmeshServer implements AutoCloseable {
   private final String adminToken;
   private final AutoRegistrationController autoRegistration;
   private final Leadership leadership;
+  private final java.util.concurrent.ExecutorService timers;
 
   private VmeshServer(ConfigStore store, RegistryController registry, XdsServer xds, List<Server> grpcServers,
-      Http http, String adminToken, AutoRegistrationController autoRegistration, Leadership leadership) {
+      Http http, String adminToken, AutoRegistrationController autoRegistration, Leadership leadership,
+      java.util.concurrent.ExecutorService timers) {
     this.autoRegistration = autoRegistration;
+    this.timers = timers;
     this.leadership = leadership;
     this.store = store;
     this.registry = registry;
@@ -181,7 +184,8 @@ public final class VmeshServer implements AutoCloseable {
           dev.vmesh.api.codec.TreeWriter.json(java.util.Map.of("trustDomain", o.registry().trustDomain(),
               "rootCert", Pem.certificates(ca.roots())), true), List.of()));
       http.start();
-      VmeshServer server = new VmeshServer(store, controller[0], xds, grpc, http, token, autoRegistration, leadership);
+      VmeshServer server = new VmeshServer(store, controller[0], xds, grpc, http, token, autoRegistration, leadership,
+          timerThread);
       LOG.info("event=server_started store={} http={} xds={}", store.describe(), http.address(),
           grpc.stream().map(g -> g.getListenSockets().toString()).toList());
       return server;
@@ -314,6 +318,7 @@ public final class VmeshServer implements AutoCloseable {
       }
     }
     autoRegistration.close(); // its watches and timers end before the store does
+    timers.shutdownNow(); // the sweep, group-watch retries and the leadership check
     leadership.close(); // another replica can lead at once instead of after the lease runs out
     registry.close();
     store.close();

@@ -21,6 +21,7 @@ public final class EndingStore extends ForwardingConfigStore {
   /** Watches refused so far. */
   public final AtomicInteger refused = new AtomicInteger();
   private final AtomicInteger refuseNext = new AtomicInteger();
+  private final java.util.Set<Ended> ended = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public record Ended(Watch watch, WatchListener listener) {}
 
@@ -36,8 +37,10 @@ public final class EndingStore extends ForwardingConfigStore {
 
   public void endWatches(StoreException cause) {
     for (Ended e : List.copyOf(watches)) {
-      e.watch().close();
-      e.listener().onClose(cause);
+      if (ended.add(e)) { // each watch ends once
+        e.watch().close();
+        e.listener().onClose(cause);
+      }
     }
   }
 

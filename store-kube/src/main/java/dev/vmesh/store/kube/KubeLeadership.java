@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
  * refuses writes while this replica does not lead as far as it knows, checked just before each write,
  * not in the same step. The margin between the renew deadline and the lease duration is what keeps a
  * replica that lost the lead from writing after another took it, as for every Kubernetes controller.
+ * fabric8's elector compares the holder's renew time (its wall clock) with its own clock, so that
+ * margin also assumes the servers' clocks agree within a second or two (NTP).
  */
 public final class KubeLeadership implements Leadership {
   private static final Logger LOG = LoggerFactory.getLogger(KubeLeadership.class);
@@ -204,7 +206,8 @@ public final class KubeLeadership implements Leadership {
     if (f != null) {
       // With release-on-cancel the elector clears the Lease's holder, in the cancelling thread and through
       // the API server: bounded here, so a server whose API server is away still stops in time.
-      Thread release = Thread.ofVirtual().name("kube-leader-release").start(() -> f.cancel(true));
+      // a platform thread: the elector's release holds monitors across blocking HTTP calls
+      Thread release = Thread.ofPlatform().daemon().name("kube-leader-release").start(() -> f.cancel(true));
       try {
         if (!release.join(Duration.ofSeconds(5))) {
           LOG.warn("event=kube_lease_not_released lease={}/{}; it runs out by itself within {}", namespace, leaseName,
