@@ -114,6 +114,24 @@ public final class TokenLedger {
     return out;
   }
 
+  /**
+   * Forgets every token that expired before {@code before} and was not revoked: its record and its
+   * used marker are deleted (an expired token is refused for its expiry, whatever the ledger says).
+   * Revoked tokens stay: certificates descending from one are refused for as long as the ledger says
+   * so, and they can outlive the token by renewing themselves. Returns how many were dropped.
+   */
+  public int prune(Instant before) throws IOException {
+    int dropped = 0;
+    for (Issued t : list()) {
+      if (t.expires().isBefore(before) && !t.revoked()) {
+        blobs.delete(prefix + t.id() + ".used");
+        blobs.delete(prefix + t.id() + ".json"); // last: until it goes, the token is still listed
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
   private static String text(dev.vmesh.api.codec.SourceNode.MapNode m, String key) {
     var f = m.fields().get(key);
     return f != null && f.value() instanceof dev.vmesh.api.codec.SourceNode.Scalar s ? s.text() : "";

@@ -39,6 +39,12 @@ class DirectoryBlobsAreWrittenOnceTest {
     assertThat(blobs.get("tokens/ledger/a.json")).hasValueSatisfying(v -> assertThat(v).isEmpty());
     assertThat(blobs.list("tokens/ledger")).containsExactly("a.json", "b.json");
     assertThat(blobs.list("")).containsExactly("tokens");
+
+    blobs.delete("tokens/ledger/a.json");
+    blobs.delete("tokens/ledger/never.json"); // nothing there: nothing happens
+    assertThat(blobs.get("tokens/ledger/a.json")).isEmpty();
+    assertThat(blobs.list("tokens/ledger")).containsExactly("b.json");
+    assertThat(blobs.putIfAbsent("tokens/ledger/a.json", new byte[] {3})).isTrue();
   }
 
   @Test

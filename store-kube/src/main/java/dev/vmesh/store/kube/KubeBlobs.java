@@ -74,6 +74,12 @@ public final class KubeBlobs implements Blobs {
   }
 
   @Override
+  public void delete(String name) {
+    Blobs.checkName(name);
+    call(() -> client.secrets().inNamespace(namespace).withName(secretName(name)).delete(), "deleting " + name);
+  }
+
+  @Override
   public List<String> list(String directory) {
     String under = directory.isEmpty() ? "" : Blobs.checkName(directory) + "/";
     List<Secret> secrets = call(() -> client.secrets().inNamespace(namespace).withLabel(LABEL, "true").list().getItems(),

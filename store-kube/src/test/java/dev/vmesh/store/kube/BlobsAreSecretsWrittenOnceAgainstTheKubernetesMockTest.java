@@ -48,6 +48,11 @@ class BlobsAreSecretsWrittenOnceAgainstTheKubernetesMockTest {
     assertThat(blobs.list("tokens")).containsExactly("Ledger_1", "keys");
     assertThat(blobs.list("")).containsExactly("tokens");
     assertThat(KubeBlobs.secretName("tokens/Ledger_1/a.json")).matches("vmesh-blob-[0-9a-f]{40}");
+    blobs.delete("tokens/Ledger_1/b.json");
+    blobs.delete("tokens/Ledger_1/never.json"); // nothing there: nothing happens
+    assertThat(blobs.get("tokens/Ledger_1/b.json")).isEmpty();
+    assertThat(blobs.list("tokens/Ledger_1")).containsExactly("a.json");
+    assertThat(blobs.putIfAbsent("tokens/Ledger_1/b.json", new byte[] {1})).isTrue();
 
     // a Secret of the same name that is not this blob (no annotation) is not taken for it
     cluster.client.secrets().inNamespace("vmesh-system").resource(new SecretBuilder().withNewMetadata()

@@ -1,0 +1,42 @@
+package dev.vmesh.store.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vmesh.store.BlobRace;
+import dev.vmesh.store.Fixtures;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The shared values on a real etcd: of replicas racing to store one name exactly one wins, names are
+ * listed per directory under the store's prefix, and a deleted value can be stored again.
+ */
+class BlobsOnEtcdAreWrittenOnceTest {
+  @RegisterExtension
+  static EtcdServer etcd = new EtcdServer();
+
+  @Test
+  void oneWriterWinsNamesListPerDirectoryAndDeletesGoThrough() throws Exception {
+    EtcdOptions options = etcd.options(); // one prefix for both replicas
+    try (var a = EtcdConfigStore.connect(options, Fixtures.CLOCK);
+        var b = EtcdConfigStore.connect(options, Fixtures.CLOCK)) {
+      EtcdBlobs[] replicas = {new EtcdBlobs(a), new EtcdBlobs(b)};
+      int winner = BlobRace.oneWinner(8, i -> replicas[i % 2], "ca/shared-root.pem",
+          i -> ("replica " + i).getBytes(StandardCharsets.UTF_8));
+      assertThat(new String(replicas[1].get("ca/shared-root.pem").orElseThrow(), StandardCharsets.UTF_8))
+          .isEqualTo("replica " + winner);
+
+      EtcdBlobs blobs = replicas[0];
+      assertThat(blobs.putIfAbsent("tokens/ledger/a.json", new byte[] {1})).isTrue();
+      assertThat(blobs.putIfAbsent("tokens/ledger/b.used", new byte[0])).isTrue();
+      assertThat(blobs.list("tokens/ledger")).containsExactly("a.json", "b.used");
+      assertThat(blobs.list("")).containsExactly("ca", "tokens");
+      blobs.delete("tokens/ledger/a.json");
+      blobs.delete("tokens/ledger/never.json"); // nothing there: nothing happens
+      assertThat(blobs.get("tokens/ledger/a.json")).isEmpty();
+      assertThat(replicas[1].list("tokens/ledger")).containsExactly("b.used");
+      assertThat(blobs.putIfAbsent("tokens/ledger/a.json", new byte[] {2})).isTrue();
+    }
+  }
+}
