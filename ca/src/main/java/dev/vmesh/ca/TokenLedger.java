@@ -93,16 +93,14 @@ public final class TokenLedger {
   public List<Issued> list() throws IOException {
     List<Issued> out = new ArrayList<>();
     String directory = prefix.isEmpty() ? "" : prefix.substring(0, prefix.length() - 1);
-    java.util.Set<String> names = new java.util.HashSet<>(blobs.list(directory)); // markers included
-    for (String name : names) {
+    var values = blobs.getAll(directory); // records and markers, in one read where the store can
+    java.util.Set<String> names = values.keySet();
+    for (var entry : values.entrySet()) {
+      String name = entry.getKey();
       if (!name.endsWith(".json")) {
         continue;
       }
-      var value = blobs.get(prefix + name);
-      if (value.isEmpty()) {
-        continue;
-      }
-      var parsed = dev.vmesh.api.codec.SourceParser.parseJson(name, new String(value.get(), StandardCharsets.UTF_8));
+      var parsed = dev.vmesh.api.codec.SourceParser.parseJson(name, new String(entry.getValue(), StandardCharsets.UTF_8));
       if (parsed.hasErrors() || !(parsed.documents().get(0) instanceof dev.vmesh.api.codec.SourceNode.MapNode m)) {
         continue;
       }

@@ -34,6 +34,22 @@ public interface Blobs {
   /** The names directly under {@code directory} (a name, or empty for the top), without it, sorted. */
   List<String> list(String directory) throws IOException;
 
+  /**
+   * The values stored directly under {@code directory} (not in directories below it), by name relative
+   * to it, sorted. Stores that can read many values in one request override this.
+   */
+  default java.util.SortedMap<String, byte[]> getAll(String directory) throws IOException {
+    String under = directory.isEmpty() ? "" : checkName(directory) + "/";
+    java.util.SortedMap<String, byte[]> out = new java.util.TreeMap<>();
+    for (String name : list(directory)) {
+      Optional<byte[]> value = get(under + name);
+      if (value.isPresent()) {
+        out.put(name, value.get());
+      }
+    }
+    return out;
+  }
+
   /** Checks {@code name} against {@link #NAME}; returns it. */
   static String checkName(String name) {
     if (name == null || !NAME.matcher(name).matches()) {

@@ -28,8 +28,12 @@ public final class DirectoryBlobs implements Blobs {
 
   @Override
   public Optional<byte[]> get(String name) throws IOException {
+    Path file = root.resolve(Blobs.checkName(name));
+    if (Files.isDirectory(file)) {
+      return Optional.empty(); // a directory of names, not a value
+    }
     try {
-      return Optional.of(Files.readAllBytes(root.resolve(Blobs.checkName(name))));
+      return Optional.of(Files.readAllBytes(file));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }

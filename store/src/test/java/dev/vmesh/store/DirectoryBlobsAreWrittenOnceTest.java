@@ -39,6 +39,9 @@ class DirectoryBlobsAreWrittenOnceTest {
     assertThat(blobs.get("tokens/ledger/a.json")).hasValueSatisfying(v -> assertThat(v).isEmpty());
     assertThat(blobs.list("tokens/ledger")).containsExactly("a.json", "b.json");
     assertThat(blobs.list("")).containsExactly("tokens");
+    assertThat(blobs.getAll("tokens/ledger")).containsOnlyKeys("a.json", "b.json")
+        .hasEntrySatisfying("b.json", v -> assertThat(v).containsExactly(1));
+    assertThat(blobs.getAll("tokens")).isEmpty(); // only what is directly under it
 
     blobs.delete("tokens/ledger/a.json");
     blobs.delete("tokens/ledger/never.json"); // nothing there: nothing happens

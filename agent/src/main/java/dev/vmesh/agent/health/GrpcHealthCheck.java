@@ -2,6 +2,7 @@ package dev.vmesh.agent.health;
 
 import dev.vmesh.api.ReadinessProbe;
 import io.grpc.ConnectivityState;
+import io.grpc.Deadline;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -18,7 +19,9 @@ import java.util.concurrent.TimeUnit;
  * one service (empty means the server as a whole) and passes on {@code SERVING}; the deadline is the
  * timeout. Runs share one channel until {@link #close()}, except that a channel in
  * {@code TRANSIENT_FAILURE} is replaced: such a channel fails calls at once until its reconnect backoff
- * (up to two minutes) runs out, which would hide a server that has come back.
+ * (up to two minutes) runs out, which would hide a server that has come back. The channel's state can
+ * lag behind the failure it remembers, so a call on a reused channel that fails as UNAVAILABLE is made
+ * once more on a new channel, within the same deadline.
  */
 public final class GrpcHealthCheck implements Check {
   private final String host;
@@ -41,32 +44,53 @@ public final class GrpcHealthCheck implements Check {
   public Health run(Duration timeout) {
     String what = "gRPC health check of " + (service.isEmpty() ? "the server" : "service \"" + service + "\"")
         + " at " + target;
-    ManagedChannel channel = channel();
-    if (channel == null) {
+    Deadline deadline = Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    ManagedChannel first = channel(null);
+    if (first == null) {
       return Health.failed(what + " failed: the check is closed");
     }
     try {
-      HealthCheckResponse response = HealthGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
-          .check(HealthCheckRequest.newBuilder().setService(service).build());
-      return response.getStatus() == HealthCheckResponse.ServingStatus.SERVING
-          ? Health.ok()
-          : Health.failed(what + " returned " + response.getStatus());
+      return check(first, deadline, what);
     } catch (StatusRuntimeException e) {
-      Status status = e.getStatus();
-      return Health.failed(what + " failed: " + status.getCode()
-          + (status.getDescription() == null ? "" : ": " + status.getDescription())
-          + (status.getCause() == null ? "" : " (" + Checks.describe(status.getCause()) + ")"));
+      if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+        return failed(what, e.getStatus());
+      }
+    }
+    ManagedChannel fresh = channel(first); // replaces the one that failed, unless another run did already
+    if (fresh == null) {
+      return Health.failed(what + " failed: the check is closed");
+    }
+    try {
+      return check(fresh, deadline, what);
+    } catch (StatusRuntimeException e) {
+      return failed(what, e.getStatus());
     }
   }
 
-  /** The channel to use now, or null once closed. */
-  private ManagedChannel channel() {
+  private Health check(ManagedChannel channel, Deadline deadline, String what) {
+    HealthCheckResponse response = HealthGrpc.newBlockingStub(channel).withDeadline(deadline)
+        .check(HealthCheckRequest.newBuilder().setService(service).build());
+    return response.getStatus() == HealthCheckResponse.ServingStatus.SERVING
+        ? Health.ok()
+        : Health.failed(what + " returned " + response.getStatus());
+  }
+
+  private static Health failed(String what, Status status) {
+    return Health.failed(what + " failed: " + status.getCode()
+        + (status.getDescription() == null ? "" : ": " + status.getDescription())
+        + (status.getCause() == null ? "" : " (" + Checks.describe(status.getCause()) + ")"));
+  }
+
+  /**
+   * The channel to use now, or null once closed. A channel in TRANSIENT_FAILURE, or {@code failed} when
+   * it is still the current one, is replaced by a new one.
+   */
+  private ManagedChannel channel(ManagedChannel failed) {
     synchronized (lock) {
       if (closed) {
         return null;
       }
-      if (channel != null && channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+      if (channel != null && (channel == failed || channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE)) {
         channel.shutdownNow();
         channel = null;
       }

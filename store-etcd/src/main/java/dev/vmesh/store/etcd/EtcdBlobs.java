@@ -66,6 +66,22 @@ public final class EtcdBlobs implements Blobs {
     return List.copyOf(names);
   }
 
+  /** One range read for the whole directory. */
+  @Override
+  public java.util.SortedMap<String, byte[]> getAll(String directory) {
+    String under = root + (directory.isEmpty() ? "" : Blobs.checkName(directory) + "/");
+    GetResponse r = calls.await(kv.get(ByteSequence.from(under, StandardCharsets.UTF_8),
+        GetOption.builder().isPrefix(true).build()), "reading " + (directory.isEmpty() ? "blobs" : directory));
+    java.util.SortedMap<String, byte[]> out = new java.util.TreeMap<>();
+    r.getKvs().forEach(kv -> {
+      String rest = kv.getKey().toString(StandardCharsets.UTF_8).substring(under.length());
+      if (rest.indexOf('/') < 0) {
+        out.put(rest, kv.getValue().getBytes());
+      }
+    });
+    return out;
+  }
+
   private ByteSequence key(String name) {
     return ByteSequence.from(root + name, StandardCharsets.UTF_8);
   }

@@ -32,6 +32,9 @@ class BlobsOnEtcdAreWrittenOnceTest {
       assertThat(blobs.putIfAbsent("tokens/ledger/b.used", new byte[0])).isTrue();
       assertThat(blobs.list("tokens/ledger")).containsExactly("a.json", "b.used");
       assertThat(blobs.list("")).containsExactly("ca", "tokens");
+      assertThat(replicas[1].getAll("tokens/ledger")).containsOnlyKeys("a.json", "b.used")
+          .hasEntrySatisfying("a.json", v -> assertThat(v).containsExactly(1));
+      assertThat(blobs.getAll("tokens")).isEmpty(); // only what is directly under it
       blobs.delete("tokens/ledger/a.json");
       blobs.delete("tokens/ledger/never.json"); // nothing there: nothing happens
       assertThat(blobs.get("tokens/ledger/a.json")).isEmpty();

@@ -81,19 +81,40 @@ public final class KubeBlobs implements Blobs {
 
   @Override
   public List<String> list(String directory) {
+    TreeSet<String> names = new TreeSet<>();
+    under(directory, "listing").forEach((rest, secret) -> {
+      int slash = rest.indexOf('/');
+      names.add(slash < 0 ? rest : rest.substring(0, slash));
+    });
+    return List.copyOf(names);
+  }
+
+  /** One list request for the whole directory. */
+  @Override
+  public java.util.SortedMap<String, byte[]> getAll(String directory) {
+    java.util.SortedMap<String, byte[]> out = new java.util.TreeMap<>();
+    under(directory, "reading").forEach((rest, secret) -> {
+      if (rest.indexOf('/') < 0) {
+        String data = secret.getData() == null ? null : secret.getData().get(DATA_KEY);
+        out.put(rest, data == null ? new byte[0] : Base64.getDecoder().decode(data));
+      }
+    });
+    return out;
+  }
+
+  /** The blob Secrets whose names are below {@code directory}, by name relative to it (one list request). */
+  private java.util.Map<String, Secret> under(String directory, String doing) {
     String under = directory.isEmpty() ? "" : Blobs.checkName(directory) + "/";
     List<Secret> secrets = call(() -> client.secrets().inNamespace(namespace).withLabel(LABEL, "true").list().getItems(),
-        "listing " + (directory.isEmpty() ? "blobs" : directory));
-    TreeSet<String> names = new TreeSet<>();
+        doing + " " + (directory.isEmpty() ? "blobs" : directory));
+    java.util.Map<String, Secret> out = new java.util.HashMap<>();
     for (Secret s : secrets) {
       String name = annotation(s);
       if (name != null && name.startsWith(under) && name.length() > under.length()) {
-        String rest = name.substring(under.length());
-        int slash = rest.indexOf('/');
-        names.add(slash < 0 ? rest : rest.substring(0, slash));
+        out.put(name.substring(under.length()), s);
       }
     }
-    return List.copyOf(names);
+    return out;
   }
 
   static String secretName(String blob) {

@@ -47,6 +47,9 @@ class BlobsAreSecretsWrittenOnceAgainstTheKubernetesMockTest {
     assertThat(blobs.list("tokens/Ledger_1")).containsExactly("a.json", "b.json");
     assertThat(blobs.list("tokens")).containsExactly("Ledger_1", "keys");
     assertThat(blobs.list("")).containsExactly("tokens");
+    assertThat(blobs.getAll("tokens/Ledger_1")).containsOnlyKeys("a.json", "b.json")
+        .hasEntrySatisfying("b.json", v -> assertThat(v).containsExactly(1));
+    assertThat(blobs.getAll("tokens")).isEmpty(); // only what is directly under it
     assertThat(KubeBlobs.secretName("tokens/Ledger_1/a.json")).matches("vmesh-blob-[0-9a-f]{40}");
     blobs.delete("tokens/Ledger_1/b.json");
     blobs.delete("tokens/Ledger_1/never.json"); // nothing there: nothing happens
