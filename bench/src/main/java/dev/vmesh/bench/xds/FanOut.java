@@ -107,6 +107,7 @@ public final class FanOut {
     AtomicInteger initialised = new AtomicInteger();
     AtomicLong claBytes = new AtomicLong();
     Random random = new Random(1);
+    Map<String, Double> beforeConnect = parse(stats(cmd, out));
     long t0 = System.nanoTime();
     for (int c = 0; c < clients; c++) {
       ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).eventLoopGroup(group)
@@ -195,6 +196,9 @@ public final class FanOut {
       Thread.sleep(50); // harness: waiting for the cold sync of all clients
     }
     double coldSyncMs = (System.nanoTime() - t0) / 1e6;
+    Map<String, Double> afterConnect = parse(stats(cmd, out));
+    double coldCpuSeconds = (afterConnect.get("cpu") - beforeConnect.get("cpu")) / 1e9;
+    double coldBytes = afterConnect.get("bytes") - beforeConnect.get("bytes");
 
     // calibration: the same number of streams, messages of the CLA's size, pushed by the same server process
     Histogram floor = calibrate(channels, cmd, out, (int) Math.max(64, claBytes.get()), clients, intervalMs);
@@ -245,7 +249,9 @@ public final class FanOut {
     double floorP50 = floor.getValueAtPercentile(50) / 1e6;
     System.out.printf("%nfan-out: services=%d perService=%d clients=%d scoped=%d changes=%d interval=%dms debounce=%dms%n",
         services, perService, clients, scoped, changes, intervalMs, debounceMs);
-    System.out.printf("cold sync of all clients: %.0f ms; CLA size %d B%n", coldSyncMs, claBytes.get());
+    System.out.printf("cold sync of all clients: %.0f ms; CLA size %d B; server CPU %.2f s (%.1f ms per client);"
+        + " resource bytes sent %.0f%n", coldSyncMs, claBytes.get(), coldCpuSeconds, coldCpuSeconds * 1000 / clients,
+        coldBytes);
     if (!spread) {
       System.out.printf("| metric | p50 | p99 | max |%n|---|---|---|---|%n");
       System.out.printf("| change -> every client has it (ms) | %.1f | %.1f | %.1f |%n",
