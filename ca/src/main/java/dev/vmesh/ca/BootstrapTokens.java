@@ -79,17 +79,6 @@ public final class BootstrapTokens {
     return ledger;
   }
 
-  /** How long after its expiry a token is kept in the ledger (and in {@code vmesh token list}). */
-  public static final java.time.Duration KEPT_AFTER_EXPIRY = java.time.Duration.ofDays(1);
-
-  /**
-   * Forgets the tokens that expired more than {@link #KEPT_AFTER_EXPIRY} ago, except revoked ones;
-   * returns how many.
-   */
-  public int pruneExpired() throws java.io.IOException {
-    return ledger.prune(clock.instant().minus(KEPT_AFTER_EXPIRY));
-  }
-
   /** A new token and its id. */
   public record Token(String id, String jwt, Instant expires) {}
 

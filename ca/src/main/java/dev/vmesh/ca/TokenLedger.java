@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * shared by all replicas on etcd): one {@code <id>.json} per issued token, an {@code <id>.revoked}
  * marker when revoked, and an {@code <id>.used} marker when a single-use token was spent. Markers are
  * created only if absent, so a single-use token is spent once even when replicas race, and every
- * write is durable before it counts.
+ * write is durable before it counts. Records are kept for good: a token's id is how the certificates
+ * descending from it (which renew themselves for as long as the VM runs) are revoked.
  */
 public final class TokenLedger {
   private static final Pattern ID = Pattern.compile("[0-9a-f]{32}");
@@ -110,24 +111,6 @@ public final class TokenLedger {
     }
     out.sort(java.util.Comparator.comparing(Issued::expires));
     return out;
-  }
-
-  /**
-   * Forgets every token that expired before {@code before} and was not revoked: its record and its
-   * used marker are deleted (an expired token is refused for its expiry, whatever the ledger says).
-   * Revoked tokens stay: certificates descending from one are refused for as long as the ledger says
-   * so, and they can outlive the token by renewing themselves. Returns how many were dropped.
-   */
-  public int prune(Instant before) throws IOException {
-    int dropped = 0;
-    for (Issued t : list()) {
-      if (t.expires().isBefore(before) && !t.revoked()) {
-        blobs.delete(prefix + t.id() + ".used");
-        blobs.delete(prefix + t.id() + ".json"); // last: until it goes, the token is still listed
-        dropped++;
-      }
-    }
-    return dropped;
   }
 
   private static String text(dev.vmesh.api.codec.SourceNode.MapNode m, String key) {

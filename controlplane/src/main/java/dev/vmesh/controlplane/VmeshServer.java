@@ -145,19 +145,6 @@ public final class VmeshServer implements AutoCloseable {
               o.registry().trustDomain(), o.caKeyType(), clock);
       BootstrapTokens tokens = shared.isPresent() ? BootstrapTokens.openShared(shared.get(), sealer, clock)
           : BootstrapTokens.open(o.dataDir().resolve("tokens"), clock);
-      // The leader drops long-expired tokens from the ledger once an hour, so it does not grow forever.
-      timerThread.scheduleWithFixedDelay(() -> {
-        if (leadership.isLeader()) {
-          try {
-            int n = tokens.pruneExpired();
-            if (n > 0) {
-              LOG.info("event=tokens_pruned count={}", n);
-            }
-          } catch (java.io.IOException | RuntimeException e) {
-            LOG.warn("event=tokens_prune_failed error=\"{}\"", e.toString());
-          }
-        }
-      }, 1, 60, TimeUnit.MINUTES);
       Authenticator authenticator = new Authenticator(o.registry().trustDomain(), tokens,
           o.tokenReviewer() == null ? null : new KubernetesTokens(o.registry().trustDomain(), o.tokenReviewer()));
 

@@ -9,8 +9,7 @@ import java.util.regex.Pattern;
  * {@code Blobs} holds the few small values every replica of the server must share besides the mesh's
  * configuration: the CA's key and certificate, the bootstrap-token signing key, and which tokens were
  * revoked or spent. Values are written once and never changed, so the only write is "create unless
- * it exists", which is what lets replicas race to create the CA and agree on one. A value nothing
- * needs any more (the ledger entry of a long-expired token) may be deleted.
+ * it exists", which is what lets replicas race to create the CA and agree on one.
  *
  * <p>Names are relative paths of letters, digits, {@code .}, {@code _} and {@code -} separated by
  * {@code /} (for example {@code ca/shared-ca.pem}); implementations store each under their own root
@@ -27,9 +26,6 @@ public interface Blobs {
    * call stored it. Durable once it returns true.
    */
   boolean putIfAbsent(String name, byte[] value) throws IOException;
-
-  /** Deletes {@code name} if it is stored; nothing happens when it is not. */
-  void delete(String name) throws IOException;
 
   /** The names directly under {@code directory} (a name, or empty for the top), without it, sorted. */
   List<String> list(String directory) throws IOException;

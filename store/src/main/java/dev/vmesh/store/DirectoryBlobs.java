@@ -71,11 +71,6 @@ public final class DirectoryBlobs implements Blobs {
   }
 
   @Override
-  public void delete(String name) throws IOException {
-    Files.deleteIfExists(root.resolve(Blobs.checkName(name)));
-  }
-
-  @Override
   public List<String> list(String directory) throws IOException {
     Path dir = directory.isEmpty() ? root : root.resolve(Blobs.checkName(directory));
     if (!Files.isDirectory(dir)) {

@@ -45,27 +45,33 @@ public final class GrpcHealthCheck implements Check {
     String what = "gRPC health check of " + (service.isEmpty() ? "the server" : "service \"" + service + "\"")
         + " at " + target;
     Deadline deadline = Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    ManagedChannel first = channel(null);
+    Use first = channel(null);
     if (first == null) {
       return Health.failed(what + " failed: the check is closed");
     }
+    Status failure;
     try {
-      return check(first, deadline, what);
+      return check(first.channel(), deadline, what);
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
-        return failed(what, e.getStatus());
+      failure = e.getStatus();
+      if (failure.getCode() != Status.Code.UNAVAILABLE || first.fresh() || deadline.isExpired()) {
+        return failed(what, failure);
       }
     }
-    ManagedChannel fresh = channel(first); // replaces the one that failed, unless another run did already
+    Use fresh = channel(first.channel()); // replaces the one that failed, unless another run did already
     if (fresh == null) {
       return Health.failed(what + " failed: the check is closed");
     }
     try {
-      return check(fresh, deadline, what);
+      return check(fresh.channel(), deadline, what);
     } catch (StatusRuntimeException e) {
-      return failed(what, e.getStatus());
+      // out of time on the second try: the first failure says more
+      return failed(what, e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED ? failure : e.getStatus());
     }
   }
+
+  /** A channel for one run, and whether this run made it. */
+  private record Use(ManagedChannel channel, boolean fresh) {}
 
   private Health check(ManagedChannel channel, Deadline deadline, String what) {
     HealthCheckResponse response = HealthGrpc.newBlockingStub(channel).withDeadline(deadline)
@@ -85,7 +91,7 @@ public final class GrpcHealthCheck implements Check {
    * The channel to use now, or null once closed. A channel in TRANSIENT_FAILURE, or {@code failed} when
    * it is still the current one, is replaced by a new one.
    */
-  private ManagedChannel channel(ManagedChannel failed) {
+  private Use channel(ManagedChannel failed) {
     synchronized (lock) {
       if (closed) {
         return null;
@@ -94,10 +100,11 @@ public final class GrpcHealthCheck implements Check {
         channel.shutdownNow();
         channel = null;
       }
-      if (channel == null) {
+      boolean fresh = channel == null;
+      if (fresh) {
         channel = Grpc.newChannelBuilderForAddress(host, port, InsecureChannelCredentials.create()).build();
       }
-      return channel;
+      return new Use(channel, fresh);
     }
   }
 

@@ -47,11 +47,6 @@ public final class EtcdBlobs implements Blobs {
   }
 
   @Override
-  public void delete(String name) {
-    calls.await(kv.delete(key(Blobs.checkName(name))), "deleting " + name);
-  }
-
-  @Override
   public List<String> list(String directory) {
     String under = root + (directory.isEmpty() ? "" : Blobs.checkName(directory) + "/");
     ByteSequence prefix = ByteSequence.from(under, StandardCharsets.UTF_8);

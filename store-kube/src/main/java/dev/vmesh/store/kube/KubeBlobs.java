@@ -74,12 +74,6 @@ public final class KubeBlobs implements Blobs {
   }
 
   @Override
-  public void delete(String name) {
-    Blobs.checkName(name);
-    call(() -> client.secrets().inNamespace(namespace).withName(secretName(name)).delete(), "deleting " + name);
-  }
-
-  @Override
   public List<String> list(String directory) {
     TreeSet<String> names = new TreeSet<>();
     under(directory, "listing").forEach((rest, secret) -> {
@@ -110,7 +104,9 @@ public final class KubeBlobs implements Blobs {
     java.util.Map<String, Secret> out = new java.util.HashMap<>();
     for (Secret s : secrets) {
       String name = annotation(s);
-      if (name != null && name.startsWith(under) && name.length() > under.length()) {
+      // a labelled Secret is a blob only under the name its own name was made from (no planted names)
+      if (name != null && name.startsWith(under) && name.length() > under.length()
+          && Blobs.NAME.matcher(name).matches() && secretName(name).equals(s.getMetadata().getName())) {
         out.put(name.substring(under.length()), s);
       }
     }

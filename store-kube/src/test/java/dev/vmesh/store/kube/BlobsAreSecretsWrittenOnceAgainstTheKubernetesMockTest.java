@@ -51,17 +51,19 @@ class BlobsAreSecretsWrittenOnceAgainstTheKubernetesMockTest {
         .hasEntrySatisfying("b.json", v -> assertThat(v).containsExactly(1));
     assertThat(blobs.getAll("tokens")).isEmpty(); // only what is directly under it
     assertThat(KubeBlobs.secretName("tokens/Ledger_1/a.json")).matches("vmesh-blob-[0-9a-f]{40}");
-    blobs.delete("tokens/Ledger_1/b.json");
-    blobs.delete("tokens/Ledger_1/never.json"); // nothing there: nothing happens
-    assertThat(blobs.get("tokens/Ledger_1/b.json")).isEmpty();
-    assertThat(blobs.list("tokens/Ledger_1")).containsExactly("a.json");
-    assertThat(blobs.putIfAbsent("tokens/Ledger_1/b.json", new byte[] {1})).isTrue();
 
     // a Secret of the same name that is not this blob (no annotation) is not taken for it
     cluster.client.secrets().inNamespace("vmesh-system").resource(new SecretBuilder().withNewMetadata()
         .withName(KubeBlobs.secretName("other/x")).endMetadata().addToData("value", "eA==").build()).create();
     assertThat(blobs.get("other/x")).isEmpty();
     assertThat(blobs.list("")).containsExactly("tokens");
+    // nor is a labelled Secret whose name was not made from the blob name it claims
+    cluster.client.secrets().inNamespace("vmesh-system").resource(new SecretBuilder().withNewMetadata()
+        .withName("planted").addToLabels(KubeBlobs.LABEL, "true")
+        .addToAnnotations(KubeBlobs.NAME_ANNOTATION, "tokens/Ledger_1/planted.json").endMetadata()
+        .addToData("value", "eA==").build()).create();
+    assertThat(blobs.list("tokens/Ledger_1")).containsExactly("a.json", "b.json");
+    assertThat(blobs.getAll("tokens/Ledger_1")).containsOnlyKeys("a.json", "b.json");
     // and the blobs of another namespace are another set
     assertThat(new KubeBlobs(cluster.client, "elsewhere").list("")).isEmpty();
   }
