@@ -159,6 +159,13 @@ public final class MockCluster implements AutoCloseable {
           }
         });
       }
+      if (!"GET".equals(request.getMethod())) {
+        // The CRUD dispatcher checks a write's resourceVersion and applies it in two steps; two writes
+        // at once could both pass the check, where a real API server (one etcd transaction) lets one.
+        synchronized (this) {
+          return crud.dispatch(request);
+        }
+      }
       return crud.dispatch(request);
     }
 
