@@ -7,9 +7,7 @@ import dev.vmesh.api.Resource;
 import dev.vmesh.api.WellKnown;
 import dev.vmesh.api.codec.ResourceDecoder;
 import dev.vmesh.store.etcd.EtcdServer;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,15 +67,7 @@ class ReplicasOnEtcdShareVmsAndSurviveKillDashNineTest {
   }
 
   private HttpResponse<String> get(int replica, String path) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts[replica] + path));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    try {
-      return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (java.io.IOException e) {
-      return new FakeResponse(599);
-    }
+    return AdminCalls.getOr599(http, httpPorts[replica], token, path);
   }
 
   private Cli cli(int replica, String... args) {

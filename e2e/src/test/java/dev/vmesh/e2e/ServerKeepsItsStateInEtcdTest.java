@@ -8,9 +8,7 @@ import dev.vmesh.api.codec.ResourceDecoder;
 import dev.vmesh.store.etcd.EtcdServer;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,15 +65,7 @@ class ServerKeepsItsStateInEtcdTest {
   }
 
   private HttpResponse<String> request(String method, String path, String yaml) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-        .method(method, yaml == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(yaml));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    if (yaml != null) {
-      b.header("Content-Type", "application/yaml");
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return AdminCalls.request(http, httpPort, token, method, path, yaml);
   }
 
   private static Optional<KeyValue> etcdKey(String key) throws Exception {

@@ -39,6 +39,17 @@ class ServerRidesOutAnEtcdOutageTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final String CLUSTER = "outbound|80||web.vm.example.com";
   private static final String SES = "/apis/networking.istio.io/v1/namespaces/vm/serviceentries";
+  /** The ServiceEntry created during the outage (refused) and after it. */
+  private static final String LATER = """
+      apiVersion: networking.istio.io/v1
+      kind: ServiceEntry
+      metadata: {name: later}
+      spec:
+        hosts: [later.vm.example.com]
+        ports: [{number: 80, name: http, protocol: HTTP}]
+        resolution: STATIC
+        workloadSelector: {labels: {app: web}}
+      """;
 
   @RegisterExtension
   static EtcdServer etcd = new EtcdServer();
@@ -61,14 +72,7 @@ class ServerRidesOutAnEtcdOutageTest {
   }
 
   private HttpResponse<String> request(String method, String path, String yaml) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-        .timeout(Duration.ofSeconds(20))
-        .method(method, yaml == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(yaml));
-    b.header("Authorization", "Bearer " + token);
-    if (yaml != null) {
-      b.header("Content-Type", "application/yaml");
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return AdminCalls.request(http, httpPort, token, method, path, yaml);
   }
 
   /** The endpoint addresses a new proxy gets for the web service over plaintext ADS. */
@@ -139,32 +143,14 @@ class ServerRidesOutAnEtcdOutageTest {
     // For 30 s without etcd: a new proxy still gets the endpoint; writes fail saying why.
     await().during(Duration.ofSeconds(30)).atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofSeconds(2))
         .untilAsserted(() -> assertThat(endpointsForANewProxy()).containsExactly("127.0.0.2"));
-    var refused = request("POST", SES, """
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: later}
-        spec:
-          hosts: [later.vm.example.com]
-          ports: [{number: 80, name: http, protocol: HTTP}]
-          resolution: STATIC
-          workloadSelector: {labels: {app: web}}
-        """);
+    var refused = request("POST", SES, LATER);
     assertThat(refused.statusCode()).isEqualTo(503);
     assertThat(refused.body()).contains("etcd at http://127.0.0.1:" + etcd.clientPort());
 
     etcd.start();
     // Writes work again, the server's watch sees them, and the VM's entry is the one it had.
     await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-      var created = request("POST", SES, """
-          apiVersion: networking.istio.io/v1
-          kind: ServiceEntry
-          metadata: {name: later}
-          spec:
-            hosts: [later.vm.example.com]
-            ports: [{number: 80, name: http, protocol: HTTP}]
-            resolution: STATIC
-            workloadSelector: {labels: {app: web}}
-          """);
+      var created = request("POST", SES, LATER);
       assertThat(created.statusCode()).as(created.body()).isIn(201, 409);
     });
     await().atMost(Duration.ofSeconds(150)).untilAsserted(() -> assertThat(request("GET", "/debug/registryz", null)

@@ -10,9 +10,7 @@ import dev.vmesh.api.WellKnown;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.codec.ResourceDecoder;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,15 +128,7 @@ class VmAgentsJoinAndLeaveTest {
   }
 
   HttpResponse<String> get(String path) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    try {
-      return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (java.io.IOException e) {
-      return new FakeResponse(599);
-    }
+    return AdminCalls.getOr599(http, httpPort, token, path);
   }
 
   Optional<Resource> entry(String name) throws Exception {

@@ -2,11 +2,9 @@ package dev.vmesh.store;
 
 import dev.vmesh.api.Kind;
 import dev.vmesh.api.ObjectMeta;
-import dev.vmesh.api.Problem;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.ResourceStatus;
-import dev.vmesh.api.validation.Validator;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -47,7 +45,7 @@ public final class LocalConfigStore implements ConfigStore {
   private final Clock clock;
   private final Journal journal;
   private final Options options;
-  private final Validator validator = new Validator();
+  private final WriteChecks checks;
   private final Object stateLock = new Object();
   private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
   private final GroupCommit commits;
@@ -70,6 +68,7 @@ public final class LocalConfigStore implements ConfigStore {
     this.clock = Objects.requireNonNull(clock);
     this.journal = Objects.requireNonNull(journal);
     this.options = options;
+    this.checks = new WriteChecks(options.validate());
     for (Kind k : Kind.values()) {
       objects.put(k, new TreeMap<>());
     }
@@ -133,7 +132,7 @@ public final class LocalConfigStore implements ConfigStore {
 
   @Override
   public Resource create(Resource r) {
-    validate(r);
+    checks.check(r);
     return write(r.key(), current -> {
       if (current != null) {
         throw new StoreException.AlreadyExists(r.key(), "");
@@ -148,7 +147,7 @@ public final class LocalConfigStore implements ConfigStore {
 
   @Override
   public Resource update(Resource r) {
-    validate(r);
+    checks.check(r);
     return write(r.key(), current -> {
       checkExistsAndVersion(r.key(), current, r.resourceVersion(), "");
       boolean specChanged = !current.spec().equals(r.spec());
@@ -281,19 +280,6 @@ public final class LocalConfigStore implements ConfigStore {
           w.offer(event);
         }
       }
-    }
-  }
-
-  private void validate(Resource r) {
-    if (r.name().isEmpty()) {
-      throw new StoreException.Invalid(r.key(), List.of(Problem.error("metadata.name", "name is required")));
-    }
-    if (!options.validate()) {
-      return;
-    }
-    List<Problem> errors = validator.validate(r).stream().filter(Problem::isError).toList();
-    if (!errors.isEmpty()) {
-      throw new StoreException.Invalid(r.key(), errors);
     }
   }
 

@@ -1,11 +1,9 @@
 package dev.vmesh.store.etcd;
 
 import dev.vmesh.api.ObjectMeta;
-import dev.vmesh.api.Problem;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.ResourceStatus;
-import dev.vmesh.api.validation.Validator;
 import dev.vmesh.store.ConfigStore;
 import dev.vmesh.store.ListOptions;
 import dev.vmesh.store.ListResult;
@@ -14,6 +12,7 @@ import dev.vmesh.store.StoreException;
 import dev.vmesh.store.Watch;
 import dev.vmesh.store.WatchListener;
 import dev.vmesh.store.WatchOptions;
+import dev.vmesh.store.WriteChecks;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -67,8 +66,7 @@ public final class EtcdConfigStore implements ConfigStore {
   private final ChannelBackoff backoff;
   private final EtcdCalls calls;
   private final Clock clock;
-  private final boolean validate;
-  private final Validator validator = new Validator();
+  private final WriteChecks checks;
   private final Snapshots snapshots;
   private final Set<EtcdWatch> watches = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService timers;
@@ -82,7 +80,7 @@ public final class EtcdConfigStore implements ConfigStore {
     this.backoff = ChannelBackoff.of(client);
     this.calls = new EtcdCalls(options.endpointList(), options.requestTimeout(), backoff::cutShort);
     this.clock = Objects.requireNonNull(clock);
-    this.validate = validate;
+    this.checks = new WriteChecks(validate);
     this.snapshots = new Snapshots(kv, calls, keys);
     this.timers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
         r -> Thread.ofPlatform().daemon().name("etcd-watch-timer").unstarted(r));
@@ -355,17 +353,9 @@ public final class EtcdConfigStore implements ConfigStore {
   }
 
   private void validate(Resource r) {
-    if (r.name().isEmpty()) {
-      throw new StoreException.Invalid(r.key(), List.of(Problem.error("metadata.name", "name is required")));
-    }
+    WriteChecks.requireName(r);
     keys.key(r.key());
-    if (!validate) {
-      return;
-    }
-    List<Problem> errors = validator.validate(r).stream().filter(Problem::isError).toList();
-    if (!errors.isEmpty()) {
-      throw new StoreException.Invalid(r.key(), errors);
-    }
+    checks.checkRules(r);
   }
 
   private static String describe(ListOptions o) {

@@ -1,11 +1,9 @@
 package dev.vmesh.store.kube;
 
 import dev.vmesh.api.Kind;
-import dev.vmesh.api.Problem;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.codec.DecodeException;
-import dev.vmesh.api.validation.Validator;
 import dev.vmesh.store.ConfigStore;
 import dev.vmesh.store.ListOptions;
 import dev.vmesh.store.ListResult;
@@ -14,12 +12,12 @@ import dev.vmesh.store.StoreException;
 import dev.vmesh.store.Watch;
 import dev.vmesh.store.WatchListener;
 import dev.vmesh.store.WatchOptions;
+import dev.vmesh.store.WriteChecks;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
-import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,12 +40,13 @@ public final class KubeConfigStore implements ConfigStore {
   private final IstioCrds crds;
   private final KubeCache cache;
   private final KubeInformers informers;
-  private final Validator validator = new Validator();
+  private final WriteChecks checks;
 
   private KubeConfigStore(KubernetesClient client, boolean ownsClient, KubeStoreOptions options, IstioCrds crds) {
     this.client = client;
     this.ownsClient = ownsClient;
     this.options = options;
+    this.checks = new WriteChecks(options.validate());
     this.crds = crds;
     this.cache = new KubeCache(options.historyLimit(), options.watchQueueCapacity());
     this.informers = new KubeInformers(client, crds, cache);
@@ -96,7 +95,7 @@ public final class KubeConfigStore implements ConfigStore {
 
   @Override
   public Resource create(Resource r) {
-    validate(r);
+    checks.check(r);
     GenericKubernetesResource body = readable(r.key(), KubeObjects.forCreate(r, crds.apiVersion(r.kind())));
     GenericKubernetesResource created;
     try {
@@ -112,7 +111,7 @@ public final class KubeConfigStore implements ConfigStore {
 
   @Override
   public Resource update(Resource r) {
-    validate(r);
+    checks.check(r);
     return write(r.key(), r.resourceVersion(), base -> sameMetadataAndSpec(base.resource(), r), base -> {
       GenericKubernetesResource body = readable(r.key(), KubeObjects.forUpdate(base.raw(), r, base.resourceVersion()));
       return resource(r.key(), body).lockResourceVersion(base.resourceVersion()).update();
@@ -288,16 +287,4 @@ public final class KubeConfigStore implements ConfigStore {
     }
   }
 
-  private void validate(Resource r) {
-    if (r.name().isEmpty()) {
-      throw new StoreException.Invalid(r.key(), List.of(Problem.error("metadata.name", "name is required")));
-    }
-    if (!options.validate()) {
-      return;
-    }
-    List<Problem> errors = validator.validate(r).stream().filter(Problem::isError).toList();
-    if (!errors.isEmpty()) {
-      throw new StoreException.Invalid(r.key(), errors);
-    }
-  }
 }
