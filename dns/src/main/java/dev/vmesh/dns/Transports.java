@@ -10,7 +10,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -29,16 +28,5 @@ record Transports(String name, IoHandlerFactory ioHandler, Class<? extends Datag
     }
     return new Transports("nio", NioIoHandler.newFactory(), NioDatagramChannel.class, NioServerSocketChannel.class,
         NioSocketChannel.class);
-  }
-
-  /**
-   * A new UDP socket of the family of {@code address}. Listening on an IPv4 address with an IPv4
-   * socket (rather than the transport's default dual-stack IPv6 one) spares the kernel the IPv4-mapped
-   * detour on every packet received and sent.
-   */
-  DatagramChannel newDatagram(java.net.InetAddress address) {
-    SocketProtocolFamily family = address instanceof java.net.Inet4Address ? SocketProtocolFamily.INET
-        : SocketProtocolFamily.INET6;
-    return datagram == EpollDatagramChannel.class ? new EpollDatagramChannel(family) : new NioDatagramChannel(family);
   }
 }
