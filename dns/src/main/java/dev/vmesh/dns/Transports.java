@@ -16,7 +16,8 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 
 /**
  * {@code Transports} is the Netty transport in use: native epoll when the platform has it (and it is
- * wanted), else NIO. One place decides, every channel is made through it.
+ * wanted), else NIO, for TCP and the upstream sockets (UDP listeners are {@link UdpListener}s). One place
+ * decides; every Netty channel is made through it.
  */
 record Transports(String name, IoHandlerFactory ioHandler, Class<? extends DatagramChannel> datagram,
     Class<? extends ServerSocketChannel> server, Class<? extends SocketChannel> socket) {
