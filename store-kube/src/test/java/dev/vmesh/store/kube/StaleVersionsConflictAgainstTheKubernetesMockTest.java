@@ -54,6 +54,8 @@ class StaleVersionsConflictAgainstTheKubernetesMockTest {
     try (MockCluster cluster = MockCluster.withIstioCrds(); KubeConfigStore a = cluster.store();
         KubeConfigStore b = cluster.store()) {
       Resource start = a.create(we("ns1", "counter", "10.0.0.0"));
+      // a's write waits for a's informer only: b reads from its own, which may not have the entry yet
+      await().until(() -> b.get(start.key()).isPresent());
       int perReplica = 15;
       Thread ta = Thread.ofVirtual().start(() -> increment(a, start, perReplica));
       Thread tb = Thread.ofVirtual().start(() -> increment(b, start, perReplica));
