@@ -1,9 +1,6 @@
 package dev.vmesh.controlplane;
 
 import dev.vmesh.api.Kind;
-import dev.vmesh.api.Problem;
-import dev.vmesh.api.codec.ResourceWriter;
-import dev.vmesh.api.codec.TreeWriter;
 import dev.vmesh.ca.Authenticator;
 import dev.vmesh.ca.BootstrapTokens;
 import dev.vmesh.ca.Sealer;
@@ -14,7 +11,6 @@ import dev.vmesh.ca.PeerCredentials;
 import dev.vmesh.ca.Pem;
 import dev.vmesh.ca.ServerCertificate;
 import dev.vmesh.registry.Registry;
-import dev.vmesh.registry.RegistryJson;
 import dev.vmesh.store.Blobs;
 import dev.vmesh.store.ConfigStore;
 import dev.vmesh.store.FileConfigStore;
@@ -24,6 +20,9 @@ import dev.vmesh.store.ListOptions;
 import dev.vmesh.store.StoreException;
 import dev.vmesh.api.time.Timer;
 import dev.vmesh.controlplane.autoregistration.AutoRegistrationController;
+import dev.vmesh.controlplane.http.AdminToken;
+import dev.vmesh.controlplane.http.Http;
+import dev.vmesh.controlplane.http.ServerRoutes;
 import dev.vmesh.xds.XdsMetrics;
 import dev.vmesh.xds.XdsServer;
 import io.grpc.Server;
@@ -31,7 +30,6 @@ import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
-import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -175,14 +173,8 @@ public final class VmeshServer implements AutoCloseable {
       Http http = new Http(o.httpAddress(), token);
       opened.add(0, http);
       boolean local = o.httpAddress().getAddress() != null && o.httpAddress().getAddress().isLoopbackAddress();
-      routes(http, store, files, controller[0], xds, metrics, !local);
-      http.routePrefix(TokenAdmin.PREFIX, true, new TokenAdmin(tokens));
-      http.route("/admin/ca/root-cert.pem", true, r -> new Http.Response(200, "application/x-pem-file",
-          Pem.certificates(ca.roots()), List.of()));
-      // What onboarding needs to know about this mesh (vmesh workload entry configure).
-      http.route("/admin/mesh", true, r -> new Http.Response(200, "application/json",
-          dev.vmesh.api.codec.TreeWriter.json(java.util.Map.of("trustDomain", o.registry().trustDomain(),
-              "rootCert", Pem.certificates(ca.roots())), true), List.of()));
+      new ServerRoutes(store, files, controller[0]::isSynced, controller[0]::registry, xds, metrics, tokens, ca,
+          o.registry().trustDomain()).install(http, !local);
       http.start();
       VmeshServer server = new VmeshServer(store, controller[0], xds, grpc, http, token, autoRegistration, leadership,
           timerThread);
@@ -243,20 +235,6 @@ public final class VmeshServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(true)
         .keepAliveTime(30, TimeUnit.SECONDS)
         .build().start();
-  }
-
-  private static void routes(Http http, ConfigStore store, FileConfigStore files, RegistryController c, XdsServer xds,
-      PrometheusRegistry metrics, boolean protectDebug) {
-    http.route("/ready", false, r -> c.isSynced() ? Http.Response.text(200, "ready\n")
-        : Http.Response.text(503, "loading configuration\n"));
-    http.raw("/metrics", new MetricsHandler(metrics));
-    http.route("/debug/registryz", protectDebug, r -> Http.Response.json(200, RegistryJson.json(c.registry())));
-    http.route("/debug/configz", protectDebug, r -> Http.Response.json(200,
-        ResourceWriter.jsonList(store.list(ListOptions.all()).items(), true) + "\n"));
-    http.route("/debug/config_errors", protectDebug, r -> Http.Response.json(200, TreeWriter.json(
-        (files == null ? List.<Problem>of() : files.problems()).stream().map(Problem::toTree).toList(), true) + "\n"));
-    http.route("/debug/syncz", protectDebug, r -> Http.Response.json(200, SyncJson.json(xds.syncStatus())));
-    http.routePrefix(AdminApi.PREFIX, true, new AdminApi(store));
   }
 
   /** The registry must start from the config files, not from whatever the durable store had before. */

@@ -1,4 +1,4 @@
-package dev.vmesh.controlplane;
+package dev.vmesh.controlplane.http;
 
 import dev.vmesh.api.Kind;
 import dev.vmesh.api.Problem;
@@ -39,13 +39,13 @@ import java.util.Optional;
  * request changes nothing. Errors are Kubernetes {@code Status} objects; warnings come back as
  * {@code Warning} headers.
  */
-final class AdminApi implements Http.Handler {
-  static final String PREFIX = "/apis/" + Kind.GROUP + "/";
+public final class AdminApi implements Http.Handler {
+  public static final String PREFIX = "/apis/" + Kind.GROUP + "/";
 
   private final ConfigStore store;
   private final Validator validator = new Validator();
 
-  AdminApi(ConfigStore store) {
+  public AdminApi(ConfigStore store) {
     this.store = store;
   }
 
@@ -58,7 +58,7 @@ final class AdminApi implements Http.Handler {
     try {
       t = parse(req.path());
     } catch (IllegalArgumentException e) {
-      return error(new Status(404, "NotFound", e.getMessage(), List.of()));
+      return error(new KubeStatus(404, "NotFound", e.getMessage(), List.of()));
     }
     try {
       return switch (req.method()) {
@@ -69,9 +69,9 @@ final class AdminApi implements Http.Handler {
         default -> notAllowed(req);
       };
     } catch (StoreException.Invalid e) {
-      return error(new Status(422, "Invalid", e.getMessage(), e.problems()));
+      return error(new KubeStatus(422, "Invalid", e.getMessage(), e.problems()));
     } catch (StoreException e) {
-      return error(new Status(e.httpStatus(), reason(e), e.getMessage(), List.of()));
+      return error(new KubeStatus(e.httpStatus(), reason(e), e.getMessage(), List.of()));
     }
   }
 
@@ -111,7 +111,7 @@ final class AdminApi implements Http.Handler {
     try {
       selector = LabelSelector.parse(req.query().get("labelSelector"));
     } catch (IllegalArgumentException e) {
-      return error(new Status(400, "BadRequest", e.getMessage(), List.of()));
+      return error(new KubeStatus(400, "BadRequest", e.getMessage(), List.of()));
     }
     ListResult r = store.list(new ListOptions(t.kind(), t.namespace(), selector));
     Map<String, Object> out = new LinkedHashMap<>();
@@ -127,7 +127,7 @@ final class AdminApi implements Http.Handler {
   private Http.Response get(Target t) {
     Optional<Resource> r = store.get(new ResourceKey(t.kind(), t.namespace(), t.name()));
     return r.map(x -> Http.Response.json(200, ResourceWriter.json(x, true) + "\n"))
-        .orElseGet(() -> error(new Status(404, "NotFound", t.kind().kindName() + " " + t.namespace() + "/"
+        .orElseGet(() -> error(new KubeStatus(404, "NotFound", t.kind().kindName() + " " + t.namespace() + "/"
             + t.name() + " not found", List.of())));
   }
 
@@ -141,28 +141,28 @@ final class AdminApi implements Http.Handler {
       problems.add(Problem.error("", "the body must hold exactly one object, found " + decoded.decoded().size()));
     }
     if (problems.stream().anyMatch(Problem::isError)) {
-      return error(new Status(400, "BadRequest", "the body could not be read", problems));
+      return error(new KubeStatus(400, "BadRequest", "the body could not be read", problems));
     }
     ResourceDecoder.Decoded d = decoded.decoded().get(0);
     Resource r = d.resource();
     if (r.kind() != t.kind()) {
-      return error(new Status(400, "BadRequest", "the body is a " + r.kind().kindName() + " but the path is for "
+      return error(new KubeStatus(400, "BadRequest", "the body is a " + r.kind().kindName() + " but the path is for "
           + t.kind().plural(), List.of()));
     }
     if (!r.namespace().equals(t.namespace())) {
       if (d.sourceMap().has("metadata.namespace")) {
-        return error(new Status(400, "BadRequest", "metadata.namespace \"" + r.namespace()
+        return error(new KubeStatus(400, "BadRequest", "metadata.namespace \"" + r.namespace()
             + "\" does not match the path's namespace \"" + t.namespace() + "\"", List.of()));
       }
       r = r.withMetadata(r.metadata().withNamespace(t.namespace()));
     }
     if (!create && !r.name().equals(t.name())) {
-      return error(new Status(400, "BadRequest", "metadata.name \"" + r.name() + "\" does not match the path's name \""
+      return error(new KubeStatus(400, "BadRequest", "metadata.name \"" + r.name() + "\" does not match the path's name \""
           + t.name() + "\"", List.of()));
     }
     List<Problem> found = Validator.locate(validator.validate(r), d.sourceMap());
     if (!t.status() && found.stream().anyMatch(Problem::isError)) {
-      return error(new Status(422, "Invalid", r.kind().kindName() + " " + r.namespace() + "/" + r.name()
+      return error(new KubeStatus(422, "Invalid", r.kind().kindName() + " " + r.namespace() + "/" + r.name()
           + " is invalid", found));
     }
     Resource stored = t.status() ? store.updateStatus(r) : create ? store.create(r) : store.update(r);
@@ -182,10 +182,10 @@ final class AdminApi implements Http.Handler {
   }
 
   private static Http.Response notAllowed(Http.Request req) {
-    return error(new Status(405, "MethodNotAllowed", req.method() + " is not allowed on " + req.path(), List.of()));
+    return error(new KubeStatus(405, "MethodNotAllowed", req.method() + " is not allowed on " + req.path(), List.of()));
   }
 
-  private static Http.Response error(Status s) {
+  private static Http.Response error(KubeStatus s) {
     return Http.Response.json(s.code(), s.json());
   }
 

@@ -1,4 +1,4 @@
-package dev.vmesh.controlplane;
+package dev.vmesh.controlplane.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
@@ -23,30 +23,30 @@ import org.slf4j.LoggerFactory;
  * match a path exactly or by prefix; routes marked protected need {@code Authorization: Bearer <token>}.
  * Request bodies are capped at {@link #MAX_BODY} bytes.
  */
-final class Http implements AutoCloseable {
+public final class Http implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Http.class);
-  static final int MAX_BODY = 8 * 1024 * 1024;
+  public static final int MAX_BODY = 8 * 1024 * 1024;
 
   /** A request as handlers see it. */
-  record Request(String method, String path, Map<String, String> query, String contentType, byte[] body) {
-    String bodyText() {
+  public record Request(String method, String path, Map<String, String> query, String contentType, byte[] body) {
+    public String bodyText() {
       return new String(body, StandardCharsets.UTF_8);
     }
   }
 
   /** An answer: status, content type, body, extra headers. */
-  record Response(int status, String contentType, String body, List<Map.Entry<String, String>> headers) {
-    static Response json(int status, String body) {
+  public record Response(int status, String contentType, String body, List<Map.Entry<String, String>> headers) {
+    public static Response json(int status, String body) {
       return new Response(status, "application/json", body, List.of());
     }
 
-    static Response text(int status, String body) {
+    public static Response text(int status, String body) {
       return new Response(status, "text/plain; charset=utf-8", body, List.of());
     }
   }
 
   /** Handles one routed request. */
-  interface Handler {
+  public interface Handler {
     Response handle(Request request) throws IOException;
   }
 
@@ -57,31 +57,31 @@ final class Http implements AutoCloseable {
   private final byte[] token;
 
   /** {@code token} null means no route can be authenticated (protected routes answer 401 to everyone). */
-  Http(InetSocketAddress address, String token) throws IOException {
+  public Http(InetSocketAddress address, String token) throws IOException {
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     server = HttpServer.create(address, 128);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext("/", this::dispatch);
   }
 
-  void route(String path, boolean authenticated, Handler handler) {
+  public void route(String path, boolean authenticated, Handler handler) {
     routes.add(new Route(path, false, authenticated, handler));
   }
 
-  void routePrefix(String prefix, boolean authenticated, Handler handler) {
+  public void routePrefix(String prefix, boolean authenticated, Handler handler) {
     routes.add(new Route(prefix, true, authenticated, handler));
   }
 
   /** Mounts a raw JDK handler (the Prometheus exporter) at {@code path}. */
-  void raw(String path, HttpHandler handler) {
+  public void raw(String path, HttpHandler handler) {
     server.createContext(path, handler);
   }
 
-  void start() {
+  public void start() {
     server.start();
   }
 
-  InetSocketAddress address() {
+  public InetSocketAddress address() {
     return server.getAddress();
   }
 
@@ -100,14 +100,14 @@ final class Http implements AutoCloseable {
         return;
       }
       if (route.authenticated() && !authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
-        send(ex, new Response(401, "application/json", Status.failure(401, "Unauthorized",
+        send(ex, new Response(401, "application/json", KubeStatus.failure(401, "Unauthorized",
             "this endpoint needs Authorization: Bearer <token>; the token is in the server's data directory "
                 + "(admin-token)").json(), List.of(Map.entry("WWW-Authenticate", "Bearer"))));
         return;
       }
       byte[] body = readBody(ex.getRequestBody());
       if (body == null) {
-        send(ex, Response.json(413, Status.failure(413, "RequestEntityTooLarge", "request body is larger than "
+        send(ex, Response.json(413, KubeStatus.failure(413, "RequestEntityTooLarge", "request body is larger than "
             + MAX_BODY + " bytes").json()));
         return;
       }
@@ -117,7 +117,7 @@ final class Http implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.warn("event=http_failed path={} error={}", ex.getRequestURI(), e.toString(), e);
       try {
-        send(ex, Response.json(500, Status.failure(500, "InternalError", e.toString()).json()));
+        send(ex, Response.json(500, KubeStatus.failure(500, "InternalError", e.toString()).json()));
       } catch (IOException | RuntimeException ignored) {
         // the client is gone
       }

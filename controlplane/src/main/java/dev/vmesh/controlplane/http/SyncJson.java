@@ -1,4 +1,4 @@
-package dev.vmesh.controlplane;
+package dev.vmesh.controlplane.http;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
@@ -13,10 +13,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** {@code SyncJson} prints {@code /debug/syncz}: each connected proxy, its node metadata, and per type what was sent and acknowledged. */
-final class SyncJson {
+public final class SyncJson {
   private SyncJson() {}
 
-  static String json(List<SyncStatus> statuses) {
+  public static String json(List<SyncStatus> statuses) {
     List<Object> out = new ArrayList<>();
     for (SyncStatus s : statuses) {
       Map<String, Object> m = new LinkedHashMap<>();

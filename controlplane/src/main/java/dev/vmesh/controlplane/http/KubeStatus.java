@@ -1,4 +1,4 @@
-package dev.vmesh.controlplane;
+package dev.vmesh.controlplane.http;
 
 import dev.vmesh.api.Problem;
 import dev.vmesh.api.codec.TreeWriter;
@@ -7,16 +7,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code Status} is an error answer in the shape of a Kubernetes {@code Status}: code, reason, message,
+ * {@code KubeStatus} is an error answer in the shape of a Kubernetes {@code Status}: code, reason, message,
  * and for invalid objects one cause per problem (field path and message).
  */
-record Status(int code, String reason, String message, List<Problem> causes) {
+public record KubeStatus(int code, String reason, String message, List<Problem> causes) {
 
-  static Status failure(int code, String reason, String message) {
-    return new Status(code, reason, message, List.of());
+  public static KubeStatus failure(int code, String reason, String message) {
+    return new KubeStatus(code, reason, message, List.of());
   }
 
-  String json() {
+  public String json() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("apiVersion", "v1");
     m.put("kind", "Status");

@@ -1,4 +1,4 @@
-package dev.vmesh.controlplane;
+package dev.vmesh.controlplane.http;
 
 import dev.vmesh.api.codec.SourceNode;
 import dev.vmesh.api.codec.SourceParser;
@@ -16,11 +16,11 @@ import java.util.Map;
  * lists them (never the token text); {@code DELETE /admin/tokens/{id}} revokes one, which also stops
  * certificate renewals descending from it.
  */
-final class TokenAdmin implements Http.Handler {
-  static final String PREFIX = "/admin/tokens";
+public final class TokenAdmin implements Http.Handler {
+  public static final String PREFIX = "/admin/tokens";
   private final BootstrapTokens tokens;
 
-  TokenAdmin(BootstrapTokens tokens) {
+  public TokenAdmin(BootstrapTokens tokens) {
     this.tokens = tokens;
   }
 
@@ -47,9 +47,9 @@ final class TokenAdmin implements Http.Handler {
     if (req.method().equals("DELETE") && rest.startsWith("/")) {
       String id = rest.substring(1);
       return tokens.ledger().revoke(id) ? Http.Response.json(200, "{\"revoked\": \"" + id + "\"}\n")
-          : Http.Response.json(404, Status.failure(404, "NotFound", "no token " + id + " was issued here").json());
+          : Http.Response.json(404, KubeStatus.failure(404, "NotFound", "no token " + id + " was issued here").json());
     }
-    return Http.Response.json(405, Status.failure(405, "MethodNotAllowed", req.method() + " " + req.path()).json());
+    return Http.Response.json(405, KubeStatus.failure(405, "MethodNotAllowed", req.method() + " " + req.path()).json());
   }
 
   private Http.Response create(Http.Request req) {
@@ -79,7 +79,7 @@ final class TokenAdmin implements Http.Handler {
   }
 
   private static Http.Response bad(String message) {
-    return Http.Response.json(400, Status.failure(400, "BadRequest", message).json());
+    return Http.Response.json(400, KubeStatus.failure(400, "BadRequest", message).json());
   }
 
   private static String text(SourceNode.MapNode m, String key) {

@@ -1,4 +1,4 @@
-package dev.vmesh.controlplane;
+package dev.vmesh.controlplane.http;
 
 import dev.vmesh.ca.Pem;
 import java.io.IOException;
@@ -8,12 +8,12 @@ import java.security.SecureRandom;
 import java.util.Base64;
 
 /** {@code AdminToken} is the bearer token of the admin API: created at first start as {@code admin-token} (mode 0600). */
-final class AdminToken {
-  static final String FILE = "admin-token";
+public final class AdminToken {
+  public static final String FILE = "admin-token";
 
   private AdminToken() {}
 
-  static String loadOrCreate(Path dataDir) throws IOException {
+  public static String loadOrCreate(Path dataDir) throws IOException {
     Path file = dataDir.resolve(FILE);
     if (Files.exists(file)) {
       String t = Files.readString(file).trim();
@@ -30,7 +30,7 @@ final class AdminToken {
    * The token all replicas sharing {@code blobs} accept (sealed there; the first replica creates it),
    * also written to {@code <dataDir>/admin-token} for the CLI on this machine.
    */
-  static String loadOrCreateShared(dev.vmesh.store.Blobs blobs, dev.vmesh.ca.Sealer sealer, Path dataDir)
+  public static String loadOrCreateShared(dev.vmesh.store.Blobs blobs, dev.vmesh.ca.Sealer sealer, Path dataDir)
       throws IOException {
     String name = "admin/token";
     blobs.putIfAbsent(name, sealer.seal(name, newToken().getBytes(java.nio.charset.StandardCharsets.UTF_8))

@@ -1,0 +1,53 @@
+package dev.vmesh.controlplane.http;
+
+import dev.vmesh.api.Problem;
+import dev.vmesh.api.codec.ResourceWriter;
+import dev.vmesh.api.codec.TreeWriter;
+import dev.vmesh.ca.BootstrapTokens;
+import dev.vmesh.ca.CertificateAuthority;
+import dev.vmesh.ca.Pem;
+import dev.vmesh.registry.Registry;
+import dev.vmesh.registry.RegistryJson;
+import dev.vmesh.store.ConfigStore;
+import dev.vmesh.store.FileConfigStore;
+import dev.vmesh.store.ListOptions;
+import dev.vmesh.xds.XdsServer;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * {@code ServerRoutes} is what the server serves on its HTTP port: readiness, metrics, the debug pages,
+ * the admin API for config and bootstrap tokens, and what onboarding needs (root certificate, trust domain).
+ *
+ * @param files the config directory's store (for its problems), or null when there is none
+ * @param synced whether the registry has loaded the store (readiness)
+ */
+public record ServerRoutes(ConfigStore store, FileConfigStore files, BooleanSupplier synced,
+    Supplier<Registry> registry, XdsServer xds, PrometheusRegistry metrics, BootstrapTokens tokens,
+    CertificateAuthority ca, String trustDomain) {
+
+  /** Adds the routes to {@code http}; {@code protectDebug} puts the debug pages behind the admin token. */
+  public void install(Http http, boolean protectDebug) {
+    http.route("/ready", false, r -> synced.getAsBoolean() ? Http.Response.text(200, "ready\n")
+        : Http.Response.text(503, "loading configuration\n"));
+    http.raw("/metrics", new MetricsHandler(metrics));
+    http.route("/debug/registryz", protectDebug, r -> Http.Response.json(200, RegistryJson.json(registry.get())));
+    http.route("/debug/configz", protectDebug, r -> Http.Response.json(200,
+        ResourceWriter.jsonList(store.list(ListOptions.all()).items(), true) + "\n"));
+    http.route("/debug/config_errors", protectDebug, r -> Http.Response.json(200, TreeWriter.json(
+        (files == null ? List.<Problem>of() : files.problems()).stream().map(Problem::toTree).toList(), true) + "\n"));
+    http.route("/debug/syncz", protectDebug, r -> Http.Response.json(200, SyncJson.json(xds.syncStatus())));
+    http.routePrefix(AdminApi.PREFIX, true, new AdminApi(store));
+    http.routePrefix(TokenAdmin.PREFIX, true, new TokenAdmin(tokens));
+    http.route("/admin/ca/root-cert.pem", true, r -> new Http.Response(200, "application/x-pem-file",
+        Pem.certificates(ca.roots()), List.of()));
+    // What onboarding needs to know about this mesh (vmesh workload entry configure).
+    http.route("/admin/mesh", true, r -> new Http.Response(200, "application/json",
+        TreeWriter.json(Map.of("trustDomain", trustDomain, "rootCert", Pem.certificates(ca.roots())), true),
+        List.of()));
+  }
+}
