@@ -133,7 +133,10 @@ public final class VmeshServer implements AutoCloseable {
       controller[0].recordAddressesOnlyWhen(leadership::isLeader);
       controller[0].start();
       autoRegistration.start();
-      followLeadership(leadership, timerThread, controller[0], autoRegistration);
+      new LeadershipFollower(leadership, () -> {
+        controller[0].recordAddresses();
+        autoRegistration.sweep();
+      }, metrics).start(timerThread);
 
       Sealer sealer = shared.isPresent() ? sealer(o) : null;
       CertificateAuthority ca = o.caDir() == null && shared.isPresent()
@@ -203,26 +206,6 @@ public final class VmeshServer implements AutoCloseable {
     Sealer sealer = Sealer.fromFile(o.secretsKeyFile());
     LOG.info("event=secrets_key_loaded file={} fingerprint={}", o.secretsKeyFile(), sealer.fingerprint());
     return sealer;
-  }
-
-  /**
-   * Checks every second whether this replica started leading; if so, records the addresses allocated
-   * meanwhile and sweeps at once rather than at the next interval.
-   */
-  private static void followLeadership(Leadership leadership, java.util.concurrent.ScheduledExecutorService timer,
-      RegistryController registry, AutoRegistrationController autoRegistration) {
-    boolean[] leading = {false};
-    timer.scheduleWithFixedDelay(() -> {
-      boolean now = leadership.isLeader();
-      if (now != leading[0]) {
-        leading[0] = now;
-        LOG.info("event={} leader={}", now ? "leading" : "following", leadership.leader().orElse("none"));
-        if (now) {
-          registry.recordAddresses();
-          autoRegistration.sweep();
-        }
-      }
-    }, 0, 1, TimeUnit.SECONDS);
   }
 
   private static Server grpcServer(NettyServerBuilder b, io.grpc.ServerServiceDefinition... services)
