@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import dev.vmesh.api.Problem;
 import dev.vmesh.api.codec.SourceNode.Field;
 import dev.vmesh.api.codec.SourceNode.ListNode;
@@ -21,7 +22,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.composer.Composer;
+import org.snakeyaml.engine.v2.events.Event;
+import org.snakeyaml.engine.v2.events.ScalarEvent;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -31,20 +34,28 @@ import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.parser.Parser;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
  * {@code SourceParser} turns YAML (multi-document) or JSON text into {@link SourceNode} trees that keep
- * line and column of every value. Syntax errors become {@link Problem}s, never exceptions.
+ * line and column of every value. Syntax errors and input over {@link InputLimits} become
+ * {@link Problem}s, never exceptions.
  */
 public final class SourceParser {
-  /** Deepest nesting accepted; Istio objects need about 8. Guards against recursive aliases. */
-  static final int MAX_DEPTH = 64;
-  /** Largest input accepted, in characters. */
-  static final int MAX_CHARS = 256 * 1024 * 1024;
+  static final int MAX_DEPTH = InputLimits.MAX_DEPTH;
+  /** The YAML reader's buffer: the text, up to 1 MiB (the reader copies its buffer per refill; small is slow). */
+  private static final int MAX_BUFFER_CHARS = 1024 * 1024;
 
   private static final JsonFactory JSON = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+      .streamReadConstraints(StreamReadConstraints.builder()
+          .maxNestingDepth(MAX_DEPTH)
+          .maxStringLength(InputLimits.MAX_VALUE_CHARS)
+          .maxNumberLength(1000)
+          .maxNameLength(InputLimits.MAX_VALUE_CHARS)
+          .build())
       .build();
 
   private SourceParser() {}
@@ -61,19 +72,31 @@ public final class SourceParser {
     return source.toLowerCase(Locale.ROOT).endsWith(".json") ? parseJson(source, text) : parseYaml(source, text);
   }
 
-  /** Parses a YAML stream of one or more documents separated by {@code ---}. Empty documents are dropped. */
+  /**
+   * Parses a YAML stream of one or more documents separated by {@code ---}. Empty documents are dropped.
+   * Nesting deeper than {@link InputLimits#MAX_DEPTH} and values longer than
+   * {@link InputLimits#MAX_VALUE_CHARS} are errors, found while reading (before the tree is built).
+   */
   public static Parsed parseYaml(String source, String text) {
+    if (text.length() > InputLimits.MAX_TEXT_CHARS) {
+      return tooLarge(source, text);
+    }
     LoadSettings settings = LoadSettings.builder()
         .setLabel(source)
         .setSchema(new CoreSchema())
-        .setCodePointLimit(MAX_CHARS)
+        .setCodePointLimit(InputLimits.MAX_TEXT_CHARS)
+        .setBufferSize(Math.min(text.length() + 1, MAX_BUFFER_CHARS))
         .setMaxAliasesForCollections(50)
         .setAllowRecursiveKeys(false)
         .build();
     List<SourceNode> docs = new ArrayList<>();
     List<Problem> problems = new ArrayList<>();
     try {
-      for (Node node : new Compose(settings).composeAllFromString(text)) {
+      // snakeyaml's composer recurses once per level: the bounded parser stops it before the stack runs out
+      Composer composer = new Composer(settings, new BoundedParser(new ParserImpl(settings,
+          new StreamReader(settings, text))));
+      while (composer.hasNext()) {
+        Node node = composer.next();
         if (node instanceof ScalarNode s && s.getTag().equals(Tag.NULL)) {
           continue; // an empty document, e.g. a trailing '---'
         }
@@ -87,21 +110,32 @@ public final class SourceParser {
     } catch (YamlEngineException e) {
       problems.add(new Problem(Problem.Severity.ERROR, source, Position.UNKNOWN, "",
           "YAML error: " + e.getMessage()));
-    } catch (TooDeep e) {
-      problems.add(new Problem(Problem.Severity.ERROR, source, e.position, "",
-          "nesting deeper than " + MAX_DEPTH + " levels (a recursive alias?)"));
+    } catch (OverLimit e) {
+      problems.add(new Problem(Problem.Severity.ERROR, source, e.position, "", e.getMessage()));
     }
     return new Parsed(docs, problems);
   }
 
-  /** Parses one or more concatenated JSON values. */
+  /** Parses one or more concatenated JSON values, within the same limits as YAML. */
   public static Parsed parseJson(String source, String text) {
+    if (text.length() > InputLimits.MAX_TEXT_CHARS) {
+      return tooLarge(source, text);
+    }
     List<SourceNode> docs = new ArrayList<>();
     List<Problem> problems = new ArrayList<>();
     try (JsonParser p = JSON.createParser(text)) {
       while (p.nextToken() != null) {
         docs.add(readJson(source, p, problems));
       }
+    } catch (StreamConstraintsException e) {
+      JsonLocation loc = e.getLocation();
+      Position pos = loc == null ? Position.UNKNOWN : new Position(loc.getLineNr(), loc.getColumnNr());
+      String message = e.getOriginalMessage().contains("nesting depth") ? InputLimits.tooDeep()
+          : e.getOriginalMessage().contains("String value length") || e.getOriginalMessage().contains("Name length")
+          ? "a value is longer than the " + InputLimits.MAX_VALUE_CHARS + " characters vmesh reads in one value; "
+              + "shorten it"
+          : "JSON input over a limit: " + e.getOriginalMessage();
+      problems.add(new Problem(Problem.Severity.ERROR, source, pos, "", message));
     } catch (JsonProcessingException e) {
       JsonLocation loc = e.getLocation();
       Position pos = loc == null ? Position.UNKNOWN : new Position(loc.getLineNr(), loc.getColumnNr());
@@ -160,6 +194,11 @@ public final class SourceParser {
     }
   }
 
+  private static Parsed tooLarge(String source, String text) {
+    return new Parsed(List.of(), List.of(new Problem(Problem.Severity.ERROR, source, Position.UNKNOWN, "",
+        InputLimits.textTooLarge(text.length()))));
+  }
+
   static Position position(Mark m) {
     return new Position(m.getLine() + 1, m.getColumn() + 1);
   }
@@ -168,13 +207,69 @@ public final class SourceParser {
     return m.map(SourceParser::position).orElse(Position.UNKNOWN);
   }
 
-  /** Thrown when YAML nests beyond {@link #MAX_DEPTH}. */
-  private static final class TooDeep extends RuntimeException {
-    final Position position;
+  /** Thrown when YAML nests beyond {@link #MAX_DEPTH} or has a value beyond the length limit. */
+  private static final class OverLimit extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient Position position;
 
-    TooDeep(Position position) {
-      super(null, null, false, false);
+    OverLimit(String message, Position position) {
+      super(message, null, false, false);
       this.position = position;
+    }
+
+    static OverLimit tooDeep(Position position) {
+      return new OverLimit(InputLimits.tooDeep(), position);
+    }
+  }
+
+  /**
+   * Passes a YAML parser's events through, counting open maps and lists, and stops the stream with
+   * {@link OverLimit} at the first one nested deeper than {@link #MAX_DEPTH} or the first value longer
+   * than {@link InputLimits#MAX_VALUE_CHARS}. snakeyaml's own parser keeps its state on a heap stack;
+   * its composer does not, so this is what keeps a deeply nested input from overflowing the thread's.
+   */
+  private static final class BoundedParser implements Parser {
+    private final Parser parser;
+    private int depth;
+
+    BoundedParser(Parser parser) {
+      this.parser = parser;
+    }
+
+    @Override
+    public boolean checkEvent(Event.ID id) {
+      return parser.checkEvent(id);
+    }
+
+    @Override
+    public Event peekEvent() {
+      return parser.peekEvent();
+    }
+
+    @Override
+    public boolean hasNext() {
+      return parser.hasNext();
+    }
+
+    @Override
+    public Event next() {
+      Event e = parser.next();
+      switch (e.getEventId()) {
+        case MappingStart, SequenceStart -> {
+          if (++depth > MAX_DEPTH) {
+            throw OverLimit.tooDeep(position(e.getStartMark()));
+          }
+        }
+        case MappingEnd, SequenceEnd -> depth--;
+        case Scalar -> {
+          int length = ((ScalarEvent) e).getValue().length();
+          if (length > InputLimits.MAX_VALUE_CHARS) {
+            throw new OverLimit(InputLimits.valueTooLong(length), position(e.getStartMark()));
+          }
+        }
+        default -> { }
+      }
+      return e;
     }
   }
 
@@ -192,7 +287,7 @@ public final class SourceParser {
     SourceNode convert(Node node, int depth) {
       Position pos = position(node.getStartMark());
       if (depth > MAX_DEPTH) {
-        throw new TooDeep(pos);
+        throw OverLimit.tooDeep(pos);
       }
       SourceNode done = converted.get(node); // aliases point at the same node: convert once
       if (done != null) {
