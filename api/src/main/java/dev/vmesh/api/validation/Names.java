@@ -14,6 +14,11 @@ public final class Names {
   private static final Pattern QUALIFIED_NAME = Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
   private static final Pattern ALL_DIGITS = Pattern.compile("[0-9]+");
 
+  /** Longest label value Kubernetes accepts. */
+  public static final int MAX_LABEL_VALUE = 63;
+  /** Most bytes of all annotations of one object together (keys and values), as Kubernetes allows. */
+  public static final int MAX_ANNOTATIONS_BYTES = 256 * 1024;
+
   private Names() {}
 
   /** Istio's DNS-1123 label: letters (either case), digits and inner dashes; 1..63 characters. */
@@ -101,13 +106,13 @@ public final class Names {
     return null;
   }
 
-  /** Why {@code value} is not a valid label value, or null; {@code maxLength} 0 means no limit. */
-  public static String labelValueProblem(String value, int maxLength) {
+  /** Why {@code value} is not a valid Kubernetes label value (at most {@value #MAX_LABEL_VALUE} characters), or null. */
+  public static String labelValueProblem(String value) {
     if (value.isEmpty()) {
       return null;
     }
-    if (maxLength > 0 && value.length() > maxLength) {
-      return "value must be at most " + maxLength + " characters";
+    if (value.length() > MAX_LABEL_VALUE) {
+      return "value must be at most " + MAX_LABEL_VALUE + " characters, not " + value.length();
     }
     if (!QUALIFIED_NAME.matcher(value).matches()) {
       return "value \"" + value + "\" must be letters, digits, '-', '_' or '.', starting and ending "

@@ -9,6 +9,7 @@ import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.WorkloadGroupSpec;
 import dev.vmesh.api.codec.ResourceDecoder;
 import dev.vmesh.api.codec.SourceMap;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -61,17 +62,31 @@ public final class Validator {
       f.error("metadata.namespace", "\"" + m.namespace() + "\" is not a valid namespace: use at most 63 "
           + "lower-case letters, digits and '-', starting and ending with a letter or digit");
     }
-    labels("metadata.labels", m.labels(), 63, f);
-    for (String key : m.annotations().keySet()) {
-      String problem = Names.labelKeyProblem(key);
+    labels("metadata.labels", m.labels(), f);
+    annotations("metadata.annotations", m.annotations(), f);
+  }
+
+  /** Kubernetes' annotation rules: keys as label keys, all keys and values together at most 256 KiB. */
+  static void annotations(String path, Map<String, String> annotations, Findings f) {
+    long bytes = 0;
+    for (Map.Entry<String, String> e : annotations.entrySet()) {
+      String problem = Names.labelKeyProblem(e.getKey());
       if (problem != null) {
-        f.error(FieldPaths.child("metadata.annotations", key), "invalid annotation key: " + problem);
+        f.error(FieldPaths.child(path, e.getKey()), "invalid annotation key: " + problem);
       }
+      bytes += e.getKey().getBytes(StandardCharsets.UTF_8).length + e.getValue().getBytes(StandardCharsets.UTF_8).length;
+    }
+    if (bytes > Names.MAX_ANNOTATIONS_BYTES) {
+      f.error(path, "annotations take " + bytes + " bytes together; Kubernetes allows at most "
+          + Names.MAX_ANNOTATIONS_BYTES + " (256 KiB)");
     }
   }
 
-  /** Kubernetes label rules for {@code labels} under {@code path}; {@code maxValue} 0 = no length limit. */
-  static void labels(String path, Map<String, String> labels, int maxValue, Findings f) {
+  /**
+   * Kubernetes' label rules for {@code labels} under {@code path}: at most 256 labels, keys
+   * {@code [prefix/]name}, values of at most 63 letters, digits, '-', '_' or '.'.
+   */
+  static void labels(String path, Map<String, String> labels, Findings f) {
     if (labels.size() > 256) {
       f.error(path, "at most 256 labels are allowed, found " + labels.size());
     }
@@ -81,7 +96,7 @@ public final class Validator {
       if (keyProblem != null) {
         f.error(where, "invalid label key: " + keyProblem);
       }
-      String valueProblem = Names.labelValueProblem(e.getValue(), maxValue);
+      String valueProblem = Names.labelValueProblem(e.getValue());
       if (valueProblem != null) {
         f.error(where, "invalid label " + valueProblem);
       }

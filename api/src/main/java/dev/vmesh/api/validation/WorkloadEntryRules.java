@@ -68,7 +68,7 @@ final class WorkloadEntryRules {
         f.error(where, "port name \"" + p.getKey() + "\" must be a DNS label (letters, digits, '-')");
       }
     }
-    Validator.labels(path + ".labels", w.labels(), 0, f);
+    Validator.labels(path + ".labels", w.labels(), f);
   }
 
   /** Size limits from the CRD schema. */

@@ -19,13 +19,14 @@ final class WorkloadGroupRules {
       f.error("spec.template", "template is required (it may be empty: template: {})");
     } else {
       WorkloadEntryRules.fieldLimits(g.template(), "spec.template", f);
-      Validator.labels("spec.template.labels", g.template().labels(), 0, f);
+      Validator.labels("spec.template.labels", g.template().labels(), f);
       if (!g.template().address().isEmpty()) {
         f.warning("spec.template.address", "address is ignored: each registered WorkloadEntry gets the "
             + "address of its VM");
       }
     }
-    Validator.labels("spec.metadata.labels", g.metadata().labels(), 63, f);
+    Validator.labels("spec.metadata.labels", g.metadata().labels(), f);
+    Validator.annotations("spec.metadata.annotations", g.metadata().annotations(), f);
     if (g.probe() != null) {
       probe(g.probe(), f);
     }
