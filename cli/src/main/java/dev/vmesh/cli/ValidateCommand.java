@@ -51,8 +51,11 @@ final class ValidateCommand implements Callable<Integer> {
     Validator validator = new Validator(new ValidationOptions(!noAutoAllocate));
     List<Problem> problems = new ArrayList<>();
     List<Checked> objects = new ArrayList<>();
-    boolean unreadable = false;
-    for (InputFiles.Input in : InputFiles.read(paths, System.in)) {
+    InputFiles.Expanded inputs = InputFiles.expand(paths, System.in);
+    problems.addAll(inputs.problems());
+    boolean unreadable = problems.stream().anyMatch(Problem::isError); // parts of a directory not walked
+    boolean undecodable = false; // errors that belong to no object: syntax, not an object, unknown kind
+    for (InputFiles.Input in : inputs.inputs()) {
       if (in.error() != null) {
         unreadable = true;
         problems.add(new Problem(Problem.Severity.ERROR, in.name(), null, "", in.error()));
@@ -67,6 +70,12 @@ final class ValidateCommand implements Callable<Integer> {
         objects.add(new Checked(in.name(), r.kind().kindName(), r.namespace(), r.name(),
             found.stream().noneMatch(Problem::isError)));
       }
+      // a recognised object with a schema error (unknown field, value out of range) is an invalid object
+      for (ResourceDecoder.Rejected r : decoded.rejected()) {
+        objects.add(new Checked(in.name(), r.kind().kindName(), r.namespace(), r.name(), false));
+      }
+      long objectErrors = decoded.problems().stream().filter(Problem::isError).count();
+      undecodable |= objectErrors > 0 && decoded.rejected().isEmpty();
     }
     long invalidObjects = objects.stream().filter(o -> !o.valid()).count();
     boolean anyError = problems.stream().anyMatch(Problem::isError);
@@ -92,7 +101,7 @@ final class ValidateCommand implements Callable<Integer> {
       long warnings = problems.stream().filter(p -> p.severity() == Problem.Severity.WARNING).count();
       out.printf("%d object(s) checked: %d valid, %d invalid, %d warning(s)%s%n", objects.size(),
           objects.size() - invalidObjects, invalidObjects, warnings,
-          anyError && invalidObjects == 0 ? "; some input could not be decoded" : "");
+          unreadable ? "; some input could not be read" : undecodable ? "; some input is not a valid object" : "");
     }
     return exit;
   }

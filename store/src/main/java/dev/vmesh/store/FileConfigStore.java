@@ -7,12 +7,6 @@ import dev.vmesh.api.codec.Position;
 import dev.vmesh.api.codec.ResourceDecoder;
 import dev.vmesh.api.validation.Validator;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -24,7 +18,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -32,7 +25,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * {@code FileConfigStore} serves the objects in the YAML and JSON files under a directory (recursively;
  * hidden files and directories are skipped), read-only. It rescans on a timer (default every 500 ms)
  * and turns edits, new files and deletions into watch events. A file with any error keeps serving the
- * objects of its last good version, and the error is reported by {@link #problems()} and the log.
+ * objects of its last good version, and the error is reported by {@link #problems()} and the log (once,
+ * when it appears or changes). Nothing one file does (see {@link ConfigFiles} for the limits) stops the
+ * watcher: even an unexpected {@link Throwable} becomes a problem of that file.
  */
 public final class FileConfigStore implements ConfigStore {
   private static final Logger LOG = LoggerFactory.getLogger(FileConfigStore.class);
@@ -55,6 +50,9 @@ public final class FileConfigStore implements ConfigStore {
   /** Which file each served object comes from; guarded by {@code this}. */
   private Map<ResourceKey, Path> sources = Map.of();
   private List<Problem> duplicateProblems = List.of();
+  /** Parts of the directory the last scan could not walk (a link loop, no permission). */
+  private List<Problem> walkProblems = List.of();
+  private final BiFunction<String, String, ResourceDecoder.Result> decoder;
 
   private record Fingerprint(long size, long modifiedNanos, Object fileKey) {}
 
@@ -65,8 +63,10 @@ public final class FileConfigStore implements ConfigStore {
     }
   }
 
-  private FileConfigStore(Path root, Clock clock, Duration pollInterval) {
+  private FileConfigStore(Path root, Clock clock, Duration pollInterval,
+      BiFunction<String, String, ResourceDecoder.Result> decoder) {
     this.root = root;
+    this.decoder = decoder;
     this.state = new LocalConfigStore(clock, Journal.NONE, LocalConfigStore.Options.DEFAULTS.withValidate(false));
     rescan();
     if (pollInterval.isZero()) {
@@ -84,11 +84,22 @@ public final class FileConfigStore implements ConfigStore {
    * {@link StoreException.Unavailable} if {@code root} is not a readable directory.
    */
   public static FileConfigStore open(Path root, Clock clock, Duration pollInterval) {
+    return open(root, clock, pollInterval, ResourceDecoder::decode);
+  }
+
+  /** As {@link #open(Path, Clock, Duration)}, with the decoder given (tests make it fail). */
+  static FileConfigStore open(Path root, Clock clock, Duration pollInterval,
+      BiFunction<String, String, ResourceDecoder.Result> decoder) {
     if (!Files.isDirectory(root)) {
-      throw new StoreException.Unavailable("config directory " + root + " does not exist or is not a directory",
-          null);
+      throw new StoreException.Unavailable("config directory " + root + (Files.exists(root)
+          ? " is not a directory; give --config a directory of YAML or JSON files"
+          : " does not exist; create it or fix --config"), null);
     }
-    return new FileConfigStore(root.toAbsolutePath().normalize(), clock, pollInterval);
+    if (!Files.isReadable(root) || !Files.isExecutable(root)) {
+      throw new StoreException.Unavailable("config directory " + root + ": permission denied; let the user "
+          + "running vmesh read it (chmod o+rx, or chown)", null);
+    }
+    return new FileConfigStore(root.toAbsolutePath().normalize(), clock, pollInterval, decoder);
   }
 
   public Path root() {
@@ -97,10 +108,17 @@ public final class FileConfigStore implements ConfigStore {
 
   /** Errors and warnings of the files as last scanned, sorted by file. */
   public synchronized List<Problem> problems() {
-    List<Problem> out = new ArrayList<>();
+    List<Problem> out = new ArrayList<>(walkProblems);
     files.values().forEach(f -> out.addAll(f.problems()));
     out.addAll(duplicateProblems);
     return out;
+  }
+
+  /** How many files (or unwalkable directories) have errors now: for the config-errors metric. */
+  public synchronized int filesWithErrors() {
+    Set<String> sources = new HashSet<>();
+    problems().stream().filter(Problem::isError).forEach(p -> sources.add(p.source()));
+    return sources.size();
   }
 
   /** The file an object comes from. */
@@ -145,38 +163,36 @@ public final class FileConfigStore implements ConfigStore {
     return apply();
   }
 
+  /** The timer's scan: nothing thrown may end it, or later edits would never apply. */
   private void rescanQuietly() {
     try {
       rescan();
-    } catch (RuntimeException e) {
-      LOG.error("event=config_scan_failed dir={} error={}", root, e.toString(), e);
+    } catch (Throwable t) {
+      LOG.error("event=config_scan_failed dir={} error={}", root, t.toString(), t);
     }
   }
 
+  /** The files to read; problems of unwalkable parts go to {@link #walkProblems}, logged when they change. */
   private List<Path> listFiles() {
     if (!Files.isDirectory(root)) {
       return List.of();
     }
-    try (Stream<Path> walk = Files.walk(root, FileVisitOption.FOLLOW_LINKS)) {
-      return walk.filter(p -> !isHidden(p) && isConfigFile(p) && Files.isRegularFile(p)).sorted().toList();
-    } catch (IOException | UncheckedIOException e) {
-      LOG.warn("event=config_scan_failed dir={} error={}", root, e.toString());
-      return List.copyOf(files.keySet()); // keep serving what we have
+    List<Problem> found;
+    List<Path> out;
+    try {
+      ConfigFiles.Listing listing = ConfigFiles.list(root, p -> root.relativize(p).toString());
+      found = listing.problems();
+      out = listing.files();
+    } catch (IOException e) {
+      found = List.of(new Problem(Problem.Severity.ERROR, root.toString(), Position.UNKNOWN, "",
+          "cannot read the config directory: " + e + "; its files keep their last good objects"));
+      out = List.copyOf(files.keySet()); // keep serving what we have
     }
-  }
-
-  private boolean isHidden(Path p) {
-    for (Path part : root.relativize(p)) {
-      if (part.toString().startsWith(".")) {
-        return true;
-      }
+    if (!found.equals(walkProblems)) {
+      found.forEach(pr -> LOG.warn("event=config_file_error {}", pr));
+      walkProblems = found;
     }
-    return false;
-  }
-
-  private static boolean isConfigFile(Path p) {
-    String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-    return n.endsWith(".yaml") || n.endsWith(".yml") || n.endsWith(".json");
+    return out;
   }
 
   private static Fingerprint fingerprint(Path p) {
@@ -193,32 +209,31 @@ public final class FileConfigStore implements ConfigStore {
   private FileState read(Path p, Fingerprint fp, FileState previous) {
     String name = root.relativize(p).toString();
     List<Resource> lastGood = previous == null ? List.of() : previous.objects();
-    String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(Files.readAllBytes(p))).toString();
-    } catch (CharacterCodingException e) {
-      return new FileState(fp, lastGood, List.of(new Problem(Problem.Severity.ERROR, name, Position.UNKNOWN, "",
-          "not UTF-8 text; save the file as UTF-8")));
-    } catch (IOException e) {
-      return new FileState(fp, lastGood, List.of(new Problem(Problem.Severity.ERROR, name, Position.UNKNOWN, "",
-          "cannot read: " + e)));
-    }
-    ResourceDecoder.Result decoded = ResourceDecoder.decode(name, text);
-    List<Problem> problems = new ArrayList<>(decoded.problems());
-    for (ResourceDecoder.Decoded d : decoded.decoded()) {
-      problems.addAll(validator.validate(d));
-    }
-    Set<ResourceKey> inFile = new HashSet<>();
-    for (ResourceDecoder.Decoded d : decoded.decoded()) {
-      if (!inFile.add(d.resource().key())) {
-        problems.add(new Problem(Problem.Severity.ERROR, name, d.sourceMap().positionOf(""), "",
-            d.resource().key() + " appears twice in this file"));
+      ConfigFiles.Text text = ConfigFiles.read(p, name);
+      if (text.problem() != null) {
+        return new FileState(fp, lastGood, List.of(text.problem()));
       }
+      ResourceDecoder.Result decoded = decoder.apply(name, text.text());
+      List<Problem> problems = new ArrayList<>(decoded.problems());
+      for (ResourceDecoder.Decoded d : decoded.decoded()) {
+        problems.addAll(validator.validate(d));
+      }
+      Set<ResourceKey> inFile = new HashSet<>();
+      for (ResourceDecoder.Decoded d : decoded.decoded()) {
+        if (!inFile.add(d.resource().key())) {
+          problems.add(new Problem(Problem.Severity.ERROR, name, d.sourceMap().positionOf(""), "",
+              d.resource().key() + " appears twice in this file"));
+        }
+      }
+      boolean failed = problems.stream().anyMatch(Problem::isError);
+      return new FileState(fp, failed ? lastGood : decoded.resources(), List.copyOf(problems));
+    } catch (Throwable t) { // one file must never stop the watcher (StackOverflowError, OutOfMemoryError, a bug)
+      LOG.error("event=config_file_read_failed file={} error={}", p, t.toString(), t);
+      return new FileState(fp, lastGood, List.of(new Problem(Problem.Severity.ERROR, name, Position.UNKNOWN, "",
+          "vmesh failed reading this file (" + t + "); its last good objects are still served. This is a bug in "
+              + "vmesh: please report it with the file")));
     }
-    boolean failed = problems.stream().anyMatch(Problem::isError);
-    return new FileState(fp, failed ? lastGood : decoded.resources(), List.copyOf(problems));
   }
 
   /** Makes the served objects equal to the files' (last good) objects; returns how many changed. */

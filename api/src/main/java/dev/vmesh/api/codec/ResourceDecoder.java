@@ -38,8 +38,18 @@ public final class ResourceDecoder {
   /** One decoded object and where its fields came from. */
   public record Decoded(Resource resource, SourceMap sourceMap) {}
 
-  /** The objects decoded from one input, and every problem found (syntax, decoding). */
-  public record Result(List<Decoded> decoded, List<Problem> problems) {
+  /**
+   * An object of vmesh's kinds that was recognised (apiVersion and kind) but had decoding errors, such as
+   * an unknown field or a number out of range: an invalid object, as opposed to input that is not an
+   * object at all. Name and namespace are as written, or empty.
+   */
+  public record Rejected(Kind kind, String namespace, String name, Position position) {}
+
+  /**
+   * The objects decoded from one input, every problem found (syntax, decoding), and the recognised
+   * objects that did not decode.
+   */
+  public record Result(List<Decoded> decoded, List<Problem> problems, List<Rejected> rejected) {
     public List<Resource> resources() {
       return decoded.stream().map(Decoded::resource).toList();
     }
@@ -52,20 +62,18 @@ public final class ResourceDecoder {
   /** Parses (YAML, or JSON for {@code .json} names) and decodes every document of {@code text}. */
   public static Result decode(String source, String text) {
     SourceParser.Parsed parsed = SourceParser.parse(source, text);
-    List<Decoded> out = new ArrayList<>();
-    List<Problem> problems = new ArrayList<>(parsed.problems());
+    Result result = new Result(new ArrayList<>(), new ArrayList<>(parsed.problems()), new ArrayList<>());
     for (SourceNode doc : parsed.documents()) {
-      decodeDocument(source, doc, "", out, problems);
+      decodeDocument(source, doc, "", result);
     }
-    return new Result(out, problems);
+    return result;
   }
 
   /** Decodes one parsed document (which may be a {@code List} of objects). */
   public static Result decode(String source, SourceNode document) {
-    List<Decoded> out = new ArrayList<>();
-    List<Problem> problems = new ArrayList<>();
-    decodeDocument(source, document, "", out, problems);
-    return new Result(out, problems);
+    Result result = new Result(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    decodeDocument(source, document, "", result);
+    return result;
   }
 
   /**
@@ -85,8 +93,10 @@ public final class ResourceDecoder {
     return r.decoded().get(0).resource();
   }
 
-  private static void decodeDocument(String source, SourceNode doc, String path, List<Decoded> out,
-      List<Problem> problems) {
+  /** Decodes one document into {@code result} (whose lists are mutable while decoding). */
+  private static void decodeDocument(String source, SourceNode doc, String path, Result result) {
+    List<Decoded> out = result.decoded();
+    List<Problem> problems = result.problems();
     List<Problem> mine = new ArrayList<>();
     NodeReader reader = new NodeReader(source, mine);
     MapReader root = reader.map(doc, path, "an object with apiVersion and kind");
@@ -111,7 +121,7 @@ public final class ResourceDecoder {
       root.finish();
       problems.addAll(mine);
       for (int i = 0; i < items.size(); i++) {
-        decodeDocument(source, items.get(i), NodeReader.index(NodeReader.child(path, "items"), i), out, problems);
+        decodeDocument(source, items.get(i), NodeReader.index(NodeReader.child(path, "items"), i), result);
       }
       return;
     }
@@ -122,6 +132,7 @@ public final class ResourceDecoder {
         reader.error(NodeReader.child(path, "apiVersion"), doc.position(), "a " + kindName
             + " must have apiVersion " + Kind.DEFAULT_API_VERSION + " (or v1beta1, v1alpha3), not \""
             + apiVersion + "\"");
+        result.rejected().add(rejected(kind.get(), doc));
       } else {
         reader.notice(path, doc.position(), "skipped " + kindName
             + (apiVersion.isEmpty() ? "" : " (" + apiVersion + ")") + ": not an Istio networking object");
@@ -146,13 +157,33 @@ public final class ResourceDecoder {
       reader.error(NodeReader.child(path, "apiVersion"), doc.position(), "\"" + apiVersion
           + "\" is not served; use " + Kind.GROUP + "/v1 (or v1beta1, v1alpha3)");
       problems.addAll(mine);
+      result.rejected().add(rejected(kind.get(), doc));
       return;
     }
     Resource r = decodeObject(reader, root, apiVersion, kind.get(), path);
     problems.addAll(mine);
     if (r != null && mine.stream().noneMatch(Problem::isError)) {
       out.add(new Decoded(r, reader.sourceMap()));
+    } else {
+      result.rejected().add(rejected(kind.get(), doc));
     }
+  }
+
+  /** A recognised object that did not decode, named by what its metadata says, read leniently. */
+  private static Rejected rejected(Kind kind, SourceNode doc) {
+    String name = "";
+    String namespace = "";
+    if (doc instanceof SourceNode.MapNode m && m.fields().get("metadata") != null
+        && m.fields().get("metadata").value() instanceof SourceNode.MapNode meta) {
+      name = scalarText(meta, "name");
+      namespace = scalarText(meta, "namespace");
+    }
+    return new Rejected(kind, namespace, name, doc.position());
+  }
+
+  private static String scalarText(SourceNode.MapNode m, String key) {
+    SourceNode.Field f = m.fields().get(key);
+    return f != null && f.value() instanceof SourceNode.Scalar s ? s.text() : "";
   }
 
   private static Resource decodeObject(NodeReader reader, MapReader root, String apiVersion, Kind kind,
