@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * and turns edits, new files and deletions into watch events. A file with any error keeps serving the
  * objects of its last good version, and the error is reported by {@link #problems()} and the log (once,
  * when it appears or changes). Nothing one file does (see {@link ConfigFiles} for the limits) stops the
- * watcher: even an unexpected {@link Throwable} becomes a problem of that file.
+ * watcher: even an unexpected {@link Throwable} becomes a problem of that file. A file that turns empty
+ * loses its objects one scan later, in case it was caught between truncation and write.
  */
 public final class FileConfigStore implements ConfigStore {
   private static final Logger LOG = LoggerFactory.getLogger(FileConfigStore.class);
@@ -57,7 +58,18 @@ public final class FileConfigStore implements ConfigStore {
   private record Fingerprint(long size, long modifiedNanos, Object fileKey) {}
 
   /** One file's last scan: its fingerprint, last good objects, and current problems. */
-  private record FileState(Fingerprint fingerprint, List<Resource> objects, List<Problem> problems) {
+  /** Never equal to a file's: the next scan reads the file again. */
+  private static final Fingerprint READ_AGAIN = new Fingerprint(-2, 0, null);
+
+  /**
+   * One file's last scan. {@code emptied}: the file read as empty while it had objects, which were kept
+   * for one more scan (an editor that truncates before it writes must not look like a deletion).
+   */
+  private record FileState(Fingerprint fingerprint, List<Resource> objects, List<Problem> problems, boolean emptied) {
+    FileState(Fingerprint fingerprint, List<Resource> objects, List<Problem> problems) {
+      this(fingerprint, objects, problems, false);
+    }
+
     boolean hasErrors() {
       return problems.stream().anyMatch(Problem::isError);
     }
@@ -213,6 +225,9 @@ public final class FileConfigStore implements ConfigStore {
       ConfigFiles.Text text = ConfigFiles.read(p, name);
       if (text.problem() != null) {
         return new FileState(fp, lastGood, List.of(text.problem()));
+      }
+      if (text.text().isEmpty() && !lastGood.isEmpty() && !previous.emptied()) {
+        return new FileState(READ_AGAIN, lastGood, previous.problems(), true);
       }
       ResourceDecoder.Result decoded = decoder.apply(name, text.text());
       List<Problem> problems = new ArrayList<>(decoded.problems());
