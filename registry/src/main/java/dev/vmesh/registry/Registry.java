@@ -105,7 +105,8 @@ public final class Registry {
   /**
    * Loads many objects at once (the initial sync). ServiceEntries are taken oldest first, and every
    * address already recorded in their status is claimed before any new one is handed out, so virtual
-   * IPs survive restarts whatever order objects come in.
+   * IPs survive restarts whatever order objects come in; hosts with no recorded address then get
+   * addresses in hostname order.
    */
   public Changes load(Collection<Resource> resources) {
     if (!serviceEntries.isEmpty() || !workloads.isEmpty()) {
@@ -131,6 +132,16 @@ public final class Registry {
         vips.claim(e.key(), host, e.claimed(host));
       }
     }
+    // Hosts without a recorded address get one in hostname order, not in the order the store lists
+    // objects or the order they were created: the same files then give the same addresses offline
+    // (vmesh registry) and at a server's first start, whatever the store.
+    Map<String, ServiceEntryRecord> firstHolder = new java.util.TreeMap<>();
+    for (ServiceEntryRecord e : entries) {
+      for (String host : e.allocatedHosts()) {
+        firstHolder.putIfAbsent(host, e);
+      }
+    }
+    firstHolder.forEach((host, e) -> vips.hold(e.key(), host));
     for (ServiceEntryRecord e : entries) {
       attach(e, changed, statusCheck);
       statusCheck.add(e.key());

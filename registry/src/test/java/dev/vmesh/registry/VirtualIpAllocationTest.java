@@ -69,6 +69,20 @@ class VirtualIpAllocationTest {
   }
 
   @Test
+  void atLoadHostsWithoutARecordedAddressAreNumberedInHostnameOrder() {
+    // created c, a, b (document order), in namespaces and under names that sort differently again
+    List<Resource> objs = objects(se("x", "z", "[c.example.com]", "") + se("y", "a", "[a.example.com]", "")
+        + se("w", "m", "[b.example.com]", ""));
+    for (List<Resource> order : List.of(objs, objs.reversed())) {
+      Registry reg = new Registry(RegistryOptions.DEFAULTS);
+      reg.load(order);
+      assertThat(service(reg, "a.example.com", "a").addresses()).containsExactly("240.240.0.1", "2001:2::1");
+      assertThat(service(reg, "b.example.com", "m").addresses()).containsExactly("240.240.0.2", "2001:2::2");
+      assertThat(service(reg, "c.example.com", "z").addresses()).containsExactly("240.240.0.3", "2001:2::3");
+    }
+  }
+
+  @Test
   void addressesRecordedInStatusSurviveARestartWhateverTheOrder() {
     List<Resource> first = objects(se("a", "ns", "[a.example.com]", "") + se("b", "ns", "[b.example.com]", ""));
     Registry before = new Registry(RegistryOptions.DEFAULTS);

@@ -107,10 +107,10 @@ class SidecarResourcesTest {
     try (Harness h = new Harness(MESH)) {
       MeshView mesh = new MeshView(() -> h.registry);
       assertThat(new ListenerGenerator().wildcardNames(SIDECAR, mesh)).contains("virtualOutbound", "virtualInbound",
-          "0.0.0.0_80", "240.240.0.2_443", "240.240.0.3_5432");
+          "0.0.0.0_80", "240.240.0.1_443", "240.240.0.2_5432"); // hostname order: api, rr, static
       Listener out = new ListenerGenerator().generate(SIDECAR, "virtualOutbound", mesh).resource().unpack(Listener.class);
       assertThat(out.getUseOriginalDst().getValue()).isTrue();
-      Listener tcp = new ListenerGenerator().generate(SIDECAR, "240.240.0.2_443", mesh).resource().unpack(Listener.class);
+      Listener tcp = new ListenerGenerator().generate(SIDECAR, "240.240.0.1_443", mesh).resource().unpack(Listener.class);
       assertThat(tcp.getFilterChains(0).getFilters(0).getTypedConfig().unpack(TcpProxy.class).getCluster())
           .isEqualTo("outbound|443||api.example.org");
       RouteConfiguration rc = new RouteGenerator().generate(SIDECAR, "80", mesh).resource()
@@ -118,7 +118,7 @@ class SidecarResourcesTest {
       assertThat(rc.getVirtualHostsList()).extracting(v -> v.getName()).containsExactly("static.internal.com:80",
           "allow_any");
       assertThat(rc.getVirtualHosts(0).getDomainsList()).contains("static.internal.com", "static.internal.com:80",
-          "240.240.0.1", "240.240.0.1:80", "[2001:2::1]:80");
+          "240.240.0.3", "240.240.0.3:80", "[2001:2::3]:80");
     }
   }
 
