@@ -9,7 +9,8 @@ import java.util.Map;
  * (then {@code port} is 0). {@code serviceAccount} is the SPIFFE identity, empty when the workload has
  * none. {@code workloadEntry} is {@code namespace/name} of the WorkloadEntry, empty for inline and DNS
  * endpoints. {@code weight} is at least 1 (an unset weight counts as 1). Unhealthy endpoints are kept
- * (for debugging) but never receive traffic: see {@link Service#healthyEndpoints()}.
+ * (for debugging) but never receive traffic, and of several endpoints with one address and port only one
+ * does: see {@link Service#healthyEndpoints()}.
  */
 public record Endpoint(
     String address,
@@ -34,6 +35,11 @@ public record Endpoint(
       .thenComparing(Endpoint::locality)
       .thenComparingLong(Endpoint::weight)
       .thenComparing(Endpoint::serviceAccount);
+
+  /** Whether two endpoints are the same destination of the same service port (address, port, service port). */
+  public static boolean sameTarget(Endpoint a, Endpoint b) {
+    return a.port == b.port && a.servicePort == b.servicePort && a.address.equals(b.address);
+  }
 
   /** TLS mode of workloads with a sidecar (mTLS). */
   public static final String TLS_ISTIO = "istio";

@@ -37,10 +37,29 @@ public record Service(
     return new ServiceKey(hostname, namespace);
   }
 
-  /** The endpoints that receive traffic. */
+  /**
+   * The endpoints that receive traffic: healthy ones, one per service port and {@code address:port}.
+   * Where several WorkloadEntries (or inline endpoints) give the same address and port, the first of
+   * them in {@link Endpoint#ORDER} that is healthy serves it, with its labels, locality, network,
+   * weight, identity and TLS mode; the others are kept in {@link #endpoints()} for debugging. (gRPC
+   * clients reject a load assignment that names an address twice.)
+   */
   public List<Endpoint> healthyEndpoints() {
-    return endpoints.stream().allMatch(Endpoint::healthy) ? endpoints
-        : endpoints.stream().filter(Endpoint::healthy).toList();
+    List<Endpoint> out = null;
+    Endpoint kept = null;
+    for (int i = 0; i < endpoints.size(); i++) {
+      Endpoint e = endpoints.get(i);
+      boolean serves = e.healthy() && (kept == null || !Endpoint.sameTarget(kept, e));
+      if (serves) {
+        kept = e;
+      }
+      if (!serves && out == null) {
+        out = new java.util.ArrayList<>(endpoints.subList(0, i));
+      } else if (serves && out != null) {
+        out.add(e);
+      }
+    }
+    return out == null ? endpoints : java.util.Collections.unmodifiableList(out);
   }
 
   /** Envoy's outbound cluster name for {@code port}: {@code outbound|port||host}. */

@@ -99,6 +99,12 @@ final class ServiceState {
       }
     }
     endpoints.sort(Endpoint.ORDER);
+    // one WorkloadEntry selected by several ServiceEntries of this host gives equal endpoints: keep one
+    for (int i = endpoints.size() - 1; i > 0; i--) {
+      if (endpoints.get(i).equals(endpoints.get(i - 1))) {
+        endpoints.remove(i);
+      }
+    }
     if (first.resolution() == Resolution.DNS_ROUND_ROBIN) {
       Set<Integer> ports1 = new HashSet<>();
       endpoints.removeIf(ep -> !ports1.add(ep.servicePort()));

@@ -85,8 +85,8 @@ final class ClusterGenerator implements Generator {
       case DNS, DNS_ROUND_ROBIN -> {
         boolean strict = !proxy.proxyless() && ref.service().resolution() == dev.vmesh.api.Resolution.DNS;
         c.setType(strict ? DiscoveryType.STRICT_DNS : DiscoveryType.LOGICAL_DNS);
-        ClusterLoadAssignment cla = EnvoyProtos.loadAssignment(name, ref.service().endpoints(), ref.port().number(),
-            false);
+        ClusterLoadAssignment cla = EnvoyProtos.loadAssignment(name, ref.service(), ref.port().number(),
+            EnvoyProtos.Targets.HOSTS_AND_IPS);
         if (!strict && cla.getEndpointsCount() > 0) {
           // LOGICAL_DNS takes exactly one host
           var first = cla.getEndpoints(0).toBuilder().clearLbEndpoints().addLbEndpoints(

@@ -7,8 +7,9 @@ import java.util.Set;
 
 /**
  * {@code EndpointGenerator} builds EDS: one ClusterLoadAssignment per {@code outbound|port||host} of a
- * STATIC (or NONE) service, with the healthy IP (or unix socket) endpoints of that port grouped by
- * locality. The same for every proxy type, so one copy serves every proxy of a namespace.
+ * STATIC (or NONE) service, with the endpoints of that port that receive traffic (healthy, one per
+ * address and port) grouped by locality: IPs and unix sockets for Envoy, IPs only for gRPC clients,
+ * which accept nothing else. One copy per namespace and proxy kind.
  */
 final class EndpointGenerator implements Generator {
 
@@ -19,7 +20,7 @@ final class EndpointGenerator implements Generator {
 
   @Override
   public String cacheVariant(Proxy proxy) {
-    return proxy.namespace();
+    return (proxy.proxyless() ? "grpc/" : "envoy/") + proxy.namespace(); // unix sockets are for Envoy only
   }
 
   @Override
@@ -41,7 +42,7 @@ final class EndpointGenerator implements Generator {
     if (ref == null || ref.service().resolution().isDns()) {
       return null;
     }
-    return XdsResource.of(name, EnvoyProtos.loadAssignment(name, ref.service().endpoints(), ref.port().number(),
-        true));
+    return XdsResource.of(name, EnvoyProtos.loadAssignment(name, ref.service(), ref.port().number(),
+        proxy.proxyless() ? EnvoyProtos.Targets.IPS : EnvoyProtos.Targets.IPS_AND_PIPES));
   }
 }

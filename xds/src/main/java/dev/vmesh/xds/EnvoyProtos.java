@@ -6,6 +6,7 @@ import com.google.protobuf.UInt32Value;
 import dev.vmesh.api.Addresses;
 import dev.vmesh.api.Protocols;
 import dev.vmesh.registry.Endpoint;
+import dev.vmesh.registry.Service;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
@@ -23,6 +24,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,34 +61,66 @@ final class EnvoyProtos {
     return Protocols.isHttp(protocol);
   }
 
+  /** Which endpoint addresses a load assignment may carry. */
+  enum Targets {
+    /** EDS for Envoy: IP addresses and unix sockets (pipes). */
+    IPS_AND_PIPES,
+    /** EDS for gRPC clients, which take socket addresses with an IP only. */
+    IPS,
+    /** A DNS cluster's own load assignment: hostnames (resolved by the client) and IPs. */
+    HOSTS_AND_IPS
+  }
+
+  /** Largest weight of one endpoint, and of a locality: the sum of weights is a uint32 in Envoy and gRPC. */
+  static final long MAX_WEIGHT = 0xFFFF_FFFFL;
+
   /**
-   * The load assignment of one service port: healthy endpoints grouped by locality, each locality
-   * weighted by the sum of its endpoints' weights (never 0: gRPC ignores zero-weight localities).
-   * With {@code ipsOnly}, hostname endpoints are left out (EDS needs IPs).
+   * The load assignment of one service port: the endpoints that receive traffic
+   * ({@link dev.vmesh.registry.Service#healthyEndpoints()}: healthy, one per address and port) grouped by
+   * locality, each locality weighted by the sum of its endpoints' weights (never 0: gRPC ignores
+   * zero-weight localities). When the weights of the whole port add up to more than a uint32, every
+   * endpoint weight is scaled down in proportion (at least 1), so no sum overflows.
    */
-  static ClusterLoadAssignment loadAssignment(String clusterName, List<Endpoint> endpoints, int servicePort,
-      boolean ipsOnly) {
-    Map<String, LocalityLbEndpoints.Builder> byLocality = new LinkedHashMap<>();
-    for (Endpoint e : endpoints) {
-      if (e.servicePort() != servicePort || !e.healthy()) {
+  static ClusterLoadAssignment loadAssignment(String clusterName, Service service, int servicePort,
+      Targets targets) {
+    List<Endpoint> chosen = new ArrayList<>();
+    long total = 0;
+    for (Endpoint e : service.healthyEndpoints()) {
+      if (e.servicePort() != servicePort) {
         continue;
       }
       boolean pipe = e.port() == 0;
-      if (ipsOnly && !pipe && !Addresses.isIp(e.address())) {
-        continue;
+      boolean ip = !pipe && Addresses.isIp(e.address());
+      boolean allowed = switch (targets) {
+        case IPS_AND_PIPES -> ip || pipe;
+        case IPS -> ip;
+        case HOSTS_AND_IPS -> !pipe;
+      };
+      if (allowed) {
+        chosen.add(e);
+        total += Math.max(1, e.weight());
+      }
+    }
+    long budget = MAX_WEIGHT - chosen.size(); // rounding each scaled weight up by one stays within a uint32
+    Map<String, LocalityLbEndpoints.Builder> byLocality = new LinkedHashMap<>();
+    Map<String, Long> localityWeights = new LinkedHashMap<>();
+    for (Endpoint e : chosen) {
+      long weight = Math.max(1, e.weight());
+      if (total > MAX_WEIGHT) {
+        weight = Math.max(1, (long) ((double) weight * budget / total));
       }
       LocalityLbEndpoints.Builder group = byLocality.computeIfAbsent(e.locality(), l -> LocalityLbEndpoints
-          .newBuilder().setLocality(locality(l)).setLoadBalancingWeight(UInt32Value.of(0)));
-      int weight = (int) Math.min(Math.max(1, e.weight()), 128L * 1024 * 1024);
+          .newBuilder().setLocality(locality(l)));
       group.addLbEndpoints(LbEndpoint.newBuilder()
           .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder().setAddress(address(e)))
           .setHealthStatus(HealthStatus.HEALTHY)
           .setMetadata(ClusterTls.endpointMetadata(e))
-          .setLoadBalancingWeight(UInt32Value.of(weight)));
-      group.setLoadBalancingWeight(UInt32Value.of(group.getLoadBalancingWeight().getValue() + weight));
+          .setLoadBalancingWeight(UInt32Value.of((int) weight)));
+      localityWeights.merge(e.locality(), weight, Long::sum);
     }
     ClusterLoadAssignment.Builder cla = ClusterLoadAssignment.newBuilder().setClusterName(clusterName);
-    byLocality.values().forEach(cla::addEndpoints);
+    byLocality.forEach((l, group) -> cla.addEndpoints(group.setLoadBalancingWeight(
+        UInt32Value.of((int) (long) localityWeights.get(l)))));
     return cla.build();
   }
 
