@@ -109,15 +109,16 @@ public final class BootstrapFiles {
     Pem.writeAtomically(file, text, "rw-r--r--");
   }
 
-  /** The node as gRPC's bootstrap spells it: id, cluster, locality, metadata. */
+  /**
+   * The node as gRPC's bootstrap spells it: id, cluster, locality, metadata. The locality is always
+   * written (empty when the node has none): grpc-js refuses a bootstrap whose node has no locality.
+   */
   static Map<String, Object> nodeTree(Node node) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", node.getId());
     out.put("cluster", node.getCluster());
-    if (node.hasLocality()) {
-      out.put("locality", Map.of("region", node.getLocality().getRegion(), "zone", node.getLocality().getZone(),
-          "sub_zone", node.getLocality().getSubZone()));
-    }
+    out.put("locality", node.hasLocality() ? Map.of("region", node.getLocality().getRegion(), "zone",
+        node.getLocality().getZone(), "sub_zone", node.getLocality().getSubZone()) : Map.of());
     out.put("metadata", tree(com.google.protobuf.Value.newBuilder().setStructValue(node.getMetadata()).build()));
     return out;
   }
