@@ -76,6 +76,12 @@ final class AdminClient {
     return check(send("GET", "/debug/syncz", null));
   }
 
+  /** {@code /debug/refusedz}; empty ({@code []}) from a server without it. */
+  String refusedz() {
+    HttpResponse<String> r = send("GET", "/debug/refusedz", null);
+    return r.statusCode() == 404 ? "[]" : check(r);
+  }
+
   /** A raw JSON call (token admin). */
   String call(String method, String path, String json) {
     return check(send(method, path, json));

@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code vmesh proxy-status}: one line per connected proxy, and per type whether it has acknowledged
- * the last response (SYNCED), rejected it (NACKED), not yet answered (STALE), or got nothing (-).
+ * the last response (SYNCED), rejected it (NACKED), not yet answered (STALE), or got nothing (-); then
+ * what each NACK said, and the streams the server refused lately, with the reason.
  */
 @Command(name = "proxy-status", mixinStandardHelpOptions = true,
     description = "Show the proxies connected to a running server and whether each is in sync.")
@@ -27,7 +28,8 @@ final class ProxyStatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    String json = new AdminClient(connection.server(), connection.token()).syncz();
+    AdminClient client = new AdminClient(connection.server(), connection.token());
+    String json = client.syncz();
     var parsed = SourceParser.parseJson("syncz.json", json);
     PrintWriter out = spec.commandLine().getOut();
     String fmt = "%-56s %-6s %-12s %-16s %-8s %-8s %-8s %-8s %-8s%n";
@@ -35,6 +37,7 @@ final class ProxyStatusCommand implements Callable<Integer> {
     if (parsed.documents().isEmpty() || !(parsed.documents().get(0) instanceof SourceNode.ListNode list)) {
       return 1;
     }
+    List<String> nacks = new java.util.ArrayList<>();
     for (SourceNode n : list.items()) {
       SourceNode.MapNode m = (SourceNode.MapNode) n;
       Object[] row = new Object[9];
@@ -46,8 +49,29 @@ final class ProxyStatusCommand implements Callable<Integer> {
       for (int i = 0; i < TYPES.size(); i++) {
         var t = types.fields().get(TYPES.get(i));
         row[4 + i] = t == null ? "-" : state((SourceNode.MapNode) t.value());
+        if ("NACKED".equals(row[4 + i])) {
+          SourceNode.MapNode tm = (SourceNode.MapNode) t.value();
+          nacks.add(row[0] + " " + TYPES.get(i).toUpperCase() + " at " + text(tm, "lastNackAt") + ": "
+              + text(tm, "lastNack"));
+        }
       }
       out.printf(fmt, row);
+    }
+    if (!nacks.isEmpty()) {
+      out.println();
+      out.println("NACKED (the proxy's error_detail):");
+      nacks.forEach(line -> out.println("  " + line));
+    }
+    var refused = SourceParser.parseJson("refusedz.json", client.refusedz());
+    if (!refused.documents().isEmpty() && refused.documents().get(0) instanceof SourceNode.ListNode r
+        && !r.items().isEmpty()) {
+      out.println();
+      out.println("REFUSED lately (most recent first; the stream was closed with this status):");
+      for (SourceNode n : r.items()) {
+        SourceNode.MapNode m = (SourceNode.MapNode) n;
+        out.println("  " + text(m, "at") + " " + text(m, "proxy") + " " + text(m, "reason")
+            + " " + text(m, "status") + ": " + text(m, "message"));
+      }
     }
     return 0;
   }

@@ -48,6 +48,8 @@ abstract class Connection {
   private final long number = IDS.incrementAndGet();
   Proxy proxy;
   String id;
+  /** What the transport proved about the client (a SPIFFE id), empty if nothing; set by the first request. */
+  String identity = "";
   /** Set once onConnect accepted the proxy; only then is the connection registered for pushes. */
   boolean opened;
   boolean closed;
@@ -82,6 +84,9 @@ abstract class Connection {
     if (proxy != null) {
       return; // not reached: the next request is asked for only once the first is handled
     }
+    this.identity = identity;
+    // names the stream in logs and refusals, even if the node is refused
+    id = (node.getId().isEmpty() ? "(no node id)" : node.getId()) + "-" + number;
     Proxy p;
     try {
       p = Proxy.fromNode(node, identity);
@@ -279,23 +284,45 @@ abstract class Connection {
     }
   }
 
-  /** Records a NACK (the stream goes on; other types are unaffected). */
+  /**
+   * Records a NACK: the client's {@code error_detail} message (at most {@value #MAX_DETAIL} characters
+   * kept) for syncz and the log. The stream goes on; other types are unaffected.
+   */
   final void nacked(String typeUrl, TypeState ts, String message) {
-    ts.lastNack = message;
+    String detail = bounded(message);
+    ts.lastNack = detail;
     ts.lastNackAt = core.clock.instant();
     ts.nacks++;
     core.metrics.nacks.labelValues(TypeUrls.shortName(typeUrl)).inc();
-    LOG.warn("event=xds_nack id={} type={} message={}", id, TypeUrls.shortName(typeUrl), message);
-    hook((callbacks, p) -> callbacks.onNack(p, typeUrl, message));
+    LOG.warn("event=xds_nack id={} type={} version_sent={} version_acked={} nonce={} message=\"{}\"", id,
+        TypeUrls.shortName(typeUrl), ts.versionSent, ts.versionAcked, ts.nonce, oneLine(detail));
+    hook((callbacks, p) -> callbacks.onNack(p, typeUrl, detail));
   }
 
-  /** Ends the stream with an error the client sees. */
+  /** Most characters of a client's error message kept (gRPC C-core lists every problem it found). */
+  static final int MAX_DETAIL = 4096;
+
+  private static String bounded(String s) {
+    return s.length() <= MAX_DETAIL ? s : s.substring(0, MAX_DETAIL) + "... (" + (s.length() - MAX_DETAIL)
+        + " more characters)";
+  }
+
+  /** A message as one log line: line breaks and quotes escaped. */
+  static String oneLine(String s) {
+    return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\r", "\\r");
+  }
+
+  /** Ends the stream with an error the client sees, and keeps the reason for {@code /debug/refusedz}. */
   final void fail(Status status, String reason) {
     if (closed) {
       return;
     }
     core.metrics.rejected.labelValues(reason).inc();
-    LOG.warn("event=xds_stream_error id={} reason={} status={}", id, reason, status);
+    String message = status.getDescription() == null ? "" : status.getDescription();
+    core.refused.add(new RefusedStream(core.clock.instant(), id == null ? "" : id, identity, reason,
+        status.getCode().name(), message));
+    LOG.warn("event=xds_stream_error id={} identity={} reason={} status={} message=\"{}\"", id, identity, reason,
+        status.getCode(), oneLine(message));
     try {
       out.onError(status.asRuntimeException());
     } catch (IllegalStateException alreadyClosed) {

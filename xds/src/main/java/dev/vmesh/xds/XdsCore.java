@@ -20,6 +20,7 @@ final class XdsCore {
   /** Shared pool the connections' callbacks run on; they may block. */
   final Executor hooks;
   final ConcurrentHashMap<String, Connection> connections = new ConcurrentHashMap<>();
+  final RefusedStreams refused = new RefusedStreams();
   private final AtomicLong version = new AtomicLong();
 
   XdsCore(Map<String, Generator> generators, MeshView mesh, XdsMetrics metrics, XdsCallbacks callbacks, Clock clock,

@@ -149,6 +149,11 @@ public final class XdsServer implements AutoCloseable {
     return out;
   }
 
+  /** The last streams the server ended with an error, most recent first, for {@code /debug/refusedz}. */
+  public List<RefusedStream> refusedStreams() {
+    return core.refused.list();
+  }
+
   public int connectionCount() {
     return core.connections.size();
   }

@@ -37,9 +37,13 @@ final class Harness implements AutoCloseable {
   }
 
   Harness(String yaml, XdsCallbacks callbacks) throws IOException {
+    this(yaml, callbacks, XdsMetrics.unregistered());
+  }
+
+  Harness(String yaml, XdsCallbacks callbacks, XdsMetrics metrics) throws IOException {
     registry.load(objects(yaml));
-    xds = new XdsServer(() -> registry, new XdsOptions(Duration.ZERO, Duration.ZERO, 2), callbacks,
-        XdsMetrics.unregistered(), Clock.systemUTC());
+    xds = new XdsServer(() -> registry, new XdsOptions(Duration.ZERO, Duration.ZERO, 2), callbacks, metrics,
+        Clock.systemUTC());
     xds.fullPush();
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).directExecutor().addService(xds.service()).build().start();

@@ -41,6 +41,7 @@ public record ServerRoutes(ConfigStore store, FileConfigStore files, BooleanSupp
     http.route("/debug/config_errors", protectDebug, r -> Http.Response.json(200, TreeWriter.json(
         (files == null ? List.<Problem>of() : files.problems()).stream().map(Problem::toTree).toList(), true) + "\n"));
     http.route("/debug/syncz", protectDebug, r -> Http.Response.json(200, SyncJson.json(xds.syncStatus())));
+    http.route("/debug/refusedz", protectDebug, r -> Http.Response.json(200, SyncJson.refused(xds.refusedStreams())));
     http.routePrefix(AdminApi.PREFIX, true, new AdminApi(store));
     http.routePrefix(TokenAdmin.PREFIX, true, new TokenAdmin(tokens));
     http.route("/admin/ca/root-cert.pem", true, r -> new Http.Response(200, "application/x-pem-file",

@@ -5,6 +5,7 @@ import com.google.protobuf.Value;
 import dev.vmesh.api.codec.ResourceEncoder;
 import dev.vmesh.api.codec.TreeWriter;
 import dev.vmesh.xds.Proxy;
+import dev.vmesh.xds.RefusedStream;
 import dev.vmesh.xds.SyncStatus;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,7 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** {@code SyncJson} prints {@code /debug/syncz}: each connected proxy, its node metadata, and per type what was sent and acknowledged. */
+/**
+ * {@code SyncJson} prints {@code /debug/syncz}: each connected proxy, its node metadata, and per type
+ * what was sent and acknowledged, with the last NACK's message; and {@code /debug/refusedz}: the
+ * streams the server last refused, with the status the client got.
+ */
 public final class SyncJson {
   private SyncJson() {}
 
@@ -52,6 +57,22 @@ public final class SyncJson {
         types.put(type, tm);
       });
       m.put("types", types);
+      out.add(m);
+    }
+    return TreeWriter.json(out, true) + "\n";
+  }
+
+  /** {@code /debug/refusedz}: the streams the server last ended with an error, most recent first. */
+  static String refused(List<RefusedStream> refused) {
+    List<Object> out = new ArrayList<>();
+    for (RefusedStream r : refused) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("at", ResourceEncoder.time(r.at()));
+      m.put("proxy", r.proxy());
+      m.put("identity", r.identity());
+      m.put("reason", r.reason());
+      m.put("status", r.status());
+      m.put("message", r.message());
       out.add(m);
     }
     return TreeWriter.json(out, true) + "\n";
