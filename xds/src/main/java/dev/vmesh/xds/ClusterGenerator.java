@@ -14,8 +14,9 @@ import java.util.Set;
 
 /**
  * {@code ClusterGenerator} builds CDS. Every visible service port is an outbound cluster
- * {@code outbound|port||host}. For proxyless gRPC: EDS, or LOGICAL_DNS for DNS resolutions. For Envoy
- * sidecars, by resolution: STATIC EDS, DNS STRICT_DNS, DNS_ROUND_ROBIN LOGICAL_DNS, NONE ORIGINAL_DST;
+ * {@code outbound|port||host}. For proxyless gRPC: EDS, or LOGICAL_DNS for DNS resolutions (left out
+ * while the service has no endpoint: gRPC wants exactly one). For Envoy sidecars, by resolution: STATIC
+ * EDS, DNS STRICT_DNS, DNS_ROUND_ROBIN LOGICAL_DNS (STRICT_DNS without endpoints), NONE ORIGINAL_DST;
  * plus {@code inbound|port||} for each port the proxy's own workload serves, and the
  * BlackHoleCluster and PassthroughCluster.
  */
@@ -83,11 +84,18 @@ final class ClusterGenerator implements Generator {
         .setLbPolicy(LbPolicy.ROUND_ROBIN);
     switch (ref.service().resolution()) {
       case DNS, DNS_ROUND_ROBIN -> {
-        boolean strict = !proxy.proxyless() && ref.service().resolution() == dev.vmesh.api.Resolution.DNS;
-        c.setType(strict ? DiscoveryType.STRICT_DNS : DiscoveryType.LOGICAL_DNS);
         ClusterLoadAssignment cla = EnvoyProtos.loadAssignment(name, ref.service(), ref.port().number(),
             EnvoyProtos.Targets.HOSTS_AND_IPS);
-        if (!strict && cla.getEndpointsCount() > 0) {
+        if (cla.getEndpointsCount() == 0 && proxy.proxyless()) {
+          // gRPC takes a LOGICAL_DNS cluster only with exactly one endpoint, and rejects the whole
+          // response otherwise: no cluster until the service has one (calls fail as for no endpoints)
+          return null;
+        }
+        // Envoy takes a LOGICAL_DNS cluster only with one endpoint too; without any, STRICT_DNS
+        boolean strict = !proxy.proxyless()
+            && (ref.service().resolution() == dev.vmesh.api.Resolution.DNS || cla.getEndpointsCount() == 0);
+        c.setType(strict ? DiscoveryType.STRICT_DNS : DiscoveryType.LOGICAL_DNS);
+        if (!strict) {
           // LOGICAL_DNS takes exactly one host
           var first = cla.getEndpoints(0).toBuilder().clearLbEndpoints().addLbEndpoints(
               cla.getEndpoints(0).getLbEndpoints(0));

@@ -2,6 +2,7 @@ package dev.vmesh.xds;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
@@ -13,9 +14,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * EDS as gRPC C-core and grpc-js check it (either rejects the whole resource otherwise): every address
- * once per cluster, socket addresses with an IP only (no unix sockets: those go to Envoy alone), one
- * group per locality, endpoint and locality weights at least 1 and their sum within a uint32.
+ * Load assignments as gRPC C-core and grpc-js check them (either rejects the whole resource otherwise):
+ * in EDS every address once per cluster, socket addresses with an IP only (no unix sockets: those go to
+ * Envoy alone), one group per locality, endpoint and locality weights at least 1 and their sum within a
+ * uint32; a LOGICAL_DNS cluster exactly one endpoint.
  */
 class LoadAssignmentsPassGrpcClientValidationTest {
   static final Proxy GRPC = new Proxy("sidecar~10.9.0.1~app.ns1~ns1.svc.cluster.local", "sidecar",
@@ -72,6 +74,15 @@ class LoadAssignmentsPassGrpcClientValidationTest {
         ports: [{number: 80, name: grpc, protocol: GRPC}]
         resolution: STATIC
         endpoints: [{address: "unix:///run/app.sock"}, {address: 10.0.0.4}]
+      ---
+      apiVersion: networking.istio.io/v1
+      kind: ServiceEntry
+      metadata: {name: later, namespace: ns1}
+      spec:
+        hosts: [later.internal.com]
+        ports: [{number: 80, name: grpc, protocol: GRPC}]
+        resolution: DNS_ROUND_ROBIN
+        workloadSelector: {labels: {app: not-yet}}
       """;
 
   private static ClusterLoadAssignment eds(Harness h, Proxy p, String cluster) throws Exception {
@@ -128,6 +139,31 @@ class LoadAssignmentsPassGrpcClientValidationTest {
           .extracting(e -> e.getLoadBalancingWeight().getValue()).containsOnly(
               cla.getEndpoints(1).getLbEndpoints(0).getLoadBalancingWeight().getValue());
       assertThat(eds(h, ENVOY, "outbound|80||svc.internal.com")).isEqualTo(cla);
+    }
+  }
+
+  @Test
+  void aDnsClusterWithoutEndpointsIsLeftOutForGrpcAndStrictDnsForEnvoy() throws Exception {
+    try (Harness h = new Harness(MESH)) {
+      MeshView mesh = new MeshView(() -> h.registry);
+      String name = "outbound|80||later.internal.com";
+      // LOGICAL_DNS needs exactly one endpoint in C-core, grpc-js and Envoy alike
+      assertThat(new ClusterGenerator().generate(GRPC, name, mesh)).isNull();
+      Cluster envoy = new ClusterGenerator().generate(ENVOY, name, mesh).resource().unpack(Cluster.class);
+      assertThat(envoy.getType()).isEqualTo(Cluster.DiscoveryType.STRICT_DNS);
+      assertThat(envoy.getLoadAssignment().getEndpointsCount()).isZero();
+
+      h.upsert("""
+          apiVersion: networking.istio.io/v1
+          kind: WorkloadEntry
+          metadata: {name: vm9, namespace: ns1}
+          spec: {address: 10.0.0.9, labels: {app: not-yet}}
+          """);
+      Cluster grpc = new ClusterGenerator().generate(GRPC, name, mesh).resource().unpack(Cluster.class);
+      assertThat(grpc.getType()).isEqualTo(Cluster.DiscoveryType.LOGICAL_DNS);
+      assertThat(addresses(grpc.getLoadAssignment())).containsExactly("10.0.0.9:80");
+      assertThat(new ClusterGenerator().generate(ENVOY, name, mesh).resource().unpack(Cluster.class).getType())
+          .isEqualTo(Cluster.DiscoveryType.LOGICAL_DNS);
     }
   }
 
