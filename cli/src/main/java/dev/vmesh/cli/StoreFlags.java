@@ -2,7 +2,6 @@ package dev.vmesh.cli;
 
 import dev.vmesh.ca.TokenReviewer;
 import dev.vmesh.store.ConfigStoreFactory;
-import dev.vmesh.store.ConfigStores;
 import dev.vmesh.store.StoreException;
 import dev.vmesh.store.etcd.EtcdConfigStore;
 import dev.vmesh.store.etcd.EtcdOptions;
@@ -37,6 +36,12 @@ final class StoreFlags {
           + " ServiceEntry, WorkloadEntry and WorkloadGroup resources in the cluster of --kubeconfig, or the one"
           + " vmesh runs in); env VMESH_STORE (default: embedded).")
   String store;
+
+  @Option(names = "--allow-empty-store", defaultValue = "false",
+      description = "Start even though the embedded store (<data-dir>/store.db) is missing or empty while the CA or"
+          + " token keys in --data-dir show the server ran there before; without it the server refuses, as its"
+          + " objects would be lost.")
+  boolean allowEmptyStore;
 
   @Option(names = "--kubeconfig", defaultValue = "${env:VMESH_KUBECONFIG}", paramLabel = "FILE",
       description = "Kubeconfig for --store kubernetes; env VMESH_KUBECONFIG (default: $KUBECONFIG, ~/.kube/config,"
@@ -89,7 +94,7 @@ final class StoreFlags {
       throw new IllegalArgumentException("--kubeconfig, --kube-context and --kube-namespace need --store kubernetes");
     }
     if (s.isEmpty() || s.equals(EMBEDDED)) {
-      return clock -> ConfigStores.durable(dataDir, clock);
+      return dev.vmesh.controlplane.ServerOptions.embeddedStore(dataDir, allowEmptyStore);
     }
     if (s.equals(KUBERNETES)) {
       return new ConfigStoreFactory() {

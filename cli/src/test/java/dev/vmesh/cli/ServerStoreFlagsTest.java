@@ -57,4 +57,21 @@ class ServerStoreFlagsTest {
     assertThat(badEndpoint.err()).contains("etcd endpoint \"127.0.0.1:port\"");
     assertThat(data).doesNotExist();
   }
+
+  @Test
+  void anEmptyStoreWhereTheServerRanBeforeIsRefusedUnlessAllowed() throws Exception {
+    Path data = Files.createDirectories(tmp.resolve("data").resolve("tokens")).getParent();
+    Cli refused = Cli.run("server", "--data-dir", data.toString(), "--http-address", "127.0.0.1:0",
+        "--xds-address", "127.0.0.1:0");
+    assertThat(refused.exit()).isEqualTo(2);
+    assertThat(refused.err()).contains("refusing to start with an empty store: " + data.resolve("store.db")
+        + " is missing, but the bootstrap-token keys in " + data.resolve("tokens") + " show that this server has run "
+        + "here before").contains("start once with --allow-empty-store");
+
+    ServerCommand allowed = new ServerCommand();
+    new CommandLine(allowed).parseArgs("--data-dir", data.toString(), "--allow-empty-store");
+    try (var store = allowed.storeFlags.factory(data).open(java.time.Clock.systemUTC())) {
+      assertThat(store.list(dev.vmesh.store.ListOptions.all()).items()).isEmpty();
+    }
+  }
 }

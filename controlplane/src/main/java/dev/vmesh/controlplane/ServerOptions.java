@@ -45,9 +45,30 @@ public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress http
 
   public ServerOptions {
     if (store == null) {
-      Path dir = dataDir;
-      store = clock -> ConfigStores.durable(dir, clock);
+      store = embeddedStore(dataDir, false);
     }
+  }
+
+  /**
+   * The embedded durable store in {@code dataDir}. Unless {@code allowEmpty}, a missing or empty
+   * {@code store.db} is refused when the CA or the bootstrap-token keys in {@code dataDir} show that a
+   * server ran there before: its objects would silently be gone.
+   */
+  public static ConfigStoreFactory embeddedStore(Path dataDir, boolean allowEmpty) {
+    return clock -> ConfigStores.durable(dataDir, clock, dev.vmesh.store.LocalConfigStore.Options.DEFAULTS,
+        allowEmpty ? null : ranBefore(dataDir));
+  }
+
+  /** Why {@code dataDir} was used by a server with the embedded store before, or null if it shows no sign of it. */
+  private static String ranBefore(Path dataDir) {
+    for (String evidence : new String[] {"ca", "tokens"}) {
+      Path p = dataDir.resolve(evidence);
+      if (java.nio.file.Files.isDirectory(p)) {
+        return (evidence.equals("ca") ? "the CA in " + p + " shows" : "the bootstrap-token keys in " + p + " show")
+            + " that this server has run here before";
+      }
+    }
+    return null;
   }
 
   /** These options with the state kept in the store {@code factory} opens. */

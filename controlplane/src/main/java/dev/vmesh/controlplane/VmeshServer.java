@@ -1,6 +1,5 @@
 package dev.vmesh.controlplane;
 
-import dev.vmesh.api.Kind;
 import dev.vmesh.ca.Authenticator;
 import dev.vmesh.ca.BootstrapTokens;
 import dev.vmesh.ca.Sealer;
@@ -13,11 +12,10 @@ import dev.vmesh.ca.ServerCertificate;
 import dev.vmesh.registry.Registry;
 import dev.vmesh.store.Blobs;
 import dev.vmesh.store.ConfigStore;
+import dev.vmesh.store.DataDirectory;
 import dev.vmesh.store.FileConfigStore;
 import dev.vmesh.store.LayeredConfigStore;
 import dev.vmesh.store.Leadership;
-import dev.vmesh.store.ListOptions;
-import dev.vmesh.store.StoreException;
 import dev.vmesh.api.time.Timer;
 import dev.vmesh.controlplane.autoregistration.AutoRegistrationController;
 import dev.vmesh.controlplane.http.AdminToken;
@@ -29,7 +27,6 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -81,6 +78,7 @@ public final class VmeshServer implements AutoCloseable {
   public static VmeshServer start(ServerOptions o, Clock clock) throws IOException {
     List<AutoCloseable> opened = new ArrayList<>();
     try {
+      DataDirectory.prepare(o.dataDir()); // it holds secrets, whatever the store
       ConfigStore durable = o.store().open(clock);
       opened.add(durable);
       ConfigStore store = durable;
@@ -97,17 +95,7 @@ public final class VmeshServer implements AutoCloseable {
       Optional<Blobs> shared = o.store().sharedBlobs(durable);
       PrometheusRegistry metrics = new PrometheusRegistry();
       JvmMetrics.builder().register(metrics);
-      ConfigStore s = store;
-      GaugeWithCallback.builder().name("vmesh_config_objects").help("Objects in the store, by kind.")
-          .labelNames("kind").callback(cb -> {
-            for (Kind k : Kind.values()) {
-              try {
-                cb.call(s.list(ListOptions.of(k)).items().size(), k.kindName());
-              } catch (StoreException e) {
-                // a store that is unreachable just now (etcd): the rest of /metrics is still served
-              }
-            }
-          }).register(metrics);
+      StoreMetrics.register(metrics, store, files);
 
       RegistryController[] controller = new RegistryController[1];
       var timerThread = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(

@@ -18,6 +18,8 @@ final class VmeshProcess implements AutoCloseable {
   final List<String> args;
   final Path log;
   private final List<String> jvmOptions = new ArrayList<>();
+  private final List<String> wrapper = new ArrayList<>();
+  private Path jar = JAR;
   private Process process;
 
   VmeshProcess(String name, Path logDir, String... args) {
@@ -32,13 +34,24 @@ final class VmeshProcess implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Runs java under {@code command} (e.g. {@code setpriv --reuid=65534 ... --}) and from a copy of the jar
+   * in {@code dir}, which the user it runs as can read; call before {@link #start()}.
+   */
+  VmeshProcess wrappedIn(Path dir, String... command) throws IOException {
+    wrapper.addAll(List.of(command));
+    jar = java.nio.file.Files.copy(JAR, dir.resolve("vmesh.jar"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    return this;
+  }
+
   VmeshProcess start() throws IOException {
     assertThat(JAR).as("the fat jar; build it with ./mvnw package (the reactor builds dist before e2e)")
         .exists();
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    List<String> cmd = new ArrayList<>(wrapper);
+    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED"));
     cmd.addAll(jvmOptions);
-    cmd.addAll(List.of("-jar", JAR.toString()));
+    cmd.addAll(List.of("-jar", jar.toString()));
     cmd.addAll(args);
     process = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

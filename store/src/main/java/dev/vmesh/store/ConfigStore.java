@@ -55,6 +55,14 @@ public interface ConfigStore extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Whether the store takes writes now, and if not why; readiness and metrics report it. Stores that
+   * cannot fail on their own (in memory, files) are always writable.
+   */
+  default StoreHealth health() {
+    return StoreHealth.WRITABLE;
+  }
+
   /** A short description for logs and the debug pages, e.g. {@code sqlite:/var/lib/vmesh/store.db}. */
   String describe();
 

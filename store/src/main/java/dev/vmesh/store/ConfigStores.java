@@ -21,7 +21,16 @@ public final class ConfigStores {
   }
 
   public static LocalConfigStore durable(Path dataDir, Clock clock, LocalConfigStore.Options options) {
-    SqliteJournal journal = SqliteJournal.open(dataDir);
+    return durable(dataDir, clock, options, null);
+  }
+
+  /**
+   * The embedded durable store; unless {@code mustExistBecause} is null, a missing or empty
+   * {@code store.db} is refused with that reason (see {@link SqliteJournal#open}).
+   */
+  public static LocalConfigStore durable(Path dataDir, Clock clock, LocalConfigStore.Options options,
+      String mustExistBecause) {
+    SqliteJournal journal = SqliteJournal.open(dataDir, clock, mustExistBecause);
     try {
       return new LocalConfigStore(clock, journal, options);
     } catch (RuntimeException e) {

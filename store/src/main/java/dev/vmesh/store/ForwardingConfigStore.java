@@ -61,6 +61,11 @@ public abstract class ForwardingConfigStore implements ConfigStore {
   }
 
   @Override
+  public StoreHealth health() {
+    return delegate.health();
+  }
+
+  @Override
   public String describe() {
     return delegate.describe();
   }

@@ -39,6 +39,11 @@ public interface Journal extends AutoCloseable {
   /** The stored objects, the last revision, and up to {@code historyLimit} most recent events. */
   Loaded load(int historyLimit);
 
+  /** Whether appends succeed now (see {@link StoreHealth}); a journal kept in memory always can. */
+  default StoreHealth health() {
+    return StoreHealth.WRITABLE;
+  }
+
   /** Where the journal lives, for logs. */
   String describe();
 

@@ -195,6 +195,11 @@ public final class LayeredConfigStore implements ConfigStore {
   }
 
   @Override
+  public StoreHealth health() {
+    return durable.health();
+  }
+
+  @Override
   public String describe() {
     return durable.describe() + " + " + files.describe();
   }

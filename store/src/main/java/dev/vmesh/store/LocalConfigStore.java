@@ -214,6 +214,11 @@ public final class LocalConfigStore implements ConfigStore {
   }
 
   @Override
+  public StoreHealth health() {
+    return journal.health();
+  }
+
+  @Override
   public String describe() {
     return journal.describe();
   }

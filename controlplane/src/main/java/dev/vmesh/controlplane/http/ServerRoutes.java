@@ -11,6 +11,7 @@ import dev.vmesh.registry.RegistryJson;
 import dev.vmesh.store.ConfigStore;
 import dev.vmesh.store.FileConfigStore;
 import dev.vmesh.store.ListOptions;
+import dev.vmesh.store.StoreHealth;
 import dev.vmesh.xds.XdsServer;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -24,16 +25,25 @@ import java.util.function.Supplier;
  * the admin API for config and bootstrap tokens, and what onboarding needs (root certificate, trust domain).
  *
  * @param files the config directory's store (for its problems), or null when there is none
- * @param synced whether the registry has loaded the store (readiness)
+ * @param synced whether the registry has loaded the store (readiness, with the store taking writes)
  */
 public record ServerRoutes(ConfigStore store, FileConfigStore files, BooleanSupplier synced,
     Supplier<Registry> registry, XdsServer xds, PrometheusRegistry metrics, BootstrapTokens tokens,
     CertificateAuthority ca, String trustDomain) {
 
+  /** Ready once the registry has loaded the store, and while the store takes writes. */
+  private Http.Response ready() {
+    if (!synced.getAsBoolean()) {
+      return Http.Response.text(503, "loading configuration\n");
+    }
+    StoreHealth health = store.health();
+    return health.writable() ? Http.Response.text(200, "ready\n")
+        : Http.Response.text(503, "the store cannot write since " + health.since() + ": " + health.reason() + "\n");
+  }
+
   /** Adds the routes to {@code http}; {@code protectDebug} puts the debug pages behind the admin token. */
   public void install(Http http, boolean protectDebug) {
-    http.route("/ready", false, r -> synced.getAsBoolean() ? Http.Response.text(200, "ready\n")
-        : Http.Response.text(503, "loading configuration\n"));
+    http.route("/ready", false, r -> ready());
     http.raw("/metrics", new MetricsHandler(metrics));
     http.route("/debug/registryz", protectDebug, r -> Http.Response.json(200, RegistryJson.json(registry.get())));
     http.route("/debug/configz", protectDebug, r -> Http.Response.json(200,

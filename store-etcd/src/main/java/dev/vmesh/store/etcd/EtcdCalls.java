@@ -19,6 +19,8 @@ import java.util.concurrent.TimeoutException;
 final class EtcdCalls {
   /** etcd's message for a read at a revision it has compacted away. */
   static final String COMPACTED = "required revision has been compacted";
+  /** etcd's message for a write refused because its database reached --quota-backend-bytes. */
+  static final String NO_SPACE = "database space exceeded";
   /** etcd's message for a read at a revision it has not reached. */
   static final String FUTURE_REVISION = "required revision is a future revision";
 
@@ -65,6 +67,12 @@ final class EtcdCalls {
       return new StoreException.Expired("etcd has compacted its history past the version asked for while " + what
           + "; list and watch again");
     }
+    if (isNoSpace(t)) {
+      return new StoreException.Unavailable("etcd at " + endpoints + " refused the write while " + what + ": its "
+          + "database is full (" + detail + "; it reached etcd's --quota-backend-bytes and raised the NOSPACE alarm). "
+          + "Nothing was written. Free space in etcd (etcdctl compact, etcdctl defrag, etcdctl alarm disarm); vmesh "
+          + "writes again by itself then", t);
+    }
     if (isAuthFailure(t, detail)) {
       return new StoreException.Unavailable("etcd at " + endpoints + " refused vmesh's credentials while " + what
           + ": " + detail + "; check --etcd-user and --etcd-password-file (and the user's role on the key prefix)", t);
@@ -80,6 +88,16 @@ final class EtcdCalls {
           + "; check that etcd is running and reachable", t);
     }
     return new StoreException.Unavailable("etcd at " + endpoints + " failed while " + what + ": " + detail, t);
+  }
+
+  /** True when etcd refused a write because its database is full (its space quota). */
+  static boolean isNoSpace(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c.getMessage() != null && c.getMessage().contains(NO_SPACE)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static boolean isUnavailable(Throwable t) {

@@ -9,10 +9,12 @@ import dev.vmesh.store.ListOptions;
 import dev.vmesh.store.ListResult;
 import dev.vmesh.store.Preconditions;
 import dev.vmesh.store.StoreException;
+import dev.vmesh.store.StoreHealth;
 import dev.vmesh.store.Watch;
 import dev.vmesh.store.WatchListener;
 import dev.vmesh.store.WatchOptions;
 import dev.vmesh.store.WriteChecks;
+import dev.vmesh.store.WriteHealth;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -70,6 +72,7 @@ public final class EtcdConfigStore implements ConfigStore {
   private final Snapshots snapshots;
   private final Set<EtcdWatch> watches = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService timers;
+  private final WriteHealth health;
   private volatile boolean closed;
 
   private EtcdConfigStore(Client client, EtcdOptions options, Clock clock, boolean validate) {
@@ -84,6 +87,7 @@ public final class EtcdConfigStore implements ConfigStore {
     this.snapshots = new Snapshots(kv, calls, keys);
     this.timers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
         r -> Thread.ofPlatform().daemon().name("etcd-watch-timer").unstarted(r));
+    this.health = new WriteHealth(describe(), clock);
   }
 
   /**
@@ -237,7 +241,7 @@ public final class EtcdConfigStore implements ConfigStore {
       conditions.add(fence.condition());
       otherwise.add(Op.get(fence.key(), GetOption.DEFAULT));
     }
-    TxnResponse t = calls.await(kv.txn().If(conditions.toArray(Cmp[]::new)).Then(then)
+    TxnResponse t = awaitWrite(kv.txn().If(conditions.toArray(Cmp[]::new)).Then(then)
         .Else(otherwise.toArray(Op[]::new)).commit(), what);
     if (!t.isSucceeded() && fence != null) {
       List<KeyValue> holder = t.getGetResponses().get(t.getGetResponses().size() - 1).getKvs();
@@ -246,6 +250,47 @@ public final class EtcdConfigStore implements ConfigStore {
       }
     }
     return t;
+  }
+
+  /**
+   * A write's answer; a refusal for lack of space makes the store unwritable (see {@link #health()}),
+   * any other failure (etcd unreachable) is counted.
+   */
+  private TxnResponse awaitWrite(java.util.concurrent.CompletableFuture<TxnResponse> call, String what) {
+    try {
+      TxnResponse t = calls.await(call, what);
+      health.succeeded();
+      return t;
+    } catch (StoreException.Unavailable e) {
+      if (EtcdCalls.isNoSpace(e.getCause())) {
+        health.failed("etcd's database is full (its --quota-backend-bytes); free space in etcd: compact, defrag, "
+            + "alarm disarm");
+      } else {
+        health.error();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Whether etcd takes writes. While it refuses them for lack of space, at most every
+   * {@link WriteHealth#PROBE_INTERVAL} this sends a transaction whose put etcd would never carry out (its
+   * condition is always false) but which etcd refuses as long as its NOSPACE alarm is raised: so the
+   * store notices by itself, without writing anything, when an operator has freed space.
+   */
+  @Override
+  public StoreHealth health() {
+    if (!closed && health.probeDue()) {
+      ByteSequence probe = KeyLayout.bytes(options.keyPrefix() + "write-probe");
+      try {
+        calls.await(kv.txn().If(new Cmp(probe, Cmp.Op.LESS, CmpTarget.createRevision(0)))
+            .Then(Op.put(probe, ByteSequence.EMPTY, PutOption.DEFAULT)).commit(), "checking that etcd takes writes");
+        health.succeeded();
+      } catch (StoreException e) {
+        health.probeFailed(EtcdCalls.isNoSpace(e.getCause()) ? health.get().reason() : e.getMessage());
+      }
+    }
+    return health.get();
   }
 
   /** After a failed compare: a conflict if a version was expected, else (within limits) try again. */

@@ -46,11 +46,18 @@ public final class EtcdServer implements BeforeAllCallback, AfterAllCallback {
   private Client client;
   private int prefixes;
   private boolean tls;
+  private long quotaBackendBytes;
   private TestCertificates certificates;
 
   /** This server with TLS and client-certificate authentication; call before the class starts. */
   public EtcdServer withTls() {
     tls = true;
+    return this;
+  }
+
+  /** This server with its database capped at {@code bytes} ({@code --quota-backend-bytes}); call before the class starts. */
+  public EtcdServer withQuotaBackendBytes(long bytes) {
+    quotaBackendBytes = bytes;
     return this;
   }
 
@@ -112,6 +119,9 @@ public final class EtcdServer implements BeforeAllCallback, AfterAllCallback {
         "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
         "--initial-cluster", "vmesh-test=" + peer,
         "--logger", "zap", "--log-outputs", "stderr"));
+    if (quotaBackendBytes > 0) {
+      cmd.addAll(List.of("--quota-backend-bytes", Long.toString(quotaBackendBytes)));
+    }
     if (tls) {
       cmd.addAll(List.of("--cert-file", certificates.serverCert.toString(), "--key-file",
           certificates.serverKey.toString(), "--trusted-ca-file", certificates.ca.toString(), "--client-cert-auth"));
