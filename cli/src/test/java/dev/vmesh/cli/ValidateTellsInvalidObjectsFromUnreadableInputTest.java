@@ -67,7 +67,7 @@ class ValidateTellsInvalidObjectsFromUnreadableInputTest {
     Files.createSymbolicLink(dir.resolve("sub/loop"), dir);
     Cli r = Cli.run("validate", "-f", dir.toString());
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).contains(dir.resolve("huge.yaml") + ": file is 17 MiB, more than the 16 MiB vmesh reads "
+    assertThat(r.err()).contains(dir.resolve("huge.yaml") + ": file is 17 MiB, more than the 8 MiB vmesh reads "
         + "from one file")
         .contains(dir.resolve("sub/loop") + ": symbolic link loop: this directory contains itself");
     assertThat(r.out()).contains("1 object(s) checked: 1 valid, 0 invalid, 0 warning(s); some input could not be read");

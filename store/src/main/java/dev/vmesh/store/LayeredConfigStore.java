@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,13 +32,25 @@ public final class LayeredConfigStore implements ConfigStore {
 
   private final FileConfigStore files;
   private final ConfigStore durable;
-  private final Watch mirror;
   private final CountDownLatch synced = new CountDownLatch(1);
+  /** Set when a file change could not be written (the store could not write): mirror again once it can. */
+  private final AtomicBoolean behind = new AtomicBoolean();
+  private final Object mirrorLock = new Object();
+  // Guarded by mirrorLock.
+  private Watch mirror;
+  private boolean closed;
 
   public LayeredConfigStore(FileConfigStore files, ConfigStore durable) {
     this.files = files;
     this.durable = durable;
-    this.mirror = files.watch(WatchOptions.fromCurrentState(), new WatchListener() {
+    synchronized (mirrorLock) {
+      this.mirror = startMirror();
+    }
+  }
+
+  /** Mirrors the files from their current state: every object put again (no-ops if unchanged), then stale ones dropped. */
+  private Watch startMirror() {
+    return files.watch(WatchOptions.fromCurrentState(), new WatchListener() {
       @Override
       public void onEvent(WatchEvent e) {
         mirror(e);
@@ -77,6 +90,9 @@ public final class LayeredConfigStore implements ConfigStore {
         }
       }
     } catch (StoreException ex) {
+      if (ex instanceof StoreException.Unavailable) {
+        behind.set(true);
+      }
       LOG.error("event=config_mirror_failed object={} error={}", e.object(), ex.getMessage());
     }
   }
@@ -194,9 +210,23 @@ public final class LayeredConfigStore implements ConfigStore {
     }
   }
 
+  /**
+   * The durable store's health. When it takes writes again after file changes could not be written, the
+   * files are mirrored again from their current state, so edits made meanwhile are not lost.
+   */
   @Override
   public StoreHealth health() {
-    return durable.health();
+    StoreHealth h = durable.health();
+    if (h.writable() && behind.compareAndSet(true, false)) {
+      synchronized (mirrorLock) {
+        if (!closed) {
+          LOG.info("event=config_mirror_restarted dir={} reason=\"the store takes writes again\"", files.root());
+          mirror.close();
+          mirror = startMirror();
+        }
+      }
+    }
+    return h;
   }
 
   @Override
@@ -206,7 +236,10 @@ public final class LayeredConfigStore implements ConfigStore {
 
   @Override
   public void close() {
-    mirror.close();
+    synchronized (mirrorLock) {
+      closed = true;
+      mirror.close();
+    }
     files.close();
     durable.close();
   }

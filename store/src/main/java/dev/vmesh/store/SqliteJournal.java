@@ -49,6 +49,7 @@ public final class SqliteJournal implements Journal {
   private int historyLimit = LocalConfigStore.Options.DEFAULTS.historyLimit();
   private long appendsSinceTrim;
   private long probes;
+  private boolean closed;
 
   private SqliteJournal(Path dir, Clock clock, String mustExistBecause) throws SQLException {
     this.dbFile = dir.resolve("store.db");
@@ -301,7 +302,7 @@ public final class SqliteJournal implements Journal {
    */
   @Override
   public synchronized StoreHealth health() {
-    if (diverged == null && health.probeDue()) {
+    if (!closed && diverged == null && health.probeDue()) {
       try {
         if (db == null) {
           reconnect();
@@ -378,6 +379,7 @@ public final class SqliteJournal implements Journal {
 
   @Override
   public synchronized void close() {
+    closed = true;
     disconnect();
     files.unlock();
   }

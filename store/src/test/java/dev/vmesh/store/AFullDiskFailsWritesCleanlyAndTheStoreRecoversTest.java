@@ -93,4 +93,34 @@ class AFullDiskFailsWritesCleanlyAndTheStoreRecoversTest {
       }
     }
   }
+
+  @Test
+  void configFileEditsMadeWhileTheDiskWasFullAreMirroredOnceItHasRoom() throws Exception {
+    Path dir = java.nio.file.Files.createDirectories(tmp.resolve("config"));
+    java.nio.file.Files.writeString(dir.resolve("a.yaml"), FileStoreFollowsTheDirectoryTest.we("a", "10.0.0.1"));
+    try (SmallDisk disk = SmallDisk.mount(tmp.resolve("disk"), 4);
+        var store = new LayeredConfigStore(FileConfigStore.open(dir, clock, Duration.ZERO),
+            ConfigStores.durable(disk.dir().resolve("data"), clock))) {
+      assertThat(store.awaitSynced(10)).isTrue();
+      disk.fill();
+      for (int i = 0; store.health().writable(); i++) { // use up what room the WAL has left
+        assertThat(i).isLessThan(1000);
+        try {
+          store.create(big("filler-" + i));
+        } catch (StoreException.Unavailable expected) {
+          // the disk is full now
+        }
+      }
+      long failed = store.health().failedWrites();
+      java.nio.file.Files.writeString(dir.resolve("b.yaml"), FileStoreFollowsTheDirectoryTest.we("b", "10.0.0.2"));
+      store.files().rescan();
+      await().atMost(Duration.ofSeconds(10)).until(() -> store.health().failedWrites() > failed);
+      assertThat(store.get(Fixtures.we("b", "10.0.0.2").key())).isEmpty();
+
+      disk.free();
+      clock.advance(WriteHealth.PROBE_INTERVAL);
+      assertThat(store.health().writable()).isTrue();
+      await().atMost(Duration.ofSeconds(10)).until(() -> store.get(Fixtures.we("b", "10.0.0.2").key()).isPresent());
+    }
+  }
 }

@@ -110,7 +110,7 @@ class ConfigDirectoryWatcherSurvivesHostileFilesTest {
   }
 
   @Test
-  void aFileOverSixteenMebibytesIsRefusedWithoutReadingIt() throws IOException {
+  void aFileOverEightMebibytesIsRefusedWithoutReadingIt() throws IOException {
     write("a.yaml", we("a", "10.0.0.1"));
     try (RandomAccessFile huge = new RandomAccessFile(dir.resolve("huge.yaml").toFile(), "rw")) {
       huge.setLength(300L * 1024 * 1024); // sparse: takes no space
@@ -118,7 +118,7 @@ class ConfigDirectoryWatcherSurvivesHostileFilesTest {
     try (var s = FileConfigStore.open(dir, CLOCK, Duration.ZERO)) {
       assertThat(has(s, "a")).isTrue();
       assertThat(s.problems()).extracting(Problem::toString).containsExactly(
-          "huge.yaml: file is 300 MiB, more than the 16 MiB vmesh reads from one file; split it into several files");
+          "huge.yaml: file is 300 MiB, more than the 8 MiB vmesh reads from one file; split it into several files");
     }
   }
 

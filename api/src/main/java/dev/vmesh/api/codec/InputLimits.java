@@ -16,8 +16,12 @@ public final class InputLimits {
    * Kubernetes allows for all annotations of one object together.
    */
   public static final int MAX_VALUE_CHARS = 256 * 1024;
-  /** Largest config file read from a directory or by {@code vmesh validate}, in bytes (16 MiB). */
-  public static final long MAX_FILE_BYTES = 16L * 1024 * 1024;
+  /**
+   * Largest config file read from a directory or by {@code vmesh validate}, in bytes: 8 MiB, as for an
+   * admin API request body. Such a file holds some 37,000 WorkloadEntries; reading it takes a few
+   * hundred MB of heap for a moment.
+   */
+  public static final long MAX_FILE_BYTES = 8L * 1024 * 1024;
   /**
    * Largest text the parser takes at all, in characters: a backstop above {@link #MAX_FILE_BYTES}, as
    * lists read back from a server can be larger than one file.
@@ -45,7 +49,7 @@ public final class InputLimits {
     return "input is " + chars + " characters, more than the " + MAX_TEXT_CHARS + " vmesh parses at once";
   }
 
-  /** {@code bytes} for people: {@code 16 MiB}, {@code 300.5 MiB}, {@code 12 KiB}. */
+  /** {@code bytes} for people: {@code 8 MiB}, {@code 300.5 MiB}, {@code 12 KiB}. */
   static String size(long bytes) {
     if (bytes >= 1024 * 1024) {
       return format(bytes / (1024.0 * 1024)) + " MiB";

@@ -84,6 +84,6 @@ class OversizedAndDeeplyNestedInputIsAnErrorNotACrashTest {
   @Test
   void sizesAreSaidForPeople() {
     assertThat(InputLimits.fileTooLarge(300L * 1024 * 1024 + 512 * 1024))
-        .isEqualTo("file is 300.5 MiB, more than the 16 MiB vmesh reads from one file; split it into several files");
+        .isEqualTo("file is 300.5 MiB, more than the 8 MiB vmesh reads from one file; split it into several files");
   }
 }
