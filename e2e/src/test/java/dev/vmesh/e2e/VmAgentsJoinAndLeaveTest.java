@@ -66,7 +66,7 @@ class VmAgentsJoinAndLeaveTest {
     httpPort = VmeshProcess.freePort();
     dnsPort = VmeshProcess.freePort();
     xdsPort = VmeshProcess.freePort();
-    server = startServer();
+    server = startServer("2s");
     int appPort = VmeshProcess.freePort();
     appA = new App("127.0.0.2", appPort);
     appB = new App("127.0.0.3", appPort);
@@ -108,10 +108,11 @@ class VmAgentsJoinAndLeaveTest {
     server.close();
   }
 
-  VmeshProcess startServer() throws Exception {
+  /** The server; {@code gracePeriod} is how long an entry outlives its VM's disconnect. */
+  VmeshProcess startServer(String gracePeriod) throws Exception {
     VmeshProcess s = new VmeshProcess("server", tmp, "server", "--data-dir", tmp.resolve("data").toString(),
         "--http-address", "127.0.0.1:" + httpPort, "--xds-address", "127.0.0.1:" + xdsPort,
-        "--workload-grace-period", "2s").start();
+        "--workload-grace-period", gracePeriod).start();
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(get("/ready").statusCode())
         .as(s.output()).isEqualTo(200));
     token = Files.readString(tmp.resolve("data/admin-token")).trim();
@@ -216,7 +217,9 @@ class VmAgentsJoinAndLeaveTest {
       String firstUid = entry("web-127.0.0.2").orElseThrow().metadata().uid();
 
       server.stop();
-      server = startServer();
+      // The agent's disconnect from the old server may be recorded; the new one must not sweep the entry
+      // before the agent is back, however long its start takes on a busy machine (2 s was not always enough).
+      server = startServer("60s");
       // The agent reconnects (its backoff is short after a working stream) and the same entry stays,
       // connected again, neither deleted nor duplicated.
       await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
