@@ -90,6 +90,10 @@ abstract class Connection {
     Proxy p;
     try {
       p = Proxy.fromNode(node, identity);
+    } catch (Proxy.IdentityMismatchException e) {
+      id = node.getId() + "-" + number; // names the stream in the log line fail writes
+      fail(Status.PERMISSION_DENIED.withDescription("authorization failed: " + e.getMessage()), "identity");
+      return;
     } catch (IllegalArgumentException e) {
       fail(Status.INVALID_ARGUMENT.withDescription("first request: " + e.getMessage()), "bad_node");
       return;

@@ -15,7 +15,8 @@ import java.util.Map;
  * {@code WORKLOAD_ENTRY}, {@code GENERATOR} ({@code grpc} for proxyless gRPC clients), and the node's
  * locality.
  *
- * @param identity the identity the transport proved (SPIFFE id of the client certificate), or empty
+ * @param identity the identity the transport proved (SPIFFE id of the client certificate), or empty;
+ *     when present, {@code namespace} is always the identity's
  */
 public record Proxy(
     String id,
@@ -35,7 +36,12 @@ public record Proxy(
   /** Namespace of proxies that name none. */
   public static final String DEFAULT_NAMESPACE = "default";
 
-  /** Reads a proxy from the first request's node; throws IllegalArgumentException saying what is wrong. */
+  /**
+   * Reads a proxy from the first request's node; throws IllegalArgumentException saying what is wrong,
+   * {@link IdentityMismatchException} when the node claims a namespace or service account that
+   * {@code identity} (when not empty) does not prove. A node that names no namespace gets its
+   * identity's.
+   */
   public static Proxy fromNode(Node node, String identity) {
     if (node.getId().isEmpty()) {
       throw new IllegalArgumentException("node.id is empty; set it (Istio form: sidecar~IP~NAME.NAMESPACE~NAMESPACE.svc.cluster.local)");
@@ -62,6 +68,9 @@ public record Proxy(
       int dot = parts[2].lastIndexOf('.');
       namespace = dot >= 0 ? parts[2].substring(dot + 1) : "";
     }
+    if (!identity.isEmpty()) {
+      namespace = authorize(identity, namespace, string(md, "SERVICE_ACCOUNT"));
+    }
     if (namespace.isEmpty()) {
       namespace = DEFAULT_NAMESPACE;
     }
@@ -77,6 +86,42 @@ public record Proxy(
     return new Proxy(node.getId(), type, List.copyOf(ips), namespace, Map.copyOf(labels), string(md, "NETWORK"),
         locality, "grpc".equals(string(md, "GENERATOR")), string(md, "AUTO_REGISTER_GROUP"),
         string(md, "WORKLOAD_ENTRY"), string(md, "CLUSTER_ID"), node.getMetadata(), identity);
+  }
+
+  /**
+   * The namespace a proxy proving {@code identity} gets: the identity's own. A proxy that claims
+   * another namespace (metadata {@code NAMESPACE}, else the node id), or another service account
+   * ({@code SERVICE_ACCOUNT}), is refused, as istiod refuses it: config is only served for what the
+   * credentials prove.
+   */
+  private static String authorize(String identity, String claimedNamespace, String claimedServiceAccount) {
+    // spiffe://<trust domain>/ns/<namespace>/sa/<service account>, as the authenticator proved it
+    String[] path = identity.startsWith("spiffe://") ? identity.substring(9).split("/", -1) : new String[0];
+    if (path.length != 5 || !path[1].equals("ns") || !path[3].equals("sa") || path[2].isEmpty()) {
+      throw new IdentityMismatchException("the connection's identity " + identity + " is not a workload SPIFFE id "
+          + "(spiffe://<trust domain>/ns/<namespace>/sa/<service account>)");
+    }
+    String proven = path[2];
+    if (!claimedNamespace.isEmpty() && !claimedNamespace.equals(proven)) {
+      throw new IdentityMismatchException("the node claims namespace " + claimedNamespace + " but its credentials "
+          + "prove " + identity + "; a proxy gets only the config of its own namespace: set NAMESPACE to " + proven
+          + " or connect with a certificate or token for " + claimedNamespace);
+    }
+    if (!claimedServiceAccount.isEmpty() && !claimedServiceAccount.equals(path[4])) {
+      throw new IdentityMismatchException("the node claims service account " + claimedServiceAccount + " but its "
+          + "credentials prove " + identity + "; set SERVICE_ACCOUNT to " + path[4] + " or connect with a "
+          + "certificate or token for " + claimedServiceAccount);
+    }
+    return proven;
+  }
+
+  /** A node that claims a namespace or service account its connection's credentials do not prove. */
+  public static final class IdentityMismatchException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    IdentityMismatchException(String message) {
+      super(message);
+    }
   }
 
   private static String string(Map<String, Value> md, String key) {
