@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * {@code Authenticator} decides who a caller is, in order: a client certificate from this CA (already
  * verified against the trust bundle by TLS) carrying one workload SPIFFE id of this trust domain and not
- * descending from a revoked bootstrap token; else a valid bootstrap token; else, when the server runs on
+ * descending from a revoked bootstrap token; else a valid bootstrap token (a single-use one not spent yet;
+ * {@link #spend} spends it); else, when the server runs on
  * Kubernetes, a service-account token the API server vouches for ({@link KubernetesTokens}). Anything
  * else is refused with a status that says what to present.
  */
@@ -31,6 +32,20 @@ public final class Authenticator {
   }
 
   public Caller authenticate(X509Certificate[] peer, String bearer) throws StatusException {
+    return authenticate(peer, bearer, null);
+  }
+
+  /** What the caller presented, as {@link PeerCredentials} captured it in the current call. */
+  public Caller authenticateCurrentCall() throws StatusException {
+    return authenticate(PeerCredentials.PEER_CERTIFICATES.get(), PeerCredentials.BEARER_TOKEN.get(),
+        PeerCredentials.OTHER_AUTHORIZATION.get());
+  }
+
+  /**
+   * {@code otherAuthorization} is the first word of an {@code authorization} header that is not
+   * {@code Bearer <token>} (or null): a credential that was sent is reported as refused, never as missing.
+   */
+  public Caller authenticate(X509Certificate[] peer, String bearer, String otherAuthorization) throws StatusException {
     if (peer != null && peer.length > 0) {
       return fromCertificate(peer[0]);
     }
@@ -51,6 +66,11 @@ public final class Authenticator {
               .asException();
         }
       }
+    }
+    if (otherAuthorization != null) {
+      throw Status.UNAUTHENTICATED.withDescription("the authorization header was refused: it is '"
+          + otherAuthorization + " ...', not 'Bearer <token>'; send 'authorization: Bearer <bootstrap token>'"
+          + " (vmesh token create) or a client certificate issued by this CA").asException();
     }
     throw Status.UNAUTHENTICATED.withDescription("no credentials: present a client certificate issued by this CA, "
         + "or 'authorization: Bearer <bootstrap token>' (vmesh token create)"
@@ -92,5 +112,21 @@ public final class Authenticator {
           + ", which was revoked; bootstrap again with a new token").asException();
     }
     return new Caller(id, Caller.Method.CERTIFICATE, origin, null);
+  }
+
+  /**
+   * Spends the single-use bootstrap token {@code caller} presented, if any: the first call a
+   * single-use token authenticates (a certificate request or an xDS stream) is its only one. Throws
+   * UNAUTHENTICATED when another call spent it first.
+   */
+  public void spend(Caller caller) throws StatusException {
+    if (caller.token() == null) {
+      return;
+    }
+    try {
+      tokens.spend(caller.token());
+    } catch (BootstrapTokens.InvalidTokenException e) {
+      throw Status.UNAUTHENTICATED.withDescription(e.getMessage()).asException();
+    }
   }
 }

@@ -24,7 +24,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * {@code BootstrapTokens} issues and checks the tokens a VM presents once, to get its first
  * certificate: JWTs signed (ES256) by a key of the server's ({@code signing-key.pem}, mode 0600), carrying
- * namespace, service account, audience, expiry and an id; optionally single-use; revocable through the
+ * namespace, service account, audience, expiry and an id; optionally single-use (spent by the first call
+ * it authenticates, a certificate request or an xDS stream: {@link #spend}); revocable through the
  * {@link TokenLedger}. After that first certificate the VM renews with the certificate alone.
  */
 public final class BootstrapTokens {
@@ -112,8 +113,9 @@ public final class BootstrapTokens {
   public record Claim(String id, String namespace, String serviceAccount, boolean singleUse) {}
 
   /**
-   * Verifies signature, issuer, audience, expiry (60 s of clock skew allowed) and revocation. Throws
-   * {@link InvalidTokenException} with a message for the caller otherwise.
+   * Verifies signature, issuer, audience, expiry (60 s of clock skew allowed), revocation and, for a
+   * single-use token, that it was not spent yet. Throws {@link InvalidTokenException} with a message for
+   * the caller otherwise.
    */
   public Claim verify(String jwt) {
     if (jwt == null || jwt.isBlank() || jwt.length() > 8192) {
@@ -124,8 +126,11 @@ public final class BootstrapTokens {
       jws = Jwts.parser().verifyWith(verifyKey).clock(() -> Date.from(clock.instant())).clockSkewSeconds(60)
           .requireIssuer(ISSUER).requireAudience(AUDIENCE).build().parseSignedClaims(jwt);
     } catch (ExpiredJwtException e) {
-      throw new InvalidTokenException("bootstrap token expired at " + e.getClaims().getExpiration().toInstant()
-          + "; create a new one with 'vmesh token create'");
+      Claims c = e.getClaims();
+      String ns = java.util.Objects.requireNonNullElse(c.get("ns", String.class), "NAMESPACE");
+      String sa = java.util.Objects.requireNonNullElse(c.get("sa", String.class), "SERVICE_ACCOUNT");
+      throw new InvalidTokenException("bootstrap token " + c.getId() + " for " + ns + "/" + sa + " expired at "
+          + c.getExpiration().toInstant() + "; " + renewHint(ns, sa));
     } catch (IncorrectClaimException | MissingClaimException e) {
       throw new InvalidTokenException("bootstrap token has the wrong " + e.getClaimName() + "; it was not issued "
           + "for this vmesh CA");
@@ -141,19 +146,37 @@ public final class BootstrapTokens {
       throw new InvalidTokenException("bootstrap token lacks its id, namespace or service account");
     }
     if (ledger.isRevoked(id)) {
-      throw new InvalidTokenException("bootstrap token " + id + " was revoked");
+      throw new InvalidTokenException("bootstrap token " + id + " for " + ns + "/" + sa + " was revoked; "
+          + renewHint(ns, sa));
+    }
+    if (single && ledger.isSpent(id)) {
+      throw new InvalidTokenException(spentMessage(id, ns, sa));
     }
     return new Claim(id, ns, sa, single);
   }
 
-  /** Spends a single-use token; throws if it was already spent. */
+  private static String spentMessage(String id, String ns, String sa) {
+    return "bootstrap token " + id + " for " + ns + "/" + sa + " is single-use and was already used; "
+        + renewHint(ns, sa);
+  }
+
+  /** How to give a VM a new token: the same words on the server's refusal and in the agent's error. */
+  public static String renewHint(String namespace, String serviceAccount) {
+    return "write a new one into the VM's token file with 'vmesh token create -n " + namespace + " -s "
+        + serviceAccount + " > TOKEN_FILE' (or run 'vmesh workload entry configure' again)";
+  }
+
+  /**
+   * Spends a single-use token; throws if it was already spent. Its one use is the first call it
+   * authenticates, whatever it is: a certificate request or an xDS stream.
+   */
   public void spend(Claim claim) {
     if (!claim.singleUse()) {
       return;
     }
     try {
       if (!ledger.spend(claim.id())) {
-        throw new InvalidTokenException("bootstrap token " + claim.id() + " is single-use and was already used");
+        throw new InvalidTokenException(spentMessage(claim.id(), claim.namespace(), claim.serviceAccount()));
       }
     } catch (IOException e) {
       throw new IllegalStateException("cannot record the use of token " + claim.id(), e);

@@ -25,18 +25,17 @@ public final class CaService extends IstioCertificateServiceGrpc.IstioCertificat
 
   private final CertificateAuthority ca;
   private final Authenticator authenticator;
-  private final BootstrapTokens tokens;
 
-  public CaService(CertificateAuthority ca, Authenticator authenticator, BootstrapTokens tokens) {
+  public CaService(CertificateAuthority ca, Authenticator authenticator) {
     this.ca = ca;
     this.authenticator = authenticator;
-    this.tokens = tokens;
   }
 
   @Override
   public void createCertificate(IstioCertificateRequest req, StreamObserver<IstioCertificateResponse> out) {
     try {
-      out.onNext(issue(req, PeerCredentials.PEER_CERTIFICATES.get(), PeerCredentials.BEARER_TOKEN.get()));
+      out.onNext(issue(req, PeerCredentials.PEER_CERTIFICATES.get(), PeerCredentials.BEARER_TOKEN.get(),
+          PeerCredentials.OTHER_AUTHORIZATION.get()));
       out.onCompleted();
     } catch (StatusException e) {
       LOG.warn("event=certificate_refused status={} reason=\"{}\"", e.getStatus().getCode(),
@@ -48,7 +47,12 @@ public final class CaService extends IstioCertificateServiceGrpc.IstioCertificat
   /** The whole decision, without gRPC plumbing (also used by the fuzz test). */
   IstioCertificateResponse issue(IstioCertificateRequest req, X509Certificate[] peer, String bearer)
       throws StatusException {
-    Caller caller = authenticator.authenticate(peer, bearer);
+    return issue(req, peer, bearer, null);
+  }
+
+  private IstioCertificateResponse issue(IstioCertificateRequest req, X509Certificate[] peer, String bearer,
+      String otherAuthorization) throws StatusException {
+    Caller caller = authenticator.authenticate(peer, bearer, otherAuthorization);
     Duration ttl = ttl(req.getValidityDuration());
     Csrs.Checked csr;
     try {
@@ -62,13 +66,7 @@ public final class CaService extends IstioCertificateServiceGrpc.IstioCertificat
             + caller.identity() + "; certificates are only issued for the caller's own identity").asException();
       }
     }
-    if (caller.token() != null) {
-      try {
-        tokens.spend(caller.token());
-      } catch (BootstrapTokens.InvalidTokenException e) {
-        throw Status.UNAUTHENTICATED.withDescription(e.getMessage()).asException();
-      }
-    }
+    authenticator.spend(caller);
     List<X509Certificate> chain = ca.issue(csr.publicKey(), new CertificateAuthority.LeafSpec(
         List.of(caller.identity().uri()), List.of(), List.of(), ttl, caller.originToken()));
     LOG.info("event=certificate_issued identity={} method={} ttl={} serial={}", caller.identity(), caller.method(),

@@ -20,6 +20,11 @@ import javax.net.ssl.SSLSession;
 public final class PeerCredentials {
   public static final Context.Key<X509Certificate[]> PEER_CERTIFICATES = Context.key("vmesh-peer-certificates");
   public static final Context.Key<String> BEARER_TOKEN = Context.key("vmesh-bearer-token");
+  /**
+   * An {@code authorization} header that was sent but is not {@code Bearer <token>}: its first word, so
+   * the refusal can say what arrived instead of "no credentials".
+   */
+  public static final Context.Key<String> OTHER_AUTHORIZATION = Context.key("vmesh-other-authorization");
   static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private PeerCredentials() {}
@@ -44,9 +49,20 @@ public final class PeerCredentials {
         }
         String auth = headers.get(AUTHORIZATION);
         String bearer = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
-        Context ctx = Context.current().withValues(PEER_CERTIFICATES, certs, BEARER_TOKEN, bearer);
+        String other = auth != null && bearer == null ? scheme(auth) : null;
+        Context ctx = Context.current().withValues(PEER_CERTIFICATES, certs, BEARER_TOKEN, bearer,
+            OTHER_AUTHORIZATION, other);
         return Contexts.interceptCall(ctx, call, headers, next);
       }
     };
+  }
+
+  /** The first word of an authorization header, at most 20 characters, to name it in a refusal. */
+  private static String scheme(String authorization) {
+    String t = authorization.strip();
+    int space = t.indexOf(' ');
+    String word = space < 0 ? t : t.substring(0, space);
+    word = word.length() > 20 ? word.substring(0, 20) + "..." : word;
+    return word.isEmpty() ? "(empty)" : word.replaceAll("[^\\x21-\\x7e]", "?");
   }
 }

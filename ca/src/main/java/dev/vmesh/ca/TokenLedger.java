@@ -81,6 +81,15 @@ public final class TokenLedger {
     }
   }
 
+  /** Whether the single-use token {@code id} was spent. */
+  public boolean isSpent(String id) {
+    try {
+      return isId(id) && blobs.get(prefix + id + ".used").isPresent();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the token ledger: " + e.getMessage(), e);
+    }
+  }
+
   /** Spends a single-use token; false when it was already spent. */
   boolean spend(String id) throws IOException {
     return isId(id) && mark(id + ".used");

@@ -61,7 +61,7 @@ class CertificatesOnlyForTheProvenIdentityTest {
     clock = new MovableClock();
     ca = CertificateAuthority.loadOrCreate(dir.resolve("ca"), "cluster.local", clock);
     tokens = BootstrapTokens.open(dir.resolve("tokens"), clock);
-    service = new CaService(ca, new Authenticator("cluster.local", tokens), tokens);
+    service = new CaService(ca, new Authenticator("cluster.local", tokens));
   }
 
   static IstioCertificateRequest request(String csr, long ttlSeconds) {
@@ -138,9 +138,11 @@ class CertificatesOnlyForTheProvenIdentityTest {
     clock.advance(Duration.ofMinutes(20));
 
     assertThatThrownBy(() -> service.issue(request(ok, 0), null, expired.jwt())).hasMessageContaining(
-        "UNAUTHENTICATED: bootstrap token expired at");
+        "UNAUTHENTICATED: bootstrap token " + expired.id() + " for ns1/sa1 expired at")
+        .hasMessageContaining("vmesh token create -n ns1 -s sa1");
     assertThatThrownBy(() -> service.issue(request(ok, 0), null, revoked.jwt())).hasMessageContaining(
-        "UNAUTHENTICATED: bootstrap token " + revoked.id() + " was revoked");
+        "UNAUTHENTICATED: bootstrap token " + revoked.id() + " for ns1/sa1 was revoked")
+        .hasMessageContaining("vmesh token create -n ns1 -s sa1");
     assertThatThrownBy(() -> service.issue(request(ok, 0), null, wrongAudience)).hasMessageContaining(
         "UNAUTHENTICATED: bootstrap token has the wrong aud");
     assertThatThrownBy(() -> service.issue(request(ok, 0), null, tampered)).hasMessageContaining(

@@ -49,7 +49,7 @@ class KubernetesTokensAreJudgedByTheApiServerTest {
       return answer.get();
     };
     service = new CaService(ca, new Authenticator("cluster.local", tokens, new KubernetesTokens("cluster.local",
-        reviewer)), tokens);
+        reviewer)));
   }
 
   static TokenReviewer.Review accepted(String username, List<String> audiences) {

@@ -25,7 +25,7 @@ class MalformedCsrsAndTokensAreNeverAcceptedFuzzTest {
     Clock clock = Clock.systemUTC();
     CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir.resolve("ca"), "cluster.local", clock);
     BootstrapTokens tokens = BootstrapTokens.open(dir.resolve("tokens"), clock);
-    CaService service = new CaService(ca, new Authenticator("cluster.local", tokens), tokens);
+    CaService service = new CaService(ca, new Authenticator("cluster.local", tokens));
     String goodToken = tokens.issue("ns1", "sa1", Duration.ofHours(1), false).jwt();
     String goodCsr = Csrs.create(CertificateAuthority.newKeyPair(), "spiffe://cluster.local/ns/ns1/sa/sa1");
     Random random = new Random(20261125);

@@ -153,7 +153,7 @@ public final class VmeshServer implements AutoCloseable {
             .trustManager(bundle.toFile()).clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL).build();
         var authedXds = ServerInterceptors.intercept(ServerInterceptors.intercept(xds.service(),
             new XdsAuthInterceptor(authenticator)), PeerCredentials.interceptor());
-        var caService = ServerInterceptors.intercept(new CaService(ca, authenticator, tokens),
+        var caService = ServerInterceptors.intercept(new CaService(ca, authenticator),
             PeerCredentials.interceptor());
         grpc.add(grpcServer(NettyServerBuilder.forAddress(o.xdsTlsAddress(), creds), authedXds, caService));
       }

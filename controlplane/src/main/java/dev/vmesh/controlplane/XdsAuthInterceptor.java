@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code XdsAuthInterceptor} guards xDS on the TLS port: a call must prove an identity (a client
  * certificate from the mesh CA, or a bootstrap token for a first connection) or it is closed with
- * UNAUTHENTICATED before any config is sent. The proven SPIFFE id is handed to the xDS server. Runs
- * after {@link PeerCredentials#interceptor()}.
+ * UNAUTHENTICATED before any config is sent. A single-use token is spent by the stream it opens (its
+ * one use), so neither a second stream nor a certificate request can follow with it. The proven SPIFFE
+ * id is handed to the xDS server. Runs after {@link PeerCredentials#interceptor()}.
  */
 final class XdsAuthInterceptor implements ServerInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(XdsAuthInterceptor.class);
@@ -33,7 +34,8 @@ final class XdsAuthInterceptor implements ServerInterceptor {
       ServerCallHandler<Q, A> next) {
     Caller caller;
     try {
-      caller = authenticator.authenticate(PeerCredentials.PEER_CERTIFICATES.get(), PeerCredentials.BEARER_TOKEN.get());
+      caller = authenticator.authenticateCurrentCall();
+      authenticator.spend(caller); // a single-use token opens one stream, or gets one certificate
     } catch (StatusException e) {
       LOG.warn("event=xds_unauthenticated status={} reason=\"{}\"", e.getStatus().getCode(),
           e.getStatus().getDescription());

@@ -158,20 +158,51 @@ public final class CertManager implements AutoCloseable {
       } catch (Exception refused) {
         String token = readToken();
         if (token == null) {
-          throw refused;
+          if (!isRefusal(refused)) {
+            throw refused;
+          }
+          throw new IOException("the CA refused the certificate in " + options.certDir() + " (" + refused.getMessage()
+              + ") and there is no bootstrap token in " + options.tokenFile() + " to fall back on; " + tokenHint(),
+              refused);
         }
         LOG.warn("event=renewal_with_certificate_refused action=use_bootstrap_token error=\"{}\"", refused.getMessage());
-        chain = client.createCertificate(csr, options.ttl(), CaClient.Credentials.token(token));
+        chain = withToken(csr, token);
       }
     } else {
       String token = readToken();
       if (token == null) {
         throw new IOException("no valid certificate in " + options.certDir() + " and no bootstrap token in "
-            + options.tokenFile() + "; create one with 'vmesh token create'");
+            + options.tokenFile() + "; " + tokenHint());
       }
-      chain = client.createCertificate(csr, options.ttl(), CaClient.Credentials.token(token));
+      chain = withToken(csr, token);
     }
     write(chain, keys);
+  }
+
+  /** A certificate for the bootstrap token; a refusal says so, names the file and how to replace it. */
+  private List<String> withToken(String csr, String token) throws Exception {
+    try {
+      return client.createCertificate(csr, options.ttl(), CaClient.Credentials.token(token));
+    } catch (Exception e) {
+      if (!isRefusal(e)) {
+        throw e; // not a verdict on the token (the CA is unreachable, say): retried as it is
+      }
+      throw new IOException("the CA refused the bootstrap token in " + options.tokenFile() + ": " + e.getMessage()
+          + "; " + tokenHint(), e);
+    }
+  }
+
+  /** Whether the CA judged the credentials (rather than failing to answer). */
+  private static boolean isRefusal(Exception e) {
+    var code = io.grpc.Status.fromThrowable(e).getCode();
+    return code == io.grpc.Status.Code.UNAUTHENTICATED || code == io.grpc.Status.Code.PERMISSION_DENIED;
+  }
+
+  /** How to give this VM a new token, with its own namespace, service account and file. */
+  private String tokenHint() {
+    return "write a new token there with 'vmesh token create -n " + options.identity().namespace() + " -s "
+        + options.identity().serviceAccount() + " > " + options.tokenFile() + "' (or run 'vmesh workload entry "
+        + "configure' again and copy its files to the VM)";
   }
 
   private void write(List<String> chain, KeyPair keys) throws IOException {
