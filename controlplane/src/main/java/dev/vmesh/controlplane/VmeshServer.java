@@ -108,7 +108,7 @@ public final class VmeshServer implements AutoCloseable {
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
             }
-          });
+          }, new dev.vmesh.controlplane.autoregistration.AutoRegistrationMetrics(metrics));
       opened.add(0, autoRegistration);
       XdsServer xds = new XdsServer(() -> controller[0].registry(), o.xds(), autoRegistration,
           new XdsMetrics(metrics), clock);

@@ -62,6 +62,8 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
   private final Clock clock;
   private final EntryCleaner cleaner;
   private final HealthWriter health;
+  private final EntryRegistrar registrar;
+  private final AutoRegistrationMetrics metrics;
   private final Consumer<String> awaitRegistry;
   private final Timer timer;
   static final int ENTRY_LOCKS = 256;
@@ -79,13 +81,21 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
    */
   public AutoRegistrationController(ConfigStore store, AutoRegistrationOptions options, Clock clock, Timer timer,
       Consumer<String> awaitRegistry) {
+    this(store, options, clock, timer, awaitRegistry, AutoRegistrationMetrics.unregistered());
+  }
+
+  /** As above, counting registrations, refusals and health transitions in {@code metrics}. */
+  public AutoRegistrationController(ConfigStore store, AutoRegistrationOptions options, Clock clock, Timer timer,
+      Consumer<String> awaitRegistry, AutoRegistrationMetrics metrics) {
     this.store = store;
     this.options = options;
     this.clock = clock;
     this.awaitRegistry = awaitRegistry;
     this.timer = timer;
+    this.metrics = metrics;
     this.cleaner = new EntryCleaner(store, options, clock, timer);
-    this.health = new HealthWriter(store, options, clock);
+    this.health = new HealthWriter(store, options, clock, metrics);
+    this.registrar = new EntryRegistrar(store, options, metrics);
     for (int i = 0; i < entryLocks.length; i++) {
       entryLocks[i] = new ReentrantLock();
     }
@@ -135,7 +145,8 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
     if (options.autoRegistration() && !proxy.autoRegisterGroup().isEmpty()) {
       String name = GroupEntries.entryName(proxy.autoRegisterGroup(), proxy.ip(), proxy.network(), proxy.namespace());
       if (name.isEmpty()) {
-        LOG.info("event=autoregistration_skipped proxy={} reason=\"no IP or namespace\"", proxy.id());
+        refuse(proxy, null, new Refusal(Refusal.Reason.NO_ADDRESS, "the node has no IP address (INSTANCE_IPS, or "
+            + "the IP in its id type~IP~name.namespace~domain); set INSTANCE_IP in the VM's cluster.env"), true);
         return;
       }
       ResourceKey key = new ResourceKey(Kind.WORKLOAD_ENTRY, proxy.namespace(), name);
@@ -168,78 +179,51 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
       } finally {
         lock.unlock();
       }
+    } else if (!proxy.autoRegisterGroup().isEmpty()) {
+      refuse(proxy, null, new Refusal(Refusal.Reason.DISABLED, "auto-registration is switched off on this server; "
+          + "create the WorkloadEntry yourself and name it in WORKLOAD_ENTRY"), true);
     }
     if (rv != null) {
       awaitRegistry.accept(rv);
     }
   }
 
-  /** Creates or refreshes the entry of an auto-registering connection; returns the stored version. */
-  private String register(Tracked t, boolean failOnIdentity) {
-    ResourceKey groupKey = new ResourceKey(Kind.WORKLOAD_GROUP, t.entry().namespace(), t.proxy().autoRegisterGroup());
-    Optional<Resource> group = store.get(groupKey);
-    Optional<Resource> existing = store.get(t.entry());
-    if (existing.isEmpty() && group.isEmpty()) {
-      LOG.warn("event=autoregistration_pending proxy={} group={} reason=\"no such WorkloadGroup; registering when it "
-          + "appears\"", t.proxy().id(), groupKey.namespacedName());
-      return null;
+  /**
+   * Creates or refreshes the entry of an auto-registering connection; returns the stored version, or
+   * null when there is none. A refusal is logged and counted; at connect one that ends the stream is
+   * thrown as the status the stream closes with.
+   */
+  private String register(Tracked t, boolean atConnect) {
+    EntryRegistrar.Outcome outcome;
+    try {
+      outcome = registrar.register(t);
+    } catch (StoreException e) {
+      outcome = EntryRegistrar.Outcome.refused(new Refusal(Refusal.Reason.STORE_ERROR, "the store did not take "
+          + t.entry() + ": " + e.getMessage()));
     }
-    Resource desired = group.map(g -> GroupEntries.fromGroup(g, t.proxy())).orElse(existing.orElse(null));
-    String problem = options.validateIdentity() ? GroupEntries.identityProblem(t.proxy(), desired, options.trustDomain())
-        : null;
-    if (problem != null) {
-      LOG.warn("event=autoregistration_refused proxy={} entry={} reason=\"{}\"", t.proxy().id(), t.entry(), problem);
-      if (failOnIdentity) {
-        throw Status.PERMISSION_DENIED.withDescription(problem).asRuntimeException();
-      }
-      return null;
+    if (outcome.refusal() != null) {
+      refuse(t.proxy(), t.entry(), outcome.refusal(), atConnect);
     }
-    if (existing.isEmpty()) {
-      Resource created = store.create(connected(desired, t.connectedAt()));
-      LOG.info("event=workload_entry_registered entry={} group={} address={}", t.entry(), groupKey.name(),
-          t.proxy().ip());
-      return created.resourceVersion();
-    }
-    return markConnected(t).map(Resource::resourceVersion).orElse(null);
+    return outcome.resourceVersion();
   }
 
   /**
-   * Records the connection on the entry, unless a newer connect or disconnect is already recorded; an
-   * auto-registered entry is also refreshed from its group and the proxy.
+   * Makes a refusal visible: one log line with the reason, the counter, and (at connect, for refusals
+   * that end the stream) the status the stream is closed with, which the agent logs and shows.
    */
+  private void refuse(Proxy proxy, ResourceKey entry, Refusal refusal, boolean atConnect) {
+    metrics.refusals.labelValues(refusal.reason().label).inc();
+    boolean ends = atConnect && refusal.endsStream();
+    LOG.warn("event=autoregistration_refused proxy={} group={} entry={} reason={} stream={} detail=\"{}\"", proxy.id(),
+        proxy.autoRegisterGroup(), entry == null ? "" : entry, refusal.reason().label,
+        ends ? "closed" : "open", refusal.detail().replace('"', '\''));
+    if (ends) {
+      throw refusal.status().asRuntimeException();
+    }
+  }
+
   private Optional<Resource> markConnected(Tracked t) {
-    Optional<Resource> group = t.auto() ? store.get(new ResourceKey(Kind.WORKLOAD_GROUP, t.entry().namespace(),
-        t.proxy().autoRegisterGroup())) : Optional.empty();
-    return Entries.update(store, t.entry(), Entries.Write.SPEC, we -> {
-      Instant connectedAt = Entries.time(we, WellKnown.CONNECTED_AT);
-      Instant disconnectedAt = Entries.time(we, WellKnown.DISCONNECTED_AT);
-      if (disconnectedAt != null && t.connectedAt().isBefore(disconnectedAt)
-          || connectedAt != null && t.connectedAt().isBefore(connectedAt)) {
-        return Optional.empty(); // a newer event already decided this entry
-      }
-      Resource base = group.map(g -> {
-        Resource fresh = GroupEntries.fromGroup(g, t.proxy());
-        return we.withSpec(fresh.spec()).withMetadata(we.metadata().withLabels(fresh.metadata().labels())
-            .withAnnotations(merge(we.metadata().annotations(), fresh.metadata().annotations())));
-      }).orElse(we);
-      Resource next = connected(base, t.connectedAt());
-      return next.equals(we) ? Optional.empty() : Optional.of(next);
-    });
-  }
-
-  private static Map<String, String> merge(Map<String, String> current, Map<String, String> fromGroup) {
-    Map<String, String> out = new HashMap<>(current);
-    out.putAll(fromGroup);
-    return out;
-  }
-
-  /** {@code r} with this replica as controller, connected at {@code at}, and no disconnect recorded. */
-  private Resource connected(Resource r, Instant at) {
-    Map<String, String> a = new HashMap<>(r.metadata().annotations());
-    a.put(WellKnown.WORKLOAD_CONTROLLER, options.controllerName());
-    a.put(WellKnown.CONNECTED_AT, Entries.time(at));
-    a.remove(WellKnown.DISCONNECTED_AT);
-    return r.withMetadata(r.metadata().withAnnotations(a));
+    return registrar.markConnected(t);
   }
 
   private void checkIdentity(Proxy proxy, Resource entry) {
@@ -293,7 +277,8 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
       try {
         Optional<Resource> marked = Entries.update(store, t.entry(), Entries.Write.SPEC, we -> {
           Instant connectedAt = Entries.time(we, WellKnown.CONNECTED_AT);
-          if (connectedAt != null && connectedAt.isAfter(t.connectedAt())
+          if (t.auto() && !GroupEntries.ownedBy(we, t.proxy().autoRegisterGroup())
+              || connectedAt != null && connectedAt.isAfter(t.connectedAt())
               || !options.controllerName().equals(we.metadata().annotations().get(WellKnown.WORKLOAD_CONTROLLER))
               || connectedAt != null && now.isBefore(connectedAt)) {
             return Optional.empty(); // reconnected meanwhile, maybe to another replica
@@ -327,8 +312,9 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
       LOG.info("event=health_report_dropped proxy={} reason=\"no WorkloadEntry for this proxy\"", proxy.id());
       return;
     }
+    boolean auto = !proxy.autoRegisterGroup().isEmpty() && options.autoRegistration();
     health.report(new ResourceKey(Kind.WORKLOAD_ENTRY, proxy.namespace(), name), !request.hasErrorDetail(),
-        request.getErrorDetail().getMessage());
+        request.getErrorDetail().getMessage(), we -> !auto || GroupEntries.ownedBy(we, proxy.autoRegisterGroup()));
   }
 
   private void onGroupEvent(WatchEvent e) {
@@ -368,9 +354,9 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
                 GroupEntries.fromGroup(group, t.proxy()), options.trustDomain()) : null;
             if (problem == null) {
               register(t, false); // late registration, or the group's changes applied to the entry
-            } else if (store.get(t.entry()).isPresent()) {
+            } else if (store.get(t.entry()).filter(we -> GroupEntries.ownedBy(we, group.name())).isPresent()) {
               LOG.warn("event=autoregistration_revoked entry={} reason=\"{}\"", t.entry(), problem);
-              cleaner.deleteNow(t.entry()); // the group now demands an identity this VM does not have
+              cleaner.deleteNow(t.entry(), group.name()); // the group now demands an identity this VM lacks
             }
           } catch (StoreException ex) {
             LOG.warn("event=group_update_not_applied entry={} error={}", t.entry(), ex.getMessage());

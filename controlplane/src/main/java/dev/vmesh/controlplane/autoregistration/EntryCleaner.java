@@ -31,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * {@code EntryCleaner} removes what disconnected VMs left behind: a grace-period check after each
  * disconnect, a sweep every ten grace periods (which also catches entries of replicas that died, and
  * entries "connected" for longer than 1.5 times the maximum connection age: the server and the VM went
- * down together), and deletions limited to a rate. Auto-registered entries are deleted (with their
- * resourceVersion as precondition, so a reconnect in between wins); manual, health-checked entries
- * only lose their {@code Healthy} condition.
+ * down together), and deletions limited to a rate. Auto-registered entries (those auto-registration made:
+ * {@link GroupEntries#autoRegistered}) are deleted (with their resourceVersion as precondition, so a
+ * reconnect in between wins); manual, health-checked entries only lose their {@code Healthy} condition,
+ * and any other entry is never touched.
  *
  * <p>Queued entries are cleaned by a task on the timer, after the checks that were due with it, so a
  * burst of disconnects is one batch. The entries the rate allows at one moment (up to
@@ -120,7 +121,7 @@ final class EntryCleaner implements AutoCloseable {
    */
   boolean shouldCleanup(Resource we) {
     var a = we.metadata().annotations();
-    boolean auto = a.containsKey(WellKnown.AUTO_REGISTRATION_GROUP);
+    boolean auto = GroupEntries.autoRegistered(we);
     boolean healthChecked = !auto && a.containsKey(WellKnown.WORKLOAD_CONTROLLER)
         && we.status().condition(Condition.HEALTHY).isPresent();
     if (!auto && !healthChecked) {
@@ -137,13 +138,20 @@ final class EntryCleaner implements AutoCloseable {
     return disconnectedAt != null && Duration.between(disconnectedAt, now).compareTo(options.gracePeriod()) >= 0;
   }
 
-  /** Deletes an entry at once (its identity no longer fits its group). */
-  void deleteNow(ResourceKey entry) {
+  /**
+   * Deletes an entry at once (its identity no longer fits its group), if auto-registration made it for
+   * {@code group}; an entry someone else made is never deleted.
+   */
+  void deleteNow(ResourceKey entry, String group) {
+    Optional<Resource> current = store.get(entry).filter(we -> GroupEntries.ownedBy(we, group));
+    if (current.isEmpty()) {
+      return;
+    }
     try {
-      store.delete(entry, Preconditions.NONE);
+      store.delete(entry, Preconditions.resourceVersion(current.get().resourceVersion()));
       LOG.info("event=workload_entry_removed entry={} reason=\"identity no longer fits the group\"", entry);
-    } catch (StoreException.NotFound ignored) {
-      // gone already
+    } catch (StoreException.NotFound | StoreException.Conflict raced) {
+      // gone or changed meanwhile: the next group event or sweep decides again
     }
   }
 
@@ -234,7 +242,7 @@ final class EntryCleaner implements AutoCloseable {
     }
     Resource we = current.get();
     try {
-      if (we.metadata().annotations().containsKey(WellKnown.AUTO_REGISTRATION_GROUP)) {
+      if (GroupEntries.autoRegistered(we)) {
         store.delete(key, Preconditions.resourceVersion(we.resourceVersion()));
         LOG.info("event=workload_entry_removed entry={} reason=\"disconnected longer than {}\"", key,
             options.gracePeriod());

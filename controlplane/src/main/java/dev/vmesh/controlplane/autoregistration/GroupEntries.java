@@ -69,6 +69,24 @@ final class GroupEntries {
     return Resource.of(meta, spec);
   }
 
+  /**
+   * Whether auto-registration made {@code entry} for {@code group}: it carries
+   * {@code istio.io/autoRegistrationGroup: <group>} and a controlling owner reference to that
+   * WorkloadGroup, as {@link #fromGroup} writes them. Only such entries are updated, marked or deleted
+   * by auto-registration; any other entry of the same name belongs to someone else.
+   */
+  static boolean ownedBy(Resource entry, String group) {
+    return group.equals(entry.metadata().annotations().get(WellKnown.AUTO_REGISTRATION_GROUP))
+        && entry.metadata().ownerReferences().stream().anyMatch(o -> o.controller()
+            && o.kind().equals(Kind.WORKLOAD_GROUP.kindName()) && o.name().equals(group));
+  }
+
+  /** Whether auto-registration made {@code entry}, for whichever group its annotation names. */
+  static boolean autoRegistered(Resource entry) {
+    String group = entry.metadata().annotations().get(WellKnown.AUTO_REGISTRATION_GROUP);
+    return group != null && ownedBy(entry, group);
+  }
+
   /** Whether the proxy's config has a readiness probe ({@code PROXY_CONFIG.readinessProbe}). */
   static boolean runsProbe(Proxy proxy) {
     Value pc = proxy.metadata().getFieldsMap().get("PROXY_CONFIG");

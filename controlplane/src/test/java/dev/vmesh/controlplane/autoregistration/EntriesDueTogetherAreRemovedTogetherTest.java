@@ -60,8 +60,9 @@ class EntriesDueTogetherAreRemovedTogetherTest {
     for (int i = 0; i < ENTRIES; i++) {
       store.create(Resource.of(ObjectMeta.of("a", "wg-a-10.0.0." + i).withAnnotations(Map.of(
           WellKnown.AUTO_REGISTRATION_GROUP, "wg-a", WellKnown.WORKLOAD_CONTROLLER, "pilot-1",
-          WellKnown.DISCONNECTED_AT, ResourceEncoder.time(time.instant()))), WorkloadEntrySpec.of("10.0.0." + i,
-          Map.of("app", "a"))));
+          WellKnown.DISCONNECTED_AT, ResourceEncoder.time(time.instant()))).withOwnerReferences(java.util.List.of(
+              new dev.vmesh.api.OwnerReference("networking.istio.io/v1", "WorkloadGroup", "wg-a", "", true, false))),
+          WorkloadEntrySpec.of("10.0.0." + i, Map.of("app", "a"))));
     }
     time.advance(Duration.ofSeconds(11)); // past the grace period of all of them
     try (EntryCleaner cleaner = new EntryCleaner(store, AutoRegistrationOptions.defaults("pilot-1", "cluster.local"),
