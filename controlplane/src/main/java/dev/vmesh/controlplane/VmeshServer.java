@@ -158,6 +158,7 @@ public final class VmeshServer implements AutoCloseable {
         grpc.add(grpcServer(NettyServerBuilder.forAddress(o.xdsTlsAddress(), creds), authedXds, caService));
       }
       grpc.forEach(g -> opened.add(0, g::shutdownNow));
+      autoRegistration.servingSince(clock.instant()); // VMs can reconnect from now: their grace starts here
 
       String token = shared.isPresent() ? AdminToken.loadOrCreateShared(shared.get(), sealer, o.dataDir())
           : AdminToken.loadOrCreate(o.dataDir());

@@ -383,6 +383,16 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
     cleaner.sweepOnlyWhen(leading);
   }
 
+  /**
+   * Tells the cleanup that VMs can reach this server from {@code at} on (its xDS port listens): entries
+   * disconnected before get their grace period from then, not from their disconnect, so a restarted
+   * server's VMs are not swept away before they could reconnect. Until called, the controller's
+   * construction time counts.
+   */
+  public void servingSince(Instant at) {
+    cleaner.servingSince(at);
+  }
+
   /** Runs the periodic sweep now (also scheduled every ten grace periods). */
   public void sweep() {
     cleaner.sweep();

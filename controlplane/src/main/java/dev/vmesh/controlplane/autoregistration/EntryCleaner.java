@@ -61,6 +61,8 @@ final class EntryCleaner implements AutoCloseable {
   private boolean draining;
   private boolean closed;
   private volatile java.util.function.BooleanSupplier leading = () -> true;
+  /** Since when VMs can reach this server; a disconnect from before counts its grace period from here. */
+  private volatile Instant servingSince;
 
   EntryCleaner(ConfigStore store, AutoRegistrationOptions options, Clock clock, Timer timer) {
     this.store = store;
@@ -69,6 +71,7 @@ final class EntryCleaner implements AutoCloseable {
     this.timer = timer;
     this.tokens = Math.max(1, options.cleanupsPerSecond());
     this.lastRefill = clock.instant();
+    this.servingSince = clock.instant();
     AtomicInteger threads = new AtomicInteger();
     this.workers = Executors.newFixedThreadPool(8,
         r -> Thread.ofPlatform().daemon().name("workload-cleanup-" + threads.getAndIncrement()).unstarted(r));
@@ -97,6 +100,15 @@ final class EntryCleaner implements AutoCloseable {
     }
   }
 
+  /**
+   * VMs can reach this server from {@code at} on (its xDS port is listening): an entry disconnected
+   * before that (from a server that stopped, or died) gets its full grace period from then, so the VMs
+   * of a restarted server can come back before a sweep at start removes them.
+   */
+  void servingSince(Instant at) {
+    servingSince = at;
+  }
+
   /** Sweeps only while {@code leading} says so (one replica of several sharing a store). */
   void sweepOnlyWhen(java.util.function.BooleanSupplier leading) {
     this.leading = leading;
@@ -117,7 +129,8 @@ final class EntryCleaner implements AutoCloseable {
   /**
    * Auto-registered entries, and manual entries under health checking that have a Healthy condition:
    * when still marked connected, only past 1.5 times the maximum connection age; otherwise once the
-   * grace period since the recorded disconnect has passed.
+   * grace period since the recorded disconnect has passed (since this server began serving, for a
+   * disconnect from before).
    */
   boolean shouldCleanup(Resource we) {
     var a = we.metadata().annotations();
@@ -135,7 +148,11 @@ final class EntryCleaner implements AutoCloseable {
           && Duration.between(connectedAt, now).compareTo(max.multipliedBy(3).dividedBy(2)) > 0;
     }
     Instant disconnectedAt = Entries.time(we, WellKnown.DISCONNECTED_AT);
-    return disconnectedAt != null && Duration.between(disconnectedAt, now).compareTo(options.gracePeriod()) >= 0;
+    if (disconnectedAt == null) {
+      return false;
+    }
+    Instant graceFrom = disconnectedAt.isBefore(servingSince) ? servingSince : disconnectedAt;
+    return Duration.between(graceFrom, now).compareTo(options.gracePeriod()) >= 0;
   }
 
   /**

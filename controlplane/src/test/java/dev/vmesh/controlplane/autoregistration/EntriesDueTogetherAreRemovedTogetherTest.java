@@ -64,9 +64,9 @@ class EntriesDueTogetherAreRemovedTogetherTest {
               new dev.vmesh.api.OwnerReference("networking.istio.io/v1", "WorkloadGroup", "wg-a", "", true, false))),
           WorkloadEntrySpec.of("10.0.0." + i, Map.of("app", "a"))));
     }
-    time.advance(Duration.ofSeconds(11)); // past the grace period of all of them
     try (EntryCleaner cleaner = new EntryCleaner(store, AutoRegistrationOptions.defaults("pilot-1", "cluster.local"),
-        time, time)) {
+        time, time)) { // serving since before the disconnects
+      time.advance(Duration.ofSeconds(11)); // past the grace period of all of them
       cleaner.sweep(); // queues all five; the cleanup runs on the timer
       time.advance(Duration.ZERO);
       assertThat(store.list(ListOptions.of(Kind.WORKLOAD_ENTRY)).items()).isEmpty();
