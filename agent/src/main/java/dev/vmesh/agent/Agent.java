@@ -12,6 +12,7 @@ import dev.vmesh.agent.status.StatusServer;
 import dev.vmesh.agent.xds.AgentStream;
 import dev.vmesh.agent.xds.LocalXdsProxy;
 import dev.vmesh.agent.xds.Nodes;
+import dev.vmesh.agent.xds.Registration;
 import dev.vmesh.agent.xds.SdsService;
 import dev.vmesh.agent.xds.Upstream;
 import dev.vmesh.api.codec.TreeWriter;
@@ -288,7 +289,9 @@ public final class Agent implements AutoCloseable {
     m.put("node", config.nodeId());
     m.put("ips", config.instanceIps());
     m.put("autoRegisterGroup", config.autoRegisterGroup());
-    m.put("workloadEntry", config.workloadEntry());
+    AgentStream own = stream;
+    m.put("workloadEntry", Registration.workloadEntry(config));
+    m.put("registration", Registration.of(config, own == null ? null : own.stats()).json());
     var cs = certs.status();
     Map<String, Object> cert = new LinkedHashMap<>();
     cert.put("notAfter", cs.notAfter() == null ? null : cs.notAfter().toString());
@@ -336,6 +339,9 @@ public final class Agent implements AutoCloseable {
         .callback(cb -> cb.call(stream != null && stream.isConnected() ? 1 : 0)).register(metrics);
     CounterWithCallback.builder().name("vmesh_agent_xds_connects").help("xDS streams the server accepted")
         .callback(cb -> cb.call(stream == null ? 0 : stream.stats().connects())).register(metrics);
+    GaugeWithCallback.builder().name("vmesh_agent_xds_refused")
+        .help("1 while the server refuses the agent's stream (registration or credentials; see /debug/status)")
+        .callback(cb -> cb.call(stream != null && !stream.stats().refused().isEmpty() ? 1 : 0)).register(metrics);
     CounterWithCallback.builder().name("vmesh_agent_xds_stream_failures").help("xDS streams that failed or closed")
         .callback(cb -> cb.call(stream == null ? 0 : stream.stats().failures())).register(metrics);
     CounterWithCallback.builder().name("vmesh_agent_health_reports").help("Health reports sent to the server")

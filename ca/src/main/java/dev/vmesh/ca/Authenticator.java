@@ -56,26 +56,28 @@ public final class Authenticator {
             c.id(), c);
       } catch (BootstrapTokens.InvalidTokenException | IllegalArgumentException e) {
         if (kubernetes == null) {
-          throw Status.UNAUTHENTICATED.withDescription(e.getMessage()).asException();
+          throw new RefusedException(kind(e), Status.UNAUTHENTICATED.withDescription(e.getMessage()));
         }
         try {
           return new Caller(kubernetes.verify(bearer), Caller.Method.KUBERNETES_TOKEN, "", null);
         } catch (BootstrapTokens.InvalidTokenException k) {
-          throw Status.UNAUTHENTICATED.withDescription("the bearer token is neither a vmesh bootstrap token ("
-              + e.getMessage() + ") nor an accepted Kubernetes service-account token (" + k.getMessage() + ")")
-              .asException();
+          throw new RefusedException("token_invalid", Status.UNAUTHENTICATED.withDescription(
+              "the bearer token is neither a vmesh bootstrap token ("
+              + e.getMessage() + ") nor an accepted Kubernetes service-account token (" + k.getMessage() + ")"));
         }
       }
     }
     if (otherAuthorization != null) {
-      throw Status.UNAUTHENTICATED.withDescription("the authorization header was refused: it is '"
+      throw new RefusedException("bad_authorization", Status.UNAUTHENTICATED.withDescription(
+          "the authorization header was refused: it is '"
           + otherAuthorization + " ...', not 'Bearer <token>'; send 'authorization: Bearer <bootstrap token>'"
-          + " (vmesh token create) or a client certificate issued by this CA").asException();
+          + " (vmesh token create) or a client certificate issued by this CA"));
     }
-    throw Status.UNAUTHENTICATED.withDescription("no credentials: present a client certificate issued by this CA, "
+    throw new RefusedException("no_credentials", Status.UNAUTHENTICATED.withDescription(
+        "no credentials: present a client certificate issued by this CA, "
         + "or 'authorization: Bearer <bootstrap token>' (vmesh token create)"
-        + (kubernetes == null ? "" : " or a Kubernetes service-account token for audience " + KubernetesTokens.AUDIENCE))
-        .asException();
+        + (kubernetes == null ? "" : " or a Kubernetes service-account token for audience "
+            + KubernetesTokens.AUDIENCE)));
   }
 
   private Caller fromCertificate(X509Certificate leaf) throws StatusException {
@@ -90,26 +92,29 @@ public final class Authenticator {
         }
       }
     } catch (CertificateParsingException e) {
-      throw Status.UNAUTHENTICATED.withDescription("client certificate cannot be read: " + e.getMessage()).asException();
+      throw new RefusedException("certificate_invalid", Status.UNAUTHENTICATED.withDescription(
+          "client certificate cannot be read: " + e.getMessage()));
     }
     if (uris.size() != 1) {
-      throw Status.UNAUTHENTICATED.withDescription("client certificate must carry exactly one SPIFFE id, it has "
-          + uris.size()).asException();
+      throw new RefusedException("certificate_invalid", Status.UNAUTHENTICATED.withDescription(
+          "client certificate must carry exactly one SPIFFE id, it has " + uris.size()));
     }
     SpiffeId id;
     try {
       id = SpiffeId.parse(uris.get(0));
     } catch (IllegalArgumentException e) {
-      throw Status.UNAUTHENTICATED.withDescription("client certificate: " + e.getMessage()).asException();
+      throw new RefusedException("certificate_invalid", Status.UNAUTHENTICATED.withDescription(
+          "client certificate: " + e.getMessage()));
     }
     if (!id.trustDomain().equals(trustDomain)) {
-      throw Status.PERMISSION_DENIED.withDescription("client certificate is for trust domain " + id.trustDomain()
-          + ", this CA serves " + trustDomain).asException();
+      throw new RefusedException("certificate_foreign", Status.PERMISSION_DENIED.withDescription(
+          "client certificate is for trust domain " + id.trustDomain() + ", this CA serves " + trustDomain));
     }
     String origin = CertificateAuthority.originToken(leaf);
     if (!origin.isEmpty() && tokens.ledger().isRevoked(origin)) {
-      throw Status.PERMISSION_DENIED.withDescription("client certificate descends from bootstrap token " + origin
-          + ", which was revoked; bootstrap again with a new token").asException();
+      throw new RefusedException("certificate_revoked", Status.PERMISSION_DENIED.withDescription(
+          "client certificate descends from bootstrap token " + origin + ", which was revoked; bootstrap again "
+          + "with a new token (vmesh token create, written to the VM's token file)"));
     }
     return new Caller(id, Caller.Method.CERTIFICATE, origin, null);
   }
@@ -126,7 +131,11 @@ public final class Authenticator {
     try {
       tokens.spend(caller.token());
     } catch (BootstrapTokens.InvalidTokenException e) {
-      throw Status.UNAUTHENTICATED.withDescription(e.getMessage()).asException();
+      throw new RefusedException(kind(e), Status.UNAUTHENTICATED.withDescription(e.getMessage()));
     }
+  }
+
+  private static String kind(RuntimeException e) {
+    return e instanceof BootstrapTokens.InvalidTokenException t ? t.kind() : "token_invalid";
   }
 }

@@ -119,7 +119,7 @@ public final class BootstrapTokens {
    */
   public Claim verify(String jwt) {
     if (jwt == null || jwt.isBlank() || jwt.length() > 8192) {
-      throw new InvalidTokenException("bootstrap token is empty or too long");
+      throw new InvalidTokenException(InvalidTokenException.INVALID, "bootstrap token is empty or too long");
     }
     Jws<Claims> jws;
     try {
@@ -129,13 +129,13 @@ public final class BootstrapTokens {
       Claims c = e.getClaims();
       String ns = java.util.Objects.requireNonNullElse(c.get("ns", String.class), "NAMESPACE");
       String sa = java.util.Objects.requireNonNullElse(c.get("sa", String.class), "SERVICE_ACCOUNT");
-      throw new InvalidTokenException("bootstrap token " + c.getId() + " for " + ns + "/" + sa + " expired at "
+      throw new InvalidTokenException(InvalidTokenException.EXPIRED, "bootstrap token " + c.getId() + " for " + ns + "/" + sa + " expired at "
           + c.getExpiration().toInstant() + "; " + renewHint(ns, sa));
     } catch (IncorrectClaimException | MissingClaimException e) {
-      throw new InvalidTokenException("bootstrap token has the wrong " + e.getClaimName() + "; it was not issued "
+      throw new InvalidTokenException(InvalidTokenException.INVALID, "bootstrap token has the wrong " + e.getClaimName() + "; it was not issued "
           + "for this vmesh CA");
     } catch (JwtException | IllegalArgumentException e) {
-      throw new InvalidTokenException("bootstrap token is not valid: " + e.getMessage());
+      throw new InvalidTokenException(InvalidTokenException.INVALID, "bootstrap token is not valid: " + e.getMessage());
     }
     Claims c = jws.getPayload();
     String id = c.getId();
@@ -143,14 +143,15 @@ public final class BootstrapTokens {
     String sa = c.get("sa", String.class);
     Boolean single = c.get("single_use", Boolean.class);
     if (!TokenLedger.isId(id) || ns == null || sa == null || single == null) {
-      throw new InvalidTokenException("bootstrap token lacks its id, namespace or service account");
+      throw new InvalidTokenException(InvalidTokenException.INVALID, "bootstrap token lacks its id, namespace or service account");
     }
     if (ledger.isRevoked(id)) {
-      throw new InvalidTokenException("bootstrap token " + id + " for " + ns + "/" + sa + " was revoked; "
+      throw new InvalidTokenException(InvalidTokenException.REVOKED, "bootstrap token " + id + " for " + ns + "/" + sa
+          + " was revoked; "
           + renewHint(ns, sa));
     }
     if (single && ledger.isSpent(id)) {
-      throw new InvalidTokenException(spentMessage(id, ns, sa));
+      throw new InvalidTokenException(InvalidTokenException.SPENT, spentMessage(id, ns, sa));
     }
     return new Claim(id, ns, sa, single);
   }
@@ -176,19 +177,35 @@ public final class BootstrapTokens {
     }
     try {
       if (!ledger.spend(claim.id())) {
-        throw new InvalidTokenException(spentMessage(claim.id(), claim.namespace(), claim.serviceAccount()));
+        throw new InvalidTokenException(InvalidTokenException.SPENT, spentMessage(claim.id(), claim.namespace(),
+            claim.serviceAccount()));
       }
     } catch (IOException e) {
       throw new IllegalStateException("cannot record the use of token " + claim.id(), e);
     }
   }
 
-  /** A token that cannot be accepted, with the reason. */
+  /** A token that cannot be accepted, with the reason (for the caller) and its kind (for metrics). */
   public static final class InvalidTokenException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    static final String EXPIRED = "token_expired";
+    static final String REVOKED = "token_revoked";
+    static final String SPENT = "token_spent";
+    static final String INVALID = "token_invalid";
+    private final String kind;
 
     public InvalidTokenException(String message) {
+      this(INVALID, message);
+    }
+
+    InvalidTokenException(String kind, String message) {
       super(message);
+      this.kind = kind;
+    }
+
+    /** {@code token_expired}, {@code token_revoked}, {@code token_spent} or {@code token_invalid}. */
+    public String kind() {
+      return kind;
     }
   }
 }

@@ -25,10 +25,17 @@ public final class CaService extends IstioCertificateServiceGrpc.IstioCertificat
 
   private final CertificateAuthority ca;
   private final Authenticator authenticator;
+  private final CaMetrics metrics;
 
   public CaService(CertificateAuthority ca, Authenticator authenticator) {
+    this(ca, authenticator, CaMetrics.unregistered());
+  }
+
+  /** As above, counting certificates issued and refused in {@code metrics}. */
+  public CaService(CertificateAuthority ca, Authenticator authenticator, CaMetrics metrics) {
     this.ca = ca;
     this.authenticator = authenticator;
+    this.metrics = metrics;
   }
 
   @Override
@@ -38,8 +45,10 @@ public final class CaService extends IstioCertificateServiceGrpc.IstioCertificat
           PeerCredentials.OTHER_AUTHORIZATION.get()));
       out.onCompleted();
     } catch (StatusException e) {
-      LOG.warn("event=certificate_refused status={} reason=\"{}\"", e.getStatus().getCode(),
-          e.getStatus().getDescription());
+      String reason = RefusedException.reasonOf(e);
+      metrics.refused.labelValues(reason).inc();
+      LOG.warn("event=certificate_refused status={} reason={} detail=\"{}\"", e.getStatus().getCode(), reason,
+          String.valueOf(e.getStatus().getDescription()).replace('"', '\'').replaceAll("[\\r\\n]+", " "));
       out.onError(e);
     }
   }
@@ -58,17 +67,19 @@ public final class CaService extends IstioCertificateServiceGrpc.IstioCertificat
     try {
       csr = Csrs.check(req.getCsr());
     } catch (IllegalArgumentException e) {
-      throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException();
+      throw new RefusedException("csr_invalid", Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
     }
     for (String uri : csr.requestedUris()) {
       if (!uri.equals(caller.identity().uri())) {
-        throw Status.PERMISSION_DENIED.withDescription("csr asks for " + uri + " but the caller is proven to be "
-            + caller.identity() + "; certificates are only issued for the caller's own identity").asException();
+        throw new RefusedException("csr_identity", Status.PERMISSION_DENIED.withDescription("csr asks for " + uri
+            + " but the caller is proven to be " + caller.identity()
+            + "; certificates are only issued for the caller's own identity"));
       }
     }
     authenticator.spend(caller);
     List<X509Certificate> chain = ca.issue(csr.publicKey(), new CertificateAuthority.LeafSpec(
         List.of(caller.identity().uri()), List.of(), List.of(), ttl, caller.originToken()));
+    metrics.issued.labelValues(caller.method().name().toLowerCase(java.util.Locale.ROOT)).inc();
     LOG.info("event=certificate_issued identity={} method={} ttl={} serial={}", caller.identity(), caller.method(),
         ttl, chain.get(0).getSerialNumber().toString(16));
     IstioCertificateResponse.Builder b = IstioCertificateResponse.newBuilder();
@@ -84,8 +95,8 @@ public final class CaService extends IstioCertificateServiceGrpc.IstioCertificat
     }
     Duration ttl = Duration.ofSeconds(seconds);
     if (ttl.compareTo(MAX_TTL) > 0) {
-      throw Status.INVALID_ARGUMENT.withDescription("requested TTL " + ttl.toHours() + "h is greater than the max "
-          + "allowed TTL " + MAX_TTL.toDays() + " days").asException();
+      throw new RefusedException("ttl_too_long", Status.INVALID_ARGUMENT.withDescription("requested TTL "
+          + ttl.toHours() + "h is greater than the max allowed TTL " + MAX_TTL.toDays() + " days"));
     }
     return ttl;
   }

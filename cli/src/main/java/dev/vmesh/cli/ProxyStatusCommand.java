@@ -11,9 +11,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code vmesh proxy-status}: one line per connected proxy, and per type whether it has acknowledged
- * the last response (SYNCED), rejected it (NACKED), not yet answered (STALE), or got nothing (-); then
- * what each NACK said, and the streams the server refused lately, with the reason.
+ * {@code vmesh proxy-status}: one line per connected proxy, per type whether it has acknowledged the
+ * last response (SYNCED), rejected it (NACKED), not yet answered (STALE), or got nothing (-), and the
+ * WorkloadEntry it is registered as or why it has none (REGISTRATION); then what each NACK said, and
+ * the streams the server refused lately (auto-registration refusals among them), with the reason.
  */
 @Command(name = "proxy-status", mixinStandardHelpOptions = true,
     description = "Show the proxies connected to a running server and whether each is in sync.")
@@ -32,15 +33,15 @@ final class ProxyStatusCommand implements Callable<Integer> {
     String json = client.syncz();
     var parsed = SourceParser.parseJson("syncz.json", json);
     PrintWriter out = spec.commandLine().getOut();
-    String fmt = "%-56s %-6s %-12s %-16s %-8s %-8s %-8s %-8s %-8s%n";
-    out.printf(fmt, "PROXY", "XDS", "NAMESPACE", "IP", "CDS", "LDS", "EDS", "RDS", "NDS");
+    String fmt = "%-56s %-6s %-12s %-16s %-8s %-8s %-8s %-8s %-8s %s%n";
+    out.printf(fmt, "PROXY", "XDS", "NAMESPACE", "IP", "CDS", "LDS", "EDS", "RDS", "NDS", "REGISTRATION");
     if (parsed.documents().isEmpty() || !(parsed.documents().get(0) instanceof SourceNode.ListNode list)) {
       return 1;
     }
     List<String> nacks = new java.util.ArrayList<>();
     for (SourceNode n : list.items()) {
       SourceNode.MapNode m = (SourceNode.MapNode) n;
-      Object[] row = new Object[9];
+      Object[] row = new Object[10];
       row[0] = text(m, "connectionId");
       row[1] = text(m, "protocol");
       row[2] = text(m, "namespace");
@@ -55,6 +56,7 @@ final class ProxyStatusCommand implements Callable<Integer> {
               + text(tm, "lastNack"));
         }
       }
+      row[9] = registration(m);
       out.printf(fmt, row);
     }
     if (!nacks.isEmpty()) {
@@ -74,6 +76,16 @@ final class ProxyStatusCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** The entry a proxy is registered as, {@code refused: reason}, or {@code -} when it asked for none. */
+  private static String registration(SourceNode.MapNode m) {
+    var f = m.fields().get("registration");
+    if (f == null || !(f.value() instanceof SourceNode.MapNode r)) {
+      return text(m, "workloadEntry").isEmpty() ? "-" : text(m, "workloadEntry");
+    }
+    return text(r, "state").equals("registered") ? text(m, "workloadEntry")
+        : text(r, "state") + ": " + text(r, "reason");
   }
 
   private static String state(SourceNode.MapNode t) {

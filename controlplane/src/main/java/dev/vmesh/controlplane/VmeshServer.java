@@ -153,7 +153,7 @@ public final class VmeshServer implements AutoCloseable {
             .trustManager(bundle.toFile()).clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL).build();
         var authedXds = ServerInterceptors.intercept(ServerInterceptors.intercept(xds.service(),
             new XdsAuthInterceptor(authenticator)), PeerCredentials.interceptor());
-        var caService = ServerInterceptors.intercept(new CaService(ca, authenticator),
+        var caService = ServerInterceptors.intercept(new CaService(ca, authenticator, new dev.vmesh.ca.CaMetrics(metrics)),
             PeerCredentials.interceptor());
         grpc.add(grpcServer(NettyServerBuilder.forAddress(o.xdsTlsAddress(), creds), authedXds, caService));
       }
@@ -166,7 +166,7 @@ public final class VmeshServer implements AutoCloseable {
       opened.add(0, http);
       boolean local = o.httpAddress().getAddress() != null && o.httpAddress().getAddress().isLoopbackAddress();
       new ServerRoutes(store, files, controller[0]::isSynced, controller[0]::registry, xds, metrics, tokens, ca,
-          o.registry().trustDomain()).install(http, !local);
+          o.registry().trustDomain(), autoRegistration.registrations()).install(http, !local);
       http.start();
       VmeshServer server = new VmeshServer(store, controller[0], xds, grpc, http, token, autoRegistration, leadership,
           timerThread);

@@ -37,8 +37,9 @@ final class XdsAuthInterceptor implements ServerInterceptor {
       caller = authenticator.authenticateCurrentCall();
       authenticator.spend(caller); // a single-use token opens one stream, or gets one certificate
     } catch (StatusException e) {
-      LOG.warn("event=xds_unauthenticated status={} reason=\"{}\"", e.getStatus().getCode(),
-          e.getStatus().getDescription());
+      LOG.warn("event=xds_unauthenticated status={} reason={} detail=\"{}\"", e.getStatus().getCode(),
+          dev.vmesh.ca.RefusedException.reasonOf(e),
+          String.valueOf(e.getStatus().getDescription()).replace('"', '\'').replaceAll("[\\r\\n]+", " "));
       call.close(e.getStatus(), new Metadata());
       return new ServerCall.Listener<>() {};
     }

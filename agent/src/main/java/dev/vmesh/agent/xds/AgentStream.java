@@ -36,9 +36,20 @@ public final class AgentStream implements AutoCloseable {
   static final Duration BASE_BACKOFF = Duration.ofMillis(500);
   static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
-  /** Counters for the agent's metrics and status page. */
+  /**
+   * Counters for the agent's metrics and status page; {@code refused} is the server's reason when it
+   * refused the last stream outright (registration or credentials), empty once a stream is accepted.
+   */
   public record Stats(boolean connected, String address, long connects, long failures, long healthReports,
-      Instant lastConnected, String lastError) {}
+      Instant lastConnected, String lastError, String refused) {}
+
+  /**
+   * Codes a server answers with when it will not take this VM as it is (the VM's identity, address or
+   * name, or its credentials) rather than failing to serve: retrying without a change will not help.
+   */
+  static final java.util.Set<Status.Code> REFUSALS = java.util.EnumSet.of(Status.Code.INVALID_ARGUMENT,
+      Status.Code.PERMISSION_DENIED, Status.Code.ALREADY_EXISTS, Status.Code.FAILED_PRECONDITION,
+      Status.Code.UNAUTHENTICATED);
 
   private final Channels upstream;
   private final Node node;
@@ -59,6 +70,7 @@ public final class AgentStream implements AutoCloseable {
   private Timer.Handle retry;
   private Instant lastConnected;
   private String lastError = "";
+  private String refused = "";
 
   public AgentStream(Channels upstream, Node node, Timer timer, Clock clock, Random random,
       Consumer<NameTable> onNameTable) {
@@ -88,7 +100,7 @@ public final class AgentStream implements AutoCloseable {
   public Stats stats() {
     synchronized (lock) {
       return new Stats(attempt != null && attempt.responded, upstream.address(), connects.get(),
-          failureCount.get(), healthReports.get(), lastConnected, lastError);
+          failureCount.get(), healthReports.get(), lastConnected, lastError, refused);
     }
   }
 
@@ -128,8 +140,14 @@ public final class AgentStream implements AutoCloseable {
         delay = Duration.ofMillis((long) (base * (0.5 + random.nextDouble())));
       }
       String next = upstream.failover(a.channel);
-      LOG.warn("event=xds_stream_closed address={} status=\"{}\" retry_in={} next_address={}", a.address, lastError,
-          delay, next);
+      if (!a.responded && REFUSALS.contains(status.getCode())) {
+        refused = lastError;
+        LOG.warn("event=xds_refused address={} node={} reason=\"{}\" retry_in={} next_address={}", a.address,
+            node.getId(), lastError.replace('"', '\''), delay, next);
+      } else {
+        LOG.warn("event=xds_stream_closed address={} status=\"{}\" retry_in={} next_address={}", a.address,
+            lastError.replace('"', '\''), delay, next);
+      }
       retry = timer.schedule(this::connect, delay);
     }
   }
@@ -208,6 +226,7 @@ public final class AgentStream implements AutoCloseable {
           connects.incrementAndGet();
           lastConnected = clock.instant();
           lastError = "";
+          refused = "";
           LOG.info("event=xds_connected address={} node={}", address, node.getId());
         }
         DiscoveryRequest.Builder ack = DiscoveryRequest.newBuilder().setTypeUrl(response.getTypeUrl())

@@ -7,10 +7,7 @@ import dev.vmesh.api.WellKnown;
 import dev.vmesh.api.time.Timer;
 import dev.vmesh.store.ConfigStore;
 import dev.vmesh.store.StoreException;
-import dev.vmesh.store.Watch;
 import dev.vmesh.store.WatchEvent;
-import dev.vmesh.store.WatchListener;
-import dev.vmesh.store.WatchOptions;
 import dev.vmesh.xds.Proxy;
 import dev.vmesh.xds.XdsCallbacks;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -42,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * stays connected and is registered the moment the group appears; a reconnect refreshes the whole entry
  * from the group and the proxy, not just timestamps; a group update is applied to the entries this
  * replica controls (and an entry whose identity no longer fits is removed); deleting a group deletes its
- * entries, and re-creating it registers the connected proxies again.
+ * entries, and re-creating it registers the connected proxies again. It only ever touches entries it
+ * created ({@link GroupEntries#ownedBy}), and every refusal to register is logged, counted and shown
+ * ({@link Refusal}, {@link Registrations}).
  *
  * <p>Connections of different entries are handled in parallel: what happens to one entry (connect,
  * disconnect, group update) runs under that entry's lock (one of {@value #ENTRY_LOCKS} striped locks),
@@ -64,16 +63,14 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
   private final HealthWriter health;
   private final EntryRegistrar registrar;
   private final AutoRegistrationMetrics metrics;
+  private final Registrations registrations;
   private final Consumer<String> awaitRegistry;
-  private final Timer timer;
   static final int ENTRY_LOCKS = 256;
 
   private final Map<String, Tracked> connections = new LinkedHashMap<>();
   private final Map<ResourceKey, Set<String>> byEntry = new HashMap<>();
   private final ReentrantLock[] entryLocks = new ReentrantLock[ENTRY_LOCKS];
-  private volatile Watch groups;
-  private volatile boolean closed;
-  private volatile String lastGroupEvent = "";
+  private final GroupWatch groups;
 
   /**
    * {@code awaitRegistry} blocks until the registry has seen a store version, so a proxy's first push
@@ -91,11 +88,12 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
     this.options = options;
     this.clock = clock;
     this.awaitRegistry = awaitRegistry;
-    this.timer = timer;
     this.metrics = metrics;
     this.cleaner = new EntryCleaner(store, options, clock, timer);
     this.health = new HealthWriter(store, options, clock, metrics);
     this.registrar = new EntryRegistrar(store, options, metrics);
+    this.registrations = new Registrations(clock);
+    this.groups = new GroupWatch(store, timer, this::applyGroupEvent);
     for (int i = 0; i < entryLocks.length; i++) {
       entryLocks[i] = new ReentrantLock();
     }
@@ -107,35 +105,8 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
 
   /** Starts following WorkloadGroups (late registration, updates, deletion) and the periodic sweep. */
   public void start() {
-    watchGroups();
+    groups.start();
     cleaner.start();
-  }
-
-  /**
-   * Follows WorkloadGroups from their current state; a watch the store ends because its history is gone
-   * (Expired, e.g. a Kubernetes relist) is started again, retried while the store refuses. A store that
-   * closes ends it for good.
-   */
-  private void watchGroups() {
-    groups = store.watch(new WatchOptions(Set.of(Kind.WORKLOAD_GROUP), null, null), new WatchListener() {
-      @Override
-      public void onEvent(WatchEvent e) {
-        onGroupEvent(e);
-      }
-
-      @Override
-      public void onClose(StoreException cause) {
-        if (closed || !(cause instanceof StoreException.Expired)) {
-          return; // shutting down, or the store closed: nothing to watch again
-        }
-        LOG.warn("event=group_watch_lost error=\"{}\" action=watch_again", cause.getMessage());
-        dev.vmesh.controlplane.Rewatch.start("workload groups", timer, () -> closed,
-            AutoRegistrationController.this::watchGroups);
-      }
-    });
-    if (closed) {
-      groups.close(); // closed meanwhile
-    }
   }
 
   @Override
@@ -143,10 +114,16 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
     Instant now = clock.instant();
     String rv = null;
     if (options.autoRegistration() && !proxy.autoRegisterGroup().isEmpty()) {
+      String badAddress = GroupEntries.addressProblem(proxy);
+      if (badAddress != null) {
+        refuse(proxy, connectionId, null, new Refusal(Refusal.Reason.INVALID_ADDRESS, badAddress), true);
+        return;
+      }
       String name = GroupEntries.entryName(proxy.autoRegisterGroup(), proxy.ip(), proxy.network(), proxy.namespace());
       if (name.isEmpty()) {
-        refuse(proxy, null, new Refusal(Refusal.Reason.NO_ADDRESS, "the node has no IP address (INSTANCE_IPS, or "
-            + "the IP in its id type~IP~name.namespace~domain); set INSTANCE_IP in the VM's cluster.env"), true);
+        refuse(proxy, connectionId, null, new Refusal(Refusal.Reason.NO_ADDRESS, "the node has no IP address "
+            + "(INSTANCE_IPS, or the IP in its id type~IP~name.namespace~domain); set INSTANCE_IP in the VM's "
+            + "cluster.env"), true);
         return;
       }
       ResourceKey key = new ResourceKey(Kind.WORKLOAD_ENTRY, proxy.namespace(), name);
@@ -176,11 +153,12 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
         Tracked t = new Tracked(connectionId, proxy, key, false, now);
         track(t);
         rv = markConnected(t).map(Resource::resourceVersion).orElse(null);
+        registrations.registered(connectionId, key.name());
       } finally {
         lock.unlock();
       }
     } else if (!proxy.autoRegisterGroup().isEmpty()) {
-      refuse(proxy, null, new Refusal(Refusal.Reason.DISABLED, "auto-registration is switched off on this server; "
+      refuse(proxy, connectionId, null, new Refusal(Refusal.Reason.DISABLED, "auto-registration is switched off on this server; "
           + "create the WorkloadEntry yourself and name it in WORKLOAD_ENTRY"), true);
     }
     if (rv != null) {
@@ -202,7 +180,9 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
           + t.entry() + ": " + e.getMessage()));
     }
     if (outcome.refusal() != null) {
-      refuse(t.proxy(), t.entry(), outcome.refusal(), atConnect);
+      refuse(t.proxy(), t.connectionId(), t.entry(), outcome.refusal(), atConnect);
+    } else {
+      registrations.registered(t.connectionId(), t.entry().name());
     }
     return outcome.resourceVersion();
   }
@@ -211,9 +191,13 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
    * Makes a refusal visible: one log line with the reason, the counter, and (at connect, for refusals
    * that end the stream) the status the stream is closed with, which the agent logs and shows.
    */
-  private void refuse(Proxy proxy, ResourceKey entry, Refusal refusal, boolean atConnect) {
+  private void refuse(Proxy proxy, String connectionId, ResourceKey entry, Refusal refusal, boolean atConnect) {
     metrics.refusals.labelValues(refusal.reason().label).inc();
     boolean ends = atConnect && refusal.endsStream();
+    String reason = refusal.reason().label + ": " + refusal.detail();
+    if (!ends) {
+      registrations.refused(connectionId, reason); // a closed stream's refusal is on /debug/refusedz
+    }
     LOG.warn("event=autoregistration_refused proxy={} group={} entry={} reason={} stream={} detail=\"{}\"", proxy.id(),
         proxy.autoRegisterGroup(), entry == null ? "" : entry, refusal.reason().label,
         ends ? "closed" : "open", refusal.detail().replace('"', '\''));
@@ -261,6 +245,7 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
   @Override
   public void onDisconnect(Proxy proxy, String connectionId) {
     Instant now = clock.instant();
+    registrations.forget(connectionId);
     Tracked t;
     synchronized (this) {
       t = connections.get(connectionId);
@@ -317,17 +302,9 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
         request.getErrorDetail().getMessage(), we -> !auto || GroupEntries.ownedBy(we, proxy.autoRegisterGroup()));
   }
 
-  private void onGroupEvent(WatchEvent e) {
-    try {
-      applyGroupEvent(e);
-    } finally {
-      lastGroupEvent = e.resourceVersion();
-    }
-  }
-
   /** The resourceVersion of the last WorkloadGroup event handled (tests wait on it). */
   public String lastGroupEvent() {
-    return lastGroupEvent;
+    return groups.lastEvent();
   }
 
   private void applyGroupEvent(WatchEvent e) {
@@ -354,9 +331,11 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
                 GroupEntries.fromGroup(group, t.proxy()), options.trustDomain()) : null;
             if (problem == null) {
               register(t, false); // late registration, or the group's changes applied to the entry
-            } else if (store.get(t.entry()).filter(we -> GroupEntries.ownedBy(we, group.name())).isPresent()) {
-              LOG.warn("event=autoregistration_revoked entry={} reason=\"{}\"", t.entry(), problem);
-              cleaner.deleteNow(t.entry(), group.name()); // the group now demands an identity this VM lacks
+            } else {
+              refuse(t.proxy(), t.connectionId(), t.entry(), new Refusal(Refusal.Reason.IDENTITY, problem), false);
+              if (store.get(t.entry()).filter(we -> GroupEntries.ownedBy(we, group.name())).isPresent()) {
+                cleaner.deleteNow(t.entry(), group.name()); // the group now demands an identity this VM lacks
+              }
             }
           } catch (StoreException ex) {
             LOG.warn("event=group_update_not_applied entry={} error={}", t.entry(), ex.getMessage());
@@ -365,9 +344,21 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
           }
         }
       }
-      case DELETED -> cleaner.deleteOwnedBy(group);
+      case DELETED -> {
+        cleaner.deleteOwnedBy(group);
+        for (Tracked t : ofGroup) {
+          registrations.refused(t.connectionId(), Refusal.Reason.NO_GROUP.label + ": WorkloadGroup "
+              + group.key().namespacedName() + " was deleted, and its entries with it; the proxy is registered again "
+              + "if the group comes back");
+        }
+      }
       default -> { }
     }
+  }
+
+  /** What registration came to, per connection and for recently refused proxies (debug pages). */
+  public Registrations registrations() {
+    return registrations;
   }
 
   /** The connections tracked here (for tests and debug pages). */
@@ -400,11 +391,7 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
 
   @Override
   public void close() {
-    closed = true;
-    Watch g = groups;
-    if (g != null) {
-      g.close();
-    }
+    groups.close();
     cleaner.close();
   }
 }

@@ -1,11 +1,13 @@
 package dev.vmesh.controlplane.autoregistration;
 
 import com.google.protobuf.Value;
+import dev.vmesh.api.Addresses;
 import dev.vmesh.api.Kind;
 import dev.vmesh.api.ObjectMeta;
 import dev.vmesh.api.OwnerReference;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.WellKnown;
+import dev.vmesh.api.WorkloadEntryNames;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.WorkloadGroupSpec;
 import dev.vmesh.ca.SpiffeId;
@@ -25,15 +27,27 @@ final class GroupEntries {
   private GroupEntries() {}
 
   /**
-   * {@code <group>-<first IP, ':' as '-'>[-<network>]}, the last 253 characters if longer; empty when
-   * the group, the IP or the namespace is missing (then nothing is registered and that is not an error).
+   * Istio's name for the entry ({@link WorkloadEntryNames#autoRegistered}, from the first IP); empty
+   * when the group, the IP or the namespace is missing (then nothing is registered).
    */
   static String entryName(String group, String ip, String network, String namespace) {
-    if (group.isEmpty() || ip.isEmpty() || namespace.isEmpty()) {
-      return "";
+    return namespace.isEmpty() ? "" : WorkloadEntryNames.autoRegistered(group, ip, network);
+  }
+
+  /**
+   * Why the proxy's addresses cannot make an entry (one of them is not an IP literal), or null. Each
+   * is named with where it came from: {@code INSTANCE_IPS}, or the node id.
+   */
+  static String addressProblem(Proxy proxy) {
+    boolean fromMetadata = proxy.metadata().getFieldsMap().containsKey("INSTANCE_IPS");
+    for (String ip : proxy.ips()) {
+      if (!Addresses.isIp(ip)) {
+        return (fromMetadata ? "INSTANCE_IPS" : "the node id " + proxy.id()) + " has \"" + ip + "\", which is not "
+            + "an IP address; the VM's entry needs the address other workloads reach it on: set INSTANCE_IP in "
+            + "its cluster.env (vmesh workload entry configure --internal-ip IP) and restart the agent";
+      }
     }
-    String name = group + "-" + ip.replace(':', '-') + (network.isEmpty() ? "" : "-" + network);
-    return name.length() > 253 ? name.substring(name.length() - 253) : name;
+    return null;
   }
 
   /**

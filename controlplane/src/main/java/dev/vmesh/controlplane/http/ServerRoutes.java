@@ -6,6 +6,7 @@ import dev.vmesh.api.codec.TreeWriter;
 import dev.vmesh.ca.BootstrapTokens;
 import dev.vmesh.ca.CertificateAuthority;
 import dev.vmesh.ca.Pem;
+import dev.vmesh.controlplane.autoregistration.Registrations;
 import dev.vmesh.registry.Registry;
 import dev.vmesh.registry.RegistryJson;
 import dev.vmesh.store.ConfigStore;
@@ -26,10 +27,11 @@ import java.util.function.Supplier;
  *
  * @param files the config directory's store (for its problems), or null when there is none
  * @param synced whether the registry has loaded the store (readiness, with the store taking writes)
+ * @param registrations what auto-registration came to per connection, for syncz
  */
 public record ServerRoutes(ConfigStore store, FileConfigStore files, BooleanSupplier synced,
     Supplier<Registry> registry, XdsServer xds, PrometheusRegistry metrics, BootstrapTokens tokens,
-    CertificateAuthority ca, String trustDomain) {
+    CertificateAuthority ca, String trustDomain, Registrations registrations) {
 
   /** Ready once the registry has loaded the store, and while the store takes writes. */
   private Http.Response ready() {
@@ -50,7 +52,8 @@ public record ServerRoutes(ConfigStore store, FileConfigStore files, BooleanSupp
         ResourceWriter.jsonList(store.list(ListOptions.all()).items(), true) + "\n"));
     http.route("/debug/config_errors", protectDebug, r -> Http.Response.json(200, TreeWriter.json(
         (files == null ? List.<Problem>of() : files.problems()).stream().map(Problem::toTree).toList(), true) + "\n"));
-    http.route("/debug/syncz", protectDebug, r -> Http.Response.json(200, SyncJson.json(xds.syncStatus())));
+    http.route("/debug/syncz", protectDebug, r -> Http.Response.json(200, SyncJson.json(xds.syncStatus(),
+        registrations)));
     http.route("/debug/refusedz", protectDebug, r -> Http.Response.json(200, SyncJson.refused(xds.refusedStreams())));
     http.routePrefix(AdminApi.PREFIX, true, new AdminApi(store));
     http.routePrefix(TokenAdmin.PREFIX, true, new TokenAdmin(tokens));

@@ -4,6 +4,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.vmesh.api.codec.ResourceEncoder;
 import dev.vmesh.api.codec.TreeWriter;
+import dev.vmesh.controlplane.autoregistration.Registrations;
 import dev.vmesh.xds.Proxy;
 import dev.vmesh.xds.RefusedStream;
 import dev.vmesh.xds.SyncStatus;
@@ -14,14 +15,15 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * {@code SyncJson} prints {@code /debug/syncz}: each connected proxy, its node metadata, and per type
- * what was sent and acknowledged, with the last NACK's message; and {@code /debug/refusedz}: the
- * streams the server last refused, with the status the client got.
+ * {@code SyncJson} prints {@code /debug/syncz}: each connected proxy, its node metadata, what its
+ * registration came to ({@code workloadEntry}, and {@code registration} for a proxy that asked for one),
+ * and per type what was sent and acknowledged, with the last NACK's message; and {@code /debug/refusedz}:
+ * the streams the server last refused, with the status the client got.
  */
 public final class SyncJson {
   private SyncJson() {}
 
-  public static String json(List<SyncStatus> statuses) {
+  public static String json(List<SyncStatus> statuses, Registrations registrations) {
     List<Object> out = new ArrayList<>();
     for (SyncStatus s : statuses) {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -37,9 +39,18 @@ public final class SyncJson {
       m.put("network", p.network());
       m.put("locality", p.locality());
       m.put("autoRegisterGroup", p.autoRegisterGroup());
-      m.put("workloadEntry", p.workloadEntry());
+      var registration = registrations.of(s.connectionId());
+      m.put("workloadEntry", registration.map(Registrations.State::workloadEntry).filter(e -> !e.isEmpty())
+          .orElse(p.workloadEntry()));
       m.put("identity", p.identity());
       m.put("connectedAt", ResourceEncoder.time(s.connectedAt()));
+      registration.ifPresent(r -> {
+        Map<String, Object> rm = new LinkedHashMap<>();
+        rm.put("state", r.kind().label());
+        rm.put("reason", r.reason());
+        rm.put("at", ResourceEncoder.time(r.at()));
+        m.put("registration", rm);
+      });
       m.put("metadata", struct(p.metadata()));
       Map<String, Object> types = new LinkedHashMap<>();
       s.types().forEach((type, t) -> {
