@@ -32,6 +32,33 @@ final class Checks {
     return e.getClass().getSimpleName();
   }
 
+  /**
+   * Why a check could not reach its workload, in the same words for every kind of check: "connection
+   * refused" when nothing listens, "no route to host", "unknown host NAME"; otherwise
+   * {@link #describe}.
+   */
+  static String failure(Throwable e) {
+    String network = networkFailure(e);
+    return network != null ? network : describe(e);
+  }
+
+  /** The network reason in {@code e}'s causes ("connection refused", ...), or null when there is none. */
+  static String networkFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException
+          && (t.getMessage() == null || t.getMessage().toLowerCase(java.util.Locale.ROOT).contains("refused"))) {
+        return "connection refused";
+      }
+      if (t instanceof java.net.NoRouteToHostException) {
+        return "no route to host";
+      }
+      if (t instanceof java.net.UnknownHostException) {
+        return "unknown host " + t.getMessage();
+      }
+    }
+    return null;
+  }
+
   /** {@code d} in the form users write timeouts in ("1s", "1.5s"). */
   static String seconds(java.time.Duration d) {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() / 1000.0 + "s";

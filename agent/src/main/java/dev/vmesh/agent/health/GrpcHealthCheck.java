@@ -55,7 +55,7 @@ public final class GrpcHealthCheck implements Check {
     } catch (StatusRuntimeException e) {
       failure = e.getStatus();
       if (failure.getCode() != Status.Code.UNAVAILABLE || first.fresh() || deadline.isExpired()) {
-        return failed(what, failure);
+        return failed(what, failure, timeout);
       }
     }
     Use fresh = channel(first.channel()); // replaces the one that failed, unless another run did already
@@ -66,7 +66,8 @@ public final class GrpcHealthCheck implements Check {
       return check(fresh.channel(), deadline, what);
     } catch (StatusRuntimeException e) {
       // out of time on the second try: the first failure says more
-      return failed(what, e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED ? failure : e.getStatus());
+      Status last = e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED ? failure : e.getStatus();
+      return failed(what, last, timeout);
     }
   }
 
@@ -81,7 +82,18 @@ public final class GrpcHealthCheck implements Check {
         : Health.failed(what + " returned " + response.getStatus());
   }
 
-  private static Health failed(String what, Status status) {
+  /**
+   * The failure in the words every check uses ("timed out after", "connection refused"), else the
+   * status code and its description.
+   */
+  private static Health failed(String what, Status status, Duration timeout) {
+    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+      return Health.failed(what + " timed out after " + Checks.seconds(timeout));
+    }
+    String network = status.getCode() == Status.Code.UNAVAILABLE ? Checks.networkFailure(status.getCause()) : null;
+    if (network != null) {
+      return Health.failed(what + " failed: " + network);
+    }
     return Health.failed(what + " failed: " + status.getCode()
         + (status.getDescription() == null ? "" : ": " + status.getDescription())
         + (status.getCause() == null ? "" : " (" + Checks.describe(status.getCause()) + ")"));

@@ -102,9 +102,9 @@ public final class HttpGetCheck implements Check {
       if (e.getCause() instanceof HttpTimeoutException) {
         return Health.failed(what + " timed out after " + Checks.seconds(timeout));
       }
-      return Health.failed(what + " failed: " + Checks.describe(e.getCause()));
+      return Health.failed(what + " failed: " + Checks.failure(e.getCause()));
     } catch (IOException e) {
-      return Health.failed(what + " failed: " + Checks.describe(e));
+      return Health.failed(what + " failed: " + Checks.failure(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Health.failed(what + " was interrupted");

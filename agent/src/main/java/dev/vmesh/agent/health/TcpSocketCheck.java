@@ -30,7 +30,7 @@ public final class TcpSocketCheck implements Check {
     } catch (SocketTimeoutException e) {
       return Health.failed(what + " timed out after " + Checks.seconds(timeout));
     } catch (IOException | IllegalArgumentException e) {
-      return Health.failed(what + " failed: " + Checks.describe(e));
+      return Health.failed(what + " failed: " + Checks.failure(e));
     }
   }
 }
