@@ -103,16 +103,27 @@ public record Proxy(
     }
     String proven = path[2];
     if (!claimedNamespace.isEmpty() && !claimedNamespace.equals(proven)) {
-      throw new IdentityMismatchException("the node claims namespace " + claimedNamespace + " but its credentials "
+      String claimed = quoted(claimedNamespace);
+      throw new IdentityMismatchException("the node claims namespace " + claimed + " but its credentials "
           + "prove " + identity + "; a proxy gets only the config of its own namespace: set NAMESPACE to " + proven
-          + " or connect with a certificate or token for " + claimedNamespace);
+          + " or connect with a certificate or token for " + claimed);
     }
     if (!claimedServiceAccount.isEmpty() && !claimedServiceAccount.equals(path[4])) {
-      throw new IdentityMismatchException("the node claims service account " + claimedServiceAccount + " but its "
+      String claimed = quoted(claimedServiceAccount);
+      throw new IdentityMismatchException("the node claims service account " + claimed + " but its "
           + "credentials prove " + identity + "; set SERVICE_ACCOUNT to " + path[4] + " or connect with a "
-          + "certificate or token for " + claimedServiceAccount);
+          + "certificate or token for " + claimed);
     }
     return proven;
+  }
+
+  /** Most characters of a value from the node repeated in an error (the rest is cut, and said to be). */
+  public static final int MAX_QUOTED = 128;
+
+  /** {@code value} as an error message repeats what a node sent: at most {@value #MAX_QUOTED} characters. */
+  public static String quoted(String value) {
+    return value.length() <= MAX_QUOTED ? value
+        : value.substring(0, MAX_QUOTED) + "... (" + (value.length() - MAX_QUOTED) + " more characters)";
   }
 
   /** A node that claims a namespace or service account its connection's credentials do not prove. */

@@ -130,6 +130,13 @@ class ProxiesGetOnlyTheNamespaceTheirIdentityProvesTest {
   }
 
   @Test
+  void aHugeClaimIsNotRepeatedWhole() {
+    Status s = refusal(cds("spiffe://cluster.local/ns/ns1/sa/vm", Map.of("NAMESPACE", "n".repeat(100_000)), "big"));
+    assertThat(s.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(s.getDescription()).contains("more characters").hasSizeLessThan(1000);
+  }
+
+  @Test
   void aNodeClaimingAnotherServiceAccountIsRefused() {
     Status s = refusal(cds("spiffe://cluster.local/ns/ns1/sa/vm", Map.of("NAMESPACE", "ns1", "SERVICE_ACCOUNT",
         "payments"), "vm"));

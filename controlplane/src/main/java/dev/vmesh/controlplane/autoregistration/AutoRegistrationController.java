@@ -114,6 +114,12 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
     Instant now = clock.instant();
     String rv = null;
     if (options.autoRegistration() && !proxy.autoRegisterGroup().isEmpty()) {
+      if (!dev.vmesh.api.validation.Names.isObjectName(proxy.autoRegisterGroup())) {
+        refuse(proxy, connectionId, null, new Refusal(Refusal.Reason.INVALID_GROUP, "AUTO_REGISTER_GROUP \""
+            + Proxy.quoted(proxy.autoRegisterGroup()) + "\" is not a WorkloadGroup name (lower-case letters, digits, "
+            + "'-' and '.', at most 253); set ISTIO_META_AUTO_REGISTER_GROUP to the group's name"), true);
+        return;
+      }
       String badAddress = GroupEntries.addressProblem(proxy);
       if (badAddress != null) {
         refuse(proxy, connectionId, null, new Refusal(Refusal.Reason.INVALID_ADDRESS, badAddress), true);
@@ -199,7 +205,7 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
       registrations.refused(connectionId, reason); // a closed stream's refusal is on /debug/refusedz
     }
     LOG.warn("event=autoregistration_refused proxy={} group={} entry={} reason={} stream={} detail=\"{}\"", proxy.id(),
-        proxy.autoRegisterGroup(), entry == null ? "" : entry, refusal.reason().label,
+        Proxy.quoted(proxy.autoRegisterGroup()), entry == null ? "" : entry, refusal.reason().label,
         ends ? "closed" : "open", refusal.detail().replace('"', '\''));
     if (ends) {
       throw refusal.status().asRuntimeException();
@@ -356,7 +362,12 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
     }
   }
 
-  /** What registration came to, per connection and for recently refused proxies (debug pages). */
+  /** The counters (for tests). */
+  AutoRegistrationMetrics metrics() {
+    return metrics;
+  }
+
+  /** What registration came to for each open connection that asked for it (debug pages). */
   public Registrations registrations() {
     return registrations;
   }

@@ -16,8 +16,8 @@ public final class AutoRegistrationMetrics {
     registrations = Counter.builder().name("vmesh_autoregistrations")
         .help("WorkloadEntries created by auto-registration.").register(registry);
     refusals = Counter.builder().name("vmesh_autoregistration_refusals")
-        .help("Proxies naming a WorkloadGroup that got no entry, by reason (invalid_address, no_address, identity, "
-            + "name_taken, no_group, disabled, store_error).")
+        .help("Proxies naming a WorkloadGroup that got no entry, by reason (invalid_group, invalid_address, "
+            + "no_address, identity, name_taken, no_group, disabled, store_error).")
         .labelNames("reason").register(registry);
     healthTransitions = Counter.builder().name("vmesh_workload_health_transitions")
         .help("Changes of a WorkloadEntry's Healthy condition written from agents' reports, by new state.")

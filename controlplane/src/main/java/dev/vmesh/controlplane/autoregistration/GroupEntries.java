@@ -42,7 +42,8 @@ final class GroupEntries {
     boolean fromMetadata = proxy.metadata().getFieldsMap().containsKey("INSTANCE_IPS");
     for (String ip : proxy.ips()) {
       if (!Addresses.isIp(ip)) {
-        return (fromMetadata ? "INSTANCE_IPS" : "the node id " + proxy.id()) + " has \"" + ip + "\", which is not "
+        return (fromMetadata ? "INSTANCE_IPS" : "the node id " + proxy.id()) + " has \"" + Proxy.quoted(ip)
+            + "\", which is not "
             + "an IP address; the VM's entry needs the address other workloads reach it on: set INSTANCE_IP in "
             + "its cluster.env (vmesh workload entry configure --internal-ip IP) and restart the agent";
       }

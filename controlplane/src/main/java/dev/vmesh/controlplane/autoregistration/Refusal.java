@@ -11,6 +11,8 @@ record Refusal(Reason reason, String detail) {
 
   /** Why, as the {@code reason} label of {@code vmesh_autoregistration_refusals_total}. */
   enum Reason {
+    /** AUTO_REGISTER_GROUP is not a valid object name. */
+    INVALID_GROUP("invalid_group", Status.Code.INVALID_ARGUMENT),
     /** An address in INSTANCE_IPS (or the node id) is not an IP. */
     INVALID_ADDRESS("invalid_address", Status.Code.INVALID_ARGUMENT),
     /** The node has no address at all (istiod: no entry and no error; the stream stays). */

@@ -32,10 +32,8 @@ class AutoRegistrationNeverTakesOverAnEntryItDidNotCreateTest {
       spec: {address: 10.9.9.9, serviceAccount: payments, labels: {team: pay}}
       """;
 
-  static double refusals(AutoRegistrationController c, String reason) throws Exception {
-    var f = AutoRegistrationController.class.getDeclaredField("metrics");
-    f.setAccessible(true);
-    return ((AutoRegistrationMetrics) f.get(c)).refusals.labelValues(reason).get();
+  static double refusals(AutoRegistrationController c, String reason) {
+    return c.metrics().refusals.labelValues(reason).get();
   }
 
   @Test
