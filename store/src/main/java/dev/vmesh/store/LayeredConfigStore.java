@@ -90,7 +90,9 @@ public final class LayeredConfigStore implements ConfigStore {
         }
       }
     } catch (StoreException ex) {
-      if (ex instanceof StoreException.Unavailable) {
+      // only a store that reports itself unwritable (full disk, etcd's quota) says when it can write again;
+      // an unreachable etcd is not one, and mirroring again at every health check would only add load
+      if (ex instanceof StoreException.Unavailable && !durable.health().writable()) {
         behind.set(true);
       }
       LOG.error("event=config_mirror_failed object={} error={}", e.object(), ex.getMessage());
