@@ -123,4 +123,41 @@ class AFullDiskFailsWritesCleanlyAndTheStoreRecoversTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> store.get(Fixtures.we("b", "10.0.0.2").key()).isPresent());
     }
   }
+
+  @Test
+  void aFileChangedBehindTheStoresBackWhileItCouldNotWriteStopsWritesUntilARestart() throws Exception {
+    try (SmallDisk disk = SmallDisk.mount(tmp.resolve("disk"), 4)) {
+      Path data = disk.dir().resolve("data");
+      try (var store = ConfigStores.durable(data, clock)) {
+        store.create(big("before"));
+        disk.fill();
+        for (int i = 0; store.health().writable(); i++) {
+          assertThat(i).isLessThan(1000);
+          try {
+            store.create(big("full-" + i));
+          } catch (StoreException.Unavailable expected) {
+            // the disk is full now
+          }
+        }
+        disk.free();
+        // another program writes the file meanwhile (or a write whose outcome was unknown got in)
+        try (var other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("store.db"));
+            var s = other.createStatement()) {
+          s.execute("PRAGMA busy_timeout=5000");
+          s.executeUpdate("UPDATE meta SET value = '999' WHERE key = 'revision'");
+        }
+        clock.advance(WriteHealth.PROBE_INTERVAL);
+        StoreHealth h = store.health();
+        assertThat(h.writable()).isFalse();
+        assertThat(h.reason()).contains("holds revision 999 where this server last stored")
+            .endsWith("restart vmesh to load the file as it is");
+        assertThatThrownBy(() -> store.create(big("after"))).isInstanceOf(StoreException.Unavailable.class)
+            .hasMessageContaining("holds revision 999");
+      }
+      try (var reopened = ConfigStores.durable(data, clock)) {
+        assertThat(reopened.resourceVersion()).isEqualTo("999");
+        assertThat(Long.parseLong(reopened.create(big("after")).resourceVersion())).isEqualTo(1000);
+      }
+    }
+  }
 }
