@@ -1,6 +1,7 @@
 package dev.vmesh.agent;
 
 import dev.vmesh.agent.bootstrap.BootstrapFiles;
+import dev.vmesh.agent.bootstrap.EnvoyBootstrap;
 import dev.vmesh.agent.capture.DnsCapture;
 import dev.vmesh.agent.config.AgentConfig;
 import dev.vmesh.agent.envoy.EnvoySupervisor;
@@ -209,9 +210,9 @@ public final class Agent implements AutoCloseable {
       if (options.localXdsSocket() != null) {
         BootstrapFiles.write(paths.grpcBootstrap(), BootstrapFiles.grpc(Nodes.grpcApp(config, options.version()),
             options.localXdsSocket(), paths.certDir()));
-        BootstrapFiles.write(paths.envoyBootstrap(), BootstrapFiles.envoy(node.toBuilder()
+        BootstrapFiles.write(paths.envoyBootstrap(), EnvoyBootstrap.json(node.toBuilder()
             .setMetadata(Nodes.forwarded(node, config.identity().namespace()).getMetadata()).build(),
-            options.localXdsSocket(), options.envoyDelta()));
+            options.localXdsSocket(), options.envoyDelta(), EnvoyBootstrap.Ports.DEFAULTS));
       }
       if (config.probe() != null) {
         prober = new Prober(config.probe(), config.probeHost(), timer, probes, this::healthChanged);
@@ -220,7 +221,7 @@ public final class Agent implements AutoCloseable {
       }
       if (options.envoyBinary() != null) {
         envoy = new EnvoySupervisor(options.envoyBinary(), paths.envoyBootstrap(), List.of(),
-            BootstrapFiles.ENVOY_ADMIN_PORT, Duration.ofSeconds(5), timer, random);
+            EnvoyBootstrap.Ports.DEFAULTS.admin(), Duration.ofSeconds(5), timer, random);
         running.add(envoy);
         envoy.start();
       }

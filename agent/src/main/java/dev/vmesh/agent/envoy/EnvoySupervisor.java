@@ -49,8 +49,10 @@ public final class EnvoySupervisor implements AutoCloseable {
    */
   public EnvoySupervisor(Path binary, Path bootstrap, List<String> extraArgs, int adminPort, Duration drain,
       Timer timer, Random random) {
+    // Hot restart is off (as in Istio's sidecar): restarts are the supervisor's, and without it two
+    // Envoys on one host do not fight over the shared-memory region of base id 0.
     List<String> cmd = new ArrayList<>(List.of(binary.toString(), "-c", bootstrap.toString(),
-        "--drain-time-s", Long.toString(Math.max(1, drain.toSeconds())), "--parent-shutdown-time-s",
+        "--disable-hot-restart", "--drain-time-s", Long.toString(Math.max(1, drain.toSeconds())), "--parent-shutdown-time-s",
         Long.toString(Math.max(2, drain.toSeconds() + 1))));
     cmd.addAll(extraArgs);
     this.command = List.copyOf(cmd);

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The supervisor with a stand-in Envoy (a shell script; no Envoy binary can be installed here) that
+ * The supervisor with a stand-in Envoy (a shell script, which can exit or trap signals on cue) that
  * records its arguments, its starts and the signal it got, and exits when told to.
  */
 class EnvoyIsRestartedAndDrainedTest {
