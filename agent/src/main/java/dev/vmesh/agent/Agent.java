@@ -2,7 +2,8 @@ package dev.vmesh.agent;
 
 import dev.vmesh.agent.bootstrap.BootstrapFiles;
 import dev.vmesh.agent.bootstrap.EnvoyBootstrap;
-import dev.vmesh.agent.capture.DnsCapture;
+import dev.vmesh.agent.capture.AgentCapture;
+import dev.vmesh.agent.capture.Netfilter;
 import dev.vmesh.agent.config.AgentConfig;
 import dev.vmesh.agent.envoy.EnvoySupervisor;
 import dev.vmesh.agent.health.Health;
@@ -65,21 +66,32 @@ public final class Agent implements AutoCloseable {
    * @param envoyBinary Envoy to run and supervise, or null
    * @param envoyDelta Envoy uses delta xDS
    * @param onNameTable receives each name table (the DNS proxy), may be null
+   * @param envoyPorts Envoy's admin and Prometheus ports (15000, 15090)
+   * @param capture install the capture rules with this tool at start and remove them at stop (needs
+   *     CAP_NET_ADMIN): DNS when the DNS proxy runs, traffic when Envoy runs; null when something else
+   *     installs them ({@code vmesh agent iptables})
    */
   public record Options(AgentConfig config, InetSocketAddress statusAddress, InetSocketAddress readinessAddress,
       Path localXdsSocket, InetSocketAddress localXdsLoopback, Path envoyBinary, boolean envoyDelta,
-      Duration certificateTtl, String version, Consumer<NameTable> onNameTable, DnsOptions dns) {}
+      Duration certificateTtl, String version, Consumer<NameTable> onNameTable, DnsOptions dns,
+      EnvoyBootstrap.Ports envoyPorts, Netfilter.Backend capture) {
+    /** Options with Envoy's default ports and no capture. */
+    public Options(AgentConfig config, InetSocketAddress statusAddress, InetSocketAddress readinessAddress,
+        Path localXdsSocket, InetSocketAddress localXdsLoopback, Path envoyBinary, boolean envoyDelta,
+        Duration certificateTtl, String version, Consumer<NameTable> onNameTable, DnsOptions dns) {
+      this(config, statusAddress, readinessAddress, localXdsSocket, localXdsLoopback, envoyBinary, envoyDelta,
+          certificateTtl, version, onNameTable, dns, EnvoyBootstrap.Ports.DEFAULTS, null);
+    }
+  }
 
   /**
    * The DNS proxy's settings (null options: no DNS proxy).
    *
    * @param listen where to answer (empty: 127.0.0.1:15053, and [::1]:15053 with IPv6 nameservers)
    * @param resolvConf the upstreams and search domains
-   * @param capture install capture rules with this tool at start and remove them at stop (needs
-   *     CAP_NET_ADMIN), or null when something else installs them ({@code vmesh agent iptables})
    */
   public record DnsOptions(List<InetSocketAddress> listen, Path resolvConf, Duration forwardTimeout,
-      boolean parallelForwarding, DnsCapture.Backend capture) {}
+      boolean parallelForwarding) {}
 
   private final Options options;
   private final AgentConfig config;
@@ -94,7 +106,7 @@ public final class Agent implements AutoCloseable {
   private final AtomicReference<NameTable> nameTable = new AtomicReference<>();
   private final List<AutoCloseable> running = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final DnsProxy dns;
-  private boolean captureInstalled;
+  private Netfilter capture;
   private volatile Upstream upstream;
   private volatile AgentStream stream;
   private volatile LocalXdsProxy localXds;
@@ -134,13 +146,16 @@ public final class Agent implements AutoCloseable {
     }
     LOG.info("event=agent_starting identity={} node={} ips={} discovery={} group={}", a.config.identity().uri(),
         a.config.nodeId(), a.config.instanceIps(), a.config.discoveryAddresses(), a.config.autoRegisterGroup());
-    if (a.dns != null) {
-      try {
+    try {
+      if (a.dns != null) {
         a.startDns();
-      } catch (IOException e) {
-        a.close();
-        throw e;
       }
+      if (options.capture() != null) {
+        a.startCapture();
+      }
+    } catch (IOException e) {
+      a.close();
+      throw e;
     }
     a.certs.start();
     a.certs.firstCertificate().thenRunAsync(a::bringUp, a.scheduler);
@@ -167,18 +182,11 @@ public final class Agent implements AutoCloseable {
     dns.start();
     LOG.info("event=dns_proxy_started listen={} upstreams={} table_from_disk={}", dns.listenAddresses(),
         dns.upstreams(), dns.hasTable());
-    DnsCapture.Backend backend = options.dns().capture();
-    if (backend != null) {
-      DnsCapture.apply(captureSettings(dns.upstreams(), dns.listenAddresses().get(0).getPort()), backend, List.of());
-      captureInstalled = true;
-    }
   }
 
-  /** Capture settings for this process: its own user and group are exempt. */
-  static DnsCapture.Settings captureSettings(List<InetSocketAddress> upstreams, int port) {
-    var unix = new com.sun.security.auth.module.UnixSystem();
-    return new DnsCapture.Settings(upstreams.stream().map(a -> a.getAddress().getHostAddress()).distinct().toList(),
-        port, Long.toString(unix.getUid()), Long.toString(unix.getGid()));
+  private void startCapture() throws IOException {
+    capture = AgentCapture.install(config, options.capture(), options.envoyBinary() != null,
+        dns == null ? null : dns.upstreams(), dns == null ? 0 : dns.listenAddresses().get(0).getPort());
   }
 
   private void bringUp() {
@@ -212,7 +220,7 @@ public final class Agent implements AutoCloseable {
             options.localXdsSocket(), paths.certDir()));
         BootstrapFiles.write(paths.envoyBootstrap(), EnvoyBootstrap.json(node.toBuilder()
             .setMetadata(Nodes.forwarded(node, config.identity().namespace()).getMetadata()).build(),
-            options.localXdsSocket(), options.envoyDelta(), EnvoyBootstrap.Ports.DEFAULTS));
+            options.localXdsSocket(), options.envoyDelta(), options.envoyPorts()));
       }
       if (config.probe() != null) {
         prober = new Prober(config.probe(), config.probeHost(), timer, probes, this::healthChanged);
@@ -221,7 +229,7 @@ public final class Agent implements AutoCloseable {
       }
       if (options.envoyBinary() != null) {
         envoy = new EnvoySupervisor(options.envoyBinary(), paths.envoyBootstrap(), List.of(),
-            EnvoyBootstrap.Ports.DEFAULTS.admin(), Duration.ofSeconds(5), timer, random);
+            options.envoyPorts().admin(), Duration.ofSeconds(5), timer, random);
         running.add(envoy);
         envoy.start();
       }
@@ -324,9 +332,9 @@ public final class Agent implements AutoCloseable {
       d.put("upstreams", dns.upstreams().stream().map(Agent::hostPort).toList());
       d.put("hosts", dns.hasTable() ? dns.table().size() : null);
       d.put("synced", dns.synced());
-      d.put("capture", options.dns().capture() == null ? "none" : options.dns().capture().toString());
       m.put("dns", d);
     }
+    m.put("capture", capture == null ? "none" : capture.backend().name().toLowerCase(java.util.Locale.ROOT));
     String why = notReadyReason();
     m.put("ready", why == null);
     if (why != null) {
@@ -424,11 +432,11 @@ public final class Agent implements AutoCloseable {
         LOG.warn("event=stop_failed component={} error=\"{}\"", c.getClass().getSimpleName(), e.toString());
       }
     }
-    if (captureInstalled) {
+    if (capture != null) {
       try {
-        DnsCapture.unapply(options.dns().capture(), List.of());
+        capture.remove();
       } catch (IOException e) {
-        LOG.warn("event=dns_capture_remove_failed error=\"{}\"", e.getMessage());
+        LOG.warn("event=capture_remove_failed error=\"{}\"", e.getMessage());
       }
     }
     if (dns != null) {

@@ -1,7 +1,6 @@
 package dev.vmesh.cli;
 
 import dev.vmesh.agent.Agent;
-import dev.vmesh.agent.capture.DnsCapture;
 import dev.vmesh.agent.config.AgentConfig;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -15,7 +14,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code vmesh agent}: the VM side of the mesh. */
 @Command(name = "agent", mixinStandardHelpOptions = true, sortOptions = false,
-    subcommands = {AgentCommand.Iptables.class, AgentCommand.Resolved.class},
+    subcommands = {AgentIptablesCommand.class, AgentCommand.Resolved.class},
     description = {"Run the VM agent: certificate from the mesh CA, registration and health reports over mTLS"
         + " xDS, local xDS and SDS for Envoy and proxyless gRPC apps, status and metrics.",
         "Reads the files 'vmesh workload entry configure' wrote (cluster.env, mesh.yaml, root-cert.pem,"
@@ -92,10 +91,11 @@ final class AgentCommand implements Callable<Integer> {
   @Option(names = "--dns-parallel", description = "Ask all upstream servers at once and take the first answer.")
   boolean dnsParallel;
 
-  @Option(names = "--dns-capture", defaultValue = "none", paramLabel = "none|auto|iptables|nft",
-      description = "Install the capture rules at start and remove them at stop (needs CAP_NET_ADMIN). The"
-          + " systemd unit installs them as root with 'vmesh agent iptables' instead (default: ${DEFAULT-VALUE}).")
-  String dnsCapture;
+  @Option(names = {"--capture", "--dns-capture"}, defaultValue = "none", paramLabel = "none|auto|iptables|nft",
+      description = "Install the capture rules at start and remove them at stop (needs CAP_NET_ADMIN): DNS when"
+          + " the DNS proxy runs, traffic (cluster.env's istio-iptables keys) when Envoy runs. The systemd unit"
+          + " installs them as root with 'vmesh agent iptables' instead (default: ${DEFAULT-VALUE}).")
+  String capture;
 
   @Option(names = "--log-level", defaultValue = "${env:VMESH_LOG_LEVEL:-INFO}", paramLabel = "LEVEL")
   String logLevel;
@@ -125,7 +125,8 @@ final class AgentCommand implements Callable<Integer> {
     Agent agent = Agent.start(new Agent.Options(config, ServerCommand.hostPort(statusAddress),
         ServerCommand.orOff(readinessAddress), localXdsSocket ? config.paths().xdsSocket() : null,
         ServerCommand.orOff(localXdsAddress), envoyBinary, envoyDelta, ServerCommand.Durations.parse(certTtl),
-        Main.Version.version(), null, dnsOptions(config)), Clock.systemUTC());
+        Main.Version.version(), null, dnsOptions(config), dev.vmesh.agent.bootstrap.EnvoyBootstrap.Ports.DEFAULTS,
+        capture.equals("none") ? null : AgentIptablesCommand.backend(capture, false, false)), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       agent.close();
@@ -166,123 +167,13 @@ final class AgentCommand implements Callable<Integer> {
     }
     List<java.net.InetSocketAddress> listen = dnsListen == null ? List.of()
         : dnsListen.stream().map(ServerCommand::hostPort).toList();
-    return new Agent.DnsOptions(listen, resolvConf, ServerCommand.Durations.parse(dnsTimeout), dnsParallel,
-        backend(dnsCapture));
+    return new Agent.DnsOptions(listen, resolvConf, ServerCommand.Durations.parse(dnsTimeout), dnsParallel);
   }
 
   /** As Istio: DNS_CAPTURE or ENABLE_DNS_SERVER set to true. */
   static boolean dnsWanted(java.util.Map<String, String> settings) {
     return "true".equalsIgnoreCase(settings.getOrDefault("ISTIO_META_DNS_CAPTURE", ""))
         || "true".equalsIgnoreCase(settings.getOrDefault("ISTIO_META_ENABLE_DNS_SERVER", ""));
-  }
-
-  static DnsCapture.Backend backend(String name) {
-    return switch (name) {
-      case "none" -> null;
-      case "iptables" -> DnsCapture.Backend.IPTABLES;
-      case "nft" -> DnsCapture.Backend.NFT;
-      case "auto" -> {
-        DnsCapture.Backend b = DnsCapture.detect();
-        if (b == null) {
-          throw new IllegalArgumentException("neither iptables nor nft is installed; install one (apt-get install"
-              + " iptables) or capture DNS another way");
-        }
-        yield b;
-      }
-      default -> throw new IllegalArgumentException("--dns-capture must be none, auto, iptables or nft, not \""
-          + name + "\"");
-    };
-  }
-
-  /**
-   * {@code vmesh agent iptables}: the DNS capture rules, installed by root for an agent running as
-   * another user (the systemd unit runs it before and after the agent).
-   */
-  @Command(name = "iptables", mixinStandardHelpOptions = true,
-      description = {"Install (or with --remove, remove) the rules that send the VM's DNS queries to the agent's"
-          + " DNS proxy: UDP and TCP port 53 to the resolv.conf nameservers go to 127.0.0.1:15053; the agent's own"
-          + " user and group are exempt; conntrack zones keep both legs apart.",
-          "Does nothing unless DNS capture is on in cluster.env (ISTIO_META_DNS_CAPTURE='true') or --force."})
-  static final class Iptables implements java.util.concurrent.Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--dry-run", description = "Print the commands instead of running them.")
-    boolean dryRun;
-
-    @Option(names = "--remove", description = "Remove the rules (missing rules are fine).")
-    boolean remove;
-
-    @Option(names = "--force", description = "Install even if cluster.env does not ask for DNS capture.")
-    boolean force;
-
-    @Option(names = "--config-dir", defaultValue = "${env:VMESH_AGENT_CONFIG_DIR:-/etc/vmesh}", paramLabel = "DIR")
-    Path configDir;
-
-    @Option(names = "--resolv-conf", defaultValue = "/etc/resolv.conf", paramLabel = "FILE",
-        description = "Whose nameservers to capture (default: ${DEFAULT-VALUE}).")
-    Path resolvConf;
-
-    @Option(names = "--user", defaultValue = "vmesh", description = "The agent's user, exempt (default: ${DEFAULT-VALUE}).")
-    String user;
-
-    @Option(names = "--group", defaultValue = "vmesh", description = "The agent's group, exempt (default: ${DEFAULT-VALUE}).")
-    String group;
-
-    @Option(names = "--port", defaultValue = "15053", description = "The DNS proxy's port (default: ${DEFAULT-VALUE}).")
-    int port;
-
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "auto|iptables|nft",
-        description = "auto: iptables if installed, else nft (default: ${DEFAULT-VALUE}).")
-    String backend;
-
-    @Override
-    public Integer call() throws Exception {
-      DnsCapture.Backend b = dryRun && backend.equals("auto") && DnsCapture.detect() == null
-          ? DnsCapture.Backend.IPTABLES : backend(backend);
-      if (b == null) {
-        spec.commandLine().getErr().println("vmesh agent iptables: --backend none makes no sense here");
-        return 2;
-      }
-      if (remove) {
-        if (dryRun) {
-          spec.commandLine().getOut().print(DnsCapture.describe(null, b, true));
-        } else {
-          DnsCapture.unapply(b, List.of());
-        }
-        return 0;
-      }
-      if (!force && !dnsCaptureOn()) {
-        spec.commandLine().getOut().println("vmesh agent iptables: DNS capture is off in " + configDir.resolve(
-            "cluster.env") + " (ISTIO_META_DNS_CAPTURE); nothing to do");
-        return 0;
-      }
-      var nameservers = dev.vmesh.dns.ResolvConf.read(resolvConf).nameservers().stream()
-          .map(a -> a.getAddress().getHostAddress()).distinct().toList();
-      if (nameservers.isEmpty()) {
-        spec.commandLine().getErr().println("vmesh agent iptables: " + resolvConf + " names no nameserver; nothing"
-            + " to capture");
-        return 1;
-      }
-      DnsCapture.Settings settings = new DnsCapture.Settings(nameservers, port, user, group);
-      if (dryRun) {
-        spec.commandLine().getOut().print(DnsCapture.describe(settings, b, false));
-      } else {
-        DnsCapture.apply(settings, b, List.of());
-        spec.commandLine().getOut().println("vmesh agent iptables: DNS to " + nameservers + " now goes to port "
-            + port + " (" + b.name().toLowerCase(java.util.Locale.ROOT) + ")");
-      }
-      return 0;
-    }
-
-    private boolean dnsCaptureOn() throws Exception {
-      Path env = configDir.resolve("cluster.env");
-      if (!java.nio.file.Files.exists(env)) {
-        return false;
-      }
-      return "true".equalsIgnoreCase(dev.vmesh.agent.config.ClusterEnv.parse(env.toString(),
-          java.nio.file.Files.readString(env)).getOrDefault("ISTIO_META_DNS_CAPTURE", ""));
-    }
   }
 
   /** {@code vmesh agent resolved}: route the mesh's domains to the DNS proxy through systemd-resolved. */

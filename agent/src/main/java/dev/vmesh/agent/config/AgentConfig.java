@@ -58,7 +58,7 @@ public record AgentConfig(
 
   private static final Pattern ENV_KEYS = Pattern.compile(
       "ISTIO_.*|POD_NAME|POD_NAMESPACE|SERVICE_ACCOUNT|TRUST_DOMAIN|INSTANCE_IP|CA_ADDR|ISTIOD_SAN|CANONICAL_.*"
-          + "|REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION");
+          + "|REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION|" + String.join("|", CaptureConfig.KEYS));
 
   /**
    * Where the agent's files are.
@@ -251,7 +251,7 @@ public record AgentConfig(
   }
 
   /** Addresses of interfaces that are up, IPv4 first, without loopback and link-local ones. */
-  static List<String> detectAddresses() {
+  public static List<String> detectAddresses() {
     List<String> v4 = new ArrayList<>();
     List<String> v6 = new ArrayList<>();
     try {
