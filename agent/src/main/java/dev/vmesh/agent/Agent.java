@@ -10,6 +10,7 @@ import dev.vmesh.agent.health.Health;
 import dev.vmesh.agent.health.Prober;
 import dev.vmesh.agent.identity.CertManager;
 import dev.vmesh.agent.identity.GrpcCaClient;
+import dev.vmesh.agent.status.MergedMetrics;
 import dev.vmesh.agent.status.StatusServer;
 import dev.vmesh.agent.xds.AgentStream;
 import dev.vmesh.agent.xds.LocalXdsProxy;
@@ -136,6 +137,8 @@ public final class Agent implements AutoCloseable {
     this.dns = options.dns() == null ? null : dnsProxy(options.dns());
     this.status = new StatusServer(options.statusAddress(), options.readinessAddress(), metrics, this::notReadyReason,
         this::statusJson);
+    this.status.route("/stats/prometheus", new MergedMetrics(metrics,
+        options.envoyBinary() == null ? 0 : options.envoyPorts().admin())::page);
   }
 
   /** Starts the agent; returns at once (the certificate and connection come in the background). */

@@ -58,10 +58,13 @@ class ProxylessAppOnAVmTest {
         // Envoy's bootstrap is a valid Bootstrap pointing at the same socket for ADS and SDS.
         Bootstrap.Builder envoy = Bootstrap.newBuilder();
         JsonFormat.parser().usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
-            .add(HttpProtocolOptions.getDescriptor()).build())
+            .add(HttpProtocolOptions.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                .getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDescriptor()).build())
             .merge(Files.readString(vm.config.paths().envoyBootstrap()), envoy);
         assertThat(envoy.getStaticResources().getClustersList()).extracting(c -> c.getName())
-            .containsExactly("xds-grpc", "sds-grpc");
+            .containsExactly("xds-grpc", "sds-grpc", "prometheus_stats");
         assertThat(envoy.getStaticResources().getClusters(1).getLoadAssignment().getEndpoints(0).getLbEndpoints(0)
             .getEndpoint().getAddress().getPipe().getPath()).isEqualTo(vm.config.paths().xdsSocket().toString());
         assertThat(envoy.getNode().getMetadata().getFieldsMap()).doesNotContainKey("AUTO_REGISTER_GROUP");

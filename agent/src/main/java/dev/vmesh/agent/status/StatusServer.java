@@ -16,7 +16,8 @@ import java.util.function.Supplier;
 
 /**
  * {@code StatusServer} is the agent's HTTP side: on the status port (15020) {@code /metrics},
- * {@code /healthz/ready} and {@code /debug/status}; on the readiness port (15021) {@code /healthz/ready}
+ * {@code /healthz/ready}, {@code /debug/status} and the routes added with {@link #route} ({@code
+ * /stats/prometheus}); on the readiness port (15021) {@code /healthz/ready}
  * alone, as Istio's sidecar, for load balancers and orchestration that check whether the VM is in the mesh.
  */
 public final class StatusServer implements AutoCloseable {
@@ -47,6 +48,23 @@ public final class StatusServer implements AutoCloseable {
       s.setExecutor(executor);
       s.start();
     }
+  }
+
+  /** A page served on the status port: content type and body, made when asked. */
+  public interface Page {
+    MergedMetrics.Page get() throws IOException;
+  }
+
+  /** Serves {@code page} at {@code path} on the status port (15020), e.g. the merged {@code /stats/prometheus}. */
+  public void route(String path, Page page) {
+    servers.get(0).createContext(path, ex -> {
+      MergedMetrics.Page p = page.get();
+      ex.getResponseHeaders().set("Content-Type", p.contentType());
+      ex.sendResponseHeaders(200, p.body().length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(p.body());
+      }
+    });
   }
 
   public InetSocketAddress statusAddress() {

