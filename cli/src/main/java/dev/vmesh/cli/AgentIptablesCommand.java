@@ -83,7 +83,11 @@ final class AgentIptablesCommand implements Callable<Integer> {
       config = CaptureConfig.load(configDir.resolve("cluster.env"), System.getenv());
     } catch (AgentConfig.ConfigException e) {
       err.println("vmesh agent iptables: " + e.getMessage());
-      return 1;
+      if (!remove) {
+        return 1;
+      }
+      // Removing needs nothing from cluster.env: a broken file must not keep the rules in place.
+      config = CaptureConfig.from(java.util.Map.of("ISTIO_SVC_IP", "127.0.0.1"), "defaults");
     }
     if (config.customIptables()) {
       out.println("vmesh agent iptables: cluster.env sets ISTIO_CUSTOM_IP_TABLES='true': the capture rules are"

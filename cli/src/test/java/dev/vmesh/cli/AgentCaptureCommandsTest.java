@@ -72,6 +72,11 @@ class AgentCaptureCommandsTest {
     assertThat(bad.exit()).isOne();
     assertThat(bad.err()).contains("cluster.env: ISTIO_SERVICE_CIDR='10.0.0.0/8,10.1.2': \"10.1.2\" is not an"
         + " address range");
+    // Removal does not depend on a readable cluster.env.
+    Cli removeAnyway = Cli.run("agent", "iptables", "--remove", "--dry-run", "--config-dir", tmp.toString(),
+        "--backend", "nft");
+    assertThat(removeAnyway.exit()).isZero();
+    assertThat(removeAnyway.out()).contains("delete table ip vmesh");
 
     Files.writeString(tmp.resolve("cluster.env"), "ISTIO_CUSTOM_IP_TABLES='true'\nISTIO_SERVICE_CIDR='*'\n");
     Cli custom = Cli.run("agent", "iptables", "--traffic", "on", "--config-dir", tmp.toString());
