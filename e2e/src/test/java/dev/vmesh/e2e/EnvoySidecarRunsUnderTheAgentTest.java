@@ -117,7 +117,7 @@ class EnvoySidecarRunsUnderTheAgentTest {
         .doesNotContain("vmesh_agent_");
     assertThat(curl("127.0.0.1:15090/ready").code).isEqualTo(404);
     System.out.println("Envoy's view of the server's config: " + curl("127.0.0.1:15000/stats?filter="
-        + "update_(rejected|success)").body.replace('\n', ' '));
+        + "update_(rejected|success)|listener_create_(success|failure)").body.replace('\n', ' '));
 
     // SIGKILL: readiness drops, the supervisor starts Envoy again (after ~1 s), readiness comes back.
     must("kill", "-9", Long.toString(first.pid()));
