@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vmesh.api.Resource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -30,15 +31,20 @@ public final class ReadModifyWriteRace {
     ConfigStore s = stores.get(0);
     Resource counter = s.create(Fixtures.withAnnotation(Fixtures.we("counter", "10.0.0.1"), "n", "0"));
     AtomicInteger conflicts = new AtomicInteger();
+    // all writers start together, and each lets others run between its read and its write: in memory a
+    // writer can otherwise finish all its increments in one time slice on a busy machine, and none conflict
+    CountDownLatch start = new CountDownLatch(1);
     try (ExecutorService pool = Executors.newFixedThreadPool(writers)) {
       List<Future<?>> futures = new ArrayList<>();
       for (int w = 0; w < writers; w++) {
         ConfigStore mine = stores.get(w % stores.size());
         futures.add(pool.submit(() -> {
+          start.await();
           for (int i = 0; i < each; i++) {
             while (true) {
               Resource cur = mine.get(counter.key()).orElseThrow();
               int n = Integer.parseInt(cur.metadata().annotations().get("n"));
+              Thread.yield();
               try {
                 mine.update(Fixtures.withAnnotation(cur, "n", Integer.toString(n + 1)));
                 break;
@@ -50,6 +56,7 @@ public final class ReadModifyWriteRace {
           return null;
         }));
       }
+      start.countDown();
       for (Future<?> f : futures) {
         f.get();
       }
