@@ -43,6 +43,7 @@ class DebHasTheLayoutOwnersAndJavaDependencyIT {
 
     assertThat(entries).containsEntry("/usr/share/vmesh/vmesh.jar", "-rw-r--r-- root/root")
         .containsEntry("/usr/bin/vmesh", "-rwxr-xr-x root/root")
+        .containsEntry("/usr/share/vmesh/find-java", "-rwxr-xr-x root/root")
         .containsEntry("/usr/lib/systemd/system/vmesh-agent.service", "-rw-r--r-- root/root")
         .containsEntry("/usr/lib/systemd/system/vmesh-server.service", "-rw-r--r-- root/root")
         .containsEntry("/etc/default/vmesh-agent", "-rw-r--r-- root/root")
@@ -53,7 +54,7 @@ class DebHasTheLayoutOwnersAndJavaDependencyIT {
         .containsEntry("/var/lib/vmesh", "drwxr-x--- root/root");
     assertThat(entries.keySet().stream().filter(p -> !entries.get(p).startsWith("d")))
         .as("regular files in the .deb")
-        .containsExactlyInAnyOrder("/usr/share/vmesh/vmesh.jar", "/usr/bin/vmesh",
+        .containsExactlyInAnyOrder("/usr/share/vmesh/vmesh.jar", "/usr/share/vmesh/find-java", "/usr/bin/vmesh",
             "/usr/lib/systemd/system/vmesh-agent.service", "/usr/lib/systemd/system/vmesh-server.service",
             "/etc/default/vmesh-agent", "/etc/default/vmesh-server");
     assertThat(entries.keySet()).as("nothing under /etc/vmesh but the server config directory")
@@ -72,6 +73,8 @@ class DebHasTheLayoutOwnersAndJavaDependencyIT {
   void bundledJarIsTheShadedJarAndTheUnitsAreTheSources() throws IOException {
     assertThat(Files.mismatch(Packages.debRoot().resolve("usr/share/vmesh/vmesh.jar"), Packages.shadedJar()))
         .as("the jar in the .deb differs from target/vmesh.jar").isEqualTo(-1L);
+    assertThat(Packages.debRoot().resolve("usr/share/vmesh/find-java"))
+        .hasSameTextualContentAs(Packages.moduleDir().resolve("../bin/find-java"));
     for (String unit : List.of("vmesh-agent.service", "vmesh-server.service")) {
       assertThat(Packages.debRoot().resolve("usr/lib/systemd/system/" + unit))
           .hasSameTextualContentAs(Packages.moduleDir().resolve("src/systemd/" + unit));

@@ -97,6 +97,21 @@ final class Packages {
     return false;
   }
 
+  /**
+   * A directory for PATH that holds only {@code tools}, each a script running the machine's own
+   * (/usr/bin, else /bin), so that a test decides which other commands (java) a script can see.
+   */
+  static Path toolsOnly(Path dir, String... tools) throws IOException {
+    Files.createDirectories(dir);
+    for (String tool : tools) {
+      Path real = Files.exists(Path.of("/usr/bin", tool)) ? Path.of("/usr/bin", tool) : Path.of("/bin", tool);
+      Path wrapper = dir.resolve(tool);
+      Files.writeString(wrapper, "#!/bin/sh\nexec " + real + " \"$@\"\n");
+      Files.setPosixFilePermissions(wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    return dir;
+  }
+
   /** What a finished command printed and returned. */
   record Result(int exit, String out, String err) {
     String both() {

@@ -61,6 +61,7 @@ class RpmMatchesTheDebLayoutAndScriptsIT {
     assertThat(files).containsOnly(
         Map.entry("/usr/share/vmesh", "40755 root root"),
         Map.entry("/usr/share/vmesh/vmesh.jar", "100644 root root"),
+        Map.entry("/usr/share/vmesh/find-java", "100755 root root"),
         Map.entry("/usr/bin/vmesh", "100755 root root"),
         Map.entry("/usr/lib/systemd/system/vmesh-agent.service", "100644 root root"),
         Map.entry("/usr/lib/systemd/system/vmesh-server.service", "100644 root root"),
@@ -81,8 +82,8 @@ class RpmMatchesTheDebLayoutAndScriptsIT {
     }
     Path deb = Packages.debRoot();
     assertThat(digests.get("/usr/share/vmesh/vmesh.jar")).isEqualTo(sha256(Packages.shadedJar()));
-    for (String path : List.of("/usr/bin/vmesh", "/usr/lib/systemd/system/vmesh-agent.service",
-        "/usr/lib/systemd/system/vmesh-server.service")) {
+    for (String path : List.of("/usr/bin/vmesh", "/usr/share/vmesh/find-java",
+        "/usr/lib/systemd/system/vmesh-agent.service", "/usr/lib/systemd/system/vmesh-server.service")) {
       assertThat(digests.get(path)).as(path).isEqualTo(sha256(deb.resolve(path.substring(1))));
     }
     assertThat(digests.get("/etc/sysconfig/vmesh-agent")).isEqualTo(sha256(deb.resolve("etc/default/vmesh-agent")));

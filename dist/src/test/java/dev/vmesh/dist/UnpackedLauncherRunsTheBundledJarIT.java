@@ -2,10 +2,12 @@ package dev.vmesh.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code /usr/bin/vmesh} from the .deb, unpacked with {@code dpkg-deb -x} into a directory under
@@ -38,9 +40,14 @@ class UnpackedLauncherRunsTheBundledJarIT {
   }
 
   @Test
-  void launcherExplainsHowToInstallJavaWhenNoneIsFound() {
-    assertThat(Packages.readString(Packages.debRoot().resolve("usr/bin/vmesh")))
-        .contains("needs Java 21 or newer, and none was found", "openjdk-21-jre-headless",
-            "java-21-openjdk-headless", "JAVA_HOME");
+  void launcherExplainsHowToInstallJavaWhenNoneIsFound(@TempDir Path dir) throws IOException {
+    // PATH holds the tools the launcher and find-java use, and no java; the JVM directory is empty.
+    Path tools = Packages.toolsOnly(dir.resolve("tools"), "bash", "sed", "dirname", "readlink", "cat");
+    Packages.Result r = Packages.run(List.of(Packages.debRoot().resolve("usr/bin/vmesh").toString(), "--version"),
+        Map.of("PATH", tools.toString(), "VMESH_JVM_DIR", dir.resolve("no-jvms").toString()));
+
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("needs Java 21 or newer, and none was found", "openjdk-21-jre-headless",
+        "java-21-openjdk-headless", "JAVA_HOME");
   }
 }
