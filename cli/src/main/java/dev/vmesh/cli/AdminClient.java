@@ -98,12 +98,39 @@ final class AdminClient {
     try {
       return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      throw new IllegalStateException("cannot reach the server at " + base + ": " + e.getMessage()
-          + " (is it running? --server or VMESH_SERVER)");
+      throw new IllegalStateException("cannot reach the server at " + base + " (" + describe(e) + "); start it"
+          + " with vmesh server, or point --server (or VMESH_SERVER) at its http://HOST:PORT");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted");
     }
+  }
+
+  /**
+   * What went wrong, in words, for exceptions whose message is null or only an address (the JDK's
+   * connect failures): their kind, then the causes' messages.
+   */
+  static String describe(Throwable e) {
+    StringBuilder sb = new StringBuilder();
+    for (Throwable t = e; t != null && sb.length() < 300; t = t.getCause()) {
+      String what = switch (t) {
+        case java.net.ConnectException c -> "connection refused";
+        case java.net.http.HttpConnectTimeoutException c -> "no answer within the 5 s connect timeout";
+        case java.net.http.HttpTimeoutException c -> "no response within 30 s";
+        case java.net.UnknownHostException u -> "unknown host " + u.getMessage();
+        case java.nio.file.NoSuchFileException n -> "no such file";
+        case java.nio.file.AccessDeniedException a -> "permission denied";
+        default -> t.getMessage() != null && !t.getMessage().isBlank() ? t.getMessage()
+            : t == e ? t.getClass().getSimpleName() : "";
+      };
+      if (!what.isEmpty() && sb.indexOf(what) < 0) {
+        sb.append(sb.length() == 0 ? "" : ": ").append(what);
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return sb.toString();
   }
 
   private static String check(HttpResponse<String> r) {

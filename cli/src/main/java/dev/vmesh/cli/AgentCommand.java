@@ -4,6 +4,7 @@ import dev.vmesh.agent.Agent;
 import dev.vmesh.agent.config.AgentConfig;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -25,36 +26,42 @@ final class AgentCommand implements Callable<Integer> {
   CommandSpec spec;
 
   @Option(names = "--config-dir", defaultValue = "${env:VMESH_AGENT_CONFIG_DIR:-/etc/vmesh}", paramLabel = "DIR",
-      description = "Onboarding files; env VMESH_AGENT_CONFIG_DIR (default: ${DEFAULT-VALUE}).")
+      description = "Onboarding files; env VMESH_AGENT_CONFIG_DIR (default: /etc/vmesh).")
   Path configDir;
 
   @Option(names = "--state-dir", defaultValue = "${env:VMESH_AGENT_STATE_DIR:-/var/lib/vmesh}", paramLabel = "DIR",
       description = "Certificates, bootstrap files, the last DNS table; env VMESH_AGENT_STATE_DIR"
-          + " (default: ${DEFAULT-VALUE}).")
+          + " (default: /var/lib/vmesh).")
   Path stateDir;
 
   @Option(names = "--run-dir", defaultValue = "${env:VMESH_AGENT_RUN_DIR:-/run/vmesh}", paramLabel = "DIR",
-      description = "Where the local xDS socket (xds.sock) goes; env VMESH_AGENT_RUN_DIR (default: ${DEFAULT-VALUE}).")
+      description = "Where the local xDS socket (xds.sock) goes; env VMESH_AGENT_RUN_DIR (default: /run/vmesh).")
   Path runDir;
 
   @Option(names = "--discovery-address", split = ",", paramLabel = "HOST:PORT",
-      description = "Server address(es), overriding mesh.yaml's discoveryAddress; env VMESH_DISCOVERY_ADDRESS.")
+      defaultValue = "${env:VMESH_DISCOVERY_ADDRESS}", converter = Inputs.HostPort.class,
+      description = "Server address(es), comma-separated, overriding mesh.yaml's discoveryAddress;"
+          + " env VMESH_DISCOVERY_ADDRESS.")
   List<String> discovery;
 
   @Option(names = "--status-address", defaultValue = "${env:VMESH_AGENT_STATUS_ADDRESS:-0.0.0.0:15020}",
-      paramLabel = "HOST:PORT", description = "Metrics (/metrics), /healthz/ready, /debug/status (default: ${DEFAULT-VALUE}).")
+      paramLabel = "HOST:PORT", description = "Metrics (/metrics), /healthz/ready, /debug/status;"
+          + " env VMESH_AGENT_STATUS_ADDRESS (default: 0.0.0.0:15020).")
   String statusAddress;
 
   @Option(names = "--readiness-address", defaultValue = "${env:VMESH_AGENT_READINESS_ADDRESS:-0.0.0.0:15021}",
-      paramLabel = "HOST:PORT", description = "Readiness only (/healthz/ready) (default: ${DEFAULT-VALUE}).")
+      paramLabel = "HOST:PORT", description = "Readiness only (/healthz/ready); env VMESH_AGENT_READINESS_ADDRESS"
+          + " (default: 0.0.0.0:15021).")
   String readinessAddress;
 
-  @Option(names = "--local-xds-socket", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "Serve local xDS and SDS on <run-dir>/xds.sock and write the gRPC and Envoy bootstraps (default: on).")
+  @Option(names = "--local-xds-socket", negatable = true, defaultValue = "${env:VMESH_AGENT_LOCAL_XDS_SOCKET:-true}",
+      fallbackValue = "true", description = "Serve local xDS and SDS on <run-dir>/xds.sock and write the gRPC and"
+          + " Envoy bootstraps; env VMESH_AGENT_LOCAL_XDS_SOCKET=true|false (default: on).")
   boolean localXdsSocket;
 
   @Option(names = "--local-xds-address", defaultValue = "${env:VMESH_AGENT_LOCAL_XDS_ADDRESS:-off}",
-      paramLabel = "HOST:PORT", description = "Also serve local xDS on this loopback address (default: off).")
+      paramLabel = "HOST:PORT", description = "Also serve local xDS on this loopback address;"
+          + " env VMESH_AGENT_LOCAL_XDS_ADDRESS (default: off).")
   String localXdsAddress;
 
   @Option(names = "--envoy", paramLabel = "off|auto|PATH", defaultValue = "${env:VMESH_AGENT_ENVOY:-off}",
@@ -63,54 +70,59 @@ final class AgentCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   String envoy;
 
-  @Option(names = "--envoy-delta", description = "Envoy uses delta (incremental) xDS.")
+  @Option(names = "--envoy-delta", negatable = true, defaultValue = "${env:VMESH_AGENT_ENVOY_DELTA:-false}",
+      fallbackValue = "true", description = "Envoy uses delta (incremental) xDS;"
+          + " env VMESH_AGENT_ENVOY_DELTA=true|false (default: off).")
   boolean envoyDelta;
 
-  @Option(names = "--cert-ttl", defaultValue = "24h", paramLabel = "DURATION",
-      description = "Lifetime to ask for the workload certificate (default: ${DEFAULT-VALUE}; renewed at half).")
-  String certTtl;
+  @Option(names = "--cert-ttl", defaultValue = "${env:VMESH_AGENT_CERT_TTL:-24h}", paramLabel = "DURATION",
+      converter = Inputs.PositiveDuration.class, description = "Lifetime to ask for the workload certificate,"
+          + " renewed at half; env VMESH_AGENT_CERT_TTL (default: 24h).")
+  Duration certTtl;
 
   @Option(names = "--dns", defaultValue = "${env:VMESH_AGENT_DNS:-auto}", paramLabel = "auto|on|off",
-      description = "Run the DNS proxy; auto: when cluster.env sets ISTIO_META_DNS_CAPTURE or"
-          + " ISTIO_META_ENABLE_DNS_SERVER to true (default: ${DEFAULT-VALUE}).")
+      description = "Run the DNS proxy, which answers mesh names and forwards every other query to the"
+          + " nameservers of --resolv-conf; auto: when cluster.env sets ISTIO_META_DNS_CAPTURE or"
+          + " ISTIO_META_ENABLE_DNS_SERVER to true; env VMESH_AGENT_DNS (default: auto).")
   String dnsMode;
 
-  @Option(names = "--dns-listen", split = ",", paramLabel = "HOST:PORT",
-      description = "Where the DNS proxy answers (default: 127.0.0.1:15053, and [::1]:15053 with IPv6 nameservers).")
+  @Option(names = "--dns-listen", split = ",", paramLabel = "HOST:PORT", defaultValue = "${env:VMESH_AGENT_DNS_LISTEN}",
+      description = "Where the DNS proxy answers; env VMESH_AGENT_DNS_LISTEN (default: 127.0.0.1:15053, and"
+          + " [::1]:15053 with IPv6 nameservers).")
   List<String> dnsListen;
 
   @Option(names = "--resolv-conf", defaultValue = "${env:VMESH_AGENT_RESOLV_CONF:-/etc/resolv.conf}", paramLabel = "FILE",
-      description = "Upstream nameservers and search domains for the DNS proxy (default: ${DEFAULT-VALUE}; with"
-          + " systemd-resolved use /run/systemd/resolve/resolv.conf).")
+      description = "Upstream nameservers and search domains for the DNS proxy; env VMESH_AGENT_RESOLV_CONF"
+          + " (default: /etc/resolv.conf; with systemd-resolved use /run/systemd/resolve/resolv.conf).")
   Path resolvConf;
 
-  @Option(names = "--dns-forward-timeout", defaultValue = "5s", paramLabel = "DURATION",
-      description = "Per upstream server (default: ${DEFAULT-VALUE}).")
-  String dnsTimeout;
+  @Option(names = "--dns-forward-timeout", defaultValue = "${env:VMESH_AGENT_DNS_FORWARD_TIMEOUT:-5s}",
+      paramLabel = "DURATION", converter = Inputs.PositiveDuration.class,
+      description = "How long each upstream nameserver gets; env VMESH_AGENT_DNS_FORWARD_TIMEOUT (default: 5s).")
+  Duration dnsTimeout;
 
-  @Option(names = "--dns-parallel", description = "Ask all upstream servers at once and take the first answer.")
+  @Option(names = "--dns-parallel", negatable = true, defaultValue = "${env:VMESH_AGENT_DNS_PARALLEL:-false}",
+      fallbackValue = "true", description = "Ask all upstream nameservers at once and take the first answer;"
+          + " env VMESH_AGENT_DNS_PARALLEL=true|false (default: off).")
   boolean dnsParallel;
 
-  @Option(names = {"--capture", "--dns-capture"}, defaultValue = "none", paramLabel = "none|auto|iptables|nft",
+  @Option(names = {"--capture", "--dns-capture"}, defaultValue = "${env:VMESH_AGENT_CAPTURE:-none}",
+      paramLabel = "none|auto|iptables|nft",
       description = "Install the capture rules at start and remove them at stop (needs CAP_NET_ADMIN): DNS when"
           + " the DNS proxy runs, traffic (cluster.env's istio-iptables keys) when Envoy runs. The systemd unit"
-          + " installs them as root with 'vmesh agent iptables' instead (default: ${DEFAULT-VALUE}).")
+          + " installs them as root with 'vmesh agent iptables' instead; env VMESH_AGENT_CAPTURE (default: none).")
   String capture;
 
-  @Option(names = "--log-level", defaultValue = "${env:VMESH_LOG_LEVEL:-INFO}", paramLabel = "LEVEL")
+  @Option(names = "--log-level", defaultValue = "${env:VMESH_LOG_LEVEL:-INFO}", paramLabel = "LEVEL",
+      description = "ERROR, WARN, INFO, DEBUG or TRACE; env VMESH_LOG_LEVEL (default: INFO).")
   String logLevel;
 
   @Override
   public Integer call() throws Exception {
     Main.setLogLevel(ch.qos.logback.classic.Level.toLevel(logLevel, ch.qos.logback.classic.Level.INFO));
-    List<String> disc = discovery;
-    String env = System.getenv("VMESH_DISCOVERY_ADDRESS");
-    if ((disc == null || disc.isEmpty()) && env != null && !env.isBlank()) {
-      disc = List.of(env.split(","));
-    }
     AgentConfig config;
     try {
-      config = AgentConfig.load(new AgentConfig.Paths(configDir, stateDir, runDir), System.getenv(), disc);
+      config = AgentConfig.load(new AgentConfig.Paths(configDir, stateDir, runDir), System.getenv(), discovery);
     } catch (AgentConfig.ConfigException e) {
       spec.commandLine().getErr().println("vmesh agent: " + e.getMessage());
       return 1;
@@ -124,7 +136,7 @@ final class AgentCommand implements Callable<Integer> {
     }
     Agent agent = Agent.start(new Agent.Options(config, ServerCommand.hostPort(statusAddress),
         ServerCommand.orOff(readinessAddress), localXdsSocket ? config.paths().xdsSocket() : null,
-        ServerCommand.orOff(localXdsAddress), envoyBinary, envoyDelta, ServerCommand.Durations.parse(certTtl),
+        ServerCommand.orOff(localXdsAddress), envoyBinary, envoyDelta, certTtl,
         Main.Version.version(), null, dnsOptions(config), dev.vmesh.agent.bootstrap.EnvoyBootstrap.Ports.DEFAULTS,
         capture.equals("none") ? null : AgentIptablesCommand.backend(capture, false, false)), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
@@ -167,7 +179,7 @@ final class AgentCommand implements Callable<Integer> {
     }
     List<java.net.InetSocketAddress> listen = dnsListen == null ? List.of()
         : dnsListen.stream().map(ServerCommand::hostPort).toList();
-    return new Agent.DnsOptions(listen, resolvConf, ServerCommand.Durations.parse(dnsTimeout), dnsParallel);
+    return new Agent.DnsOptions(listen, resolvConf, dnsTimeout, dnsParallel);
   }
 
   /** As Istio: DNS_CAPTURE or ENABLE_DNS_SERVER set to true. */
@@ -190,17 +202,21 @@ final class AgentCommand implements Callable<Integer> {
         description = "Routing domains, e.g. cluster.local,example.com (default: from the saved name table).")
     List<String> domains;
 
-    @Option(names = "--state-dir", defaultValue = "${env:VMESH_AGENT_STATE_DIR:-/var/lib/vmesh}", paramLabel = "DIR")
+    @Option(names = "--state-dir", defaultValue = "${env:VMESH_AGENT_STATE_DIR:-/var/lib/vmesh}", paramLabel = "DIR",
+        description = "The agent's state directory, whose dns/name-table.json names the mesh's domains;"
+            + " env VMESH_AGENT_STATE_DIR (default: /var/lib/vmesh).")
     Path stateDir;
 
-    @Option(names = "--cluster-domain", defaultValue = "cluster.local")
+    @Option(names = "--cluster-domain", defaultValue = "cluster.local", paramLabel = "DOMAIN",
+        description = "Kubernetes cluster domain, always routed (default: ${DEFAULT-VALUE}).")
     String clusterDomain;
 
     @Option(names = "--listen", defaultValue = "127.0.0.1:15053", paramLabel = "HOST:PORT",
         description = "The DNS proxy (default: ${DEFAULT-VALUE}).")
     String listen;
 
-    @Option(names = "--drop-in-dir", defaultValue = "/etc/systemd/resolved.conf.d", paramLabel = "DIR")
+    @Option(names = "--drop-in-dir", defaultValue = "/etc/systemd/resolved.conf.d", paramLabel = "DIR",
+        description = "Where systemd-resolved reads drop-ins (default: ${DEFAULT-VALUE}).")
     Path dropInDir;
 
     @Option(names = "--remove", description = "Remove the drop-in.")

@@ -23,11 +23,12 @@ final class DeleteCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "KIND", description = "se, we, wg (or their full names).")
   String kindName;
 
-  @Parameters(index = "1", paramLabel = "NAME")
+  @Parameters(index = "1", paramLabel = "NAME", converter = Inputs.ObjectName.class,
+      description = "The object's name.")
   String name;
 
   @Option(names = {"-n", "--namespace"}, defaultValue = "default", paramLabel = "NS",
-      description = "Namespace (default: ${DEFAULT-VALUE}).")
+      converter = Inputs.Namespace.class, description = "Namespace (default: default).")
   String namespace;
 
   @Override

@@ -211,7 +211,7 @@ final class DnsCommand {
     private static Duration duration(String flag, String value) {
       Duration d;
       try {
-        d = ServerCommand.Durations.parse(value);
+        d = Inputs.duration(value);
       } catch (IllegalArgumentException | ArithmeticException e) {
         throw new IllegalArgumentException("vmesh dns serve: " + flag + ": " + e.getMessage());
       }

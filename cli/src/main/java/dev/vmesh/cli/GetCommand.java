@@ -1,15 +1,19 @@
 package dev.vmesh.cli;
 
+import dev.vmesh.api.Condition;
 import dev.vmesh.api.Kind;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.ServiceEntrySpec;
+import dev.vmesh.api.WellKnown;
 import dev.vmesh.api.WorkloadEntrySpec;
+import dev.vmesh.api.WorkloadGroupSpec;
 import dev.vmesh.api.codec.ResourceWriter;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -32,11 +36,12 @@ final class GetCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "KIND", description = "se, we, wg (or their full names).")
   String kindName;
 
-  @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "One object; all when omitted.")
+  @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "One object; all when omitted.",
+      converter = Inputs.ObjectName.class)
   String name;
 
   @Option(names = {"-n", "--namespace"}, defaultValue = "default", paramLabel = "NS",
-      description = "Namespace (default: ${DEFAULT-VALUE}).")
+      converter = Inputs.Namespace.class, description = "Namespace (default: default).")
   String namespace;
 
   @Option(names = {"-A", "--all-namespaces"}, description = "List across all namespaces.")
@@ -46,7 +51,7 @@ final class GetCommand implements Callable<Integer> {
   String selector;
 
   @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT",
-      description = "table, wide, yaml or json (default: ${DEFAULT-VALUE}).")
+      description = "table, wide (adds labels), yaml or json (default: table).")
   String output;
 
   @Override
@@ -70,7 +75,7 @@ final class GetCommand implements Callable<Integer> {
           : ResourceWriter.yaml(items));
       case "json" -> out.println(items.size() == 1 && name != null ? ResourceWriter.json(items.get(0), true)
           : ResourceWriter.jsonList(items, true));
-      case "table", "wide" -> table(out, kind, items, output.equals("wide"));
+      case "table", "wide" -> table(out, kind, items, output.equals("wide"), Instant.now());
       default -> {
         spec.commandLine().getErr().println("vmesh get: -o must be table, wide, yaml or json");
         return 2;
@@ -79,36 +84,64 @@ final class GetCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static void table(PrintWriter out, Kind kind, List<Resource> items, boolean wide) {
+  /** One row per object, in columns as wide as their contents; -o wide adds the labels. */
+  static void table(PrintWriter out, Kind kind, List<Resource> items, boolean wide, Instant now) {
     if (items.isEmpty()) {
       out.println("No resources found.");
       return;
     }
-    String fmt = "%-14s %-28s %-40s %-8s%s%n";
-    String header = switch (kind) {
-      case SERVICE_ENTRY -> "HOSTS LOCATION/RESOLUTION";
-      case WORKLOAD_ENTRY -> "ADDRESS";
-      case WORKLOAD_GROUP -> "";
-    };
-    out.printf(fmt, "NAMESPACE", "NAME", header, "AGE", wide ? "   LABELS" : "");
-    for (Resource r : items) {
-      String col = switch (r.spec()) {
-        case ServiceEntrySpec s -> String.join(",", s.hosts()) + " " + s.location() + "/" + s.resolution();
-        case WorkloadEntrySpec w -> w.address();
-        default -> "";
-      };
-      String labels = wide ? "   " + r.metadata().labels().entrySet().stream().sorted(java.util.Map.Entry
-          .comparingByKey()).map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")) : "";
-      out.printf(fmt, r.namespace(), r.name(), col, age(r.metadata().creationTimestamp()), labels);
+    List<String> headers = new ArrayList<>(switch (kind) {
+      case SERVICE_ENTRY -> List.of("NAMESPACE", "NAME", "HOSTS", "LOCATION", "RESOLUTION", "PORTS", "AGE");
+      case WORKLOAD_ENTRY -> List.of("NAMESPACE", "NAME", "ADDRESS", "HEALTH", "CONTROLLER", "CONNECTED", "AGE");
+      case WORKLOAD_GROUP -> List.of("NAMESPACE", "NAME", "SERVICE ACCOUNT", "PORTS", "AGE");
+    });
+    if (wide) {
+      headers.add("LABELS");
     }
+    Table table = new Table(headers.toArray(String[]::new));
+    for (Resource r : items) {
+      List<Object> row = new ArrayList<>(List.of(r.namespace(), r.name()));
+      switch (r.spec()) {
+        case ServiceEntrySpec s -> row.addAll(List.of(String.join(",", s.hosts()), s.location(), s.resolution(),
+            s.ports().stream().map(p -> p.number() + "/" + (p.protocol().isEmpty() ? "?" : p.protocol()))
+                .collect(Collectors.joining(","))));
+        case WorkloadEntrySpec w -> row.addAll(List.of(w.address(), health(r), annotation(r,
+            WellKnown.WORKLOAD_CONTROLLER), connected(r)));
+        case WorkloadGroupSpec g -> row.addAll(List.of(g.template() == null ? "" : g.template().serviceAccount(),
+            g.template() == null ? "" : ports(g.template().ports())));
+        default -> { }
+      }
+      row.add(Table.age(r.metadata().creationTimestamp(), now));
+      if (wide) {
+        row.add(r.metadata().labels().entrySet().stream().sorted(Map.Entry.comparingByKey())
+            .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
+      }
+      table.row(row.toArray());
+    }
+    table.print(out);
   }
 
-  static String age(Instant created) {
-    if (created == null) {
-      return "-";
+  /** healthy / unhealthy (with the probe's reason) from the Healthy condition; - without health checks. */
+  private static String health(Resource r) {
+    return r.status().condition(Condition.HEALTHY).map(c -> "True".equals(c.status()) ? "healthy"
+        : "unhealthy" + (c.reason().isEmpty() ? "" : " (" + c.reason() + ")")).orElse("");
+  }
+
+  /** Since when the VM's agent has been connected, or when it went away (auto-registered entries). */
+  private static String connected(Resource r) {
+    String at = annotation(r, WellKnown.CONNECTED_AT);
+    String gone = annotation(r, WellKnown.DISCONNECTED_AT);
+    if (!gone.isEmpty() && (at.isEmpty() || Table.time(gone).compareTo(Table.time(at)) >= 0)) {
+      return "no, since " + Table.time(gone);
     }
-    Duration d = Duration.between(created, Instant.now());
-    return d.toDays() > 0 ? d.toDays() + "d" : d.toHours() > 0 ? d.toHours() + "h" : d.toMinutes() > 0
-        ? d.toMinutes() + "m" : Math.max(0, d.toSeconds()) + "s";
+    return at.isEmpty() ? "" : "since " + Table.time(at);
+  }
+
+  private static String annotation(Resource r, String key) {
+    return r.metadata().annotations().getOrDefault(key, "");
+  }
+
+  private static String ports(Map<String, Integer> ports) {
+    return ports.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
   }
 }

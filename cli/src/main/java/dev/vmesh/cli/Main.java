@@ -35,11 +35,32 @@ public final class Main {
     cl.setAllowSubcommandsAsOptionParameters(true); // "vmesh agent --dns-capture iptables"
     cl.setOut(out);
     cl.setErr(err);
+    HelpLayout.apply(cl);
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-      commandLine.getErr().println("vmesh: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+      commandLine.getErr().println("vmesh: " + AdminClient.describe(ex));
       return 2;
     });
+    cl.setParameterExceptionHandler(Main::badInput);
     return cl.execute(args);
+  }
+
+  /**
+   * A flag or argument that is missing or wrong: the message (picocli's names the flag and the value,
+   * ours in {@link Inputs} what would do), picocli's suggestions for a mistyped name, and where the help
+   * is, instead of the whole help text burying the message.
+   */
+  private static int badInput(CommandLine.ParameterException ex, String[] args) {
+    CommandLine cl = ex.getCommandLine();
+    PrintWriter err = cl.getErr();
+    err.println(prefix(cl) + ex.getMessage());
+    CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+    err.println("Run '" + cl.getCommandSpec().qualifiedName() + " --help' for its flags.");
+    return cl.getCommandSpec().exitCodeOnInvalidInput();
+  }
+
+  /** {@code vmesh token create: } for messages of that command. */
+  private static String prefix(CommandLine cl) {
+    return cl.getCommandSpec().qualifiedName() + ": ";
   }
 
   static void setLogLevel(Level level) {

@@ -32,13 +32,14 @@ final class ProxyStatusCommand implements Callable<Integer> {
     AdminClient client = new AdminClient(connection.server(), connection.token());
     String json = client.syncz();
     var parsed = SourceParser.parseJson("syncz.json", json);
-    PrintWriter out = spec.commandLine().getOut();
-    String fmt = "%-56s %-6s %-12s %-16s %-8s %-8s %-8s %-8s %-8s %s%n";
-    out.printf(fmt, "PROXY", "XDS", "NAMESPACE", "IP", "CDS", "LDS", "EDS", "RDS", "NDS", "REGISTRATION");
     if (parsed.documents().isEmpty() || !(parsed.documents().get(0) instanceof SourceNode.ListNode list)) {
+      spec.commandLine().getErr().println("vmesh proxy-status: " + connection.server() + "/debug/syncz did not"
+          + " answer a JSON list; is that a vmesh server?");
       return 1;
     }
+    PrintWriter out = spec.commandLine().getOut();
     List<String> nacks = new java.util.ArrayList<>();
+    Table table = new Table("PROXY", "XDS", "NAMESPACE", "IP", "CDS", "LDS", "EDS", "RDS", "NDS", "REGISTRATION");
     for (SourceNode n : list.items()) {
       SourceNode.MapNode m = (SourceNode.MapNode) n;
       Object[] row = new Object[10];
@@ -52,12 +53,17 @@ final class ProxyStatusCommand implements Callable<Integer> {
         row[4 + i] = t == null ? "-" : state((SourceNode.MapNode) t.value());
         if ("NACKED".equals(row[4 + i])) {
           SourceNode.MapNode tm = (SourceNode.MapNode) t.value();
-          nacks.add(row[0] + " " + TYPES.get(i).toUpperCase() + " at " + text(tm, "lastNackAt") + ": "
+          nacks.add(row[0] + " " + TYPES.get(i).toUpperCase() + " at " + Table.time(text(tm, "lastNackAt")) + ": "
               + text(tm, "lastNack"));
         }
       }
       row[9] = registration(m);
-      out.printf(fmt, row);
+      table.row(row);
+    }
+    if (list.items().isEmpty()) {
+      out.println("No proxies connected.");
+    } else {
+      table.print(out);
     }
     if (!nacks.isEmpty()) {
       out.println();
@@ -71,7 +77,7 @@ final class ProxyStatusCommand implements Callable<Integer> {
       out.println("REFUSED lately (most recent first; the stream was closed with this status):");
       for (SourceNode n : r.items()) {
         SourceNode.MapNode m = (SourceNode.MapNode) n;
-        out.println("  " + text(m, "at") + " " + text(m, "proxy") + " " + text(m, "reason")
+        out.println("  " + Table.time(text(m, "at")) + " " + text(m, "proxy") + " " + text(m, "reason")
             + " " + text(m, "status") + ": " + text(m, "message"));
       }
     }

@@ -37,7 +37,8 @@ final class RegistryCommand implements Callable<Integer> {
       description = "json or table (default: ${DEFAULT-VALUE}).")
   String output;
 
-  @Option(names = "--trust-domain", defaultValue = "cluster.local", description = "SPIFFE trust domain (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--trust-domain", defaultValue = "cluster.local", paramLabel = "DOMAIN",
+      description = "SPIFFE trust domain (default: cluster.local).")
   String trustDomain;
 
   @Option(names = "--no-auto-allocate", description = "Do not give hosts without addresses a virtual IP.")
@@ -70,17 +71,17 @@ final class RegistryCommand implements Callable<Integer> {
   }
 
   private static void printTable(PrintWriter out, List<Service> services) {
-    String format = "%-32s %-12s %-28s %-16s %-22s %s%n";
-    out.printf(format, "HOSTNAME", "NAMESPACE", "ADDRESSES", "RESOLUTION", "PORTS", "ENDPOINTS");
+    Table table = new Table("HOSTNAME", "NAMESPACE", "ADDRESSES", "RESOLUTION", "PORTS", "ENDPOINTS");
     for (Service s : services) {
       String ports = s.ports().stream().map(p -> p.number() + (p.effectiveTargetPort() != p.number()
           ? "->" + p.effectiveTargetPort() : "") + "/" + (p.protocol().isEmpty() ? "?" : p.protocol()))
           .collect(Collectors.joining(","));
-      String endpoints = s.endpoints().isEmpty() ? "-" : s.endpoints().stream()
+      String endpoints = s.endpoints().stream()
           .map(e -> e.address() + ":" + e.port() + (e.healthy() ? "" : "(unhealthy)")).distinct()
           .collect(Collectors.joining(","));
-      out.printf(format, s.hostname(), s.namespace(), s.addresses().isEmpty() ? "-"
+      table.row(s.hostname(), s.namespace(), s.addresses().isEmpty() ? ""
           : String.join(",", s.addresses()) + (s.autoAllocated() ? " (auto)" : ""), s.resolution(), ports, endpoints);
     }
+    table.print(out);
   }
 }

@@ -19,17 +19,18 @@ import picocli.CommandLine.Spec;
 /** {@code vmesh server}: runs the control plane until SIGTERM or SIGINT. */
 @Command(name = "server", mixinStandardHelpOptions = true,
     description = {"Run the vmesh control plane.",
-        "State is kept in an embedded database under --data-dir, in etcd with --store etcd://HOST:PORT, or in",
-        "Kubernetes with --store kubernetes;",
-        "--config adds a directory of YAML/JSON objects that is watched and served read-only. Every flag",
-        "can also be set with the environment variable named in its description. An address of 'off'",
-        "disables that listener."})
+        "State is kept in an embedded database under --data-dir, in etcd with --store etcd://HOST:PORT, or in"
+            + " Kubernetes with --store kubernetes; --config adds a directory of YAML/JSON objects that is watched"
+            + " and served read-only.",
+        "Every flag can also be set with the environment variable named in its description. An address of"
+            + " 'off' disables that listener."})
 final class ServerCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
   @Option(names = "--data-dir", defaultValue = "${env:VMESH_DATA_DIR:-./vmesh-data}", paramLabel = "DIR",
-      description = "Embedded store, CA, server certificate and admin token; env VMESH_DATA_DIR (default: ./vmesh-data).")
+      description = "Embedded store, CA, server certificate and admin token; env VMESH_DATA_DIR"
+          + " (default: ./vmesh-data).")
   Path dataDir;
 
   @picocli.CommandLine.Mixin
@@ -67,24 +68,28 @@ final class ServerCommand implements Callable<Integer> {
 
   @Option(names = "--server-name", split = ",", paramLabel = "NAME",
       defaultValue = "${env:VMESH_SERVER_NAMES:-vmesh-server,istiod.istio-system.svc,istiod,localhost,127.0.0.1}",
-      description = "DNS names and IPs in the server's TLS certificate; env VMESH_SERVER_NAMES.")
+      description = "DNS names and IPs in the server's TLS certificate, comma-separated; env VMESH_SERVER_NAMES"
+          + " (default: vmesh-server, istiod.istio-system.svc, istiod, localhost, 127.0.0.1).")
   List<String> serverNames;
 
-  @Option(names = "--trust-domain", defaultValue = "${env:VMESH_TRUST_DOMAIN:-cluster.local}",
+  @Option(names = "--trust-domain", defaultValue = "${env:VMESH_TRUST_DOMAIN:-cluster.local}", paramLabel = "DOMAIN",
       description = "SPIFFE trust domain; env VMESH_TRUST_DOMAIN (default: cluster.local).")
   String trustDomain;
 
-  @Option(names = "--auto-allocate", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "Give hosts without addresses virtual IPs from 240.240.0.0/16 and 2001:2::/48 (default: on).")
+  @Option(names = "--auto-allocate", negatable = true, defaultValue = "${env:VMESH_AUTO_ALLOCATE:-true}",
+      fallbackValue = "true", description = "Give hosts without addresses virtual IPs from 240.240.0.0/16 and"
+          + " 2001:2::/48; env VMESH_AUTO_ALLOCATE=true|false (default: on).")
   boolean autoAllocate;
 
   @Option(names = "--debounce", defaultValue = "${env:VMESH_DEBOUNCE:-10ms}", paramLabel = "DURATION",
+      converter = Inputs.AnyDuration.class,
       description = "Push after this long without further changes; env VMESH_DEBOUNCE (default: 10ms).")
-  String debounce;
+  Duration debounce;
 
   @Option(names = "--debounce-max", defaultValue = "${env:VMESH_DEBOUNCE_MAX:-100ms}", paramLabel = "DURATION",
-      description = "... but at most this long after the first change; env VMESH_DEBOUNCE_MAX (default: 100ms).")
-  String debounceMax;
+      converter = Inputs.AnyDuration.class, description = "Push at most this long after the first of a burst of"
+          + " changes; env VMESH_DEBOUNCE_MAX (default: 100ms).")
+  Duration debounceMax;
 
   @Option(names = "--secrets-key-file", defaultValue = "${env:VMESH_SECRETS_KEY_FILE}", paramLabel = "FILE",
       description = "With a shared store (etcd): the key that seals the CA and token keys stored there, 32 random bytes"
@@ -97,9 +102,9 @@ final class ServerCommand implements Callable<Integer> {
   String replicaName;
 
   @Option(names = "--workload-grace-period", defaultValue = "${env:VMESH_WORKLOAD_GRACE_PERIOD:-10s}",
-      paramLabel = "DURATION", description = "How long an auto-registered entry outlives its VM's disconnect;"
+      paramLabel = "DURATION", converter = Inputs.AnyDuration.class, description = "How long an auto-registered entry outlives its VM's disconnect;"
           + " env VMESH_WORKLOAD_GRACE_PERIOD (default: 10s).")
-  String gracePeriod;
+  Duration gracePeriod;
 
   @Option(names = "--workload-cleanup-rate", defaultValue = "${env:VMESH_WORKLOAD_CLEANUP_RATE:-20}",
       paramLabel = "N", description = "At most this many disconnected entries are removed per second (Istio's"
@@ -107,25 +112,30 @@ final class ServerCommand implements Callable<Integer> {
   double cleanupRate;
 
   @Option(names = "--max-connection-age", defaultValue = "${env:VMESH_MAX_CONNECTION_AGE:-30m}",
-      paramLabel = "DURATION", description = "Entries marked connected for 1.5 times this without a disconnect are"
+      paramLabel = "DURATION", converter = Inputs.AnyDuration.class, description = "Entries marked connected for 1.5 times this without a disconnect are"
           + " treated as leaked (0 = never); env VMESH_MAX_CONNECTION_AGE (default: 30m).")
-  String maxConnectionAge;
+  Duration maxConnectionAge;
 
-  @Option(names = "--auto-registration", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "Create WorkloadEntries for VMs that name a WorkloadGroup (default: on).")
+  @Option(names = "--auto-registration", negatable = true, defaultValue = "${env:VMESH_AUTO_REGISTRATION:-true}",
+      fallbackValue = "true", description = "Create WorkloadEntries for VMs that name a WorkloadGroup;"
+          + " env VMESH_AUTO_REGISTRATION=true|false (default: on).")
   boolean autoRegistration;
 
-  @Option(names = "--health-checks", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "Accept health reports from agents (default: on).")
+  @Option(names = "--health-checks", negatable = true, defaultValue = "${env:VMESH_HEALTH_CHECKS:-true}",
+      fallbackValue = "true", description = "Accept health reports from agents; env VMESH_HEALTH_CHECKS=true|false"
+          + " (default: on).")
   boolean healthChecks;
 
-  @Option(names = "--validate-workload-identity", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "A VM must prove the namespace and service account of the entry it registers (default: on).")
+  @Option(names = "--validate-workload-identity", negatable = true,
+      defaultValue = "${env:VMESH_VALIDATE_WORKLOAD_IDENTITY:-true}", fallbackValue = "true",
+      description = "A VM must prove the namespace and service account of the entry it registers;"
+          + " env VMESH_VALIDATE_WORKLOAD_IDENTITY=true|false (default: on).")
   boolean validateIdentity;
 
-  @Option(names = "--config-poll-interval", defaultValue = "500ms", paramLabel = "DURATION",
-      description = "How often --config is rescanned, e.g. 500ms, 2s (default: ${DEFAULT-VALUE}).")
-  String pollInterval;
+  @Option(names = "--config-poll-interval", defaultValue = "${env:VMESH_CONFIG_POLL_INTERVAL:-500ms}",
+      paramLabel = "DURATION", converter = Inputs.PositiveDuration.class,
+      description = "How often --config is rescanned, e.g. 500ms, 2s; env VMESH_CONFIG_POLL_INTERVAL (default: 500ms).")
+  Duration pollInterval;
 
   @Override
   public Integer call() throws Exception {
@@ -150,11 +160,11 @@ final class ServerCommand implements Callable<Integer> {
         orOff(xdsTls), serverNames, caDir, caKeyType,
         new RegistryOptions(trustDomain, autoAllocate, RegistryOptions.DEFAULTS.ipv4Pool(),
             RegistryOptions.DEFAULTS.ipv6Pool()),
-        new XdsOptions(Durations.parse(debounce), Durations.parse(debounceMax), XdsOptions.DEFAULTS.pushThreads()),
+        new XdsOptions(debounce, debounceMax, XdsOptions.DEFAULTS.pushThreads()),
         new dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions(autoRegistration, healthChecks,
-            validateIdentity, Durations.parse(gracePeriod), Durations.parse(maxConnectionAge),
+            validateIdentity, gracePeriod, maxConnectionAge,
             replicaName != null && !replicaName.isBlank() ? replicaName : hostName(), trustDomain, cleanupRate()),
-        Durations.parse(pollInterval), storeFlags.factory(dataDir), secretsKeyFile, storeFlags.tokenReviewer());
+        pollInterval, storeFlags.factory(dataDir), secretsKeyFile, storeFlags.tokenReviewer());
   }
 
   private double cleanupRate() {
@@ -183,28 +193,5 @@ final class ServerCommand implements Callable<Integer> {
     }
     String host = s.substring(0, colon).replace("[", "").replace("]", "");
     return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, Integer.parseInt(s.substring(colon + 1)));
-  }
-
-  /** Parses durations such as {@code 0}, {@code 500ms}, {@code 2s}, {@code 1m}. */
-  static final class Durations {
-    private Durations() {}
-
-    static Duration parse(String s) {
-      if (s.trim().equals("0")) {
-        return Duration.ZERO;
-      }
-      var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(s.trim());
-      if (!m.matches()) {
-        throw new IllegalArgumentException("duration \"" + s + "\" must be a number with ms, s, m, h or d, e.g. 500ms");
-      }
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      };
-    }
   }
 }

@@ -84,8 +84,9 @@ final class StoreFlags {
   Path passwordFile;
 
   @Option(names = "--etcd-timeout", defaultValue = "${env:VMESH_ETCD_TIMEOUT:-5s}", paramLabel = "DURATION",
+      converter = Inputs.PositiveDuration.class,
       description = "How long one request to etcd may take; env VMESH_ETCD_TIMEOUT (default: 5s).")
-  String timeout;
+  java.time.Duration timeout;
 
   /** Opens the store these flags name; the embedded one lives in {@code dataDir}. */
   ConfigStoreFactory factory(Path dataDir) {
@@ -140,7 +141,7 @@ final class StoreFlags {
   EtcdOptions etcdOptions(String address) {
     boolean tls = caFile != null || certFile != null;
     EtcdOptions o = new EtcdOptions(EtcdOptions.parseStoreAddress(address, tls), prefix,
-        ServerCommand.Durations.parse(timeout), null, null);
+        timeout, null, null);
     if (tls) {
       o = o.withTls(new EtcdOptions.Tls(caFile, certFile, keyFile));
     } else if (keyFile != null) {

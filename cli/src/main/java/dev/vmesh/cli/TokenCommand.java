@@ -2,6 +2,9 @@ package dev.vmesh.cli;
 
 import dev.vmesh.api.codec.SourceNode;
 import dev.vmesh.api.codec.SourceParser;
+import dev.vmesh.ca.Pem;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,7 +23,8 @@ final class TokenCommand {
   /** {@code vmesh token create}. */
   @Command(name = "create", mixinStandardHelpOptions = true,
       description = {"Create a bootstrap token for one namespace and service account.",
-          "Prints the token on standard output (its id and expiry on standard error)."})
+          "Writes the token to -o FILE (mode 0600), or prints it on standard output without -o; its id and expiry"
+              + " go to standard error."})
   static final class Create implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -28,27 +32,40 @@ final class TokenCommand {
     @Mixin
     ServerConnection connection;
 
-    @Option(names = {"-n", "--namespace"}, required = true, paramLabel = "NS")
+    @Option(names = {"-n", "--namespace"}, required = true, paramLabel = "NS", converter = Inputs.Namespace.class,
+        description = "Namespace of the VMs that will use the token.")
     String namespace;
 
-    @Option(names = {"-s", "--service-account"}, required = true, paramLabel = "SA")
+    @Option(names = {"-s", "--service-account"}, required = true, paramLabel = "SA",
+        converter = Inputs.ObjectName.class,
+        description = "Service account the certificate will name (spiffe://<trust domain>/ns/NS/sa/SA).")
     String serviceAccount;
 
-    @Option(names = "--ttl", defaultValue = "1h", paramLabel = "DURATION",
-        description = "Lifetime, e.g. 30m, 1h, 7d... as Ns/Nm/Nh (default: ${DEFAULT-VALUE}). The VM needs it only once.")
-    String ttl;
+    @Option(names = "--ttl", defaultValue = "1h", paramLabel = "DURATION", converter = Inputs.PositiveDuration.class,
+        description = "Lifetime, e.g. 30m, 1h, 7d (default: 1h). The VM needs it only for its first certificate.")
+    Duration ttl;
 
     @Option(names = "--single-use", description = "The token works for one certificate only.")
     boolean singleUse;
 
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+        description = "Write the token to FILE, readable by its owner only (mode 0600), instead of standard output.")
+    Path output;
+
     @Override
-    public Integer call() {
-      Duration d = ServerCommand.Durations.parse(ttl);
+    public Integer call() throws IOException {
       try {
-        var m = create(new AdminClient(connection.server(), connection.token()), namespace, serviceAccount, d,
+        var m = create(new AdminClient(connection.server(), connection.token()), namespace, serviceAccount, ttl,
             singleUse);
-        spec.commandLine().getOut().println(text(m, "token"));
-        spec.commandLine().getErr().println("token id " + text(m, "id") + ", expires " + text(m, "expires"));
+        String where = "";
+        if (output != null) {
+          Pem.writeAtomically(output, text(m, "token") + "\n", "rw-------");
+          where = " written to " + output + " (mode 0600)";
+        } else {
+          spec.commandLine().getOut().println(text(m, "token"));
+        }
+        spec.commandLine().getErr().println("token id " + text(m, "id") + where + ", expires "
+            + Table.time(text(m, "expires")));
         return 0;
       } catch (AdminClient.Failure e) {
         spec.commandLine().getErr().println("vmesh token create: " + e.getMessage());
@@ -70,15 +87,15 @@ final class TokenCommand {
     public Integer call() {
       String json = new AdminClient(connection.server(), connection.token()).call("GET", "/admin/tokens", null);
       var list = (SourceNode.ListNode) SourceParser.parseJson("tokens.json", json).documents().get(0);
-      String fmt = "%-34s %-16s %-20s %-26s %s%n";
-      spec.commandLine().getOut().printf(fmt, "ID", "NAMESPACE", "SERVICE ACCOUNT", "EXPIRES", "STATE");
+      Table table = new Table("ID", "NAMESPACE", "SERVICE ACCOUNT", "EXPIRES", "STATE");
       for (SourceNode n : list.items()) {
         var m = (SourceNode.MapNode) n;
         String state = "true".equals(text(m, "revoked")) ? "revoked" : "true".equals(text(m, "used")) ? "used"
             : "true".equals(text(m, "singleUse")) ? "single-use" : "active";
-        spec.commandLine().getOut().printf(fmt, text(m, "id"), text(m, "namespace"), text(m, "serviceAccount"),
-            text(m, "expires"), state);
+        table.row(text(m, "id"), text(m, "namespace"), text(m, "serviceAccount"), Table.time(text(m, "expires")),
+            state);
       }
+      table.print(spec.commandLine().getOut());
       return 0;
     }
   }
@@ -93,7 +110,7 @@ final class TokenCommand {
     @Mixin
     ServerConnection connection;
 
-    @Parameters(paramLabel = "ID")
+    @Parameters(paramLabel = "ID", description = "The token's id, as token create printed it and token list shows.")
     String id;
 
     @Override

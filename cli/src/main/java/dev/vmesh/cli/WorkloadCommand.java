@@ -21,6 +21,7 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,36 +58,44 @@ final class WorkloadCommand {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--name", required = true, description = "Name of the group (and of the VMs' workload).")
+    @Option(names = "--name", required = true, paramLabel = "NAME", converter = Inputs.ObjectName.class,
+        description = "Name of the group (and of the VMs' workload).")
     String name;
 
-    @Option(names = {"-n", "--namespace"}, required = true, paramLabel = "NS")
+    @Option(names = {"-n", "--namespace"}, required = true, paramLabel = "NS", converter = Inputs.Namespace.class,
+        description = "Namespace of the group and of its VMs' entries.")
     String namespace;
 
     @Option(names = {"-l", "--labels"}, split = ",", paramLabel = "KEY=VALUE",
-        description = "Labels of every entry in the group (what ServiceEntries select).")
+        converter = {Inputs.LabelKey.class, Inputs.LabelValue.class},
+        description = "Labels of every entry in the group (what ServiceEntries select), e.g. app=web,version=v1.")
     Map<String, String> labels = new LinkedHashMap<>();
 
     @Option(names = {"-a", "--annotations"}, split = ",", paramLabel = "KEY=VALUE",
+        converter = {Inputs.LabelKey.class, Inputs.AnyText.class},
         description = "Annotations of every entry in the group.")
     Map<String, String> annotations = new LinkedHashMap<>();
 
     @Option(names = {"-p", "--ports"}, split = ",", paramLabel = "NAME=PORT",
-        description = "Named ports of the workload, e.g. http=8080.")
+        converter = {Inputs.PortName.class, Inputs.Port.class},
+        description = "Named ports of the workload, e.g. http=8080,grpc=9090.")
     Map<String, Integer> ports = new LinkedHashMap<>();
 
     @Option(names = {"-s", "--service-account", "--serviceAccount"}, defaultValue = "default", paramLabel = "SA",
-        description = "Service account the VMs run as; their certificates prove it (default: ${DEFAULT-VALUE}).")
+        converter = Inputs.ObjectName.class,
+        description = "Service account the VMs run as; their certificates prove it (default: default).")
     String serviceAccount;
 
-    @Option(names = "--network", defaultValue = "", description = "Network the VMs are on (empty: the default one).")
+    @Option(names = "--network", defaultValue = "", paramLabel = "NETWORK", converter = Inputs.Word.class,
+        description = "Network the VMs are on (default: empty, the mesh's default network).")
     String network;
 
-    @Option(names = "--locality", defaultValue = "", paramLabel = "REGION/ZONE/SUBZONE")
+    @Option(names = "--locality", defaultValue = "", paramLabel = "REGION/ZONE/SUBZONE",
+        converter = Inputs.Locality.class, description = "Where the VMs are, for locality-aware load balancing.")
     String locality;
 
-    @Option(names = {"-w", "--weight"}, defaultValue = "0", paramLabel = "N",
-        description = "Load-balancing weight of each entry (0: unset).")
+    @Option(names = {"-w", "--weight"}, defaultValue = "0", paramLabel = "N", converter = Inputs.Weight.class,
+        description = "Load-balancing weight of each entry (default: 0, unset).")
     long weight;
 
     @Override
@@ -122,7 +131,7 @@ final class WorkloadCommand {
 
     static final class Source {
       @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE",
-          description = "A WorkloadGroup YAML or JSON file.")
+          description = "A WorkloadGroup YAML or JSON file (instead of --name and -n).")
       Path file;
 
       @ArgGroup(exclusive = false)
@@ -130,15 +139,17 @@ final class WorkloadCommand {
     }
 
     static final class Named {
-      @Option(names = "--name", required = true, description = "A WorkloadGroup stored on the server.")
+      @Option(names = "--name", required = true, paramLabel = "NAME", converter = Inputs.ObjectName.class,
+          description = "A WorkloadGroup stored on the server.")
       String name;
 
-      @Option(names = {"-n", "--namespace"}, required = true, paramLabel = "NS")
+      @Option(names = {"-n", "--namespace"}, required = true, paramLabel = "NS", converter = Inputs.Namespace.class,
+          description = "The WorkloadGroup's namespace.")
       String namespace;
     }
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR",
-        description = "Directory to write the files to (created if missing).")
+        description = "Directory to write the files to (created if missing); istio-token is written with mode 0600.")
     Path output;
 
     @Option(names = "--autoregister", description = "The agent registers its VM (ISTIO_META_AUTO_REGISTER_GROUP).")
@@ -149,16 +160,17 @@ final class WorkloadCommand {
     boolean captureDns;
 
     @Option(names = "--token-ttl", defaultValue = "1h", paramLabel = "DURATION",
-        description = "Lifetime of the bootstrap token (default: ${DEFAULT-VALUE}); needed only for the first"
-            + " certificate, which the agent then renews with the certificate itself.")
-    String tokenTtl;
+        converter = Inputs.PositiveDuration.class,
+        description = "Lifetime of the bootstrap token (default: 1h); needed only for the first certificate, which"
+            + " the agent then renews with the certificate itself.")
+    Duration tokenTtl;
 
-    @Option(names = "--discovery-address", split = ",", paramLabel = "HOST:PORT",
+    @Option(names = "--discovery-address", split = ",", paramLabel = "HOST:PORT", converter = Inputs.HostPort.class,
         description = "The server's xDS and CA address(es) as the VM reaches them; several fail over"
             + " (default: the --server host, port 15012).")
     List<String> discoveryAddresses;
 
-    @Option(names = "--ingress-ip", paramLabel = "IP", defaultValue = "",
+    @Option(names = "--ingress-ip", paramLabel = "IP", defaultValue = "", converter = Inputs.Ip.class,
         description = "IP that the discovery host name resolves to on the VM; written to the hosts file.")
     String ingressIp;
 
@@ -167,16 +179,16 @@ final class WorkloadCommand {
 
     static final class Ip {
       @Option(names = {"--internal-ip", "--internalIP"}, paramLabel = "IP", defaultValue = "",
-          description = "The VM's address in the mesh (default: the agent uses the VM's first address).")
+          converter = Inputs.Ip.class, description = "The VM's address in the mesh (default: the agent uses the VM's first address).")
       String internal = "";
 
       @Option(names = {"--external-ip", "--externalIP"}, paramLabel = "IP", defaultValue = "",
-          description = "Like --internal-ip, for a VM known by an external IP; probes then go to localhost.")
+          converter = Inputs.Ip.class, description = "Like --internal-ip, for a VM known by an external IP; probes then go to localhost.")
       String external = "";
     }
 
     @Option(names = {"--cluster-id", "--clusterID"}, defaultValue = "Kubernetes", paramLabel = "ID",
-        description = "Cluster id announced in the node metadata (default: ${DEFAULT-VALUE}).")
+        converter = Inputs.Word.class, description = "Cluster id announced in the node metadata (default: Kubernetes).")
     String clusterId;
 
     @Override
@@ -201,8 +213,7 @@ final class WorkloadCommand {
       Onboarding.Files files = Onboarding.build(group, new Onboarding.Options(discovery, autoRegister, captureDns,
           ip.internal, ip.external, clusterId, trustDomain, trustDomain));
       String sa = files.clusterEnv().get("SERVICE_ACCOUNT");
-      SourceNode.MapNode token = TokenCommand.create(client, group.namespace(), sa,
-          ServerCommand.Durations.parse(tokenTtl), false);
+      SourceNode.MapNode token = TokenCommand.create(client, group.namespace(), sa, tokenTtl, false);
 
       Files.createDirectories(output);
       write("cluster.env", ClusterEnv.format(files.clusterEnv()), "rw-r--r--");
@@ -212,7 +223,7 @@ final class WorkloadCommand {
       write("hosts", hosts(discovery, err), "rw-r--r--");
       spec.commandLine().getOut().println("wrote cluster.env, mesh.yaml, root-cert.pem, istio-token and hosts to "
           + output + " for " + group.namespace() + "/" + group.name() + " (service account " + sa
-          + "); the token expires " + TokenCommand.text(token, "expires"));
+          + "); the token expires " + Table.time(TokenCommand.text(token, "expires")));
       return 0;
     }
 

@@ -89,7 +89,7 @@ class AdminApiAndCliRoundTripTest {
 
     Cli get = Cli.run(withServer("get", "se", "-A"));
     assertThat(get.exit()).isZero();
-    assertThat(get.out()).contains("NAMESPACE").containsPattern("ns1 +svc1 +svc1.internal.com MESH_INTERNAL/STATIC");
+    assertThat(get.out()).contains("NAMESPACE").containsPattern("ns1 +svc1 +svc1.internal.com +MESH_INTERNAL +STATIC");
     Cli yaml = Cli.run(withServer("get", "we", "vm1", "-n", "ns1", "-o", "yaml"));
     assertThat(yaml.out()).contains("address: 1.1.1.9");
 

@@ -120,6 +120,7 @@ public record AgentConfig(
    */
   public static AgentConfig load(Paths paths, Map<String, String> env, List<String> discoveryOverride)
       throws ConfigException {
+    requireOnboardingFiles(paths);
     List<Problem> notices = new ArrayList<>();
     ProxyConfig mesh = readMesh(paths.meshConfig(), notices);
     Map<String, String> settings = new TreeMap<>(mesh.proxyMetadata());
@@ -161,6 +162,20 @@ public record AgentConfig(
         first(settings.get("ISTIO_META_WORKLOAD_ENTRY"), ""), first(settings.get("ISTIO_META_CLUSTER_ID"), ""),
         List.copyOf(discovery), first(settings.get("CA_ADDR"), discovery.get(0)),
         first(settings.get("ISTIOD_SAN"), ""), mesh.readinessProbe(), mesh.effectiveStatusPort(), List.copyOf(notices));
+  }
+
+  /**
+   * Refuses to start from a directory without cluster.env and mesh.yaml (a VM not onboarded yet, or the
+   * wrong --config-dir), naming the directory and how to fill it, before anything else is read.
+   */
+  private static void requireOnboardingFiles(Paths paths) throws ConfigException {
+    if (Files.exists(paths.clusterEnv()) || Files.exists(paths.meshConfig())) {
+      return;
+    }
+    String problem = Files.isDirectory(paths.configDir()) ? "no onboarding files in " + paths.configDir()
+        : "no onboarding files: " + paths.configDir() + " does not exist";
+    throw new ConfigException(problem + " (run vmesh workload entry configure -o DIR where the server is reachable,"
+        + " copy DIR's files to " + paths.configDir() + ", or point --config-dir at DIR)");
   }
 
   /** The host probes use when they name none: localhost when asked to (external IPs), else the first IP. */

@@ -88,4 +88,15 @@ class AgentConfigTest {
     assertThatThrownBy(() -> AgentConfig.load(paths(), Map.of(), null))
         .hasMessageContaining("mesh.yaml:2:3: defaultConfig.discoveryAdress: unknown field");
   }
+
+  @Test
+  void withoutOnboardingFilesTheMessageNamesTheDirectoryAndTheCommandThatWritesThem() {
+    assertThatThrownBy(() -> AgentConfig.load(paths(), Map.of(), List.of("127.0.0.1:15012")))
+        .hasMessage("no onboarding files in " + dir + " (run vmesh workload entry configure -o DIR where the"
+            + " server is reachable, copy DIR's files to " + dir + ", or point --config-dir at DIR)");
+    Path missing = dir.resolve("etc-vmesh");
+    assertThatThrownBy(() -> AgentConfig.load(new AgentConfig.Paths(missing, dir, dir), Map.of(), null))
+        .hasMessageStartingWith("no onboarding files: " + missing + " does not exist (run vmesh workload entry"
+            + " configure");
+  }
 }
