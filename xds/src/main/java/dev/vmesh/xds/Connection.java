@@ -363,6 +363,18 @@ abstract class Connection {
     });
   }
 
+  /** What this proxy holds, for {@code /debug/config_dump}; on the connection's executor. */
+  final ConfigDump dump() {
+    Map<String, List<ConfigDump.Entry>> perType = new LinkedHashMap<>();
+    types.forEach((t, ts) -> perType.put(TypeUrls.shortName(t), new java.util.TreeMap<>(ts.sent).entrySet().stream()
+        .map(e -> {
+          XdsResource now = core.resource(t, proxy, e.getKey());
+          return new ConfigDump.Entry(e.getKey(), e.getValue(), now != null && now.version().equals(e.getValue()),
+              now);
+        }).toList()));
+    return new ConfigDump(id, proxy, perType);
+  }
+
   /** A snapshot for {@code /debug/syncz}. */
   final SyncStatus status() {
     Map<String, SyncStatus.TypeStatus> perType = new LinkedHashMap<>();

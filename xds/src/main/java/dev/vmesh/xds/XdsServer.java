@@ -154,6 +154,23 @@ public final class XdsServer implements AutoCloseable {
     return core.refused.list();
   }
 
+  /**
+   * What the proxy on connection {@code connectionId} holds (see {@link ConfigDump}), read on its
+   * connection's executor; empty when no such connection is open.
+   */
+  public java.util.Optional<ConfigDump> configDump(String connectionId) {
+    Connection c = core.connections.get(connectionId);
+    if (c == null) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(CompletableFuture.supplyAsync(c::dump, c.executor).get(5, TimeUnit.SECONDS));
+    } catch (Exception e) {
+      LOG.debug("event=config_dump_skipped id={} error={}", connectionId, e.toString());
+      return java.util.Optional.empty();
+    }
+  }
+
   public int connectionCount() {
     return core.connections.size();
   }

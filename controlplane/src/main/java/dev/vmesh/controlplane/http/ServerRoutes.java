@@ -43,6 +43,18 @@ public record ServerRoutes(ConfigStore store, FileConfigStore files, BooleanSupp
         : Http.Response.text(503, "the store cannot write since " + health.since() + ": " + health.reason() + "\n");
   }
 
+  /** What one connected proxy was sent: {@code ?proxy=} takes the connection id that syncz lists. */
+  private Http.Response configDump(Http.Request r) {
+    String id = r.query().getOrDefault("proxy", "");
+    if (id.isEmpty()) {
+      return Http.Response.text(400, "name the proxy: /debug/config_dump?proxy=CONNECTION_ID (the PROXY column of"
+          + " vmesh proxy-status, or connectionId in /debug/syncz)\n");
+    }
+    return xds.configDump(id).map(d -> Http.Response.json(200, ConfigDumpJson.json(d)))
+        .orElseGet(() -> Http.Response.text(404, "no proxy " + id + " is connected; vmesh proxy-status lists those"
+            + " that are\n"));
+  }
+
   /** Adds the routes to {@code http}; {@code protectDebug} puts the debug pages behind the admin token. */
   public void install(Http http, boolean protectDebug) {
     http.route("/ready", false, r -> ready());
@@ -55,6 +67,7 @@ public record ServerRoutes(ConfigStore store, FileConfigStore files, BooleanSupp
     http.route("/debug/syncz", protectDebug, r -> Http.Response.json(200, SyncJson.json(xds.syncStatus(),
         registrations)));
     http.route("/debug/refusedz", protectDebug, r -> Http.Response.json(200, SyncJson.refused(xds.refusedStreams())));
+    http.route("/debug/config_dump", protectDebug, this::configDump);
     http.routePrefix(AdminApi.PREFIX, true, new AdminApi(store));
     http.routePrefix(TokenAdmin.PREFIX, true, new TokenAdmin(tokens));
     http.route("/admin/ca/root-cert.pem", true, r -> new Http.Response(200, "application/x-pem-file",
