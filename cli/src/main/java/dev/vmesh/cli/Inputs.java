@@ -219,4 +219,30 @@ final class Inputs {
       return value;
     }
   }
+
+  /** A directory to write into: missing (it is created) or a directory, not a file. */
+  static final class OutputDir implements ITypeConverter<java.nio.file.Path> {
+    @Override
+    public java.nio.file.Path convert(String value) {
+      java.nio.file.Path p = java.nio.file.Path.of(value);
+      if (java.nio.file.Files.exists(p) && !java.nio.file.Files.isDirectory(p)) {
+        throw new TypeConversionException("\"" + value + "\" is a file; name a directory (it is created if"
+            + " missing)");
+      }
+      return p;
+    }
+  }
+
+  /** A file to write: missing or a regular file, not a directory. */
+  static final class OutputFile implements ITypeConverter<java.nio.file.Path> {
+    @Override
+    public java.nio.file.Path convert(String value) {
+      java.nio.file.Path p = java.nio.file.Path.of(value);
+      if (java.nio.file.Files.isDirectory(p)) {
+        throw new TypeConversionException("\"" + value + "\" is a directory; name a file, e.g. " + p.resolve(
+            "my-vm.token"));
+      }
+      return p;
+    }
+  }
 }

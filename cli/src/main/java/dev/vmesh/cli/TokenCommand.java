@@ -48,7 +48,7 @@ final class TokenCommand {
     @Option(names = "--single-use", description = "The token works for one certificate only.")
     boolean singleUse;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", converter = Inputs.OutputFile.class,
         description = "Write the token to FILE, readable by its owner only (mode 0600), instead of standard output.")
     Path output;
 

@@ -148,7 +148,7 @@ final class WorkloadCommand {
       String namespace;
     }
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR",
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", converter = Inputs.OutputDir.class,
         description = "Directory to write the files to (created if missing); istio-token is written with mode 0600.")
     Path output;
 

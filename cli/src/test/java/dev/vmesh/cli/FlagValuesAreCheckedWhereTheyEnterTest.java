@@ -36,6 +36,8 @@ class FlagValuesAreCheckedWhereTheyEnterTest {
       token create -n vm -s my-vm --ttl 0s | '--ttl': "0s" must be longer than 0
       token create -n 'v m' -s my-vm | '--namespace': "v m" is not a namespace name
       token create -n vm -s 'my vm' | '--service-account': "my vm" is not a valid name
+      token create -n vm -s my-vm -o /tmp | '--output': "/tmp" is a directory; name a file
+      workload entry configure --name web -n vm -o /etc/passwd | '--output': "/etc/passwd" is a file; name a directory
       """)
   void badValueIsRefusedNamingTheFlagAndTheValue(String command, String message) {
     String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(split(command)),
