@@ -88,7 +88,7 @@ class DnsServeCommandTest {
     Files.writeString(table, "{\"a.mesh\": {\"ips\": [\"10.0.0.1\"]}}");
     Cli r = Cli.run("dns", "serve", "--table", table.toString(), "--reload-interval", "often");
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).contains("--reload-interval: duration \"often\" must be a number with ms, s, m, h or d");
+    assertThat(r.err()).contains("--reload-interval: \"often\" is not a duration; use a whole number with ms, s, m, h or d");
   }
 
   /** Writes the file beside {@code file} and renames it over, as the reload check asks. */
