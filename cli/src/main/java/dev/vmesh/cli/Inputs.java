@@ -145,7 +145,7 @@ final class Inputs {
   static final class LabelValue implements ITypeConverter<String> {
     @Override
     public String convert(String value) {
-      String problem = Names.labelValueProblem(value, 63);
+      String problem = Names.labelValueProblem(value);
       if (problem != null) {
         throw new TypeConversionException(problem + ", e.g. app=web");
       }
