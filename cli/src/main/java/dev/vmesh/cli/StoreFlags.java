@@ -37,10 +37,10 @@ final class StoreFlags {
           + " vmesh runs in); env VMESH_STORE (default: embedded).")
   String store;
 
-  @Option(names = "--allow-empty-store", defaultValue = "false",
+  @Option(names = "--allow-empty-store", defaultValue = "${env:VMESH_ALLOW_EMPTY_STORE:-false}",
       description = "Start even though the embedded store (<data-dir>/store.db) is missing or empty while the CA or"
           + " token keys in --data-dir show the server ran there before; without it the server refuses, as its"
-          + " objects would be lost.")
+          + " objects would be lost; env VMESH_ALLOW_EMPTY_STORE=true|false (default: false).")
   boolean allowEmptyStore;
 
   @Option(names = "--kubeconfig", defaultValue = "${env:VMESH_KUBECONFIG}", paramLabel = "FILE",
