@@ -38,7 +38,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** HTTP GET probes against a JDK HTTP server on 127.0.0.1. */
 class HttpGetProbeTest {
-  static final Duration TIMEOUT = Duration.ofSeconds(1);
+  /** Generous, so a loaded machine never fails a probe that should pass; only the hang test waits it out. */
+  static final Duration TIMEOUT = Duration.ofSeconds(10);
+  /** The timeout of the probe that is meant to time out. */
+  static final Duration SHORT = Duration.ofSeconds(1);
 
   final ExecutorService handlers = Executors.newCachedThreadPool();
   final CountDownLatch releaseHungRequests = new CountDownLatch(1);
@@ -110,8 +113,12 @@ class HttpGetProbeTest {
   }
 
   Health run(String path, ReadinessProbe.Header... headers) {
+    return run(path, TIMEOUT, headers);
+  }
+
+  Health run(String path, Duration timeout, ReadinessProbe.Header... headers) {
     return new HttpGetCheck(new ReadinessProbe.HttpGet(path, port, "", "", List.of(headers)), "127.0.0.1")
-        .run(TIMEOUT);
+        .run(timeout);
   }
 
   @ParameterizedTest
@@ -178,7 +185,7 @@ class HttpGetProbeTest {
 
   @Test
   void aServerThatNeverAnswersFailsAtTheTimeout() {
-    Health health = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("/hang"));
+    Health health = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("/hang", SHORT));
     assertThat(health).isEqualTo(Health.failed("GET http://127.0.0.1:" + port + "/hang timed out after 1s"));
   }
 

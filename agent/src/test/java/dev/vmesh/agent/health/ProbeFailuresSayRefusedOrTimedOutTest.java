@@ -24,7 +24,10 @@ import org.junit.jupiter.api.Test;
  * the reason in the entry's Healthy condition reads the same whatever the probe.
  */
 class ProbeFailuresSayRefusedOrTimedOutTest {
+  /** The timeout of the probe that is meant to time out. */
   static final Duration TIMEOUT = Duration.ofSeconds(1);
+  /** Generous, for probes that must fail for another reason first even on a loaded machine. */
+  static final Duration LONG = Duration.ofSeconds(10);
 
   static int closedPort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -35,12 +38,12 @@ class ProbeFailuresSayRefusedOrTimedOutTest {
   @Test
   void nothingListeningIsConnectionRefusedForEveryCheck() throws Exception {
     int port = closedPort();
-    assertThat(new TcpSocketCheck(new ReadinessProbe.TcpSocket("127.0.0.1", port), "").run(TIMEOUT))
+    assertThat(new TcpSocketCheck(new ReadinessProbe.TcpSocket("127.0.0.1", port), "").run(LONG))
         .isEqualTo(Health.failed("TCP connect to 127.0.0.1:" + port + " failed: connection refused"));
     assertThat(new HttpGetCheck(new ReadinessProbe.HttpGet("/healthz", port, "127.0.0.1", "", List.of()), "")
-        .run(TIMEOUT)).isEqualTo(Health.failed("GET http://127.0.0.1:" + port + "/healthz failed: connection refused"));
+        .run(LONG)).isEqualTo(Health.failed("GET http://127.0.0.1:" + port + "/healthz failed: connection refused"));
     try (GrpcHealthCheck grpc = new GrpcHealthCheck(new ReadinessProbe.Grpc(port, ""), "127.0.0.1")) {
-      assertThat(grpc.run(TIMEOUT)).isEqualTo(Health.failed("gRPC health check of the server at 127.0.0.1:" + port
+      assertThat(grpc.run(LONG)).isEqualTo(Health.failed("gRPC health check of the server at 127.0.0.1:" + port
           + " failed: connection refused"));
     }
   }
