@@ -45,9 +45,9 @@ final class EtcdCalls {
     } catch (TimeoutException e) {
       call.cancel(true);
       unavailable.run();
-      throw new StoreException.Unavailable("etcd at " + endpoints + " did not answer within " + timeout.toMillis()
-          + " ms while " + what + "; check that etcd is running and reachable (a write may or may not have"
-          + " been applied: read the object again before retrying)", e);
+      throw new StoreException.Unavailable("etcd at " + endpoints + " is unavailable while " + what + ": it did not"
+          + " answer within " + timeout.toMillis() + " ms; check that etcd is running and reachable (a write may or"
+          + " may not have been applied: read the object again before retrying)", e);
     } catch (ExecutionException | CompletionException e) {
       throw translate(e.getCause() == null ? e : e.getCause(), what);
     } catch (InterruptedException e) {
