@@ -1,5 +1,6 @@
 package dev.vmesh.ca;
 
+import dev.vmesh.pki.SpiffeId;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.security.cert.CertificateParsingException;

@@ -1,5 +1,8 @@
 package dev.vmesh.ca;
 
+import dev.vmesh.pki.KeyPairs;
+import dev.vmesh.pki.Pem;
+import dev.vmesh.pki.SpiffeId;
 import dev.vmesh.store.Blobs;
 import io.jsonwebtoken.Claims;
 import io.jsonwebtoken.ExpiredJwtException;
@@ -51,7 +54,7 @@ public final class BootstrapTokens {
     Path keyFile = dir.resolve("signing-key.pem");
     Path publicFile = dir.resolve("signing-key.pub.pem");
     if (!Files.exists(keyFile) || !Files.exists(publicFile)) {
-      KeyPair kp = CertificateAuthority.newKeyPair();
+      KeyPair kp = KeyPairs.ecP256();
       Pem.writeAtomically(publicFile, Pem.publicKey(kp.getPublic()), "rw-r--r--");
       Pem.writeAtomically(keyFile, Pem.privateKey(kp.getPrivate()), "rw-------");
     }
@@ -69,7 +72,7 @@ public final class BootstrapTokens {
    */
   public static BootstrapTokens openShared(Blobs blobs, Sealer sealer, Clock clock) throws IOException {
     SharedKey shared = SharedKey.loadOrCreate(blobs, sealer, SHARED_KEY, () -> {
-      KeyPair kp = CertificateAuthority.newKeyPair();
+      KeyPair kp = KeyPairs.ecP256();
       return new SharedKey(kp.getPrivate(), Pem.publicKey(kp.getPublic()));
     });
     return new BootstrapTokens(shared.key(), Pem.parsePublicKey(shared.publicPem()),

@@ -1,5 +1,7 @@
 package dev.vmesh.ca;
 
+import dev.vmesh.pki.Csrs;
+import dev.vmesh.pki.Pem;
 import dev.vmesh.proto.ca.IstioCertificateRequest;
 import dev.vmesh.proto.ca.IstioCertificateResponse;
 import dev.vmesh.proto.ca.IstioCertificateServiceGrpc;

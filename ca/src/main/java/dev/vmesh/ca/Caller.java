@@ -1,5 +1,8 @@
 package dev.vmesh.ca;
 
+import dev.vmesh.pki.SpiffeId;
+
+
 /**
  * {@code Caller} is an authenticated peer: its proven identity, how it proved it, and the bootstrap
  * token its credentials descend from (empty when unknown).

@@ -1,5 +1,7 @@
 package dev.vmesh.ca;
 
+import dev.vmesh.pki.KeyPairs;
+import dev.vmesh.pki.Pem;
 import dev.vmesh.store.Blobs;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -8,12 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -113,9 +113,9 @@ public final class CertificateAuthority {
   static Root newRoot(String trustDomain, KeyType keyType, Clock clock) throws IOException {
     try {
       KeyPair kp = switch (keyType) {
-        case EC_P256 -> newKeyPair();
-        case RSA_2048 -> rsaKeyPair(2048);
-        case RSA_4096 -> rsaKeyPair(4096);
+        case EC_P256 -> KeyPairs.ecP256();
+        case RSA_2048 -> KeyPairs.rsa(2048);
+        case RSA_4096 -> KeyPairs.rsa(4096);
       };
       X500Name name = new X500Name("O=" + trustDomain + ",CN=vmesh root CA");
       Instant now = clock.instant();
@@ -243,23 +243,6 @@ public final class CertificateAuthority {
   /** The trust bundle: every root proxies should trust. */
   public List<X509Certificate> roots() {
     return roots;
-  }
-
-  /** A new ECDSA P-256 key pair. */
-  public static KeyPair newKeyPair() {
-    try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
-      return g.generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("no EC P-256 support in this JDK", e);
-    }
-  }
-
-  static KeyPair rsaKeyPair(int bits) throws GeneralSecurityException {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-    g.initialize(bits, RANDOM);
-    return g.generateKeyPair();
   }
 
   private static ContentSigner signer(PrivateKey key) throws OperatorCreationException {

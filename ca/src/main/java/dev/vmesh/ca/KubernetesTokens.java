@@ -1,5 +1,6 @@
 package dev.vmesh.ca;
 
+import dev.vmesh.pki.SpiffeId;
 import java.util.List;
 
 /**

@@ -1,6 +1,8 @@
 package dev.vmesh.ca;
 
 import dev.vmesh.api.Addresses;
+import dev.vmesh.pki.KeyPairs;
+import dev.vmesh.pki.Pem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +47,7 @@ public final class ServerCertificate {
         return new Files(chainFile, keyFile);
       }
     }
-    KeyPair kp = CertificateAuthority.newKeyPair();
+    KeyPair kp = KeyPairs.ecP256();
     List<X509Certificate> chain = ca.issue(kp.getPublic(), new CertificateAuthority.LeafSpec(List.of(), dnsNames, ips, TTL));
     Pem.writeAtomically(keyFile, Pem.privateKey(kp.getPrivate()), "rw-------");
     Pem.writeAtomically(chainFile, Pem.certificates(chain), "rw-r--r--");

@@ -1,5 +1,6 @@
 package dev.vmesh.ca;
 
+import dev.vmesh.pki.Pem;
 import dev.vmesh.store.Blobs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -3,6 +3,9 @@ package dev.vmesh.ca;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vmesh.pki.Csrs;
+import dev.vmesh.pki.KeyPairs;
+import dev.vmesh.pki.Pem;
 import dev.vmesh.proto.ca.IstioCertificateRequest;
 import dev.vmesh.proto.ca.IstioCertificateResponse;
 import io.grpc.Status;
@@ -69,7 +72,7 @@ class CertificatesOnlyForTheProvenIdentityTest {
   }
 
   static String csr(String uri) {
-    return Csrs.create(CertificateAuthority.newKeyPair(), uri);
+    return Csrs.create(KeyPairs.ecP256(), uri);
   }
 
   static X509Certificate leaf(IstioCertificateResponse r) {
@@ -103,7 +106,7 @@ class CertificatesOnlyForTheProvenIdentityTest {
     assertThat(root).isEqualTo(ca.roots().get(0));
 
     // a CSR without any SAN gets the proven identity too
-    X509Certificate plain = leaf(service.issue(request(Csrs.create(CertificateAuthority.newKeyPair(), "spiffe://cluster.local/ns/ns1/sa/sa1"), 3600), null, token));
+    X509Certificate plain = leaf(service.issue(request(Csrs.create(KeyPairs.ecP256(), "spiffe://cluster.local/ns/ns1/sa/sa1"), 3600), null, token));
     assertThat(plain.getSubjectAlternativeNames()).containsExactly(List.of(6, "spiffe://cluster.local/ns/ns1/sa/sa1"));
   }
 
@@ -131,7 +134,7 @@ class CertificatesOnlyForTheProvenIdentityTest {
     String wrongAudience = Jwts.builder().issuer("vmesh").audience().add("istio-ca").and().id("0".repeat(32))
         .expiration(Date.from(clock.instant().plusSeconds(7200))).claim("ns", "ns1").claim("sa", "sa1")
         .claim("single_use", false).signWith(signing, Jwts.SIG.ES256).compact();
-    KeyPair other = CertificateAuthority.newKeyPair();
+    KeyPair other = KeyPairs.ecP256();
     String foreign = Jwts.builder().issuer("vmesh").audience().add("vmesh-ca").and().id("1".repeat(32))
         .expiration(Date.from(clock.instant().plusSeconds(7200))).claim("ns", "ns1").claim("sa", "sa1")
         .claim("single_use", false).signWith(other.getPrivate(), Jwts.SIG.ES256).compact();
@@ -171,7 +174,7 @@ class CertificatesOnlyForTheProvenIdentityTest {
     String certPem = Pem.certificates(ca.roots());
     assertThatThrownBy(() -> service.issue(request(certPem, 0), null, token))
         .hasMessageContaining("INVALID_ARGUMENT: csr is not a PEM CERTIFICATE REQUEST (found CERTIFICATE)");
-    String weak = Csrs.create(CertificateAuthority.rsaKeyPair(1024), "spiffe://cluster.local/ns/ns1/sa/sa1");
+    String weak = Csrs.create(KeyPairs.rsa(1024), "spiffe://cluster.local/ns/ns1/sa/sa1");
     assertThatThrownBy(() -> service.issue(request(weak, 0), null, token))
         .hasMessageContaining("csr key is RSA-1024; at least 2048 bits are required");
     String good = csr("spiffe://cluster.local/ns/ns1/sa/sa1");
@@ -229,7 +232,7 @@ class CertificatesOnlyForTheProvenIdentityTest {
   @Test
   void aCertificateFromAnotherTrustDomainIsRefused() throws Exception {
     CertificateAuthority other = CertificateAuthority.loadOrCreate(dir.resolve("other"), "other.local", clock);
-    X509Certificate foreign = other.issue(CertificateAuthority.newKeyPair().getPublic(), new CertificateAuthority
+    X509Certificate foreign = other.issue(KeyPairs.ecP256().getPublic(), new CertificateAuthority
         .LeafSpec(List.of("spiffe://other.local/ns/ns1/sa/sa1"), List.of(), List.of(), Duration.ofHours(1))).get(0);
     assertThatThrownBy(() -> service.issue(request(csr("spiffe://other.local/ns/ns1/sa/sa1"), 0),
         new X509Certificate[] {foreign}, null)).hasMessageContaining("PERMISSION_DENIED: client certificate is for "

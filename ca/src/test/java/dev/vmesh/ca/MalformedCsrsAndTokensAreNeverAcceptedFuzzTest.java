@@ -2,6 +2,8 @@ package dev.vmesh.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vmesh.pki.Csrs;
+import dev.vmesh.pki.KeyPairs;
 import dev.vmesh.proto.ca.IstioCertificateRequest;
 import io.grpc.StatusException;
 import java.nio.file.Path;
@@ -27,7 +29,7 @@ class MalformedCsrsAndTokensAreNeverAcceptedFuzzTest {
     BootstrapTokens tokens = BootstrapTokens.open(dir.resolve("tokens"), clock);
     CaService service = new CaService(ca, new Authenticator("cluster.local", tokens));
     String goodToken = tokens.issue("ns1", "sa1", Duration.ofHours(1), false).jwt();
-    String goodCsr = Csrs.create(CertificateAuthority.newKeyPair(), "spiffe://cluster.local/ns/ns1/sa/sa1");
+    String goodCsr = Csrs.create(KeyPairs.ecP256(), "spiffe://cluster.local/ns/ns1/sa/sa1");
     Random random = new Random(20261125);
     int accepted = 0;
     int same = 0;

@@ -2,6 +2,8 @@ package dev.vmesh.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vmesh.pki.KeyPairs;
+import dev.vmesh.pki.Pem;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,13 +47,13 @@ class PluggedInCaWithIntermediateTest {
 
   @Test
   void chainsGoLeafIntermediateRootAndValidate() throws Exception {
-    KeyPair rootKeys = CertificateAuthority.newKeyPair();
+    KeyPair rootKeys = KeyPairs.ecP256();
     X500Name rootName = new X500Name("O=example,CN=offline root");
     X509Certificate root = ca(rootName, rootName, rootKeys, rootKeys.getPrivate());
-    KeyPair interKeys = CertificateAuthority.newKeyPair();
+    KeyPair interKeys = KeyPairs.ecP256();
     X509Certificate inter = ca(new X500Name("O=example,CN=mesh intermediate"), rootName, interKeys,
         rootKeys.getPrivate());
-    KeyPair otherRootKeys = CertificateAuthority.newKeyPair(); // a second root in the bundle (rotation)
+    KeyPair otherRootKeys = KeyPairs.ecP256(); // a second root in the bundle (rotation)
     X509Certificate otherRoot = ca(new X500Name("CN=next root"), new X500Name("CN=next root"), otherRootKeys,
         otherRootKeys.getPrivate());
     Path caDir = Files.createDirectories(dir.resolve("cacerts"));
@@ -62,7 +64,7 @@ class PluggedInCaWithIntermediateTest {
 
     CertificateAuthority ca = CertificateAuthority.loadOrCreate(caDir, "cluster.local", Clock.systemUTC());
     assertThat(ca.roots()).containsExactly(root, otherRoot);
-    List<X509Certificate> chain = ca.issue(CertificateAuthority.newKeyPair().getPublic(), new CertificateAuthority
+    List<X509Certificate> chain = ca.issue(KeyPairs.ecP256().getPublic(), new CertificateAuthority
         .LeafSpec(List.of("spiffe://cluster.local/ns/ns1/sa/sa1"), List.of(), List.of(), Duration.ofHours(1)));
     assertThat(chain).hasSize(3);
     assertThat(chain.get(1)).isEqualTo(inter);

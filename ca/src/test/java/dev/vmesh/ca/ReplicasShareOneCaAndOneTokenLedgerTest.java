@@ -3,6 +3,7 @@ package dev.vmesh.ca;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vmesh.pki.KeyPairs;
 import dev.vmesh.store.Blobs;
 import dev.vmesh.store.DirectoryBlobs;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +48,7 @@ class ReplicasShareOneCaAndOneTokenLedgerTest {
     cas.forEach(ca -> roots.addAll(ca.roots()));
     assertThat(roots).hasSize(1);
     // A leaf from one replica verifies against the root another replica loaded.
-    var leaf = cas.get(0).issue(CertificateAuthority.newKeyPair().getPublic(), new CertificateAuthority.LeafSpec(
+    var leaf = cas.get(0).issue(KeyPairs.ecP256().getPublic(), new CertificateAuthority.LeafSpec(
         List.of("spiffe://cluster.local/ns/ns1/sa/sa1"), List.of(), List.of(), Duration.ofHours(1)));
     leaf.get(0).verify(cas.get(7).roots().get(0).getPublicKey());
 

@@ -2,6 +2,7 @@ package dev.vmesh.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vmesh.pki.Pem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;

@@ -256,7 +256,7 @@ final class AgentCommand implements Callable<Integer> {
         return 0;
       }
       java.nio.file.Files.createDirectories(dropInDir);
-      dev.vmesh.ca.Pem.writeAtomically(file, text, "rw-r--r--");
+      dev.vmesh.pki.Pem.writeAtomically(file, text, "rw-r--r--");
       reloadResolved();
       spec.commandLine().getOut().println("wrote " + file + ": " + String.join(" ", routed) + " -> " + listen);
       return 0;

@@ -2,7 +2,7 @@ package dev.vmesh.cli;
 
 import dev.vmesh.api.codec.SourceNode;
 import dev.vmesh.api.codec.SourceParser;
-import dev.vmesh.ca.Pem;
+import dev.vmesh.pki.Pem;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

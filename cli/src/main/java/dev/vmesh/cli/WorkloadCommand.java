@@ -15,7 +15,7 @@ import dev.vmesh.api.codec.ResourceWriter;
 import dev.vmesh.api.codec.SourceNode;
 import dev.vmesh.api.codec.SourceParser;
 import dev.vmesh.api.validation.Validator;
-import dev.vmesh.ca.Pem;
+import dev.vmesh.pki.Pem;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;

@@ -9,10 +9,10 @@ import dev.vmesh.agent.identity.GrpcCaClient;
 import dev.vmesh.api.Kind;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.codec.ResourceDecoder;
-import dev.vmesh.ca.CertificateAuthority;
-import dev.vmesh.ca.Csrs;
-import dev.vmesh.ca.Pem;
+import dev.vmesh.pki.Csrs;
+import dev.vmesh.pki.KeyPairs;
 import dev.vmesh.controlplane.VmeshServer;
+import dev.vmesh.pki.Pem;
 import dev.vmesh.store.kube.MockCluster;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
@@ -164,7 +164,7 @@ class ServerOnKubernetesAgainstTheKubernetesMockTest {
     Files.writeString(tmp.resolve("root-cert.pem"), get(server, "/admin/ca/root-cert.pem"));
     GrpcCaClient ca = new GrpcCaClient("127.0.0.1:" + server.xdsPort(0), "istiod.istio-system.svc",
         tmp.resolve("root-cert.pem"));
-    String csr = Csrs.create(CertificateAuthority.newKeyPair(), "spiffe://cluster.local/ns/vm-ns/sa/vm-sa");
+    String csr = Csrs.create(KeyPairs.ecP256(), "spiffe://cluster.local/ns/vm-ns/sa/vm-sa");
 
     List<String> chain = ca.createCertificate(csr, Duration.ofHours(1), CaClient.Credentials.token("k8s-jwt"));
     X509Certificate leaf = Pem.parseCertificates(chain.get(0)).get(0);

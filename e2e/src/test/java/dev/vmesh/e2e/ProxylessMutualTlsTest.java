@@ -11,10 +11,11 @@ import dev.vmesh.api.ObjectMeta;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.ca.CertificateAuthority;
-import dev.vmesh.ca.Pem;
-import dev.vmesh.ca.SpiffeId;
+import dev.vmesh.pki.KeyPairs;
 import dev.vmesh.controlplane.ServerOptions;
 import dev.vmesh.controlplane.VmeshServer;
+import dev.vmesh.pki.Pem;
+import dev.vmesh.pki.SpiffeId;
 import io.grpc.CallOptions;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
@@ -154,7 +155,7 @@ class ProxylessMutualTlsTest {
         // a client whose certificate comes from another CA is turned away by the backend
         CertificateAuthority other = CertificateAuthority.loadOrCreate(tmp.resolve("other-ca"), "cluster.local",
             Clock.systemUTC());
-        KeyPair kp = CertificateAuthority.newKeyPair();
+        KeyPair kp = KeyPairs.ecP256();
         List<X509Certificate> foreign = other.issue(kp.getPublic(), new CertificateAuthority.LeafSpec(
             List.of("spiffe://cluster.local/ns/ns1/sa/client"), List.of(), List.of(), Duration.ofHours(1)));
         Files.writeString(tmp.resolve("foreign.pem"), Pem.certificates(foreign));

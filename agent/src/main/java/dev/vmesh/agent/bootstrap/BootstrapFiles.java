@@ -2,7 +2,7 @@ package dev.vmesh.agent.bootstrap;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.vmesh.api.codec.TreeWriter;
-import dev.vmesh.ca.Pem;
+import dev.vmesh.pki.Pem;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import dev.vmesh.api.ReadinessProbe;
 import dev.vmesh.api.codec.MeshConfigCodec;
 import dev.vmesh.api.codec.SourceNode;
 import dev.vmesh.api.codec.SourceParser;
-import dev.vmesh.ca.SpiffeId;
+import dev.vmesh.pki.SpiffeId;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;

@@ -1,10 +1,10 @@
 package dev.vmesh.agent.identity;
 
 import dev.vmesh.api.time.Timer;
-import dev.vmesh.ca.CertificateAuthority;
-import dev.vmesh.ca.Csrs;
-import dev.vmesh.ca.Pem;
-import dev.vmesh.ca.SpiffeId;
+import dev.vmesh.pki.Csrs;
+import dev.vmesh.pki.KeyPairs;
+import dev.vmesh.pki.Pem;
+import dev.vmesh.pki.SpiffeId;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -147,7 +147,7 @@ public final class CertManager implements AutoCloseable {
   }
 
   private void fetch() throws Exception {
-    KeyPair keys = CertificateAuthority.newKeyPair();
+    KeyPair keys = KeyPairs.ecP256();
     String csr = Csrs.create(keys, options.identity().uri());
     List<String> chain;
     X509Certificate current = currentLeaf();

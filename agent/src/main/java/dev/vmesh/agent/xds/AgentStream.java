@@ -3,6 +3,7 @@ package dev.vmesh.agent.xds;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.Code;
 import dev.vmesh.api.time.Timer;
+import dev.vmesh.proto.Wire;
 import dev.vmesh.proto.nds.NameTable;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
@@ -31,8 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AgentStream implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AgentStream.class);
-  static final String NAME_TABLE = "type.googleapis.com/istio.networking.nds.v1.NameTable";
-  static final String HEALTH = "type.googleapis.com/istio.v1.HealthInformation";
   static final Duration BASE_BACKOFF = Duration.ofMillis(500);
   static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
@@ -181,7 +180,7 @@ public final class AgentStream implements AutoCloseable {
 
     void open() {
       AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(this);
-      send(DiscoveryRequest.newBuilder().setTypeUrl(NAME_TABLE));
+      send(DiscoveryRequest.newBuilder().setTypeUrl(Wire.NAME_TABLE_TYPE));
       sendHealth();
     }
 
@@ -189,7 +188,7 @@ public final class AgentStream implements AutoCloseable {
       if (healthy == null) {
         return;
       }
-      DiscoveryRequest.Builder r = DiscoveryRequest.newBuilder().setTypeUrl(HEALTH);
+      DiscoveryRequest.Builder r = DiscoveryRequest.newBuilder().setTypeUrl(Wire.HEALTH_INFORMATION_TYPE);
       if (!healthy) {
         r.setErrorDetail(com.google.rpc.Status.newBuilder().setCode(Code.INTERNAL_VALUE).setMessage(healthMessage));
       }
@@ -231,7 +230,7 @@ public final class AgentStream implements AutoCloseable {
         }
         DiscoveryRequest.Builder ack = DiscoveryRequest.newBuilder().setTypeUrl(response.getTypeUrl())
             .setVersionInfo(response.getVersionInfo()).setResponseNonce(response.getNonce());
-        if (response.getTypeUrl().equals(NAME_TABLE)) {
+        if (response.getTypeUrl().equals(Wire.NAME_TABLE_TYPE)) {
           try {
             NameTable table = response.getResourcesCount() == 0 ? NameTable.getDefaultInstance()
                 : response.getResources(0).unpack(NameTable.class);

@@ -8,6 +8,7 @@ import dev.vmesh.agent.config.AgentConfig;
 import dev.vmesh.api.codec.ResourceEncoder;
 import dev.vmesh.api.codec.SourceNode;
 import dev.vmesh.api.codec.SourceParser;
+import dev.vmesh.proto.Wire.Meta;
 import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import java.util.LinkedHashMap;
@@ -20,9 +21,6 @@ import java.util.Map;
  * clients whose streams the agent forwards.
  */
 public final class Nodes {
-  /** Metadata keys only the agent's own stream may carry: they register a WorkloadEntry. */
-  static final List<String> REGISTRATION_KEYS = List.of("AUTO_REGISTER_GROUP", "WORKLOAD_ENTRY");
-
   private Nodes() {}
 
   /** The agent's node: id, cluster, locality and metadata from the onboarding settings. */
@@ -30,14 +28,14 @@ public final class Nodes {
     Map<String, Object> md = new LinkedHashMap<>();
     c.withPrefix("ISTIO_META_").forEach(md::put);
     c.withPrefix("ISTIO_METAJSON_").forEach((k, v) -> md.put(k, json(v)));
-    md.put("NAMESPACE", c.identity().namespace());
-    md.put("SERVICE_ACCOUNT", c.identity().serviceAccount());
-    md.put("INSTANCE_IPS", String.join(",", c.instanceIps()));
-    md.put("LABELS", c.labels());
-    md.put("ISTIO_VERSION", version);
-    md.put("VMESH_AGENT", "true");
+    md.put(Meta.NAMESPACE, c.identity().namespace());
+    md.put(Meta.SERVICE_ACCOUNT, c.identity().serviceAccount());
+    md.put(Meta.INSTANCE_IPS, String.join(",", c.instanceIps()));
+    md.put(Meta.LABELS, c.labels());
+    md.put(Meta.ISTIO_VERSION, version);
+    md.put(Meta.VMESH_AGENT, "true");
     if (c.probe() != null) {
-      md.put("PROXY_CONFIG", Map.of("readinessProbe", ResourceEncoder.probe(c.probe())));
+      md.put(Meta.PROXY_CONFIG, Map.of(Meta.READINESS_PROBE, ResourceEncoder.probe(c.probe())));
     }
     Node.Builder b = Node.newBuilder().setId(c.nodeId()).setCluster(workloadName(c) + "." + c.identity().namespace())
         .setMetadata(struct(md)).setUserAgentName("vmesh-agent").setUserAgentVersion(version);
@@ -52,10 +50,10 @@ public final class Nodes {
   public static Node grpcApp(AgentConfig c, String version) {
     Node agent = agent(c, version);
     Struct.Builder md = agent.getMetadata().toBuilder();
-    REGISTRATION_KEYS.forEach(md::removeFields);
-    md.removeFields("PROXY_CONFIG");
-    md.removeFields("VMESH_AGENT");
-    md.putFields("GENERATOR", Value.newBuilder().setStringValue("grpc").build());
+    Meta.REGISTRATION.forEach(md::removeFields);
+    md.removeFields(Meta.PROXY_CONFIG);
+    md.removeFields(Meta.VMESH_AGENT);
+    md.putFields(Meta.GENERATOR, Value.newBuilder().setStringValue(Meta.GENERATOR_GRPC).build());
     return agent.toBuilder().setMetadata(md).build();
   }
 
@@ -66,8 +64,8 @@ public final class Nodes {
    */
   public static Node forwarded(Node downstream, String namespace) {
     Struct.Builder md = downstream.getMetadata().toBuilder();
-    REGISTRATION_KEYS.forEach(md::removeFields);
-    md.putFields("NAMESPACE", Value.newBuilder().setStringValue(namespace).build());
+    Meta.REGISTRATION.forEach(md::removeFields);
+    md.putFields(Meta.NAMESPACE, Value.newBuilder().setStringValue(namespace).build());
     return downstream.toBuilder().setMetadata(md).build();
   }
 

@@ -1,6 +1,6 @@
 package dev.vmesh.agent.xds;
 
-import dev.vmesh.ca.Pem;
+import dev.vmesh.pki.Pem;
 import io.grpc.ChannelCredentials;
 import io.grpc.ConnectivityState;
 import io.grpc.Grpc;

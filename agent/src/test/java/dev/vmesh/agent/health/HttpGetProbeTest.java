@@ -10,6 +10,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.vmesh.api.ReadinessProbe;
 import dev.vmesh.ca.CertificateAuthority;
+import dev.vmesh.pki.KeyPairs;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -244,7 +245,7 @@ class HttpGetProbeTest {
   /** TLS for a server whose certificate names another host and comes from a CA nobody trusts. */
   static SSLContext serverTls(Path dir) throws Exception {
     CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir, "cluster.local", Clock.systemUTC());
-    KeyPair keys = CertificateAuthority.newKeyPair();
+    KeyPair keys = KeyPairs.ecP256();
     List<X509Certificate> chain = ca.issue(keys.getPublic(), new CertificateAuthority.LeafSpec(List.of(),
         List.of("somewhere-else.example"), List.of(), Duration.ofHours(1)));
     char[] password = "test".toCharArray();

@@ -3,7 +3,7 @@ package dev.vmesh.agent.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vmesh.api.time.ManualTimer;
-import dev.vmesh.ca.SpiffeId;
+import dev.vmesh.pki.SpiffeId;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;

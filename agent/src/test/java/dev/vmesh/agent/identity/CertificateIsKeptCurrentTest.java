@@ -4,9 +4,9 @@ import dev.vmesh.api.time.ManualTimer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vmesh.ca.CertificateAuthority;
-import dev.vmesh.ca.Csrs;
-import dev.vmesh.ca.Pem;
-import dev.vmesh.ca.SpiffeId;
+import dev.vmesh.pki.Csrs;
+import dev.vmesh.pki.Pem;
+import dev.vmesh.pki.SpiffeId;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
+import dev.vmesh.proto.Wire;
 import dev.vmesh.proto.nds.NameTable;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -40,7 +41,7 @@ class AgentStreamTest {
   static DiscoveryResponse table(String version, String host) {
     NameTable t = NameTable.newBuilder().putTable(host, NameTable.NameInfo.newBuilder().addIps("240.240.0.1")
         .build()).build();
-    return DiscoveryResponse.newBuilder().setTypeUrl(AgentStream.NAME_TABLE).setVersionInfo(version)
+    return DiscoveryResponse.newBuilder().setTypeUrl(Wire.NAME_TABLE_TYPE).setVersionInfo(version)
         .setNonce("n" + version).addResources(Any.pack(t)).build();
   }
 
@@ -50,7 +51,7 @@ class AgentStreamTest {
     var s = server.last();
     assertThat(s.requests).hasSize(1);
     assertThat(s.requests.get(0).getNode()).isEqualTo(NODE);
-    assertThat(s.requests.get(0).getTypeUrl()).isEqualTo(AgentStream.NAME_TABLE);
+    assertThat(s.requests.get(0).getTypeUrl()).isEqualTo(Wire.NAME_TABLE_TYPE);
     assertThat(stream.isConnected()).isFalse();
 
     s.out.onNext(table("1", "a.example.com"));
@@ -64,7 +65,7 @@ class AgentStreamTest {
     assertThat(ack.hasErrorDetail()).isFalse();
 
     // A table that cannot be read is NACKed and not applied.
-    s.out.onNext(DiscoveryResponse.newBuilder().setTypeUrl(AgentStream.NAME_TABLE).setVersionInfo("2").setNonce("n2")
+    s.out.onNext(DiscoveryResponse.newBuilder().setTypeUrl(Wire.NAME_TABLE_TYPE).setVersionInfo("2").setNonce("n2")
         .addResources(Any.newBuilder().setTypeUrl("type.googleapis.com/istio.networking.nds.v1.NameTable")
             .setValue(com.google.protobuf.ByteString.copyFromUtf8("\u00ff\u00ff garbage"))).build());
     assertThat(tables).hasSize(1);
@@ -77,13 +78,13 @@ class AgentStreamTest {
     stream.start();
     var first = server.last();
     DiscoveryRequest health = first.requests.get(1);
-    assertThat(health.getTypeUrl()).isEqualTo(AgentStream.HEALTH);
+    assertThat(health.getTypeUrl()).isEqualTo(Wire.HEALTH_INFORMATION_TYPE);
     assertThat(health.getErrorDetail().getMessage()).contains("returned 503");
     first.out.onNext(table("1", "a"));
 
     stream.reportHealth(true, "");
     DiscoveryRequest healthy = first.requests.get(first.requests.size() - 1);
-    assertThat(healthy.getTypeUrl()).isEqualTo(AgentStream.HEALTH);
+    assertThat(healthy.getTypeUrl()).isEqualTo(Wire.HEALTH_INFORMATION_TYPE);
     assertThat(healthy.hasErrorDetail()).isFalse();
 
     // The server goes away after a working stream: reconnect within a second, node and health again.
@@ -95,7 +96,7 @@ class AgentStreamTest {
     assertThat(server.streams).hasSize(2);
     var second = server.last();
     assertThat(second.requests.get(0).getNode()).isEqualTo(NODE);
-    assertThat(second.requests.get(1).getTypeUrl()).isEqualTo(AgentStream.HEALTH);
+    assertThat(second.requests.get(1).getTypeUrl()).isEqualTo(Wire.HEALTH_INFORMATION_TYPE);
     assertThat(second.requests.get(1).hasErrorDetail()).isFalse();
   }
 

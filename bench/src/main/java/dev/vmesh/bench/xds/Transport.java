@@ -1,6 +1,7 @@
 package dev.vmesh.bench.xds;
 
 import dev.vmesh.ca.CertificateAuthority;
+import dev.vmesh.pki.KeyPairs;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -38,7 +39,7 @@ abstract sealed class Transport {
   /** Creates the CA in {@code caDir} (the server's {@code <data-dir>/ca}) and a workload certificate from it. */
   static Transport mutualTls(Path caDir, String namespace, String serviceAccount) throws IOException {
     CertificateAuthority ca = CertificateAuthority.loadOrCreate(caDir, "cluster.local", Clock.systemUTC());
-    KeyPair key = CertificateAuthority.newKeyPair();
+    KeyPair key = KeyPairs.ecP256();
     List<X509Certificate> chain = ca.issue(key.getPublic(), new CertificateAuthority.LeafSpec(
         List.of("spiffe://cluster.local/ns/" + namespace + "/sa/" + serviceAccount), List.of(), List.of(),
         Duration.ofHours(24)));

@@ -10,7 +10,8 @@ import dev.vmesh.api.WellKnown;
 import dev.vmesh.api.WorkloadEntryNames;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.WorkloadGroupSpec;
-import dev.vmesh.ca.SpiffeId;
+import dev.vmesh.pki.SpiffeId;
+import dev.vmesh.proto.Wire.Meta;
 import dev.vmesh.xds.Proxy;
 import java.util.HashMap;
 import java.util.List;
@@ -39,10 +40,10 @@ final class GroupEntries {
    * is named with where it came from: {@code INSTANCE_IPS}, or the node id.
    */
   static String addressProblem(Proxy proxy) {
-    boolean fromMetadata = proxy.metadata().getFieldsMap().containsKey("INSTANCE_IPS");
+    boolean fromMetadata = proxy.metadata().getFieldsMap().containsKey(Meta.INSTANCE_IPS);
     for (String ip : proxy.ips()) {
       if (!Addresses.isIp(ip)) {
-        return (fromMetadata ? "INSTANCE_IPS" : "the node id " + proxy.id()) + " has \"" + Proxy.quoted(ip)
+        return (fromMetadata ? Meta.INSTANCE_IPS : "the node id " + proxy.id()) + " has \"" + Proxy.quoted(ip)
             + "\", which is not "
             + "an IP address; the VM's entry needs the address other workloads reach it on: set INSTANCE_IP in "
             + "its cluster.env (vmesh workload entry configure --internal-ip IP) and restart the agent";
@@ -104,12 +105,12 @@ final class GroupEntries {
 
   /** Whether the proxy's config has a readiness probe ({@code PROXY_CONFIG.readinessProbe}). */
   static boolean runsProbe(Proxy proxy) {
-    Value pc = proxy.metadata().getFieldsMap().get("PROXY_CONFIG");
-    return pc != null && pc.hasStructValue() && pc.getStructValue().containsFields("readinessProbe");
+    Value pc = proxy.metadata().getFieldsMap().get(Meta.PROXY_CONFIG);
+    return pc != null && pc.hasStructValue() && pc.getStructValue().containsFields(Meta.READINESS_PROBE);
   }
 
   private static boolean hbone(Proxy proxy) {
-    Value v = proxy.metadata().getFieldsMap().get("ENABLE_HBONE");
+    Value v = proxy.metadata().getFieldsMap().get(Meta.ENABLE_HBONE);
     return v != null && (v.getBoolValue() || "true".equalsIgnoreCase(v.getStringValue()));
   }
 

@@ -1,6 +1,6 @@
 package dev.vmesh.controlplane.http;
 
-import dev.vmesh.ca.Pem;
+import dev.vmesh.pki.Pem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,8 @@
 package dev.vmesh.store.etcd;
 
 import dev.vmesh.ca.CertificateAuthority;
-import dev.vmesh.ca.Pem;
+import dev.vmesh.pki.KeyPairs;
+import dev.vmesh.pki.Pem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,12 +35,12 @@ final class TestCertificates {
     CertificateAuthority authority = CertificateAuthority.loadOrCreate(dir.resolve("ca"), "etcd.test", Clock.systemUTC());
     root = authority.roots().get(0);
     ca = Files.writeString(dir.resolve("ca.pem"), Pem.certificates(authority.roots()));
-    KeyPair server = CertificateAuthority.newKeyPair();
+    KeyPair server = KeyPairs.ecP256();
     List<X509Certificate> serverChain = authority.issue(server.getPublic(), new CertificateAuthority.LeafSpec(
         List.of(), List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1)));
     serverCert = Files.writeString(dir.resolve("server.pem"), Pem.certificates(serverChain));
     serverKey = Files.writeString(dir.resolve("server-key.pem"), Pem.privateKey(server.getPrivate()));
-    clientPair = CertificateAuthority.newKeyPair();
+    clientPair = KeyPairs.ecP256();
     clientChain = authority.issue(clientPair.getPublic(), new CertificateAuthority.LeafSpec(
         List.of(), List.of("vmesh-client"), List.of(), Duration.ofDays(1)));
     clientCert = Files.writeString(dir.resolve("client.pem"), Pem.certificates(clientChain));

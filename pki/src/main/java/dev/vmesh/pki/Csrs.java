@@ -1,4 +1,4 @@
-package dev.vmesh.ca;
+package dev.vmesh.pki;
 
 import java.io.IOException;
 import java.io.StringReader;
