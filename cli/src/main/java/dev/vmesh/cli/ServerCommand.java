@@ -164,7 +164,7 @@ final class ServerCommand implements Callable<Integer> {
         new dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions(autoRegistration, healthChecks,
             validateIdentity, gracePeriod, maxConnectionAge,
             replicaName != null && !replicaName.isBlank() ? replicaName : hostName(), trustDomain, cleanupRate()),
-        pollInterval, storeFlags.factory(dataDir), secretsKeyFile, storeFlags.tokenReviewer());
+        pollInterval, storeFlags.backend(dataDir), secretsKeyFile, storeFlags.tokenReviewer());
   }
 
   private double cleanupRate() {

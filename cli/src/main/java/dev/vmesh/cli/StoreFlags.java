@@ -1,18 +1,14 @@
 package dev.vmesh.cli;
 
 import dev.vmesh.ca.TokenReviewer;
-import dev.vmesh.store.ConfigStoreFactory;
-import dev.vmesh.store.StoreException;
-import dev.vmesh.store.etcd.EtcdConfigStore;
+import dev.vmesh.store.EmbeddedBackend;
+import dev.vmesh.store.StoreBackend;
+import dev.vmesh.store.etcd.EtcdBackend;
 import dev.vmesh.store.etcd.EtcdOptions;
-import dev.vmesh.store.kube.KubeBlobs;
-import dev.vmesh.store.kube.KubeConfigStore;
-import dev.vmesh.store.kube.KubeLeadership;
+import dev.vmesh.store.kube.KubeBackend;
+import dev.vmesh.store.kube.KubeCluster;
 import dev.vmesh.store.kube.KubeStoreOptions;
 import dev.vmesh.store.kube.KubeTokenReviews;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,8 +21,6 @@ import picocli.CommandLine.Option;
  * lets the CA accept service-account tokens through TokenReview).
  */
 final class StoreFlags {
-  /** How long a leader that stopped renewing its etcd lease keeps the lead. */
-  static final java.time.Duration LEADER_TTL = java.time.Duration.ofSeconds(10);
   static final String EMBEDDED = "embedded";
   static final String KUBERNETES = "kubernetes";
 
@@ -57,7 +51,7 @@ final class StoreFlags {
           + " kubernetes; env VMESH_KUBE_NAMESPACE (default: the kubeconfig context's namespace, or the pod's).")
   String kubeNamespace;
 
-  private KubernetesClient client;
+  private KubeCluster cluster;
 
   @Option(names = "--etcd-prefix", defaultValue = "${env:VMESH_ETCD_PREFIX:-/vmesh/}", paramLabel = "PREFIX",
       description = "Key prefix of vmesh's objects in etcd; env VMESH_ETCD_PREFIX (default: /vmesh/).")
@@ -88,54 +82,23 @@ final class StoreFlags {
       description = "How long one request to etcd may take; env VMESH_ETCD_TIMEOUT (default: 5s).")
   java.time.Duration timeout;
 
-  /** Opens the store these flags name; the embedded one lives in {@code dataDir}. */
-  ConfigStoreFactory factory(Path dataDir) {
+  /** The backend these flags name, opened when the server starts; the embedded one lives in {@code dataDir}. */
+  StoreBackend.Opener backend(Path dataDir) {
     String s = store == null ? EMBEDDED : store.trim();
     if (!s.equals(KUBERNETES) && (kubeconfig != null || kubeContext != null || kubeNamespace != null)) {
       throw new IllegalArgumentException("--kubeconfig, --kube-context and --kube-namespace need --store kubernetes");
     }
     if (s.isEmpty() || s.equals(EMBEDDED)) {
-      return dev.vmesh.controlplane.ServerOptions.embeddedStore(dataDir, allowEmptyStore);
+      return EmbeddedBackend.opener(dataDir, allowEmptyStore);
     }
     if (s.equals(KUBERNETES)) {
-      return new ConfigStoreFactory() {
-        @Override
-        public dev.vmesh.store.ConfigStore open(java.time.Clock clock) {
-          return KubeConfigStore.connect(client(), true, KubeStoreOptions.DEFAULTS);
-        }
-
-        @Override
-        public dev.vmesh.store.Leadership leadership(dev.vmesh.store.ConfigStore opened, String identity) {
-          return KubeLeadership.start((KubeConfigStore) opened, namespace(), "server", identity);
-        }
-
-        @Override
-        public java.util.Optional<dev.vmesh.store.Blobs> sharedBlobs(dev.vmesh.store.ConfigStore opened) {
-          return java.util.Optional.of(new KubeBlobs(((KubeConfigStore) opened).client(), namespace()));
-        }
-      };
+      return KubeBackend.opener(cluster(), KubeStoreOptions.DEFAULTS);
     }
     if (!s.startsWith(EtcdOptions.STORE_SCHEME)) {
       throw new IllegalArgumentException("--store \"" + s + "\" is none of 'embedded', etcd://HOST:PORT[,HOST:PORT...]"
           + " and 'kubernetes'");
     }
-    EtcdOptions options = etcdOptions(s);
-    return new ConfigStoreFactory() {
-      @Override
-      public dev.vmesh.store.ConfigStore open(java.time.Clock clock) {
-        return EtcdConfigStore.connect(options, clock);
-      }
-
-      @Override
-      public dev.vmesh.store.Leadership leadership(dev.vmesh.store.ConfigStore opened, String identity) {
-        return dev.vmesh.store.etcd.EtcdLeadership.start((EtcdConfigStore) opened, "server", identity, LEADER_TTL);
-      }
-
-      @Override
-      public java.util.Optional<dev.vmesh.store.Blobs> sharedBlobs(dev.vmesh.store.ConfigStore opened) {
-        return java.util.Optional.of(new dev.vmesh.store.etcd.EtcdBlobs((EtcdConfigStore) opened));
-      }
-    };
+    return EtcdBackend.opener(etcdOptions(s));
   }
 
   EtcdOptions etcdOptions(String address) {
@@ -172,46 +135,18 @@ final class StoreFlags {
     if (store == null || !store.trim().equals(KUBERNETES)) {
       return null;
     }
+    KubeCluster cluster = cluster();
     return (token, audiences) -> {
-      var status = new KubeTokenReviews(client()).review(token, audiences);
-      var user = status.getUser();
-      return new TokenReviewer.Review(Boolean.TRUE.equals(status.getAuthenticated()),
-          user == null ? "" : user.getUsername(), user == null ? null : user.getGroups(), status.getAudiences(),
-          status.getError());
+      KubeTokenReviews.Review r = cluster.reviewToken(token, audiences);
+      return new TokenReviewer.Review(r.authenticated(), r.username(), r.groups(), r.audiences(), r.error());
     };
   }
 
-  /** Where the servers' Lease and Secrets live. */
-  private String namespace() {
-    if (kubeNamespace != null && !kubeNamespace.isBlank()) {
-      return kubeNamespace.trim();
+  /** One cluster (and client, made when first needed) for the store and the token reviews. */
+  private synchronized KubeCluster cluster() {
+    if (cluster == null) {
+      cluster = new KubeCluster(kubeconfig, kubeContext, kubeNamespace);
     }
-    String ns = client().getNamespace();
-    return ns == null || ns.isBlank() ? "default" : ns;
-  }
-
-  /** One client for the store and the token reviews, made when first needed. */
-  private synchronized KubernetesClient client() {
-    if (client == null) {
-      Config config = config();
-      // fail a request after about a second of refused connections; informers and callers retry themselves
-      config.setRequestRetryBackoffLimit(3);
-      client = new KubernetesClientBuilder().withConfig(config).build();
-    }
-    return client;
-  }
-
-  private Config config() {
-    if (kubeconfig == null) {
-      return Config.autoConfigure(kubeContext);
-    }
-    try {
-      return Config.fromKubeconfig(kubeContext, Files.readString(kubeconfig), kubeconfig.toString());
-    } catch (IOException e) {
-      throw new StoreException.Unavailable("cannot read --kubeconfig " + kubeconfig + ": " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      throw new StoreException.Unavailable("--kubeconfig " + kubeconfig + (kubeContext == null ? "" : " (context "
-          + kubeContext + ")") + " is not usable: " + e.getMessage(), e);
-    }
+    return cluster;
   }
 }

@@ -70,8 +70,8 @@ class ServerStoreFlagsTest {
 
     ServerCommand allowed = new ServerCommand();
     new CommandLine(allowed).parseArgs("--data-dir", data.toString(), "--allow-empty-store");
-    try (var store = allowed.storeFlags.factory(data).open(java.time.Clock.systemUTC())) {
-      assertThat(store.list(dev.vmesh.store.ListOptions.all()).items()).isEmpty();
+    try (var backend = allowed.storeFlags.backend(data).open(java.time.Clock.systemUTC())) {
+      assertThat(backend.store().list(dev.vmesh.store.ListOptions.all()).items()).isEmpty();
     }
   }
 }

@@ -24,8 +24,8 @@ class StoreFlagChoosesWhereStateIsKeptTest {
   void theEmbeddedStoreIsTheDefaultAndTheCaTakesNoKubernetesTokens() {
     var o = parse("--data-dir", tmp.toString()).options();
     assertThat(o.tokenReviewer()).isNull();
-    try (var store = o.store().open(java.time.Clock.systemUTC())) {
-      assertThat(store.describe()).contains(tmp.toString());
+    try (var backend = o.store().open(java.time.Clock.systemUTC())) {
+      assertThat(backend.store().describe()).contains(tmp.toString());
     }
   }
 

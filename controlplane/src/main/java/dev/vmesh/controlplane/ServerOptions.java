@@ -1,8 +1,8 @@
 package dev.vmesh.controlplane;
 
 import dev.vmesh.registry.RegistryOptions;
-import dev.vmesh.store.ConfigStoreFactory;
-import dev.vmesh.store.ConfigStores;
+import dev.vmesh.store.EmbeddedBackend;
+import dev.vmesh.store.StoreBackend;
 import dev.vmesh.xds.XdsOptions;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -24,8 +24,9 @@ import java.util.List;
  * @param caKeyType key type of a root vmesh creates
  * @param autoRegistration auto-registration and health-check settings (replica name, grace period, ...)
  * @param configPollInterval how often the config directory is rescanned
- * @param store opens the writable store the server keeps its state in (the config directory is layered
- *     over it); null means the embedded durable store in {@code dataDir}
+ * @param store opens the backend the server keeps its state in (its store, with the config directory
+ *     layered over it, its leadership and shared blobs); null means the embedded durable store in
+ *     {@code dataDir}
  * @param secretsKeyFile the key (32 random bytes, base64) that seals the CA and token keys in a store
  *     several replicas share; every replica needs the same file; unused with the embedded store
  * @param tokenReviewer when the server runs on Kubernetes, asks the API server about service-account
@@ -35,7 +36,7 @@ public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress http
     InetSocketAddress xdsPlaintextAddress, InetSocketAddress xdsTlsAddress, List<String> serverNames,
     Path caDir, dev.vmesh.ca.CertificateAuthority.KeyType caKeyType, RegistryOptions registry, XdsOptions xds,
     dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions autoRegistration, Duration configPollInterval,
-    ConfigStoreFactory store, Path secretsKeyFile, dev.vmesh.ca.TokenReviewer tokenReviewer) {
+    StoreBackend.Opener store, Path secretsKeyFile, dev.vmesh.ca.TokenReviewer tokenReviewer) {
 
   public static final int HTTP_PORT = 15014;
   public static final int XDS_PLAINTEXT_PORT = 15010;
@@ -45,34 +46,12 @@ public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress http
 
   public ServerOptions {
     if (store == null) {
-      store = embeddedStore(dataDir, false);
+      store = EmbeddedBackend.opener(dataDir, false);
     }
   }
 
-  /**
-   * The embedded durable store in {@code dataDir}. Unless {@code allowEmpty}, a missing or empty
-   * {@code store.db} is refused when the CA or the bootstrap-token keys in {@code dataDir} show that a
-   * server ran there before: its objects would silently be gone.
-   */
-  public static ConfigStoreFactory embeddedStore(Path dataDir, boolean allowEmpty) {
-    return clock -> ConfigStores.durable(dataDir, clock, dev.vmesh.store.LocalConfigStore.Options.DEFAULTS,
-        allowEmpty ? null : ranBefore(dataDir));
-  }
-
-  /** Why {@code dataDir} was used by a server with the embedded store before, or null if it shows no sign of it. */
-  private static String ranBefore(Path dataDir) {
-    for (String evidence : new String[] {"ca", "tokens"}) {
-      Path p = dataDir.resolve(evidence);
-      if (java.nio.file.Files.isDirectory(p)) {
-        return (evidence.equals("ca") ? "the CA in " + p + " shows" : "the bootstrap-token keys in " + p + " show")
-            + " that this server has run here before";
-      }
-    }
-    return null;
-  }
-
-  /** These options with the state kept in the store {@code factory} opens. */
-  public ServerOptions withStore(ConfigStoreFactory factory) {
+  /** These options with the state kept in the backend {@code factory} opens. */
+  public ServerOptions withStore(StoreBackend.Opener factory) {
     return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintextAddress, xdsTlsAddress, serverNames, caDir,
         caKeyType, registry, xds, autoRegistration, configPollInterval, factory, secretsKeyFile, tokenReviewer);
   }

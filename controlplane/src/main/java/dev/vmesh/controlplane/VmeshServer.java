@@ -16,6 +16,7 @@ import dev.vmesh.store.DataDirectory;
 import dev.vmesh.store.FileConfigStore;
 import dev.vmesh.store.LayeredConfigStore;
 import dev.vmesh.store.Leadership;
+import dev.vmesh.store.StoreBackend;
 import dev.vmesh.api.time.Timer;
 import dev.vmesh.controlplane.autoregistration.AutoRegistrationController;
 import dev.vmesh.controlplane.http.AdminToken;
@@ -79,20 +80,20 @@ public final class VmeshServer implements AutoCloseable {
     List<AutoCloseable> opened = new ArrayList<>();
     try {
       DataDirectory.prepare(o.dataDir()); // it holds secrets, whatever the store
-      ConfigStore durable = o.store().open(clock);
-      opened.add(durable);
-      ConfigStore store = durable;
+      StoreBackend backend = o.store().open(clock);
+      opened.add(backend);
+      ConfigStore store = backend.store();
       FileConfigStore files = null;
       if (o.configDir() != null) {
         files = FileConfigStore.open(o.configDir(), clock, o.configPollInterval());
-        LayeredConfigStore layered = new LayeredConfigStore(files, durable);
-        opened.set(0, layered);
+        LayeredConfigStore layered = new LayeredConfigStore(files, backend.store());
+        opened.set(0, layered); // closes the backend's store too
         store = layered;
         awaitMirror(layered);
       }
-      Leadership leadership = o.store().leadership(durable, o.autoRegistration().controllerName());
+      Leadership leadership = backend.leadership(o.autoRegistration().controllerName());
       opened.add(0, leadership); // closed before the store: gives up the lead while it still can
-      Optional<Blobs> shared = o.store().sharedBlobs(durable);
+      Optional<Blobs> shared = backend.sharedBlobs();
       PrometheusRegistry metrics = new PrometheusRegistry();
       JvmMetrics.builder().register(metrics);
       StoreMetrics.register(metrics, store, files);

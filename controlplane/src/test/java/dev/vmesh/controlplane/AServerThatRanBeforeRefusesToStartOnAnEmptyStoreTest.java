@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.vmesh.api.ObjectMeta;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.WorkloadEntrySpec;
+import dev.vmesh.store.EmbeddedBackend;
 import dev.vmesh.store.ListOptions;
 import dev.vmesh.store.StoreException;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ class AServerThatRanBeforeRefusesToStartOnAnEmptyStoreTest {
     assertThatThrownBy(() -> VmeshServer.start(ServerOptions.local(data, null), Clock.systemUTC()))
         .hasMessageContaining("store.db is empty (0 bytes), but the CA in");
 
-    ServerOptions allowed = ServerOptions.local(data, null).withStore(ServerOptions.embeddedStore(data, true));
+    ServerOptions allowed = ServerOptions.local(data, null).withStore(EmbeddedBackend.opener(data, true));
     try (VmeshServer again = VmeshServer.start(allowed, Clock.systemUTC())) {
       assertThat(again.awaitReady(30, TimeUnit.SECONDS)).isTrue();
       assertThat(again.store().list(ListOptions.all()).items()).isEmpty();

@@ -28,9 +28,9 @@ class TokenReviewsAgainstTheKubernetesMockTest {
 
       var status = new KubeTokenReviews(cluster.client).review("the-jwt", List.of("istio-ca"));
 
-      assertThat(status.getAuthenticated()).isTrue();
-      assertThat(status.getUser().getUsername()).isEqualTo("system:serviceaccount:vm-ns:vm-sa");
-      assertThat(status.getAudiences()).containsExactly("istio-ca");
+      assertThat(status.authenticated()).isTrue();
+      assertThat(status.username()).isEqualTo("system:serviceaccount:vm-ns:vm-sa");
+      assertThat(status.audiences()).containsExactly("istio-ca");
       TokenReview sent = Serialization.unmarshal(cluster.server.getLastRequest().getBody().readUtf8(), TokenReview.class);
       assertThat(sent.getSpec().getToken()).isEqualTo("the-jwt");
       assertThat(sent.getSpec().getAudiences()).containsExactly("istio-ca");
@@ -44,8 +44,8 @@ class TokenReviewsAgainstTheKubernetesMockTest {
           .withNewStatus().withAuthenticated(false).withError("[invalid bearer token, token lookup failed]")
           .endStatus().build()).once();
       var status = new KubeTokenReviews(cluster.client).review("forged", List.of("istio-ca"));
-      assertThat(status.getAuthenticated()).isFalse();
-      assertThat(status.getError()).contains("invalid bearer token");
+      assertThat(status.authenticated()).isFalse();
+      assertThat(status.error()).contains("invalid bearer token");
     }
   }
 
