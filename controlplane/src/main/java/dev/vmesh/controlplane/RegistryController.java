@@ -6,6 +6,7 @@ import dev.vmesh.api.ResourceStatus.HostAddress;
 import dev.vmesh.api.time.Timer;
 import dev.vmesh.registry.Registry;
 import dev.vmesh.store.ConfigStore;
+import dev.vmesh.store.Rewatch;
 import dev.vmesh.store.StoreException;
 import dev.vmesh.store.Watch;
 import dev.vmesh.store.WatchEvent;

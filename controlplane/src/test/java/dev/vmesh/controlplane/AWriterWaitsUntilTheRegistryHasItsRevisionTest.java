@@ -2,6 +2,7 @@ package dev.vmesh.controlplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vmesh.api.MeshYaml;
 import dev.vmesh.api.ObjectMeta;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.WorkloadEntrySpec;
@@ -29,17 +30,7 @@ class AWriterWaitsUntilTheRegistryHasItsRevisionTest {
     try (var store = ConfigStores.memory(Clock.systemUTC());
         var controller = new RegistryController(store, () -> new Registry(RegistryOptions.DEFAULTS), c -> { },
             () -> { })) {
-      store.create(dev.vmesh.api.codec.ResourceDecoder.decodeOne("se.yaml", """
-          apiVersion: networking.istio.io/v1
-          kind: ServiceEntry
-          metadata: {name: a, namespace: ns1}
-          spec:
-            hosts: [a.example.com]
-            location: MESH_INTERNAL
-            ports: [{number: 80, name: http, protocol: HTTP}]
-            resolution: STATIC
-            workloadSelector: {labels: {app: a}}
-          """));
+      store.create(MeshYaml.one(MeshYaml.serviceEntry("ns1", "a", "a.example.com", "a")));
       controller.start();
       assertThat(controller.awaitSynced(10, TimeUnit.SECONDS)).isTrue();
       ExecutorService pool = Executors.newFixedThreadPool(8);

@@ -1,27 +1,15 @@
 package dev.vmesh.registry;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import dev.vmesh.api.MeshYaml;
 import dev.vmesh.api.Resource;
-import dev.vmesh.api.codec.ResourceDecoder;
-import java.time.Instant;
 import java.util.List;
 
-/** Test helper: objects from YAML, with creation times in document order (1 s apart). */
+/** Test helper: a registry loaded from YAML ({@link MeshYaml#objects}: creation times in document order). */
 final class Yaml {
   private Yaml() {}
 
   static List<Resource> objects(String yaml) {
-    var r = ResourceDecoder.decode("test.yaml", yaml);
-    assertThat(r.problems()).isEmpty();
-    List<Resource> out = new java.util.ArrayList<>();
-    int i = 0;
-    for (Resource res : r.resources()) {
-      Instant t = res.metadata().creationTimestamp() != null ? res.metadata().creationTimestamp()
-          : Instant.parse("2026-01-01T00:00:00Z").plusSeconds(i++);
-      out.add(res.withMetadata(res.metadata().withCreationTimestamp(t)));
-    }
-    return out;
+    return MeshYaml.objects(yaml);
   }
 
   static Registry registry(String yaml) {

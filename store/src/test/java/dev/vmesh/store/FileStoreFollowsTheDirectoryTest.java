@@ -11,8 +11,10 @@ import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.WorkloadEntrySpec;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -42,7 +44,7 @@ class FileStoreFollowsTheDirectoryTest {
     Files.createDirectories(p.getParent());
     Path tmp = p.resolveSibling("." + p.getFileName() + ".tmp");
     Files.writeString(tmp, text);
-    Files.move(tmp, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   @Test
@@ -64,20 +66,34 @@ class FileStoreFollowsTheDirectoryTest {
   }
 
   @Test
-  void editsAddsAndDeletesBecomeEventsWithinASecond() throws IOException {
+  void editsAddsAndDeletesBecomeEventsOnTheNextScan() throws IOException {
     write("a.yaml", we("a", "10.0.0.1"));
-    try (var s = FileConfigStore.open(dir, CLOCK, FileConfigStore.DEFAULT_POLL_INTERVAL)) {
+    try (var s = FileConfigStore.open(dir, CLOCK, Duration.ZERO)) {
       List<String> events = new CopyOnWriteArrayList<>();
       s.watch(WatchOptions.fromCurrentState(), e -> events.add(e.type() + (e.object() == null ? "" : " "
           + e.object().name())));
       write("a.yaml", we("a", "10.0.0.9"));
-      await().atMost(Duration.ofSeconds(1)).until(() -> "10.0.0.9".equals(address(s, "a")));
+      assertThat(address(s, "a")).isEqualTo("10.0.0.1"); // nothing changes between scans
+      assertThat(s.rescan()).isEqualTo(1);
+      assertThat(address(s, "a")).isEqualTo("10.0.0.9");
       write("b.yaml", we("b", "10.0.0.2"));
-      await().atMost(Duration.ofSeconds(1)).until(() -> address(s, "b") != null);
+      assertThat(s.rescan()).isEqualTo(1);
+      assertThat(address(s, "b")).isEqualTo("10.0.0.2");
       Files.delete(dir.resolve("a.yaml"));
-      await().atMost(Duration.ofSeconds(1)).until(() -> address(s, "a") == null);
-      await().atMost(Duration.ofSeconds(1)).until(() -> events.size() == 5);
+      assertThat(s.rescan()).isEqualTo(1);
+      assertThat(address(s, "a")).isNull();
+      assertThat(s.rescan()).isZero();
+      await().until(() -> events.size() == 5);
       assertThat(events).containsExactly("ADDED a", "SYNCED", "MODIFIED a", "ADDED b", "DELETED a");
+    }
+  }
+
+  @Test
+  void thePollerScansByItself() throws IOException {
+    write("a.yaml", we("a", "10.0.0.1"));
+    try (var s = FileConfigStore.open(dir, CLOCK, FileConfigStore.DEFAULT_POLL_INTERVAL)) {
+      write("a.yaml", we("a", "10.0.0.9"));
+      await().until(() -> "10.0.0.9".equals(address(s, "a")));
     }
   }
 
@@ -104,7 +120,7 @@ class FileStoreFollowsTheDirectoryTest {
   @Test
   void invalidObjectsGarbageAndDuplicatesAreReported() throws IOException {
     write("bad.yaml", we("a", "not an address!"));
-    write("binary.yaml", new String(new byte[] {0, 1, 2, (byte) 0xff, 3}, java.nio.charset.StandardCharsets.ISO_8859_1));
+    write("binary.yaml", new String(new byte[] {0, 1, 2, (byte) 0xff, 3}, StandardCharsets.ISO_8859_1));
     write("one.yaml", we("dup", "10.0.0.1"));
     write("two.yaml", we("dup", "10.0.0.2"));
     try (var s = FileConfigStore.open(dir, CLOCK, Duration.ZERO)) {

@@ -3,7 +3,6 @@ package dev.vmesh.api.codec;
 import dev.vmesh.api.Problem;
 import dev.vmesh.api.ProxyConfig;
 import dev.vmesh.api.ReadinessProbe;
-import dev.vmesh.api.codec.NodeReader.MapReader;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -88,7 +87,7 @@ public final class MeshConfigCodec {
         continue;
       }
       String p = NodeReader.child(m.path(), f.key());
-      String typo = NodeReader.closest(f.key(), known);
+      String typo = Suggestions.closest(f.key(), known);
       if (typo != null) {
         m.reader().error(p, f.keyPosition(), "unknown field \"" + f.key() + "\" (did you mean \"" + typo + "\"?)");
       } else {

@@ -12,11 +12,9 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.stream.Collectors;
 
@@ -75,7 +73,7 @@ final class NodeReader {
   MapReader map(SourceNode node, String path, String what) {
     record(path, node.position());
     if (node instanceof MapNode m) {
-      return new MapReader(m, path, what);
+      return new MapReader(this, m, path, what);
     }
     error(path, node.position(), "expected " + what + " (a map of fields), got " + node.describe());
     return null;
@@ -227,199 +225,5 @@ final class NodeReader {
 
   Map<String, String> stringMap(SourceNode node, String path) {
     return mapOf(node, path, this::string);
-  }
-
-  /**
-   * {@code MapReader} reads the fields of one map node. Fields absent or null read as empty values.
-   * {@link #finish()} reports every field that was never read as unknown.
-   */
-  final class MapReader {
-    private final MapNode node;
-    private final String path;
-    private final String what;
-    private final Set<String> seen = new HashSet<>();
-    private final Set<String> ignored = new HashSet<>();
-
-    private MapReader(MapNode node, String path, String what) {
-      this.node = node;
-      this.path = path;
-      this.what = what;
-    }
-
-    String path() {
-      return path;
-    }
-
-    MapNode node() {
-      return node;
-    }
-
-    NodeReader reader() {
-      return NodeReader.this;
-    }
-
-    Position position() {
-      return node.position();
-    }
-
-    /** The field's node, or null when absent or null. Marks the field as known. */
-    SourceNode get(String key) {
-      seen.add(key);
-      Field f = node.fields().get(key);
-      if (f == null || isNull(f.value())) {
-        return null;
-      }
-      return f.value();
-    }
-
-    boolean has(String key) {
-      return get(key) != null;
-    }
-
-    /** Accepts and drops a field vmesh does not keep (e.g. metadata.managedFields). */
-    void ignore(String... keys) {
-      ignored.addAll(List.of(keys));
-    }
-
-    String childPath(String key) {
-      return child(path, key);
-    }
-
-    String string(String key) {
-      SourceNode n = get(key);
-      return n == null ? "" : NodeReader.this.string(n, childPath(key));
-    }
-
-    /** A port number: 1..65535, 0 when absent. */
-    int port(String key) {
-      SourceNode n = get(key);
-      return n == null ? 0 : (int) integer(n, childPath(key), 1, 65535, "1..65535");
-    }
-
-    /** A uint32: 0..4294967295. */
-    long uint32(String key) {
-      SourceNode n = get(key);
-      return n == null ? 0 : integer(n, childPath(key), 0, 0xFFFF_FFFFL, "0..4294967295");
-    }
-
-    /** An int32. */
-    int int32(String key) {
-      SourceNode n = get(key);
-      return n == null ? 0 : (int) integer(n, childPath(key), Integer.MIN_VALUE, Integer.MAX_VALUE,
-          "the 32-bit integer range");
-    }
-
-    /** An int64 written as a number or (protobuf JSON style) as a decimal string. */
-    long int64(String key) {
-      SourceNode n = get(key);
-      if (n == null) {
-        return 0;
-      }
-      if (n instanceof Scalar s && s.type() == ScalarType.STRING && s.text().matches("-?[0-9]{1,18}")) {
-        record(childPath(key), n.position());
-        return Long.parseLong(s.text());
-      }
-      return integer(n, childPath(key), Long.MIN_VALUE, Long.MAX_VALUE, "the 64-bit integer range");
-    }
-
-    boolean bool(String key) {
-      SourceNode n = get(key);
-      return n != null && NodeReader.this.bool(n, childPath(key));
-    }
-
-    Instant time(String key) {
-      SourceNode n = get(key);
-      return n == null ? null : NodeReader.this.time(n, childPath(key));
-    }
-
-    <E extends Enum<E>> E enumValue(String key, Class<E> type, E dflt) {
-      SourceNode n = get(key);
-      return n == null ? dflt : NodeReader.this.enumValue(n, childPath(key), type, dflt);
-    }
-
-    List<String> stringList(String key) {
-      SourceNode n = get(key);
-      return n == null ? List.of() : NodeReader.this.stringList(n, childPath(key));
-    }
-
-    Map<String, String> stringMap(String key) {
-      SourceNode n = get(key);
-      return n == null ? Map.of() : NodeReader.this.stringMap(n, childPath(key));
-    }
-
-    /** A map of name to port number (1..65535). */
-    Map<String, Integer> portMap(String key) {
-      SourceNode n = get(key);
-      return n == null ? Map.of() : mapOf(n, childPath(key),
-          (v, p) -> (int) integer(v, p, 1, 65535, "1..65535"));
-    }
-
-    <T> List<T> list(String key, BiFunction<SourceNode, String, T> item) {
-      SourceNode n = get(key);
-      return n == null ? List.of() : NodeReader.this.list(n, childPath(key), item);
-    }
-
-    /** A nested object read by {@code fn}; null when absent or not a map. */
-    <T> T object(String key, String objectWhat, java.util.function.Function<MapReader, T> fn) {
-      SourceNode n = get(key);
-      if (n == null) {
-        return null;
-      }
-      MapReader r = map(n, childPath(key), objectWhat);
-      if (r == null) {
-        return null;
-      }
-      T out = fn.apply(r);
-      r.finish();
-      return out;
-    }
-
-    /** Reports every field not read or ignored as unknown, with a suggestion. */
-    void finish() {
-      for (Field f : node.fields().values()) {
-        if (seen.contains(f.key()) || ignored.contains(f.key())) {
-          continue;
-        }
-        String p = child(path, f.key());
-        record(p, f.keyPosition());
-        String suggestion = closest(f.key(), seen);
-        error(p, f.keyPosition(), "unknown field \"" + f.key() + "\" in " + what
-            + (suggestion != null ? " (did you mean \"" + suggestion + "\"?)" : "")
-            + "; known fields: " + seen.stream().sorted().collect(Collectors.joining(", ")));
-      }
-    }
-  }
-
-  /** The known name closest to {@code key} by edit distance, if close enough to be a likely typo. */
-  static String closest(String key, Iterable<String> known) {
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    for (String k : known) {
-      int d = distance(key.toLowerCase(java.util.Locale.ROOT), k.toLowerCase(java.util.Locale.ROOT));
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = k;
-      }
-    }
-    return best != null && bestDistance <= Math.max(2, key.length() / 3) ? best : null;
-  }
-
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 }

@@ -16,7 +16,6 @@ import dev.vmesh.api.Spec;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.WorkloadGroupSpec;
 import dev.vmesh.api.WorkloadSelector;
-import dev.vmesh.api.codec.NodeReader.MapReader;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -144,7 +143,7 @@ public final class ResourceDecoder {
       if (OTHER_ISTIO_NETWORKING_KINDS.contains(kindName)) {
         reader.notice(path, doc.position(), "skipped " + kindName + ": vmesh does not handle this kind");
       } else {
-        String suggestion = NodeReader.closest(kindName,
+        String suggestion = Suggestions.closest(kindName,
             Arrays.stream(Kind.values()).map(Kind::kindName).toList());
         reader.error(NodeReader.child(path, "kind"), doc.position(), "unknown kind \"" + kindName + "\" in "
             + Kind.GROUP + (suggestion != null ? " (did you mean \"" + suggestion + "\"?)" : "")

@@ -5,9 +5,10 @@ import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.WellKnown;
 import dev.vmesh.api.time.Timer;
+import dev.vmesh.api.validation.Names;
+import dev.vmesh.controlplane.autoregistration.ConnectionTable.Tracked;
 import dev.vmesh.store.ConfigStore;
 import dev.vmesh.store.StoreException;
-import dev.vmesh.store.WatchEvent;
 import dev.vmesh.xds.Proxy;
 import dev.vmesh.xds.XdsCallbacks;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -15,13 +16,10 @@ import io.grpc.Status;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,18 +41,14 @@ import org.slf4j.LoggerFactory;
  * created ({@link GroupEntries#ownedBy}), and every refusal to register is logged, counted and shown
  * ({@link Refusal}, {@link Registrations}).
  *
- * <p>Connections of different entries are handled in parallel: what happens to one entry (connect,
- * disconnect, group update) runs under that entry's lock (one of {@value #ENTRY_LOCKS} striped locks),
- * store writes included, so a VM's reconnect and its old connection's disconnect never interleave,
- * while another VM's write can join the same group commit in the store. The table of connections is
- * guarded by this object's lock, held only briefly and never across the store. Store writes use
- * optimistic concurrency, because another replica may be writing the same entry.
+ * <p>Connections of different entries are handled in parallel: what happens to one entry runs under
+ * that entry's lock in the {@link ConnectionTable}, store writes included, while another VM's write can
+ * join the same group commit in the store; WorkloadGroup changes are applied by {@link GroupFollower}
+ * under the same locks. Store writes use optimistic concurrency, because another replica may be
+ * writing the same entry.
  */
 public final class AutoRegistrationController implements XdsCallbacks, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AutoRegistrationController.class);
-
-  /** One connection this replica tracks. */
-  record Tracked(String connectionId, Proxy proxy, ResourceKey entry, boolean auto, Instant connectedAt) {}
 
   private final ConfigStore store;
   private final AutoRegistrationOptions options;
@@ -65,12 +59,8 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
   private final AutoRegistrationMetrics metrics;
   private final Registrations registrations;
   private final Consumer<String> awaitRegistry;
-  static final int ENTRY_LOCKS = 256;
-
-  private final Map<String, Tracked> connections = new LinkedHashMap<>();
-  private final Map<ResourceKey, Set<String>> byEntry = new HashMap<>();
-  private final ReentrantLock[] entryLocks = new ReentrantLock[ENTRY_LOCKS];
-  private final GroupWatch groups;
+  private final ConnectionTable table = new ConnectionTable();
+  private final GroupFollower groups;
 
   /**
    * {@code awaitRegistry} blocks until the registry has seen a store version, so a proxy's first push
@@ -93,14 +83,17 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
     this.health = new HealthWriter(store, options, clock, metrics);
     this.registrar = new EntryRegistrar(store, options, metrics);
     this.registrations = new Registrations(clock);
-    this.groups = new GroupWatch(store, timer, this::applyGroupEvent);
-    for (int i = 0; i < entryLocks.length; i++) {
-      entryLocks[i] = new ReentrantLock();
-    }
-  }
+    this.groups = new GroupFollower(store, options, table, cleaner, registrations, new GroupFollower.Registering() {
+      @Override
+      public void register(Tracked t) {
+        AutoRegistrationController.this.register(t, false);
+      }
 
-  private ReentrantLock lockOf(ResourceKey entry) {
-    return entryLocks[Math.floorMod(entry.hashCode(), entryLocks.length)];
+      @Override
+      public void refuse(Tracked t, Refusal refusal) {
+        AutoRegistrationController.this.refuse(t.proxy(), t.connectionId(), t.entry(), refusal, false);
+      }
+    }, timer);
   }
 
   /** Starts following WorkloadGroups (late registration, updates, deletion) and the periodic sweep. */
@@ -114,7 +107,7 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
     Instant now = clock.instant();
     String rv = null;
     if (options.autoRegistration() && !proxy.autoRegisterGroup().isEmpty()) {
-      if (!dev.vmesh.api.validation.Names.isObjectName(proxy.autoRegisterGroup())) {
+      if (!Names.isObjectName(proxy.autoRegisterGroup())) {
         refuse(proxy, connectionId, null, new Refusal(Refusal.Reason.INVALID_GROUP, "AUTO_REGISTER_GROUP \""
             + Proxy.quoted(proxy.autoRegisterGroup()) + "\" is not a WorkloadGroup name (lower-case letters, digits, "
             + "'-' and '.', at most 253); set ISTIO_META_AUTO_REGISTER_GROUP to the group's name"), true);
@@ -134,20 +127,20 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
       }
       ResourceKey key = new ResourceKey(Kind.WORKLOAD_ENTRY, proxy.namespace(), name);
       Tracked t = new Tracked(connectionId, proxy, key, true, now);
-      ReentrantLock lock = lockOf(key);
+      ReentrantLock lock = table.lockOf(key);
       lock.lock();
       try {
-        track(t);
+        table.track(t);
         rv = register(t, true);
       } catch (RuntimeException e) {
-        untrack(t); // refused: the stream closes without a disconnect callback
+        table.untrack(t); // refused: the stream closes without a disconnect callback
         throw e;
       } finally {
         lock.unlock();
       }
     } else if (options.healthChecks() && !proxy.workloadEntry().isEmpty()) {
       ResourceKey key = new ResourceKey(Kind.WORKLOAD_ENTRY, proxy.namespace(), proxy.workloadEntry());
-      ReentrantLock lock = lockOf(key);
+      ReentrantLock lock = table.lockOf(key);
       lock.lock();
       try {
         Resource we = store.get(key).orElseThrow(() -> Status.FAILED_PRECONDITION.withDescription(key
@@ -157,7 +150,7 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
         }
         checkIdentity(proxy, we);
         Tracked t = new Tracked(connectionId, proxy, key, false, now);
-        track(t);
+        table.track(t);
         rv = markConnected(t).map(Resource::resourceVersion).orElse(null);
         registrations.registered(connectionId, key.name());
       } finally {
@@ -224,45 +217,18 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
     }
   }
 
-  private synchronized void track(Tracked t) {
-    connections.put(t.connectionId(), t);
-    byEntry.computeIfAbsent(t.entry(), k -> new HashSet<>()).add(t.connectionId());
-  }
-
-  /** Forgets a connection; true if it was the entry's last one here. */
-  private synchronized boolean untrack(Tracked t) {
-    connections.remove(t.connectionId());
-    Set<String> others = byEntry.get(t.entry());
-    if (others == null) {
-      return true;
-    }
-    others.remove(t.connectionId());
-    if (others.isEmpty()) {
-      byEntry.remove(t.entry());
-      return true;
-    }
-    return false; // the proxy still has another connection here
-  }
-
-  private synchronized boolean tracked(Tracked t) {
-    return connections.get(t.connectionId()) == t;
-  }
-
   @Override
   public void onDisconnect(Proxy proxy, String connectionId) {
     Instant now = clock.instant();
     registrations.forget(connectionId);
-    Tracked t;
-    synchronized (this) {
-      t = connections.get(connectionId);
-    }
+    Tracked t = table.get(connectionId);
     if (t == null) {
       return;
     }
-    ReentrantLock lock = lockOf(t.entry());
+    ReentrantLock lock = table.lockOf(t.entry());
     lock.lock();
     try {
-      if (!untrack(t)) {
+      if (!table.untrack(t)) {
         return; // the proxy still has another connection here
       }
       try {
@@ -313,55 +279,6 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
     return groups.lastEvent();
   }
 
-  private void applyGroupEvent(WatchEvent e) {
-    if (e.object() == null) {
-      return;
-    }
-    Resource group = e.object();
-    List<Tracked> ofGroup;
-    synchronized (this) {
-      ofGroup = connections.values().stream().filter(t -> t.auto()
-          && t.entry().namespace().equals(group.namespace()) && t.proxy().autoRegisterGroup().equals(group.name()))
-          .toList();
-    }
-    switch (e.type()) {
-      case ADDED, MODIFIED -> {
-        for (Tracked t : ofGroup) {
-          ReentrantLock lock = lockOf(t.entry());
-          lock.lock();
-          try {
-            if (!tracked(t)) {
-              continue; // disconnected meanwhile: its disconnect decided
-            }
-            String problem = options.validateIdentity() ? GroupEntries.identityProblem(t.proxy(),
-                GroupEntries.fromGroup(group, t.proxy()), options.trustDomain()) : null;
-            if (problem == null) {
-              register(t, false); // late registration, or the group's changes applied to the entry
-            } else {
-              refuse(t.proxy(), t.connectionId(), t.entry(), new Refusal(Refusal.Reason.IDENTITY, problem), false);
-              if (store.get(t.entry()).filter(we -> GroupEntries.ownedBy(we, group.name())).isPresent()) {
-                cleaner.deleteNow(t.entry(), group.name()); // the group now demands an identity this VM lacks
-              }
-            }
-          } catch (StoreException ex) {
-            LOG.warn("event=group_update_not_applied entry={} error={}", t.entry(), ex.getMessage());
-          } finally {
-            lock.unlock();
-          }
-        }
-      }
-      case DELETED -> {
-        cleaner.deleteOwnedBy(group);
-        for (Tracked t : ofGroup) {
-          registrations.refused(t.connectionId(), Refusal.Reason.NO_GROUP.label + ": WorkloadGroup "
-              + group.key().namespacedName() + " was deleted, and its entries with it; the proxy is registered again "
-              + "if the group comes back");
-        }
-      }
-      default -> { }
-    }
-  }
-
   /** The counters (for tests). */
   AutoRegistrationMetrics metrics() {
     return metrics;
@@ -373,15 +290,15 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
   }
 
   /** The connections tracked here (for tests and debug pages). */
-  public synchronized Map<String, Tracked> connections() {
-    return Map.copyOf(connections);
+  public Map<String, Tracked> connections() {
+    return table.snapshot();
   }
 
   /**
    * Runs the periodic sweep (which also removes what dead replicas left) only while {@code leading}
    * says so; every replica still cleans up after its own disconnects.
    */
-  public void sweepOnlyWhen(java.util.function.BooleanSupplier leading) {
+  public void sweepOnlyWhen(BooleanSupplier leading) {
     cleaner.sweepOnlyWhen(leading);
   }
 

@@ -44,7 +44,7 @@ final class EntryRegistrar {
   }
 
   /** Creates or refreshes the entry of an auto-registering connection. */
-  Outcome register(AutoRegistrationController.Tracked t) {
+  Outcome register(ConnectionTable.Tracked t) {
     String groupName = t.proxy().autoRegisterGroup();
     ResourceKey groupKey = new ResourceKey(Kind.WORKLOAD_GROUP, t.entry().namespace(), groupName);
     Optional<Resource> group = store.get(groupKey);
@@ -85,7 +85,7 @@ final class EntryRegistrar {
    * auto-registered entry is also refreshed from its group and the proxy. An auto-registering proxy
    * never marks an entry its group does not own (one may have replaced its entry meanwhile).
    */
-  Optional<Resource> markConnected(AutoRegistrationController.Tracked t) {
+  Optional<Resource> markConnected(ConnectionTable.Tracked t) {
     Optional<Resource> group = t.auto() ? store.get(new ResourceKey(Kind.WORKLOAD_GROUP, t.entry().namespace(),
         t.proxy().autoRegisterGroup())) : Optional.empty();
     return Entries.update(store, t.entry(), Entries.Write.SPEC, we -> {

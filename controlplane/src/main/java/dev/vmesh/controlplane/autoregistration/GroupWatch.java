@@ -3,6 +3,7 @@ package dev.vmesh.controlplane.autoregistration;
 import dev.vmesh.api.Kind;
 import dev.vmesh.api.time.Timer;
 import dev.vmesh.store.ConfigStore;
+import dev.vmesh.store.Rewatch;
 import dev.vmesh.store.StoreException;
 import dev.vmesh.store.Watch;
 import dev.vmesh.store.WatchEvent;
@@ -51,7 +52,7 @@ final class GroupWatch implements AutoCloseable {
           return; // shutting down, or the store closed: nothing to watch again
         }
         LOG.warn("event=group_watch_lost error=\"{}\" action=watch_again", cause.getMessage());
-        dev.vmesh.controlplane.Rewatch.start("workload groups", timer, () -> closed, GroupWatch.this::start);
+        Rewatch.start("workload groups", timer, () -> closed, GroupWatch.this::start);
       }
     });
     if (closed) {

@@ -1,17 +1,17 @@
-package dev.vmesh.controlplane;
+package dev.vmesh.store;
 
 import dev.vmesh.api.time.Timer;
-import dev.vmesh.store.StoreException;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code Rewatch} starts a controller's store watch again after the store ended it, and keeps trying
- * while the store refuses (etcd away at that moment, say): without it, one failed restart would leave
- * the controller following nothing for good. Tries at once, then after 0.5 s, doubling to 30 s, until
- * the watch starts or the controller stops.
+ * {@code Rewatch} starts a controller's store watch again after the store ended it (a {@link Watcher}
+ * closed with {@link StoreException.Expired}, a Kubernetes relist), and keeps trying while the store
+ * refuses (etcd away at that moment, say): without it, one failed restart would leave the controller
+ * following nothing for good. Tries at once, then after 0.5 s, doubling to 30 s, until the watch
+ * starts or the controller stops.
  */
 public final class Rewatch {
   private static final Logger LOG = LoggerFactory.getLogger(Rewatch.class);
