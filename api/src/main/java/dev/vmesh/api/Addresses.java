@@ -21,10 +21,6 @@ public final class Addresses {
     return InetAddresses.forString(s);
   }
 
-  public static boolean isIpv4(String s) {
-    return isIp(s) && parseIp(s) instanceof Inet4Address;
-  }
-
   /** True when {@code s} is {@code ip/bits} with bits in range for the address family. */
   public static boolean isCidr(String s) {
     int slash = s.indexOf('/');

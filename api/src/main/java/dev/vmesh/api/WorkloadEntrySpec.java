@@ -39,10 +39,6 @@ public record WorkloadEntrySpec(
     return address.startsWith(UNIX_PREFIX);
   }
 
-  public WorkloadEntrySpec withAddress(String newAddress) {
-    return new WorkloadEntrySpec(newAddress, ports, labels, network, locality, weight, serviceAccount);
-  }
-
   public WorkloadEntrySpec withLabels(Map<String, String> newLabels) {
     return new WorkloadEntrySpec(address, ports, newLabels, network, locality, weight, serviceAccount);
   }

@@ -24,11 +24,6 @@ public record AutoRegistrationOptions(boolean autoRegistration, boolean healthCh
         controllerName, trustDomain, 20);
   }
 
-  public AutoRegistrationOptions withGracePeriod(Duration grace) {
-    return new AutoRegistrationOptions(autoRegistration, healthChecks, validateIdentity, grace, maxConnectionAge,
-        controllerName, trustDomain, cleanupsPerSecond);
-  }
-
   /** The periodic sweep runs every ten grace periods, as in istiod. */
   public Duration sweepInterval() {
     return gracePeriod.multipliedBy(10);

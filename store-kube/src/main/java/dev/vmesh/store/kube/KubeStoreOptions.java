@@ -21,8 +21,4 @@ public record KubeStoreOptions(boolean validate, int historyLimit, int watchQueu
   public KubeStoreOptions withVisibilityTimeout(Duration timeout) {
     return new KubeStoreOptions(validate, historyLimit, watchQueueCapacity, syncTimeout, timeout);
   }
-
-  public KubeStoreOptions withHistoryLimit(int limit) {
-    return new KubeStoreOptions(validate, limit, watchQueueCapacity, syncTimeout, visibilityTimeout);
-  }
 }
