@@ -12,6 +12,7 @@ import dev.vmesh.agent.identity.CertManager;
 import dev.vmesh.agent.identity.GrpcCaClient;
 import dev.vmesh.agent.status.MergedMetrics;
 import dev.vmesh.agent.status.StatusServer;
+import dev.vmesh.api.Listeners;
 import dev.vmesh.agent.xds.AgentStream;
 import dev.vmesh.agent.xds.LocalXdsProxy;
 import dev.vmesh.agent.xds.Nodes;
@@ -60,7 +61,7 @@ public final class Agent implements AutoCloseable {
   /**
    * How to run.
    *
-   * @param statusAddress metrics and status (15020)
+   * @param statusAddress metrics and status (15020), or null
    * @param readinessAddress readiness (15021), or null
    * @param localXdsSocket the local xDS/SDS unix socket, or null
    * @param localXdsLoopback a loopback address for local xDS as well, or null
@@ -135,8 +136,14 @@ public final class Agent implements AutoCloseable {
         timer, random);
     registerMetrics();
     this.dns = options.dns() == null ? null : dnsProxy(options.dns());
-    this.status = new StatusServer(options.statusAddress(), options.readinessAddress(), metrics, this::notReadyReason,
-        this::statusJson);
+    try {
+      this.status = new StatusServer(options.statusAddress(), options.readinessAddress(), metrics,
+          this::notReadyReason, this::statusJson);
+    } catch (IOException | RuntimeException e) {
+      scheduler.shutdownNow();
+      probes.shutdownNow();
+      throw e;
+    }
     this.status.route("/stats/prometheus", new MergedMetrics(metrics,
         options.envoyBinary() == null ? 0 : options.envoyPorts().admin())::page);
   }
@@ -151,7 +158,12 @@ public final class Agent implements AutoCloseable {
         a.config.nodeId(), a.config.instanceIps(), a.config.discoveryAddresses(), a.config.autoRegisterGroup());
     try {
       if (a.dns != null) {
-        a.startDns();
+        try {
+          a.startDns();
+        } catch (IOException e) {
+          throw Listeners.isBindFailure(e) ? Listeners.bindFailed("the DNS proxy (15053)", null, "--dns-listen",
+              "--dns off", e) : e;
+        }
       }
       if (options.capture() != null) {
         a.startCapture();

@@ -45,13 +45,14 @@ final class AgentCommand implements Callable<Integer> {
   List<String> discovery;
 
   @Option(names = "--status-address", defaultValue = "${env:VMESH_AGENT_STATUS_ADDRESS:-0.0.0.0:15020}",
-      paramLabel = "HOST:PORT", description = "Metrics (/metrics), /healthz/ready, /debug/status;"
+      paramLabel = "HOST:PORT", description = "Metrics (/metrics; /stats/prometheus adds Envoy's), /healthz/ready,"
+          + " /healthz, /version; debug pages (/debug) answer only from the VM itself; 'off' for none;"
           + " env VMESH_AGENT_STATUS_ADDRESS (default: 0.0.0.0:15020).")
   String statusAddress;
 
   @Option(names = "--readiness-address", defaultValue = "${env:VMESH_AGENT_READINESS_ADDRESS:-0.0.0.0:15021}",
-      paramLabel = "HOST:PORT", description = "Readiness only (/healthz/ready); env VMESH_AGENT_READINESS_ADDRESS"
-          + " (default: 0.0.0.0:15021).")
+      paramLabel = "HOST:PORT", description = "Readiness only (/healthz/ready); 'off' for none;"
+          + " env VMESH_AGENT_READINESS_ADDRESS (default: 0.0.0.0:15021).")
   String readinessAddress;
 
   @Option(names = "--local-xds-socket", negatable = true, defaultValue = "${env:VMESH_AGENT_LOCAL_XDS_SOCKET:-true}",
@@ -87,8 +88,8 @@ final class AgentCommand implements Callable<Integer> {
   String dnsMode;
 
   @Option(names = "--dns-listen", split = ",", paramLabel = "HOST:PORT", defaultValue = "${env:VMESH_AGENT_DNS_LISTEN}",
-      description = "Where the DNS proxy answers; env VMESH_AGENT_DNS_LISTEN (default: 127.0.0.1:15053, and"
-          + " [::1]:15053 with IPv6 nameservers).")
+      description = "Where the DNS proxy answers; 'off' is --dns off; env VMESH_AGENT_DNS_LISTEN (default:"
+          + " 127.0.0.1:15053, and [::1]:15053 with IPv6 nameservers).")
   List<String> dnsListen;
 
   @Option(names = "--resolv-conf", defaultValue = "${env:VMESH_AGENT_RESOLV_CONF:-/etc/resolv.conf}", paramLabel = "FILE",
@@ -134,11 +135,7 @@ final class AgentCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("vmesh agent: --envoy auto: " + e.getMessage());
       return 1;
     }
-    Agent agent = Agent.start(new Agent.Options(config, ServerCommand.hostPort(statusAddress),
-        ServerCommand.orOff(readinessAddress), localXdsSocket ? config.paths().xdsSocket() : null,
-        ServerCommand.orOff(localXdsAddress), envoyBinary, envoyDelta, certTtl,
-        Main.Version.version(), null, dnsOptions(config), dev.vmesh.agent.bootstrap.EnvoyBootstrap.Ports.DEFAULTS,
-        capture.equals("none") ? null : AgentIptablesCommand.backend(capture, false, false)), Clock.systemUTC());
+    Agent agent = Agent.start(options(config, envoyBinary), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       agent.close();
@@ -148,12 +145,22 @@ final class AgentCommand implements Callable<Integer> {
       spec.commandLine().getOut().println("vmesh agent: DNS proxy on " + String.join(", ",
           agent.dnsListen().stream().map(Agent::hostPort).toList()));
     }
+    var statusAt = agent.status().statusAddress();
     spec.commandLine().getOut().println("vmesh agent: " + config.identity().uri() + " at " + config.instanceIps()
-        + ", server " + String.join(",", config.discoveryAddresses()) + "; status on http://"
-        + agent.status().statusAddress().getHostString() + ":" + agent.status().statusAddress().getPort()
-        + "/debug/status");
+        + ", server " + String.join(",", config.discoveryAddresses()) + "; status "
+        + (statusAt == null ? "port off" : "on http://" + statusAt.getHostString() + ":" + statusAt.getPort()
+            + "/debug/status"));
     stopped.await();
     return 0;
+  }
+
+  /** The agent's options from the flags (Envoy found already); every listener flag takes 'off'. */
+  Agent.Options options(AgentConfig config, Path envoyBinary) {
+    return new Agent.Options(config, ServerCommand.orOff(statusAddress), ServerCommand.orOff(readinessAddress),
+        localXdsSocket ? config.paths().xdsSocket() : null, ServerCommand.orOff(localXdsAddress), envoyBinary,
+        envoyDelta, certTtl, Main.Version.version(), null, dnsOptions(config),
+        dev.vmesh.agent.bootstrap.EnvoyBootstrap.Ports.DEFAULTS,
+        capture.equals("none") ? null : AgentIptablesCommand.backend(capture, false, false));
   }
 
   /** {@code off} (or empty): no Envoy; {@code auto}: {@link dev.vmesh.agent.envoy.EnvoyBinary}'s lookup; else a path. */
@@ -174,7 +181,7 @@ final class AgentCommand implements Callable<Integer> {
       case "auto" -> dnsWanted(config.settings());
       default -> throw new IllegalArgumentException("--dns must be auto, on or off, not \"" + dnsMode + "\"");
     };
-    if (!on) {
+    if (!on || dnsListen != null && dnsListen.equals(List.of("off"))) {
       return null;
     }
     List<java.net.InetSocketAddress> listen = dnsListen == null ? List.of()

@@ -147,8 +147,9 @@ final class ServerCommand implements Callable<Integer> {
       server.close();
       stopped.countDown();
     }, "shutdown"));
-    spec.commandLine().getOut().println("vmesh server: HTTP on http://" + server.httpAddress().getHostString() + ":"
-        + server.httpAddress().getPort() + " (try /debug/registryz); admin token in "
+    var http = server.httpAddress();
+    spec.commandLine().getOut().println("vmesh server: " + (http == null ? "HTTP off" : "HTTP on http://"
+        + http.getHostString() + ":" + http.getPort() + " (try /debug)") + "; admin token in "
         + dataDir.resolve("admin-token") + "; stop with Ctrl-C");
     stopped.await();
     return 0;
@@ -156,7 +157,7 @@ final class ServerCommand implements Callable<Integer> {
 
   /** The server's options from the flags (and their environment variables). */
   ServerOptions options() {
-    return new ServerOptions(dataDir, configDir, hostPort(httpAddress), orOff(xdsPlaintext),
+    return new ServerOptions(dataDir, configDir, orOff(httpAddress), orOff(xdsPlaintext),
         orOff(xdsTls), serverNames, caDir, caKeyType,
         new RegistryOptions(trustDomain, autoAllocate, RegistryOptions.DEFAULTS.ipv4Pool(),
             RegistryOptions.DEFAULTS.ipv6Pool()),
@@ -164,7 +165,7 @@ final class ServerCommand implements Callable<Integer> {
         new dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions(autoRegistration, healthChecks,
             validateIdentity, gracePeriod, maxConnectionAge,
             replicaName != null && !replicaName.isBlank() ? replicaName : hostName(), trustDomain, cleanupRate()),
-        pollInterval, storeFlags.backend(dataDir), secretsKeyFile, storeFlags.tokenReviewer());
+        pollInterval, storeFlags.backend(dataDir), secretsKeyFile, storeFlags.tokenReviewer(), null);
   }
 
   private double cleanupRate() {

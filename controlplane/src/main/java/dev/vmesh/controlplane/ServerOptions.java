@@ -1,5 +1,6 @@
 package dev.vmesh.controlplane;
 
+import dev.vmesh.http.HttpLimits;
 import dev.vmesh.registry.RegistryOptions;
 import dev.vmesh.store.EmbeddedBackend;
 import dev.vmesh.store.StoreBackend;
@@ -15,7 +16,7 @@ import java.util.List;
  * @param dataDir where the embedded store (when it is the store), the CA, the server certificate and the
  *     admin token live
  * @param configDir a directory of YAML/JSON config served read-only and watched, or null
- * @param httpAddress readiness, metrics, debug pages and the admin API; port 0 picks a free port
+ * @param httpAddress readiness, metrics, debug pages and the admin API; port 0 picks a free port; null for none
  * @param xdsPlaintextAddress plaintext xDS (15010), or null for none
  * @param xdsTlsAddress TLS xDS (15012), or null for none
  * @param serverNames DNS names (and IPs) put in the server's certificate
@@ -31,12 +32,13 @@ import java.util.List;
  *     several replicas share; every replica needs the same file; unused with the embedded store
  * @param tokenReviewer when the server runs on Kubernetes, asks the API server about service-account
  *     tokens so that the CA accepts them (audience istio-ca); null for none
+ * @param httpLimits connections, timeouts and sizes of the HTTP port; null means {@link HttpLimits#SERVER}
  */
 public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress httpAddress,
     InetSocketAddress xdsPlaintextAddress, InetSocketAddress xdsTlsAddress, List<String> serverNames,
     Path caDir, dev.vmesh.ca.CertificateAuthority.KeyType caKeyType, RegistryOptions registry, XdsOptions xds,
     dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions autoRegistration, Duration configPollInterval,
-    StoreBackend.Opener store, Path secretsKeyFile, dev.vmesh.ca.TokenReviewer tokenReviewer) {
+    StoreBackend.Opener store, Path secretsKeyFile, dev.vmesh.ca.TokenReviewer tokenReviewer, HttpLimits httpLimits) {
 
   public static final int HTTP_PORT = 15014;
   public static final int XDS_PLAINTEXT_PORT = 15010;
@@ -48,24 +50,36 @@ public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress http
     if (store == null) {
       store = EmbeddedBackend.opener(dataDir, false);
     }
+    if (httpLimits == null) {
+      httpLimits = HttpLimits.SERVER;
+    }
   }
 
   /** These options with the state kept in the backend {@code factory} opens. */
   public ServerOptions withStore(StoreBackend.Opener factory) {
     return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintextAddress, xdsTlsAddress, serverNames, caDir,
-        caKeyType, registry, xds, autoRegistration, configPollInterval, factory, secretsKeyFile, tokenReviewer);
+        caKeyType, registry, xds, autoRegistration, configPollInterval, factory, secretsKeyFile, tokenReviewer,
+        httpLimits);
   }
 
   /** These options with {@code file} as the key that seals secrets in a shared store. */
   public ServerOptions withSecretsKeyFile(Path file) {
     return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintextAddress, xdsTlsAddress, serverNames, caDir,
-        caKeyType, registry, xds, autoRegistration, configPollInterval, store, file, tokenReviewer);
+        caKeyType, registry, xds, autoRegistration, configPollInterval, store, file, tokenReviewer,
+        httpLimits);
   }
 
   /** These options with Kubernetes service-account tokens accepted by the CA, as {@code reviewer} judges them. */
   public ServerOptions withTokenReviewer(dev.vmesh.ca.TokenReviewer reviewer) {
     return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintextAddress, xdsTlsAddress, serverNames, caDir,
-        caKeyType, registry, xds, autoRegistration, configPollInterval, store, secretsKeyFile, reviewer);
+        caKeyType, registry, xds, autoRegistration, configPollInterval, store, secretsKeyFile, reviewer,
+        httpLimits);
+  }
+
+  /** These options with the HTTP port's limits set to {@code limits}. */
+  public ServerOptions withHttpLimits(HttpLimits limits) {
+    return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintextAddress, xdsTlsAddress, serverNames, caDir,
+        caKeyType, registry, xds, autoRegistration, configPollInterval, store, secretsKeyFile, tokenReviewer, limits);
   }
 
   /** Loopback-only options on free ports (plaintext xDS on too), for tests and tools. */
@@ -75,6 +89,6 @@ public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress http
         null, dev.vmesh.ca.CertificateAuthority.KeyType.EC_P256, RegistryOptions.DEFAULTS,
         new XdsOptions(Duration.ofMillis(10), Duration.ofMillis(100), 2),
         dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions.defaults("vmesh-local", "cluster.local"),
-        Duration.ofMillis(100), null, null, null);
+        Duration.ofMillis(100), null, null, null, null);
   }
 }

@@ -1,5 +1,6 @@
 package dev.vmesh.controlplane;
 
+import dev.vmesh.api.Listeners;
 import dev.vmesh.ca.Authenticator;
 import dev.vmesh.ca.BootstrapTokens;
 import dev.vmesh.ca.Sealer;
@@ -22,6 +23,7 @@ import dev.vmesh.controlplane.autoregistration.AutoRegistrationController;
 import dev.vmesh.controlplane.http.AdminToken;
 import dev.vmesh.controlplane.http.Http;
 import dev.vmesh.controlplane.http.ServerRoutes;
+import dev.vmesh.http.HttpMetrics;
 import dev.vmesh.xds.XdsMetrics;
 import dev.vmesh.xds.XdsServer;
 import io.grpc.Server;
@@ -142,7 +144,8 @@ public final class VmeshServer implements AutoCloseable {
       if (o.xdsPlaintextAddress() != null) {
         LOG.warn("event=plaintext_xds_enabled address={} note=\"development only: no authentication\"",
             o.xdsPlaintextAddress());
-        grpc.add(grpcServer(NettyServerBuilder.forAddress(o.xdsPlaintextAddress()), xds.service().bindService()));
+        grpc.add(grpcServer("plaintext xDS (15010)", o.xdsPlaintextAddress(), "--xds-plaintext-address",
+            NettyServerBuilder.forAddress(o.xdsPlaintextAddress()), xds.service().bindService()));
       }
       if (o.xdsTlsAddress() != null) {
         var names = o.serverNames().stream().filter(n -> !dev.vmesh.api.Addresses.isIp(n)).toList();
@@ -156,22 +159,32 @@ public final class VmeshServer implements AutoCloseable {
             new XdsAuthInterceptor(authenticator)), PeerCredentials.interceptor());
         var caService = ServerInterceptors.intercept(new CaService(ca, authenticator, new dev.vmesh.ca.CaMetrics(metrics)),
             PeerCredentials.interceptor());
-        grpc.add(grpcServer(NettyServerBuilder.forAddress(o.xdsTlsAddress(), creds), authedXds, caService));
+        grpc.add(grpcServer("xDS and the CA over TLS (15012)", o.xdsTlsAddress(), "--xds-address",
+            NettyServerBuilder.forAddress(o.xdsTlsAddress(), creds), authedXds, caService));
       }
       grpc.forEach(g -> opened.add(0, g::shutdownNow));
       autoRegistration.servingSince(clock.instant()); // VMs can reconnect from now: their grace starts here
 
       String token = shared.isPresent() ? AdminToken.loadOrCreateShared(shared.get(), sealer, o.dataDir())
           : AdminToken.loadOrCreate(o.dataDir());
-      Http http = new Http(o.httpAddress(), token);
-      opened.add(0, http);
-      boolean local = o.httpAddress().getAddress() != null && o.httpAddress().getAddress().isLoopbackAddress();
-      new ServerRoutes(store, files, controller[0]::isSynced, controller[0]::registry, xds, metrics, tokens, ca,
-          o.registry().trustDomain(), autoRegistration.registrations()).install(http, !local);
-      http.start();
+      Http http = null;
+      if (o.httpAddress() != null) {
+        http = new Http(o.httpAddress(), token, o.httpLimits(), new HttpMetrics(metrics, "vmesh_"));
+        boolean local = o.httpAddress().getAddress() != null && o.httpAddress().getAddress().isLoopbackAddress();
+        new ServerRoutes(store, files, controller[0]::isSynced, controller[0]::registry, xds, metrics, tokens, ca,
+            o.registry().trustDomain(), autoRegistration.registrations()).install(http, !local);
+        try {
+          http.start();
+        } catch (IOException e) {
+          throw Listeners.isBindFailure(e) ? Listeners.bindFailed("HTTP (15014: readiness, metrics, debug pages,"
+              + " admin API)", o.httpAddress(), "--http-address", "--http-address off", e) : e;
+        }
+        opened.add(0, http);
+      }
       VmeshServer server = new VmeshServer(store, controller[0], xds, grpc, http, token, autoRegistration, leadership,
           timerThread);
-      LOG.info("event=server_started store={} http={} xds={}", store.describe(), http.address(),
+      LOG.info("event=server_started store={} http={} xds={}", store.describe(),
+          http == null ? "off" : http.address(),
           grpc.stream().map(g -> g.getListenSockets().toString()).toList());
       return server;
     } catch (IOException | RuntimeException e) {
@@ -198,16 +211,21 @@ public final class VmeshServer implements AutoCloseable {
     return sealer;
   }
 
-  private static Server grpcServer(NettyServerBuilder b, io.grpc.ServerServiceDefinition... services)
-      throws IOException {
+  private static Server grpcServer(String what, InetSocketAddress address, String flag, NettyServerBuilder b,
+      io.grpc.ServerServiceDefinition... services) throws IOException {
     for (var s : services) {
       b.addService(s);
     }
-    return b
+    Server server = b
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
         .keepAliveTime(30, TimeUnit.SECONDS)
-        .build().start();
+        .build();
+    try {
+      return server.start();
+    } catch (IOException e) {
+      throw Listeners.isBindFailure(e) ? Listeners.bindFailed(what, address, flag, flag + " off", e) : e;
+    }
   }
 
   /** The registry must start from the config files, not from whatever the durable store had before. */
@@ -222,8 +240,9 @@ public final class VmeshServer implements AutoCloseable {
     }
   }
 
+  /** The HTTP port's address, or null when it is off. */
   public InetSocketAddress httpAddress() {
-    return http.address();
+    return http == null ? null : http.address();
   }
 
   /** The port of the n-th xDS listener (0: plaintext if enabled, then TLS). */
@@ -255,7 +274,9 @@ public final class VmeshServer implements AutoCloseable {
   @Override
   public void close() {
     LOG.info("event=server_stopping");
-    http.close();
+    if (http != null) {
+      http.close();
+    }
     grpcServers.forEach(Server::shutdown);
     xds.close();
     for (Server g : grpcServers) {

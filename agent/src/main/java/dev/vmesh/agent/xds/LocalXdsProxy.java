@@ -1,5 +1,6 @@
 package dev.vmesh.agent.xds;
 
+import dev.vmesh.api.Listeners;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
@@ -90,7 +91,12 @@ public final class LocalXdsProxy implements AutoCloseable {
         throw new IOException("the local xDS proxy listens on loopback only, not " + loopback
             + ": it forwards with the VM's identity to anyone who connects");
       }
-      servers.add(NettyServerBuilder.forAddress(loopback).addService(service).build().start());
+      try {
+        servers.add(NettyServerBuilder.forAddress(loopback).addService(service).build().start());
+      } catch (IOException e) {
+        throw Listeners.isBindFailure(e) ? Listeners.bindFailed("local xDS", loopback, "--local-xds-address",
+            "--local-xds-address off", e) : e;
+      }
     }
   }
 
