@@ -45,15 +45,15 @@ final class AgentCommand implements Callable<Integer> {
   List<String> discovery;
 
   @Option(names = "--status-address", defaultValue = "${env:VMESH_AGENT_STATUS_ADDRESS:-0.0.0.0:15020}",
-      paramLabel = "HOST:PORT", description = "Metrics (/metrics; /stats/prometheus adds Envoy's), /healthz/ready,"
+      paramLabel = "HOST:PORT", converter = Inputs.ListenOrOff.class, description = "Metrics (/metrics; /stats/prometheus adds Envoy's), /healthz/ready,"
           + " /healthz, /version; debug pages (/debug) answer only from the VM itself; 'off' for none;"
           + " env VMESH_AGENT_STATUS_ADDRESS (default: 0.0.0.0:15020).")
-  String statusAddress;
+  java.net.InetSocketAddress statusAddress;
 
   @Option(names = "--readiness-address", defaultValue = "${env:VMESH_AGENT_READINESS_ADDRESS:-0.0.0.0:15021}",
-      paramLabel = "HOST:PORT", description = "Readiness only (/healthz/ready); 'off' for none;"
+      paramLabel = "HOST:PORT", converter = Inputs.ListenOrOff.class, description = "Readiness only (/healthz/ready); 'off' for none;"
           + " env VMESH_AGENT_READINESS_ADDRESS (default: 0.0.0.0:15021).")
-  String readinessAddress;
+  java.net.InetSocketAddress readinessAddress;
 
   @Option(names = "--local-xds-socket", negatable = true, defaultValue = "${env:VMESH_AGENT_LOCAL_XDS_SOCKET:-true}",
       fallbackValue = "true", description = "Serve local xDS and SDS on <run-dir>/xds.sock and write the gRPC and"
@@ -61,9 +61,9 @@ final class AgentCommand implements Callable<Integer> {
   boolean localXdsSocket;
 
   @Option(names = "--local-xds-address", defaultValue = "${env:VMESH_AGENT_LOCAL_XDS_ADDRESS:-off}",
-      paramLabel = "HOST:PORT", description = "Also serve local xDS on this loopback address;"
+      paramLabel = "HOST:PORT", converter = Inputs.ListenOrOff.class, description = "Also serve local xDS on this loopback address;"
           + " env VMESH_AGENT_LOCAL_XDS_ADDRESS (default: off).")
-  String localXdsAddress;
+  java.net.InetSocketAddress localXdsAddress;
 
   @Option(names = "--envoy", paramLabel = "off|auto|PATH", defaultValue = "${env:VMESH_AGENT_ENVOY:-off}",
       description = "Run and supervise Envoy with the agent's bootstrap: auto finds it (VMESH_ENVOY, then envoy on"
@@ -156,8 +156,8 @@ final class AgentCommand implements Callable<Integer> {
 
   /** The agent's options from the flags (Envoy found already); every listener flag takes 'off'. */
   Agent.Options options(AgentConfig config, Path envoyBinary) {
-    return new Agent.Options(config, ServerCommand.orOff(statusAddress), ServerCommand.orOff(readinessAddress),
-        localXdsSocket ? config.paths().xdsSocket() : null, ServerCommand.orOff(localXdsAddress), envoyBinary,
+    return new Agent.Options(config, statusAddress, readinessAddress,
+        localXdsSocket ? config.paths().xdsSocket() : null, localXdsAddress, envoyBinary,
         envoyDelta, certTtl, Main.Version.version(), null, dnsOptions(config),
         dev.vmesh.agent.bootstrap.EnvoyBootstrap.Ports.DEFAULTS,
         capture.equals("none") ? null : AgentIptablesCommand.backend(capture, false, false));
@@ -185,8 +185,16 @@ final class AgentCommand implements Callable<Integer> {
       return null;
     }
     List<java.net.InetSocketAddress> listen = dnsListen == null ? List.of()
-        : dnsListen.stream().map(ServerCommand::hostPort).toList();
+        : dnsListen.stream().map(AgentCommand::dnsListenAddress).toList();
     return new Agent.DnsOptions(listen, resolvConf, dnsTimeout, dnsParallel);
+  }
+
+  private static java.net.InetSocketAddress dnsListenAddress(String value) {
+    try {
+      return Inputs.listenAddress(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--dns-listen " + e.getMessage(), e);
+    }
   }
 
   /** As Istio: DNS_CAPTURE or ENABLE_DNS_SERVER set to true. */
@@ -219,8 +227,8 @@ final class AgentCommand implements Callable<Integer> {
     String clusterDomain;
 
     @Option(names = "--listen", defaultValue = "127.0.0.1:15053", paramLabel = "HOST:PORT",
-        description = "The DNS proxy (default: ${DEFAULT-VALUE}).")
-    String listen;
+        converter = Inputs.Listen.class, description = "The DNS proxy (default: ${DEFAULT-VALUE}).")
+    java.net.InetSocketAddress listen;
 
     @Option(names = "--drop-in-dir", defaultValue = "/etc/systemd/resolved.conf.d", paramLabel = "DIR",
         description = "Where systemd-resolved reads drop-ins (default: ${DEFAULT-VALUE}).")
@@ -257,7 +265,7 @@ final class AgentCommand implements Callable<Integer> {
         var names = dev.vmesh.dns.NameTableJson.parse(table.toString(), java.nio.file.Files.readString(table));
         routed = dev.vmesh.agent.capture.ResolvedDropIn.domains(names.table().keySet(), clusterDomain);
       }
-      String text = dev.vmesh.agent.capture.ResolvedDropIn.text(ServerCommand.hostPort(listen), routed);
+      String text = dev.vmesh.agent.capture.ResolvedDropIn.text(listen, routed);
       if (dryRun) {
         spec.commandLine().getOut().print(text);
         return 0;
@@ -265,7 +273,8 @@ final class AgentCommand implements Callable<Integer> {
       java.nio.file.Files.createDirectories(dropInDir);
       dev.vmesh.pki.Pem.writeAtomically(file, text, "rw-r--r--");
       reloadResolved();
-      spec.commandLine().getOut().println("wrote " + file + ": " + String.join(" ", routed) + " -> " + listen);
+      spec.commandLine().getOut().println("wrote " + file + ": " + String.join(" ", routed) + " -> "
+          + dev.vmesh.api.Listeners.hostPort(listen));
       return 0;
     }
 

@@ -70,8 +70,8 @@ final class DemoCommand {
     CommandSpec spec;
 
     @Option(names = "--listen", defaultValue = "127.0.0.1:9091", paramLabel = "HOST:PORT",
-        converter = Inputs.HostPort.class, description = "Where to listen (default: 127.0.0.1:9091).")
-    String listen;
+        converter = Inputs.Listen.class, description = "Where to listen (default: 127.0.0.1:9091).")
+    java.net.InetSocketAddress listen;
 
     @Option(names = "--name", paramLabel = "NAME", description = "How answers name this server (default: the"
         + " --listen address).")
@@ -82,27 +82,27 @@ final class DemoCommand {
 
     @Override
     public Integer call() throws IOException {
-      String who = name == null || name.isBlank() ? listen : name;
-      var address = ServerCommand.hostPort(listen);
-      Server server = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(address,
+      String at = dev.vmesh.api.Listeners.hostPort(listen);
+      String who = name == null || name.isBlank() ? at : name;
+      Server server = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(listen,
               InsecureServerCredentials.create())
           .addService(ServerServiceDefinition.builder("vmesh.demo.Hello").addMethod(SAY,
               ServerCalls.asyncUnaryCall((request, reply) -> {
-                reply.onNext("hello from " + who + " (" + listen + "): " + request);
+                reply.onNext("hello from " + who + " (" + at + "): " + request);
                 reply.onCompleted();
               })).build())
           .build();
       try {
         server.start();
       } catch (IOException e) {
-        spec.commandLine().getErr().println("vmesh demo serve: cannot listen on " + listen + " ("
+        spec.commandLine().getErr().println("vmesh demo serve: cannot listen on " + at + " ("
             + AdminClient.describe(e) + "); choose another --listen");
         return 1;
       }
       Server running = server;
       Thread hook = new Thread(() -> stop.complete(null), "shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
-      spec.commandLine().getOut().println("vmesh demo: " + who + " serving vmesh.demo.Hello on " + listen
+      spec.commandLine().getOut().println("vmesh demo: " + who + " serving vmesh.demo.Hello on " + at
           + "; stop with Ctrl-C");
       spec.commandLine().getOut().flush();
       try {

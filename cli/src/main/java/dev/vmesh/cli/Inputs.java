@@ -2,6 +2,7 @@ package dev.vmesh.cli;
 
 import dev.vmesh.api.Addresses;
 import dev.vmesh.api.validation.Names;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
@@ -103,6 +104,82 @@ final class Inputs {
           + " vmesh.example.com:15012, 10.0.0.1:15012 or [fd00::1]:15012");
     }
     return v;
+  }
+
+  /**
+   * Where to listen: {@code HOST:PORT}, {@code [IPv6]:PORT}, or {@code :PORT} for every address of the
+   * machine; the port from 0 (any free port) to 65535; the host an IP, or a name resolved now (e.g.
+   * {@code localhost}). Anything else is an IllegalArgumentException that names the part at fault and
+   * shows what would do. Every listener flag of server and agent goes through here.
+   */
+  static InetSocketAddress listenAddress(String value) {
+    String v = value.trim();
+    String fix = "; use HOST:PORT with a port from 0 (any free port) to 65535 and an IPv6 host in brackets,"
+        + " e.g. 127.0.0.1:15014, 0.0.0.0:15014 or [::1]:15014";
+    int colon = v.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("\"" + value + "\" has no port" + fix);
+    }
+    String host = v.substring(0, colon);
+    String port = v.substring(colon + 1);
+    if (!port.matches("\\d{1,5}") || Integer.parseInt(port) > 65535) {
+      throw new IllegalArgumentException("\"" + value + "\": the port \"" + port + "\" is not a number from 0 to"
+          + " 65535" + fix);
+    }
+    boolean bracketed = host.startsWith("[") && host.endsWith("]");
+    String bare = bracketed ? host.substring(1, host.length() - 1) : host;
+    if (!bracketed && bare.contains(":")) {
+      String example = Addresses.isIp(bare) ? "[" + bare + "]:" + port : "[" + v + "]:PORT";
+      throw new IllegalArgumentException("\"" + value + "\": an IPv6 host goes in brackets, with the port after"
+          + " them, e.g. " + example);
+    }
+    if (bracketed && !(bare.contains(":") && Addresses.isIp(bare))) {
+      throw new IllegalArgumentException("\"" + value + "\": \"" + bare + "\" in brackets is not an IPv6 address"
+          + fix);
+    }
+    if (bare.isEmpty()) {
+      return new InetSocketAddress(Integer.parseInt(port));
+    }
+    if (Addresses.isIp(bare)) {
+      return new InetSocketAddress(Addresses.parseIp(bare), Integer.parseInt(port));
+    }
+    if (Names.fqdnProblem(bare) != null && !Names.isDns1123Label(bare)) {
+      throw new IllegalArgumentException("\"" + value + "\": \"" + bare + "\" is neither an IP address nor a host"
+          + " name" + fix);
+    }
+    InetSocketAddress resolved = new InetSocketAddress(bare, Integer.parseInt(port));
+    if (resolved.isUnresolved()) {
+      throw new IllegalArgumentException("\"" + value + "\": the host name \"" + bare + "\" does not resolve"
+          + " here; give an IP address of this machine, e.g. 127.0.0.1 or 0.0.0.0");
+    }
+    return resolved;
+  }
+
+  /** A listening address ({@link #listenAddress}). */
+  static final class Listen implements ITypeConverter<InetSocketAddress> {
+    @Override
+    public InetSocketAddress convert(String value) {
+      try {
+        return listenAddress(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** A listening address ({@link #listenAddress}), or {@code off} (null): no listener. */
+  static final class ListenOrOff implements ITypeConverter<InetSocketAddress> {
+    @Override
+    public InetSocketAddress convert(String value) {
+      if (value.isBlank() || value.trim().equals("off")) {
+        return null;
+      }
+      try {
+        return listenAddress(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage() + " (or 'off' for no listener)");
+      }
+    }
   }
 
   /** A Kubernetes namespace: a lower-case DNS-1123 label. */

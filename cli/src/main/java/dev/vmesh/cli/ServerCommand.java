@@ -2,6 +2,7 @@ package dev.vmesh.cli;
 
 import dev.vmesh.controlplane.ServerOptions;
 import dev.vmesh.controlplane.VmeshServer;
+import dev.vmesh.http.HttpLimits;
 import dev.vmesh.registry.RegistryOptions;
 import dev.vmesh.xds.XdsOptions;
 import java.net.InetSocketAddress;
@@ -41,20 +42,22 @@ final class ServerCommand implements Callable<Integer> {
   Path configDir;
 
   @Option(names = "--http-address", defaultValue = "${env:VMESH_HTTP_ADDRESS:-127.0.0.1:15014}", paramLabel = "HOST:PORT",
-      description = "Readiness, /metrics, /debug pages and the admin API; env VMESH_HTTP_ADDRESS (default: 127.0.0.1:15014)."
+      converter = Inputs.ListenOrOff.class, description = "Readiness, /metrics, /debug pages and the admin API;"
+          + " env VMESH_HTTP_ADDRESS (default: 127.0.0.1:15014)."
           + " The admin API always needs the bearer token from <data-dir>/admin-token; debug pages need it too when"
           + " this is not a loopback address.")
-  String httpAddress;
+  InetSocketAddress httpAddress;
 
   @Option(names = "--xds-plaintext-address", defaultValue = "${env:VMESH_XDS_PLAINTEXT_ADDRESS:-off}",
-      paramLabel = "HOST:PORT", description = "Plaintext, unauthenticated xDS for development, e.g. 127.0.0.1:15010;"
+      paramLabel = "HOST:PORT", converter = Inputs.ListenOrOff.class,
+      description = "Plaintext, unauthenticated xDS for development, e.g. 127.0.0.1:15010;"
           + " env VMESH_XDS_PLAINTEXT_ADDRESS (default: off).")
-  String xdsPlaintext;
+  InetSocketAddress xdsPlaintext;
 
   @Option(names = "--xds-address", defaultValue = "${env:VMESH_XDS_ADDRESS:-0.0.0.0:15012}", paramLabel = "HOST:PORT",
-      description = "xDS and the CA over TLS; callers prove themselves with a certificate from the mesh CA or a"
+      converter = Inputs.ListenOrOff.class, description = "xDS and the CA over TLS; callers prove themselves with a certificate from the mesh CA or a"
           + " bootstrap token; env VMESH_XDS_ADDRESS (default: 0.0.0.0:15012).")
-  String xdsTls;
+  InetSocketAddress xdsTls;
 
   @Option(names = "--ca-dir", defaultValue = "${env:VMESH_CA_DIR}", paramLabel = "DIR",
       description = "A CA to use, with Istio's file names (ca-cert.pem, ca-key.pem, cert-chain.pem, root-cert.pem);"
@@ -157,15 +160,14 @@ final class ServerCommand implements Callable<Integer> {
 
   /** The server's options from the flags (and their environment variables). */
   ServerOptions options() {
-    return new ServerOptions(dataDir, configDir, orOff(httpAddress), orOff(xdsPlaintext),
-        orOff(xdsTls), serverNames, caDir, caKeyType,
+    return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintext, xdsTls, serverNames, caDir, caKeyType,
         new RegistryOptions(trustDomain, autoAllocate, RegistryOptions.DEFAULTS.ipv4Pool(),
             RegistryOptions.DEFAULTS.ipv6Pool()),
         new XdsOptions(debounce, debounceMax, XdsOptions.DEFAULTS.pushThreads()),
         new dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions(autoRegistration, healthChecks,
             validateIdentity, gracePeriod, maxConnectionAge,
             replicaName != null && !replicaName.isBlank() ? replicaName : hostName(), trustDomain, cleanupRate()),
-        pollInterval, storeFlags.backend(dataDir), secretsKeyFile, storeFlags.tokenReviewer(), null);
+        pollInterval, storeFlags.backend(dataDir), secretsKeyFile, storeFlags.tokenReviewer(), HttpLimits.SERVER);
   }
 
   private double cleanupRate() {
@@ -181,18 +183,5 @@ final class ServerCommand implements Callable<Integer> {
     } catch (java.net.UnknownHostException e) {
       return "vmesh-" + ProcessHandle.current().pid();
     }
-  }
-
-  static InetSocketAddress orOff(String s) {
-    return s == null || s.isBlank() || s.equals("off") ? null : hostPort(s);
-  }
-
-  static InetSocketAddress hostPort(String s) {
-    int colon = s.lastIndexOf(':');
-    if (colon < 0) {
-      throw new IllegalArgumentException("address \"" + s + "\" must be HOST:PORT, e.g. 127.0.0.1:15014");
-    }
-    String host = s.substring(0, colon).replace("[", "").replace("]", "");
-    return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, Integer.parseInt(s.substring(colon + 1)));
   }
 }
