@@ -62,10 +62,12 @@ public final class VmeshServer implements AutoCloseable {
   private final AutoRegistrationController autoRegistration;
   private final Leadership leadership;
   private final java.util.concurrent.ExecutorService timers;
+  private final PrometheusRegistry metrics;
 
   private VmeshServer(ConfigStore store, RegistryController registry, XdsServer xds, List<Server> grpcServers,
       Http http, String adminToken, AutoRegistrationController autoRegistration, Leadership leadership,
-      java.util.concurrent.ExecutorService timers) {
+      java.util.concurrent.ExecutorService timers, PrometheusRegistry metrics) {
+    this.metrics = metrics;
     this.autoRegistration = autoRegistration;
     this.timers = timers;
     this.leadership = leadership;
@@ -182,7 +184,7 @@ public final class VmeshServer implements AutoCloseable {
         opened.add(0, http);
       }
       VmeshServer server = new VmeshServer(store, controller[0], xds, grpc, http, token, autoRegistration, leadership,
-          timerThread);
+          timerThread, metrics);
       LOG.info("event=server_started store={} http={} xds={}", store.describe(),
           http == null ? "off" : http.address(),
           grpc.stream().map(g -> g.getListenSockets().toString()).toList());
@@ -248,6 +250,11 @@ public final class VmeshServer implements AutoCloseable {
   /** The port of the n-th xDS listener (0: plaintext if enabled, then TLS). */
   public int xdsPort(int n) {
     return ((InetSocketAddress) grpcServers.get(n).getListenSockets().get(0)).getPort();
+  }
+
+  /** What {@code /metrics} serves. */
+  public PrometheusRegistry metrics() {
+    return metrics;
   }
 
   public String adminToken() {
