@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Each phase of a request has its own timer (headers, body, idle between requests); one that runs out
- * closes the connection. Every test shortens only the timer it is about and leaves the others at an hour,
+ * closes the connection; so does a response the client does not read in time. Every test shortens only the timer it is about and leaves the others at an hour,
  * so that the close can only come from that timer.
  */
 class SlowRequestsAreClosedWhenTheirPhaseTimesOutTest {
@@ -75,6 +75,18 @@ class SlowRequestsAreClosedWhenTheirPhaseTimesOutTest {
       await().atMost(Duration.ofSeconds(10)).until(c::closedByServer);
     }
     assertThat(port.metrics()).contains("t_http_connections_closed_total{port=\"test\",reason=\"idle_timeout\"} 1.0");
+  }
+
+  @Test
+  void aClientThatDoesNotReadItsAnswerIsCutOffAtTheWriteTimeout() throws Exception {
+    byte[] large = new byte[32 << 20]; // more than loopback's socket buffers hold
+    port = new TestPort(HttpLimits.SERVER.withTimeouts(HOUR, HOUR, HOUR, SHORT),
+        call -> new HttpReply(200, "application/octet-stream", large, java.util.List.of()));
+    try (RawClient c = new RawClient("127.0.0.1", port.address())) {
+      c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); // and never reads
+      await().atMost(Duration.ofSeconds(10)).until(() -> port.port.openConnections() == 0);
+    }
+    assertThat(port.metrics()).contains("t_http_connections_closed_total{port=\"test\",reason=\"write_timeout\"} 1.0");
   }
 
   @Test
