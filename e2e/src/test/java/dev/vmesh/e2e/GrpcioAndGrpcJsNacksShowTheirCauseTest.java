@@ -54,8 +54,11 @@ class GrpcioAndGrpcJsNacksShowTheirCauseTest {
           tmp)) {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
           assertThat(client.round(1).failed()).isEqualTo(1);
-          var cds = server.xds().syncStatus().stream().filter(s -> s.proxy().id().contains("~plain.ns1~"))
-              .findFirst().orElseThrow().types().get("cds");
+          var proxy = server.xds().syncStatus().stream().filter(s -> s.proxy().id().contains("~plain.ns1~"))
+              .findFirst();
+          assertThat(proxy).as("the proxy in syncz").isPresent();
+          var cds = proxy.get().types().get("cds");
+          assertThat(cds).as("the proxy's CDS status (none until its first CDS request arrives)").isNotNull();
           assertThat(cds.nacks()).isPositive();
           assertThat(cds.lastNack()).containsIgnoringCase("certificate").contains("default");
         });

@@ -65,7 +65,7 @@ class ServerTlsMetricsAndSyncTest {
           public void onCompleted() {}
         }).onNext(DiscoveryRequest.newBuilder().setTypeUrl("type.googleapis.com/envoy.config.cluster.v3.Cluster")
             .setNode(Node.newBuilder().setId("intruder")).build());
-        await().atMost(Duration.ofSeconds(5)).until(() -> refused.get() != null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> refused.get() != null);
         assertThat(refused.get()).hasMessageContaining("UNAUTHENTICATED: no credentials");
 
         StreamObserver<DiscoveryRequest> req = AggregatedDiscoveryServiceGrpc.newStub(ch)
