@@ -16,17 +16,13 @@ import dev.vmesh.api.Listeners;
 import dev.vmesh.agent.xds.AgentStream;
 import dev.vmesh.agent.xds.LocalXdsProxy;
 import dev.vmesh.agent.xds.Nodes;
-import dev.vmesh.agent.xds.Registration;
 import dev.vmesh.agent.xds.SdsService;
 import dev.vmesh.agent.xds.Upstream;
-import dev.vmesh.api.codec.TreeWriter;
 import dev.vmesh.api.time.Timer;
 import dev.vmesh.dns.DnsProxy;
 import dev.vmesh.dns.ResolvConf;
 import dev.vmesh.proto.nds.NameTable;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.prometheus.metrics.core.metrics.CounterWithCallback;
-import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -34,16 +30,18 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,16 +103,10 @@ public final class Agent implements AutoCloseable {
   private final PrometheusRegistry metrics = new PrometheusRegistry();
   private final CertManager certs;
   private final StatusServer status;
-  private final AtomicReference<NameTable> nameTable = new AtomicReference<>();
-  private final List<AutoCloseable> running = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<AutoCloseable> running = new CopyOnWriteArrayList<>();
   private final DnsProxy dns;
-  private Netfilter capture;
-  private volatile Upstream upstream;
-  private volatile AgentStream stream;
-  private volatile LocalXdsProxy localXds;
-  private volatile Prober prober;
-  private volatile EnvoySupervisor envoy;
-  private volatile String startupError = "";
+  private final AgentParts parts = new AgentParts();
+  private final AgentStatus agentStatus;
   private volatile boolean closed;
 
   private Agent(Options options, Clock clock) throws IOException {
@@ -134,11 +126,12 @@ public final class Agent implements AutoCloseable {
     String caAddress = config.caAddress();
     this.certs = new CertManager(co, new GrpcCaClient(caAddress, serverName(caAddress), paths.rootCert()), clock,
         timer, random);
-    registerMetrics();
+    AgentMetrics.register(metrics, parts, certs);
     this.dns = options.dns() == null ? null : dnsProxy(options.dns());
+    this.agentStatus = new AgentStatus(config, certs, dns, parts);
     try {
       this.status = new StatusServer(options.statusAddress(), options.readinessAddress(), metrics,
-          this::notReadyReason, this::statusJson);
+          agentStatus::notReadyReason, agentStatus::json);
     } catch (IOException | RuntimeException e) {
       scheduler.shutdownNow();
       probes.shutdownNow();
@@ -200,7 +193,7 @@ public final class Agent implements AutoCloseable {
   }
 
   private void startCapture() throws IOException {
-    capture = AgentCapture.install(config, options.capture(), options.envoyBinary() != null,
+    parts.capture = AgentCapture.install(config, options.capture(), options.envoyBinary() != null,
         dns == null ? null : dns.upstreams(), dns == null ? 0 : dns.listenAddresses().get(0).getPort());
   }
 
@@ -210,8 +203,9 @@ public final class Agent implements AutoCloseable {
     }
     try {
       var paths = config.paths();
-      upstream = new Upstream(config.discoveryAddresses(), config.serverName(), paths.rootCert(),
+      Upstream upstream = new Upstream(config.discoveryAddresses(), config.serverName(), paths.rootCert(),
           certs.certChain(), certs.key());
+      parts.upstream = upstream;
       running.add(upstream);
       SdsService sds = new SdsService(certs.certChain(), certs.key(), certs.rootCert());
       certs.onNewCertificate(() -> {
@@ -223,12 +217,14 @@ public final class Agent implements AutoCloseable {
         sds.certificatesChanged();
       });
       Node node = Nodes.agent(config, options.version());
-      stream = new AgentStream(upstream, node, timer, clock, random, this::nameTable);
+      AgentStream stream = new AgentStream(upstream, node, timer, clock, random, this::nameTable);
+      parts.stream = stream;
       running.add(stream);
       stream.start();
 
-      localXds = new LocalXdsProxy(upstream, config.identity().namespace()).withLocalService(sds);
+      LocalXdsProxy localXds = new LocalXdsProxy(upstream, config.identity().namespace()).withLocalService(sds);
       localXds.start(options.localXdsSocket(), options.localXdsLoopback());
+      parts.localXds = localXds;
       running.add(localXds);
       if (options.localXdsSocket() != null) {
         BootstrapFiles.write(paths.grpcBootstrap(), BootstrapFiles.grpc(Nodes.grpcApp(config, options.version()),
@@ -238,35 +234,37 @@ public final class Agent implements AutoCloseable {
             options.localXdsSocket(), options.envoyDelta(), options.envoyPorts()));
       }
       if (config.probe() != null) {
-        prober = new Prober(config.probe(), config.probeHost(), timer, probes, this::healthChanged);
+        Prober prober = new Prober(config.probe(), config.probeHost(), timer, probes, this::healthChanged);
+        parts.prober = prober;
         running.add(prober);
         prober.start();
       }
       if (options.envoyBinary() != null) {
-        envoy = new EnvoySupervisor(options.envoyBinary(), paths.envoyBootstrap(), List.of(),
+        EnvoySupervisor envoy = new EnvoySupervisor(options.envoyBinary(), paths.envoyBootstrap(), List.of(),
             options.envoyPorts().admin(), Duration.ofSeconds(5), timer, random);
+        parts.envoy = envoy;
         running.add(envoy);
         envoy.start();
       }
-      startupError = "";
+      parts.startupError = "";
     } catch (Exception e) {
-      startupError = e.getMessage() == null ? e.toString() : e.getMessage();
-      LOG.error("event=agent_start_failed error=\"{}\"", startupError, e);
+      parts.startupError = e.getMessage() == null ? e.toString() : e.getMessage();
+      LOG.error("event=agent_start_failed error=\"{}\"", parts.startupError, e);
     }
   }
 
   private void healthChanged(Health h) {
     LOG.info("event=workload_health healthy={} message=\"{}\"", h.healthy(), h.message());
-    AgentStream s = stream;
+    AgentStream s = parts.stream;
     if (s != null) {
       s.reportHealth(h.healthy(), h.message());
     }
   }
 
   private void nameTable(NameTable t) {
-    nameTable.set(t);
+    parts.nameTable = t;
     if (dns != null) {
-      java.util.Map<String, dev.vmesh.dns.NameTable.NameInfo> hosts = new java.util.HashMap<>();
+      Map<String, dev.vmesh.dns.NameTable.NameInfo> hosts = new HashMap<>();
       t.getTableMap().forEach((host, i) -> hosts.put(host, new dev.vmesh.dns.NameTable.NameInfo(i.getIpsList(),
           i.getRegistry(), i.getShortname(), i.getNamespace(), i.getAltHostsList())));
       dns.updateTable(new dev.vmesh.dns.NameTable(hosts));
@@ -283,119 +281,6 @@ public final class Agent implements AutoCloseable {
     }
     String host = address.substring(0, address.lastIndexOf(':'));
     return host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-  }
-
-  /** Why the agent is not ready (certificate, connection, Envoy), or null. */
-  String notReadyReason() {
-    var cs = certs.status();
-    if (cs.notAfter() == null) {
-      return "no certificate yet" + (cs.lastError().isEmpty() ? "" : ": " + cs.lastError());
-    }
-    if (!startupError.isEmpty()) {
-      return "start failed: " + startupError;
-    }
-    AgentStream s = stream;
-    if (s == null || !s.isConnected()) {
-      String err = s == null ? "" : s.stats().lastError();
-      return "not connected to " + (upstream == null ? config.discoveryAddresses() : upstream.address())
-          + (err.isEmpty() ? "" : ": " + err);
-    }
-    EnvoySupervisor e = envoy;
-    if (e != null && !e.isReady()) {
-      return "envoy is not ready";
-    }
-    return null;
-  }
-
-  private String statusJson() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("identity", config.identity().uri());
-    m.put("node", config.nodeId());
-    m.put("ips", config.instanceIps());
-    m.put("autoRegisterGroup", config.autoRegisterGroup());
-    AgentStream own = stream;
-    m.put("workloadEntry", Registration.workloadEntry(config));
-    m.put("registration", Registration.of(config, own == null ? null : own.stats()).json());
-    var cs = certs.status();
-    Map<String, Object> cert = new LinkedHashMap<>();
-    cert.put("notAfter", cs.notAfter() == null ? null : cs.notAfter().toString());
-    cert.put("nextRenewal", cs.nextRenewal() == null ? null : cs.nextRenewal().toString());
-    cert.put("failuresInARow", cs.failuresInARow());
-    cert.put("lastError", cs.lastError());
-    m.put("certificate", cert);
-    AgentStream s = stream;
-    if (s != null) {
-      var st = s.stats();
-      Map<String, Object> x = new LinkedHashMap<>();
-      x.put("connected", st.connected());
-      x.put("address", st.address());
-      x.put("connects", st.connects());
-      x.put("failures", st.failures());
-      x.put("lastError", st.lastError());
-      m.put("xds", x);
-    }
-    Prober p = prober;
-    if (p != null) {
-      Health h = p.current();
-      m.put("health", h == null ? "unknown" : h.healthy() ? "healthy" : "unhealthy: " + h.message());
-    }
-    NameTable t = nameTable.get();
-    m.put("nameTableHosts", t == null ? null : t.getTableCount());
-    if (dns != null) {
-      Map<String, Object> d = new LinkedHashMap<>();
-      d.put("listen", dns.listenAddresses().stream().map(Agent::hostPort).toList());
-      d.put("upstreams", dns.upstreams().stream().map(Agent::hostPort).toList());
-      d.put("hosts", dns.hasTable() ? dns.table().size() : null);
-      d.put("synced", dns.synced());
-      m.put("dns", d);
-    }
-    m.put("capture", capture == null ? "none" : capture.backend().name().toLowerCase(java.util.Locale.ROOT));
-    String why = notReadyReason();
-    m.put("ready", why == null);
-    if (why != null) {
-      m.put("notReady", why);
-    }
-    return TreeWriter.json(m, true) + "\n";
-  }
-
-  private void registerMetrics() {
-    GaugeWithCallback.builder().name("vmesh_agent_xds_connected").help("1 while the agent's xDS stream is up")
-        .callback(cb -> cb.call(stream != null && stream.isConnected() ? 1 : 0)).register(metrics);
-    CounterWithCallback.builder().name("vmesh_agent_xds_connects").help("xDS streams the server accepted")
-        .callback(cb -> cb.call(stream == null ? 0 : stream.stats().connects())).register(metrics);
-    GaugeWithCallback.builder().name("vmesh_agent_xds_refused")
-        .help("1 while the server refuses the agent's stream (registration or credentials; see /debug/status)")
-        .callback(cb -> cb.call(stream != null && !stream.stats().refused().isEmpty() ? 1 : 0)).register(metrics);
-    CounterWithCallback.builder().name("vmesh_agent_xds_stream_failures").help("xDS streams that failed or closed")
-        .callback(cb -> cb.call(stream == null ? 0 : stream.stats().failures())).register(metrics);
-    CounterWithCallback.builder().name("vmesh_agent_health_reports").help("Health reports sent to the server")
-        .callback(cb -> cb.call(stream == null ? 0 : stream.stats().healthReports())).register(metrics);
-    GaugeWithCallback.builder().name("vmesh_agent_workload_healthy")
-        .help("1 healthy, 0 unhealthy, -1 not decided yet or no probe")
-        .callback(cb -> {
-          Prober p = prober;
-          Health h = p == null ? null : p.current();
-          cb.call(h == null ? -1 : h.healthy() ? 1 : 0);
-        }).register(metrics);
-    CounterWithCallback.builder().name("vmesh_agent_probes").help("Probes run")
-        .callback(cb -> cb.call(prober == null ? 0 : prober.stats().probesRun())).register(metrics);
-    CounterWithCallback.builder().name("vmesh_agent_probe_failures").help("Probes that failed")
-        .callback(cb -> cb.call(prober == null ? 0 : prober.stats().probesFailed())).register(metrics);
-    GaugeWithCallback.builder().name("vmesh_agent_certificate_expiry_seconds")
-        .help("Unix time the workload certificate expires (0 without one)")
-        .callback(cb -> {
-          var na = certs.status().notAfter();
-          cb.call(na == null ? 0 : na.getEpochSecond());
-        }).register(metrics);
-    GaugeWithCallback.builder().name("vmesh_agent_certificate_failures_in_a_row")
-        .help("Certificate requests failed since the last success")
-        .callback(cb -> cb.call(certs.status().failuresInARow())).register(metrics);
-    GaugeWithCallback.builder().name("vmesh_agent_local_xds_streams").help("Local xDS streams being forwarded")
-        .callback(cb -> cb.call(localXds == null ? 0 : localXds.openStreams())).register(metrics);
-    GaugeWithCallback.builder().name("vmesh_agent_name_table_hosts").help("Hosts in the last DNS name table")
-        .callback(cb -> cb.call(nameTable.get() == null ? 0 : nameTable.get().getTableCount())).register(metrics);
-    CounterWithCallback.builder().name("vmesh_agent_envoy_restarts").help("Envoy restarts by the agent")
-        .callback(cb -> cb.call(envoy == null ? 0 : envoy.restarts())).register(metrics);
   }
 
   public PrometheusRegistry metrics() {
@@ -417,7 +302,7 @@ public final class Agent implements AutoCloseable {
 
   /** The local xDS proxy's loopback port, or -1 (not started, or no loopback). */
   public int localXdsPort() {
-    LocalXdsProxy l = localXds;
+    LocalXdsProxy l = parts.localXds;
     return l == null ? -1 : l.port();
   }
 
@@ -427,7 +312,7 @@ public final class Agent implements AutoCloseable {
   }
 
   public boolean isReady() {
-    return notReadyReason() == null;
+    return agentStatus.notReadyReason() == null;
   }
 
   /**
@@ -439,7 +324,7 @@ public final class Agent implements AutoCloseable {
     closed = true;
     certs.close();
     List<AutoCloseable> stopOrder = new ArrayList<>(running);
-    java.util.Collections.reverse(stopOrder);
+    Collections.reverse(stopOrder);
     for (AutoCloseable c : stopOrder) {
       try {
         c.close();
@@ -447,6 +332,7 @@ public final class Agent implements AutoCloseable {
         LOG.warn("event=stop_failed component={} error=\"{}\"", c.getClass().getSimpleName(), e.toString());
       }
     }
+    Netfilter capture = parts.capture;
     if (capture != null) {
       try {
         capture.remove();
@@ -468,14 +354,7 @@ public final class Agent implements AutoCloseable {
     LOG.info("event=agent_stopped");
   }
 
-  /** {@code host:port}, IPv6 in brackets. */
-  public static String hostPort(InetSocketAddress a) {
-    String host = a.getAddress() != null ? dev.vmesh.api.Addresses.normalize(a.getAddress().getHostAddress())
-        : a.getHostString();
-    return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  private static ThreadFactory daemon(String name) {
     return r -> {
       Thread t = new Thread(r, name);
       t.setDaemon(true);

@@ -71,7 +71,7 @@ public final class Listeners {
 
   /** {@code host:port}, IPv6 hosts in brackets. */
   public static String hostPort(InetSocketAddress a) {
-    String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+    String host = a.getAddress() != null ? Addresses.normalize(a.getAddress().getHostAddress()) : a.getHostString();
     return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
   }
 }
