@@ -2,6 +2,7 @@ package dev.vmesh.cli;
 
 import dev.vmesh.agent.Agent;
 import dev.vmesh.agent.config.AgentConfig;
+import dev.vmesh.api.Listeners;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -143,7 +144,7 @@ final class AgentCommand implements Callable<Integer> {
     }, "shutdown"));
     if (agent.dnsListen() != null) {
       spec.commandLine().getOut().println("vmesh agent: DNS proxy on " + String.join(", ",
-          agent.dnsListen().stream().map(Agent::hostPort).toList()));
+          agent.dnsListen().stream().map(Listeners::hostPort).toList()));
     }
     var statusAt = agent.status().statusAddress();
     spec.commandLine().getOut().println("vmesh agent: " + config.identity().uri() + " at " + config.instanceIps()
