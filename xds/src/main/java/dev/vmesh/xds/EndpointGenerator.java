@@ -19,11 +19,6 @@ final class EndpointGenerator implements Generator {
   }
 
   @Override
-  public String cacheVariant(Proxy proxy) {
-    return (proxy.proxyless() ? "grpc/" : "envoy/") + proxy.namespace(); // unix sockets are for Envoy only
-  }
-
-  @Override
   public Set<String> wildcardNames(Proxy proxy, MeshView mesh) {
     Set<String> out = new LinkedHashSet<>();
     for (Service s : mesh.visibleServices(proxy.namespace())) {
