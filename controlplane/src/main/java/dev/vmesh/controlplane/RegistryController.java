@@ -103,7 +103,7 @@ public final class RegistryController implements AutoCloseable {
           }
           return;
         }
-        Registry.Changes changes = registry.apply(e);
+        Registry.Changes changes = apply(registry, e);
         if (!changes.isEmpty()) {
           onChange.accept(changes);
         }
@@ -124,6 +124,15 @@ public final class RegistryController implements AutoCloseable {
     if (closed) {
       watch.close(); // closed while this (re)start was under way
     }
+  }
+
+  /** What a store event does to the registry (SYNCED, after the first load, does nothing). */
+  private static Registry.Changes apply(Registry registry, WatchEvent e) {
+    return switch (e.type()) {
+      case ADDED, MODIFIED -> registry.upsert(e.object());
+      case DELETED -> registry.delete(e.object().key());
+      case SYNCED -> Registry.Changes.NONE;
+    };
   }
 
   private synchronized void applied(String resourceVersion) {

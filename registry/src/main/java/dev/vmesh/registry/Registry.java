@@ -4,7 +4,6 @@ import dev.vmesh.api.Kind;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.ResourceStatus.HostAddress;
-import dev.vmesh.store.WatchEvent;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -22,8 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * ServiceEntries and WorkloadEntries, incrementally: one object's event touches only the services it
  * affects (found through label indexes) and reports them in {@link Changes}. It does no I/O.
  *
- * <p>Threading: one thread applies events ({@link #apply}, {@link #upsert}, {@link #delete},
- * {@link #load}); any thread may read ({@link #service}, {@link #services}, {@link #nameTable},
+ * <p>Threading: one thread applies changes ({@link #upsert}, {@link #delete}, {@link #load}); any thread may read ({@link #service}, {@link #services}, {@link #nameTable},
  * {@link #pendingStatusUpdates}). Each {@link Service} read is a consistent immutable snapshot.
  */
 public final class Registry {
@@ -54,22 +52,25 @@ public final class Registry {
     this.vips = new VipAllocator(options.ipv4Pool(), options.ipv6Pool());
   }
 
-  /** What one update changed. */
-  public record Changes(Set<ServiceKey> services, boolean nameTable) {
-    public static final Changes NONE = new Changes(Set.of(), false);
+  /**
+   * What one update changed: each changed service with its state before and after, and whether the
+   * name table changed (for some namespace's view of it).
+   */
+  public record Changes(Map<ServiceKey, ServiceChange> changes, boolean nameTable) {
+    public static final Changes NONE = new Changes(Map.of(), false);
+
+    public Changes {
+      changes = Map.copyOf(changes);
+    }
+
+    /** The services that changed. */
+    public Set<ServiceKey> services() {
+      return changes.keySet();
+    }
 
     public boolean isEmpty() {
-      return services.isEmpty() && !nameTable;
+      return changes.isEmpty() && !nameTable;
     }
-  }
-
-  /** Applies a store watch event (SYNCED is ignored). */
-  public Changes apply(WatchEvent e) {
-    return switch (e.type()) {
-      case ADDED, MODIFIED -> upsert(e.object());
-      case DELETED -> delete(e.object().key());
-      case SYNCED -> Changes.NONE;
-    };
   }
 
   /** Adds or replaces one object. WorkloadGroups are ignored (they matter to auto-registration). */
@@ -437,14 +438,14 @@ public final class Registry {
 
   private Changes finish(Set<ServiceKey> changed, Set<ResourceKey> statusCheck) {
     Set<String> hostnames = new HashSet<>();
-    Set<ServiceKey> reallyChanged = new HashSet<>();
+    Map<ServiceKey, ServiceChange> reallyChanged = new HashMap<>();
     for (ServiceKey sk : changed) {
       ServiceState st = states.get(sk);
       Service next = st == null ? null : st.build(vips.get(sk.hostname()));
       Service prev = next == null ? services.remove(sk) : services.put(sk, next);
       if (!java.util.Objects.equals(prev, next)) {
         indexAddresses(sk, prev, next);
-        reallyChanged.add(sk);
+        reallyChanged.put(sk, new ServiceChange(sk, prev, next));
         if (affectsNames(prev, next)) {
           hostnames.add(sk.hostname());
         }
@@ -472,7 +473,7 @@ public final class Registry {
       }
       names |= nameTable.update(host, withHost);
     }
-    return reallyChanged.isEmpty() && !names ? Changes.NONE : new Changes(Set.copyOf(reallyChanged), names);
+    return reallyChanged.isEmpty() && !names ? Changes.NONE : new Changes(reallyChanged, names);
   }
 
   /**

@@ -62,14 +62,14 @@ public record Service(
     return out == null ? endpoints : java.util.Collections.unmodifiableList(out);
   }
 
-  /** Envoy's outbound cluster name for {@code port}: {@code outbound|port||host}. */
-  public String clusterName(int port) {
-    return ClusterNames.outbound(port, "", hostname);
+  /** Envoy's outbound cluster of {@code port}: {@code outbound|port||host}. */
+  public ClusterKey cluster(int port) {
+    return ClusterKey.outbound(hostname, port);
   }
 
   /** Outbound cluster names, one per port, in port order. */
   public List<String> clusters() {
-    return ports.stream().map(p -> clusterName(p.number())).toList();
+    return ports.stream().map(p -> cluster(p.number()).name()).toList();
   }
 
   /** Whether proxies in {@code proxyNamespace} may see this service ({@code exportTo}; empty = everyone). */

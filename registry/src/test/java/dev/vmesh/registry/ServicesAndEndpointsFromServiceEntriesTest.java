@@ -283,10 +283,11 @@ class ServicesAndEndpointsFromServiceEntriesTest {
 
   @Test
   void clusterNamesFollowIstio() {
-    assertThat(ClusterNames.outbound(80, "", "a.b")).isEqualTo("outbound|80||a.b");
-    assertThat(ClusterNames.inbound(9090)).isEqualTo("inbound|9090||");
-    assertThat(ClusterNames.sni(80, "v1", "a.b")).isEqualTo("outbound_.80_.v1_.a.b");
-    assertThat(ClusterNames.parse("outbound|80|v1|a.b")).isEqualTo(new ClusterNames.Parsed("outbound", 80, "v1", "a.b"));
-    assertThat(ClusterNames.parse("outbound|80|a.b")).isNull();
+    assertThat(ClusterKey.outbound("a.b", 80).name()).isEqualTo("outbound|80||a.b");
+    assertThat(ClusterKey.inbound(9090).name()).isEqualTo("inbound|9090||");
+    assertThat(new ClusterKey(ClusterKey.Direction.OUTBOUND, 80, "v1", "a.b").sni()).isEqualTo("outbound_.80_.v1_.a.b");
+    assertThat(ClusterKey.ofName("outbound|80|v1|a.b"))
+        .isEqualTo(new ClusterKey(ClusterKey.Direction.OUTBOUND, 80, "v1", "a.b"));
+    assertThat(ClusterKey.ofName("outbound|80|a.b")).isNull();
   }
 }

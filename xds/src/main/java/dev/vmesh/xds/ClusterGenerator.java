@@ -1,7 +1,7 @@
 package dev.vmesh.xds;
 
 import dev.vmesh.api.ServicePort;
-import dev.vmesh.registry.ClusterNames;
+import dev.vmesh.registry.ClusterKey;
 import dev.vmesh.registry.Endpoint;
 import dev.vmesh.registry.Service;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -32,14 +32,14 @@ final class ClusterGenerator implements Generator {
     Set<String> out = new LinkedHashSet<>();
     for (Service s : mesh.visibleServices(proxy.namespace())) {
       for (ServicePort p : s.ports()) {
-        out.add(s.clusterName(p.number()));
+        out.add(s.cluster(p.number()).name());
       }
     }
     if (!proxy.proxyless()) {
       out.add(EnvoyProtos.BLACKHOLE);
       out.add(EnvoyProtos.PASSTHROUGH);
       for (int port : inboundPorts(proxy, mesh)) {
-        out.add(ClusterNames.inbound(port));
+        out.add(ClusterKey.inbound(port).name());
       }
     }
     return out;
@@ -71,12 +71,12 @@ final class ClusterGenerator implements Generator {
         return XdsResource.of(name, Cluster.newBuilder().setName(name).setType(DiscoveryType.ORIGINAL_DST)
             .setLbPolicy(LbPolicy.CLUSTER_PROVIDED).setConnectTimeout(EnvoyProtos.CONNECT_TIMEOUT).build());
       }
-      ClusterNames.Parsed parsed = ClusterNames.parse(name);
-      if (parsed != null && parsed.direction().equals("inbound")) {
-        return inbound(name, parsed.port());
-      }
     }
-    MeshView.ServicePortRef ref = mesh.cluster(name, proxy.namespace());
+    ClusterKey key = ClusterKey.ofName(name);
+    if (!proxy.proxyless() && key != null && key.direction() == ClusterKey.Direction.INBOUND) {
+      return inbound(name, key.port());
+    }
+    MeshView.ServicePortRef ref = mesh.cluster(key, proxy.namespace());
     if (ref == null) {
       return null;
     }
@@ -113,7 +113,7 @@ final class ClusterGenerator implements Generator {
       case STATIC -> eds(c, name);
     }
     if (c.getType() == DiscoveryType.EDS) {
-      String sni = ClusterNames.sni(ref.port().number(), "", ref.service().hostname());
+      String sni = ref.service().cluster(ref.port().number()).sni();
       if (proxy.proxyless()) {
         ClusterTls.proxyless(c, ClusterTls.Policy.of(ref.service()), sni);
       } else {

@@ -1,6 +1,7 @@
 package dev.vmesh.xds;
 
 import dev.vmesh.api.ServicePort;
+import dev.vmesh.registry.ClusterKey;
 import dev.vmesh.registry.Service;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -24,7 +25,7 @@ final class EndpointGenerator implements Generator {
     for (Service s : mesh.visibleServices(proxy.namespace())) {
       if (!s.resolution().isDns()) {
         for (ServicePort p : s.ports()) {
-          out.add(s.clusterName(p.number()));
+          out.add(s.cluster(p.number()).name());
         }
       }
     }
@@ -33,7 +34,7 @@ final class EndpointGenerator implements Generator {
 
   @Override
   public XdsResource generate(Proxy proxy, String name, MeshView mesh) {
-    MeshView.ServicePortRef ref = mesh.cluster(name, proxy.namespace());
+    MeshView.ServicePortRef ref = mesh.cluster(ClusterKey.ofName(name), proxy.namespace());
     if (ref == null || ref.service().resolution().isDns()) {
       return null;
     }

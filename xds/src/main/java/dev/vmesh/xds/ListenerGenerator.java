@@ -5,7 +5,7 @@ import com.google.protobuf.BoolValue;
 import com.google.protobuf.UInt32Value;
 import dev.vmesh.api.Addresses;
 import dev.vmesh.api.ServicePort;
-import dev.vmesh.registry.ClusterNames;
+import dev.vmesh.registry.ClusterKey;
 import dev.vmesh.registry.Service;
 import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
@@ -105,7 +105,7 @@ final class ListenerGenerator implements Generator {
     for (int port : ClusterGenerator.inboundPorts(proxy, mesh)) {
       l.addFilterChains(FilterChain.newBuilder().setName("inbound|" + port)
           .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port)))
-          .addFilters(EnvoyProtos.tcpProxy(ClusterNames.inbound(port))));
+          .addFilters(EnvoyProtos.tcpProxy(ClusterKey.inbound(port).name())));
     }
     return XdsResource.of(VIRTUAL_INBOUND, l.build());
   }
@@ -139,7 +139,7 @@ final class ListenerGenerator implements Generator {
         if (!http && s.addresses().contains(ip)) {
           return XdsResource.of(name, Listener.newBuilder().setName(name)
               .setAddress(EnvoyProtos.socket(ip, port)).setBindToPort(BoolValue.of(false))
-              .addFilterChains(FilterChain.newBuilder().addFilters(EnvoyProtos.tcpProxy(s.clusterName(port))))
+              .addFilterChains(FilterChain.newBuilder().addFilters(EnvoyProtos.tcpProxy(s.cluster(port).name())))
               .build());
         }
       }

@@ -1,6 +1,6 @@
 package dev.vmesh.xds;
 
-import dev.vmesh.registry.ClusterNames;
+import dev.vmesh.registry.ClusterKey;
 import dev.vmesh.registry.Registry;
 import dev.vmesh.registry.Service;
 import dev.vmesh.api.ServicePort;
@@ -52,19 +52,23 @@ public final class MeshView {
   /** A service and one of its ports. */
   public record ServicePortRef(Service service, ServicePort port) {}
 
-  /** The service and port an {@code outbound|port||host} cluster name refers to, for {@code namespace}; or null. */
-  public ServicePortRef cluster(String clusterName, String namespace) {
-    ClusterNames.Parsed p = ClusterNames.parse(clusterName);
-    if (p == null || !p.direction().equals("outbound") || !p.subset().isEmpty()) {
+  /** The service and port an outbound cluster without subset refers to, for {@code namespace}; or null. */
+  public ServicePortRef cluster(ClusterKey key, String namespace) {
+    if (key == null || key.direction() != ClusterKey.Direction.OUTBOUND || !key.subset().isEmpty()) {
       return null;
     }
-    Service s = service(p.host(), namespace);
+    return servicePort(key.host(), key.port(), namespace);
+  }
+
+  /** The service a proxy in {@code namespace} reaches as {@code hostname}, with its port {@code port}; or null. */
+  public ServicePortRef servicePort(String hostname, int port, String namespace) {
+    Service s = service(hostname, namespace);
     if (s == null) {
       return null;
     }
-    for (ServicePort port : s.ports()) {
-      if (port.number() == p.port()) {
-        return new ServicePortRef(s, port);
+    for (ServicePort p : s.ports()) {
+      if (p.number() == port) {
+        return new ServicePortRef(s, p);
       }
     }
     return null;
@@ -82,6 +86,6 @@ public final class MeshView {
     } catch (NumberFormatException e) {
       return null;
     }
-    return cluster(ClusterNames.outbound(port, "", name.substring(0, colon)), namespace);
+    return servicePort(name.substring(0, colon), port, namespace);
   }
 }

@@ -1,9 +1,10 @@
 package dev.vmesh.xds;
 
+import dev.vmesh.registry.ServiceChange;
 import dev.vmesh.registry.ServiceKey;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -12,11 +13,13 @@ import java.util.function.LongSupplier;
 /**
  * {@code PushQueue} debounces registry changes: a batch is released after {@code quiet} without new
  * changes, or {@code max} after its first change, whichever comes first. Changes keep accumulating
- * into one set (never a queue of events), so memory is bounded by the number of services.
+ * into one change per service (never a queue of events): a service changed twice in a batch is
+ * reported from its state before the first change to its state after the last, so memory is bounded
+ * by the number of services.
  */
 final class PushQueue {
   /** What accumulated. */
-  record Batch(Set<ServiceKey> services, boolean nameTable, boolean full, long firstNanos) {}
+  record Batch(Map<ServiceKey, ServiceChange> changes, boolean nameTable, boolean full, long firstNanos) {}
 
   /** Runs a task after a delay: a scheduled executor in production, a manual one in tests. */
   interface Timer {
@@ -33,7 +36,7 @@ final class PushQueue {
   private final Consumer<Batch> fire;
   private final LongSupplier nanoTime;
 
-  private Set<ServiceKey> services = new HashSet<>();
+  private Map<ServiceKey, ServiceChange> changes = new HashMap<>();
   private boolean nameTable;
   private boolean full;
   private long firstNanos;
@@ -48,12 +51,12 @@ final class PushQueue {
     this.nanoTime = nanoTime;
   }
 
-  synchronized void add(Set<ServiceKey> changed, boolean names, boolean everything) {
+  synchronized void add(Map<ServiceKey, ServiceChange> changed, boolean names, boolean everything) {
     long now = nanoTime.getAsLong();
-    if (services.isEmpty() && !nameTable && !full) {
+    if (changes.isEmpty() && !nameTable && !full) {
       firstNanos = now;
     }
-    services.addAll(changed);
+    changed.forEach((key, change) -> changes.merge(key, change, ServiceChange::then));
     nameTable |= names;
     full |= everything;
     lastNanos = now;
@@ -73,8 +76,8 @@ final class PushQueue {
         timer.schedule(this::tick, Math.min(quietLeft, maxLeft)); // changes kept coming: wait, up to max
         return;
       }
-      batch = new Batch(services, nameTable, full, firstNanos);
-      services = new HashSet<>();
+      batch = new Batch(changes, nameTable, full, firstNanos);
+      changes = new HashMap<>();
       nameTable = false;
       full = false;
       scheduled = false;

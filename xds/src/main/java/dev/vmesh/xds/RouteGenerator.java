@@ -48,7 +48,7 @@ final class RouteGenerator implements Generator {
       }
       String host = ref.service().hostname();
       return XdsResource.of(name, RouteConfiguration.newBuilder().setName(name)
-          .addVirtualHosts(virtualHost(name, Set.of(host, name), ref.service().clusterName(ref.port().number())))
+          .addVirtualHosts(virtualHost(name, Set.of(host, name), ref.service().cluster(ref.port().number()).name()))
           .build());
     }
     int port;
@@ -73,7 +73,7 @@ final class RouteGenerator implements Generator {
             domains.add((a.contains(":") ? "[" + a + "]" : a) + ":" + port);
           }
         }
-        rc.addVirtualHosts(virtualHost(s.hostname() + ":" + port, domains, s.clusterName(port)));
+        rc.addVirtualHosts(virtualHost(s.hostname() + ":" + port, domains, s.cluster(port).name()));
         any = true;
       }
     }

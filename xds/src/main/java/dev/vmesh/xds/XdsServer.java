@@ -36,17 +36,14 @@ public final class XdsServer implements AutoCloseable {
   static final int HOOK_THREADS = 32;
 
   private final XdsCore core;
-  private final Supplier<Registry> registry;
   private final AdsService ads;
   private final ExecutorService pool;
   private final ExecutorService hookPool;
   private final ScheduledExecutorService pushThread;
   private final PushQueue queue;
-  private final ChangeSet changeSet = new ChangeSet();
 
   public XdsServer(Supplier<Registry> registry, XdsOptions options, XdsCallbacks callbacks, XdsMetrics metrics,
       Clock clock) {
-    this.registry = registry;
     this.pool = Executors.newFixedThreadPool(options.pushThreads(),
         r -> Thread.ofPlatform().daemon().name("xds-push-", 0).unstarted(r));
     this.pushThread = Executors.newSingleThreadScheduledExecutor(
@@ -87,28 +84,26 @@ public final class XdsServer implements AutoCloseable {
   /** Feeds a registry change into the push pipeline. */
   public void onRegistryChange(Registry.Changes changes) {
     if (!changes.isEmpty()) {
-      queue.add(changes.services(), changes.nameTable(), false);
+      queue.add(changes.changes(), changes.nameTable(), false);
     }
   }
 
   /**
-   * Recomputes everything for every connection. Call it once the registry is loaded (and whenever it is
-   * replaced): it is also how the server learns what exists, so later deletions can be pushed.
+   * Recomputes everything for every connection. Call it once the registry is loaded, and whenever it is
+   * replaced wholesale (its changes then say nothing about what proxies have).
    */
   public void fullPush() {
-    queue.add(java.util.Set.of(), true, true);
+    queue.add(java.util.Map.of(), true, true);
   }
 
   private void onBatch(PushQueue.Batch batch) {
     try {
-      Registry reg = registry.get();
       PushRequest request;
       if (batch.full()) {
-        changeSet.reset(reg);
         core.cache.clear();
         request = PushRequest.full(batch.firstNanos());
       } else {
-        request = changeSet.compute(reg, batch.services(), batch.nameTable(), batch.firstNanos());
+        request = ChangeSet.compute(batch.changes().values(), batch.nameTable(), batch.firstNanos());
         request.changed().forEach((type, names) -> names.forEach(n -> core.cache.invalidate(type, n)));
         if (request.sidecarListeners()) {
           core.cache.invalidateType(TypeUrls.LISTENER);
@@ -124,7 +119,7 @@ public final class XdsServer implements AutoCloseable {
           c.push(request);
         }
       }
-      LOG.debug("event=xds_push services={} full={} connections={}", batch.services().size(), batch.full(),
+      LOG.debug("event=xds_push services={} full={} connections={}", batch.changes().size(), batch.full(),
           core.connections.size());
     } catch (RuntimeException e) {
       LOG.error("event=xds_push_failed error={}", e.toString(), e);

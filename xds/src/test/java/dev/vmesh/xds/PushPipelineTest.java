@@ -3,6 +3,7 @@ package dev.vmesh.xds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.vmesh.registry.ServiceChange;
 import dev.vmesh.registry.ServiceKey;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
@@ -12,7 +13,6 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +49,10 @@ class PushPipelineTest {
     }
   }
 
+  private static java.util.Map<ServiceKey, ServiceChange> change(ServiceKey key) {
+    return java.util.Map.of(key, new ServiceChange(key, null, null));
+  }
+
   @Test
   void debounceWaitsForQuietButNotLongerThanMax() {
     ManualTimer timer = new ManualTimer();
@@ -56,24 +60,24 @@ class PushPipelineTest {
     PushQueue q = new PushQueue(timer, Duration.ofMillis(10), Duration.ofMillis(100), fired::add, timer.now::get);
     ServiceKey a = new ServiceKey("a", "ns");
     ServiceKey b = new ServiceKey("b", "ns");
-    q.add(Set.of(a), false, false);
+    q.add(change(a), false, false);
     timer.advance(5_000_000);
-    q.add(Set.of(b), true, false); // 5 ms later: the quiet period starts again
+    q.add(change(b), true, false); // 5 ms later: the quiet period starts again
     timer.advance(9_000_000);
     assertThat(fired).isEmpty(); // 14 ms: only 9 ms quiet
     timer.advance(1_000_000);
     assertThat(fired).singleElement().satisfies(batch -> {
-      assertThat(batch.services()).containsExactlyInAnyOrder(a, b);
+      assertThat(batch.changes().keySet()).containsExactlyInAnyOrder(a, b);
       assertThat(batch.nameTable()).isTrue();
       assertThat(batch.firstNanos()).isZero();
     });
 
     // changes every 9 ms never leave 10 ms of quiet: the batch still goes at 100 ms after its first change
     long start = timer.now.get();
-    q.add(Set.of(a), false, false);
+    q.add(change(a), false, false);
     for (int i = 0; i < 10; i++) {
       timer.advance(9_000_000);
-      q.add(Set.of(b), false, false);
+      q.add(change(b), false, false);
       assertThat(fired).hasSize(1);
     }
     timer.advance(10_000_000);

@@ -3,7 +3,7 @@ package dev.vmesh.bench.xds;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
-import dev.vmesh.registry.ClusterNames;
+import dev.vmesh.registry.ClusterKey;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -54,7 +54,7 @@ final class EndpointWatchers implements AutoCloseable {
   }
 
   static String cluster(int group) {
-    return ClusterNames.outbound(80, "", "g" + group + ".vm.example.com");
+    return ClusterKey.outbound("g" + group + ".vm.example.com", 80).name();
   }
 
   /** Waits until every watcher had its first response; returns how many did. */

@@ -3,7 +3,7 @@ package dev.vmesh.bench.xds;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.vmesh.bench.Mesh;
-import dev.vmesh.registry.ClusterNames;
+import dev.vmesh.registry.ClusterKey;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -99,7 +99,7 @@ public final class FanOut {
     List<ManagedChannel> channels = new ArrayList<>();
     boolean[] stopping = {false};
     int hot = 0;
-    String hotCluster = ClusterNames.outbound(80, "", Mesh.host(hot));
+    String hotCluster = ClusterKey.outbound(Mesh.host(hot), 80).name();
     Map<Long, Long> sentAt = new ConcurrentHashMap<>();
     Histogram perDelivery = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
     Map<Long, AtomicInteger> deliveredCount = new ConcurrentHashMap<>();
@@ -117,7 +117,7 @@ public final class FanOut {
       List<String> names = new ArrayList<>();
       names.add(hotCluster);
       while (names.size() < scoped) {
-        String n = ClusterNames.outbound(80, "", Mesh.host(1 + random.nextInt(services - 1)));
+        String n = ClusterKey.outbound(Mesh.host(1 + random.nextInt(services - 1)), 80).name();
         if (!names.contains(n)) {
           names.add(n);
         }
