@@ -3,7 +3,11 @@ package dev.vmesh.cli;
 import dev.vmesh.api.codec.SourceNode;
 import dev.vmesh.api.codec.SourceParser;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,8 +23,6 @@ import picocli.CommandLine.Spec;
 @Command(name = "proxy-status", mixinStandardHelpOptions = true,
     description = "Show the proxies connected to a running server and whether each is in sync.")
 final class ProxyStatusCommand implements Callable<Integer> {
-  private static final List<String> TYPES = List.of("cds", "lds", "eds", "rds", "nds");
-
   @Spec
   CommandSpec spec;
 
@@ -38,29 +40,31 @@ final class ProxyStatusCommand implements Callable<Integer> {
       return 1;
     }
     PrintWriter out = spec.commandLine().getOut();
-    List<String> nacks = new java.util.ArrayList<>();
-    Table table = new Table("PROXY", "XDS", "NAMESPACE", "IP", "CDS", "LDS", "EDS", "RDS", "NDS", "REGISTRATION");
-    for (SourceNode n : list.items()) {
-      SourceNode.MapNode m = (SourceNode.MapNode) n;
-      Object[] row = new Object[10];
-      row[0] = text(m, "connectionId");
-      row[1] = text(m, "protocol");
-      row[2] = text(m, "namespace");
-      row[3] = text(m, "ip");
-      SourceNode.MapNode types = (SourceNode.MapNode) m.fields().get("types").value();
-      for (int i = 0; i < TYPES.size(); i++) {
-        var t = types.fields().get(TYPES.get(i));
-        row[4 + i] = t == null ? "-" : state((SourceNode.MapNode) t.value());
-        if ("NACKED".equals(row[4 + i])) {
+    List<SourceNode.MapNode> proxies = list.items().stream().map(n -> (SourceNode.MapNode) n).toList();
+    List<String> types = typeColumns(proxies);
+    List<String> header = new ArrayList<>(List.of("PROXY", "XDS", "NAMESPACE", "IP"));
+    types.forEach(t -> header.add(t.toUpperCase(Locale.ROOT)));
+    header.add("REGISTRATION");
+    Table table = new Table(header.toArray(String[]::new));
+    List<String> nacks = new ArrayList<>();
+    for (SourceNode.MapNode m : proxies) {
+      List<Object> row = new ArrayList<>(List.of(text(m, "connectionId"), text(m, "protocol"),
+          text(m, "namespace"), text(m, "ip")));
+      SourceNode.MapNode subscribed = (SourceNode.MapNode) m.fields().get("types").value();
+      for (String type : types) {
+        var t = subscribed.fields().get(type);
+        String state = t == null ? "-" : state((SourceNode.MapNode) t.value());
+        row.add(state);
+        if ("NACKED".equals(state)) {
           SourceNode.MapNode tm = (SourceNode.MapNode) t.value();
-          nacks.add(row[0] + " " + TYPES.get(i).toUpperCase() + " at " + Table.time(text(tm, "lastNackAt")) + ": "
-              + text(tm, "lastNack"));
+          nacks.add(row.get(0) + " " + type.toUpperCase(Locale.ROOT) + " at " + Table.time(text(tm, "lastNackAt"))
+              + ": " + text(tm, "lastNack"));
         }
       }
-      row[9] = registration(m);
-      table.row(row);
+      row.add(registration(m));
+      table.row(row.toArray());
     }
-    if (list.items().isEmpty()) {
+    if (proxies.isEmpty()) {
       out.println("No proxies connected.");
     } else {
       table.print(out);
@@ -82,6 +86,40 @@ final class ProxyStatusCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * The type columns: every type a proxy subscribes to, by the short name the server gives it. The
+   * server lists each proxy's types in its push order; the columns keep that order (a type comes after
+   * every type some proxy lists before it), ties in the order first seen.
+   */
+  static List<String> typeColumns(List<SourceNode.MapNode> proxies) {
+    List<List<String>> lists = new ArrayList<>();
+    Set<String> all = new LinkedHashSet<>();
+    for (SourceNode.MapNode m : proxies) {
+      var f = m.fields().get("types");
+      if (f != null && f.value() instanceof SourceNode.MapNode t) {
+        List<String> names = List.copyOf(t.fields().keySet());
+        lists.add(names);
+        all.addAll(names);
+      }
+    }
+    List<String> out = new ArrayList<>();
+    while (out.size() < all.size()) {
+      String next = null;
+      for (String candidate : all) {
+        if (!out.contains(candidate) && lists.stream().noneMatch(l -> l.contains(candidate)
+            && l.subList(0, l.indexOf(candidate)).stream().anyMatch(before -> !out.contains(before)))) {
+          next = candidate;
+          break;
+        }
+      }
+      if (next == null) { // proxies disagree on the order (servers of different versions): first seen wins
+        next = all.stream().filter(c -> !out.contains(c)).findFirst().orElseThrow();
+      }
+      out.add(next);
+    }
+    return out;
   }
 
   /** The entry a proxy is registered as, {@code refused: reason}, or {@code -} when it asked for none. */

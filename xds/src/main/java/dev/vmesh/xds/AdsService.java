@@ -22,15 +22,17 @@ final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedDiscover
   static final Context.Key<String> IDENTITY = Context.key("vmesh-peer-identity");
 
   private final XdsCore core;
+  private final Connections connections;
 
-  AdsService(XdsCore core) {
+  AdsService(XdsCore core, Connections connections) {
     this.core = core;
+    this.connections = connections;
   }
 
   @Override
   public StreamObserver<DiscoveryRequest> streamAggregatedResources(StreamObserver<DiscoveryResponse> observer) {
     var out = (ServerCallStreamObserver<DiscoveryResponse>) observer;
-    SotwConnection conn = new SotwConnection(core, out);
+    SotwConnection conn = new SotwConnection(core, connections, out);
     return stream(conn, out, DiscoveryRequest::getNode, conn::onRequest);
   }
 
@@ -38,7 +40,7 @@ final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedDiscover
   public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
       StreamObserver<DeltaDiscoveryResponse> observer) {
     var out = (ServerCallStreamObserver<DeltaDiscoveryResponse>) observer;
-    DeltaConnection conn = new DeltaConnection(core, out);
+    DeltaConnection conn = new DeltaConnection(core, connections, out);
     return stream(conn, out, DeltaDiscoveryRequest::getNode, conn::onRequest);
   }
 

@@ -1,7 +1,5 @@
 package dev.vmesh.xds;
 
-import dev.vmesh.api.ServicePort;
-import dev.vmesh.registry.Service;
 import dev.vmesh.registry.ServiceChange;
 import java.util.Collection;
 import java.util.HashMap;
@@ -11,53 +9,34 @@ import java.util.Set;
 
 /**
  * {@code ChangeSet} turns a batch of service changes (each from the service's state before the batch
- * to its state after, as the registry reported them) into per-type resource names: an endpoints-only
- * change touches EDS alone (and the clusters of DNS services, whose endpoints live in the cluster, and
- * of services whose mTLS policy for proxyless clients changed); anything else touches clusters,
- * listeners and routes too. Stateless.
+ * to its state after, as the registry reported them) into a {@link PushRequest}: it gathers the
+ * type-agnostic facts (did any service change more than its endpoints, which workload IPs came or
+ * went) and asks every resource type which of its names the changes touch. It knows no type's rules.
  */
 final class ChangeSet {
   private ChangeSet() {}
 
-  static PushRequest compute(Collection<ServiceChange> changes, boolean nameTable, long startNanos) {
-    Map<String, Set<String>> changed = new HashMap<>();
-    Set<String> touchedIps = new HashSet<>();
+  static PushRequest compute(ResourceTypes types, Collection<ServiceChange> changes, boolean nameTable,
+      long startNanos) {
     boolean shapes = false;
+    Set<String> touchedIps = new HashSet<>();
     for (ServiceChange change : changes) {
-      Service old = change.previous();
-      Service now = change.next();
-      boolean endpointsChanged = change.endpointsChanged();
-      boolean shapeChanged = change.shapeChanged();
-      boolean tlsChanged = !shapeChanged && !ClusterTls.Policy.of(old).equals(ClusterTls.Policy.of(now));
-      boolean dnsClusters = isDns(old) || isDns(now);
-      for (Service s : change.states()) {
-        for (ServicePort p : s.ports()) {
-          String cluster = s.cluster(p.number()).name();
-          add(changed, TypeUrls.ENDPOINT, cluster);
-          if (shapeChanged || tlsChanged || dnsClusters && endpointsChanged) {
-            add(changed, TypeUrls.CLUSTER, cluster);
-          }
-          if (shapeChanged) {
-            String hostPort = s.hostname() + ":" + p.number();
-            add(changed, TypeUrls.LISTENER, hostPort);
-            add(changed, TypeUrls.ROUTE, hostPort);
-          }
-        }
-      }
-      shapes |= shapeChanged;
+      shapes |= change.shapeChanged();
       touchedIps.addAll(change.touchedAddresses());
     }
-    if (nameTable || shapes) {
-      add(changed, TypeUrls.NAME_TABLE, NameTableGenerator.NAME);
+    Map<ResourceType, Set<String>> changed = new HashMap<>();
+    for (ResourceType type : types.all()) {
+      Set<String> names = new HashSet<>();
+      for (ServiceChange change : changes) {
+        type.touchedBy(change, names);
+      }
+      if (nameTable) {
+        type.touchedByNameTable(names);
+      }
+      if (!names.isEmpty()) {
+        changed.put(type, names);
+      }
     }
     return new PushRequest(false, changed, shapes, touchedIps, startNanos);
-  }
-
-  private static void add(Map<String, Set<String>> m, String type, String name) {
-    m.computeIfAbsent(type, t -> new HashSet<>()).add(name);
-  }
-
-  private static boolean isDns(Service s) {
-    return s != null && s.resolution().isDns();
   }
 }

@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -35,13 +36,16 @@ abstract class Connection {
   private static final AtomicLong IDS = new AtomicLong();
 
   final XdsCore core;
+  /** Where the connection registers itself while open. */
+  private final Connections connections;
   final ServerCallStreamObserver<?> out;
   final Executor executor;
   /** Where this connection's callbacks run, one at a time and in order. */
   private final Executor hooks;
+  /** Per type URL subscribed to, its state. */
   final Map<String, TypeState> types = new LinkedHashMap<>();
-  /** The keys of {@link #types}, published for the push loop, which runs off the executor. */
-  private volatile Set<String> subscribedTypes = Set.of();
+  /** The resource types behind {@link #types}, published for the push loop, which runs off the executor. */
+  private volatile List<ResourceType> subscribedTypes = List.of();
   final Instant connectedAt;
   private final String nonceSalt = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
   private long nonces;
@@ -54,8 +58,9 @@ abstract class Connection {
   boolean opened;
   boolean closed;
 
-  Connection(XdsCore core, ServerCallStreamObserver<?> out) {
+  Connection(XdsCore core, Connections connections, ServerCallStreamObserver<?> out) {
     this.core = core;
+    this.connections = connections;
     this.out = out;
     this.executor = MoreExecutors.newSequentialExecutor(core.pool);
     this.hooks = MoreExecutors.newSequentialExecutor(core.hooks);
@@ -128,7 +133,7 @@ abstract class Connection {
       return;
     }
     opened = true;
-    core.connections.put(id, this);
+    connections.add(id, this);
     core.metrics.connected.labelValues(protocol()).inc();
     LOG.info("event=xds_connected id={} protocol={} namespace={} ip={} proxyless={}", id, protocol(),
         p.namespace(), p.ip(), p.proxyless());
@@ -149,18 +154,23 @@ abstract class Connection {
     if (closed) {
       return false;
     }
-    if (typeUrl.equals(TypeUrls.HEALTH_INFO) || core.generators.containsKey(typeUrl)) {
+    if (typeUrl.equals(TypeUrls.HEALTH_INFO) || types.containsKey(typeUrl)
+        || !core.types.serving(typeUrl, proxy).isEmpty()) {
       return true;
     }
     fail(Status.INVALID_ARGUMENT.withDescription(typeUrl.isEmpty() ? "type_url is required on an ADS stream"
-        : "unsupported type_url \"" + typeUrl + "\"; this server serves " + core.generators.keySet()), "bad_type");
+        : "unsupported type_url \"" + typeUrl + "\"; this server serves " + core.types.urlsFor(proxy)), "bad_type");
     return false;
   }
 
-  /** A first request for {@code typeUrl}: track it (before its first response is sent). */
-  final void subscribe(String typeUrl, TypeState ts) {
+  /** A first request for {@code typeUrl} (admitted): its state, tracked before its first response is sent. */
+  final TypeState subscribe(String typeUrl) {
+    TypeState ts = new TypeState(core.types.serving(typeUrl, proxy));
     types.put(typeUrl, ts);
-    subscribedTypes = Set.copyOf(types.keySet());
+    List<ResourceType> all = new ArrayList<>();
+    types.values().forEach(t -> all.addAll(t.types));
+    subscribedTypes = List.copyOf(all);
+    return ts;
   }
 
   /**
@@ -173,18 +183,9 @@ abstract class Connection {
     if (request.full()) {
       return true;
     }
-    for (String typeUrl : subscribedTypes) {
-      if (!request.changed(typeUrl).isEmpty()) {
+    for (ResourceType type : subscribedTypes) {
+      if (!request.changed(type).isEmpty() || type.affects(request, proxy)) {
         return true;
-      }
-      if (!proxy.proxyless()) {
-        if (request.sidecarListeners() && (typeUrl.equals(TypeUrls.LISTENER) || typeUrl.equals(TypeUrls.ROUTE))) {
-          return true;
-        }
-        if ((typeUrl.equals(TypeUrls.CLUSTER) || typeUrl.equals(TypeUrls.LISTENER))
-            && proxy.ips().stream().anyMatch(request.touchedIps()::contains)) {
-          return true;
-        }
       }
     }
     return false;
@@ -196,44 +197,22 @@ abstract class Connection {
       if (closed || !opened) {
         return;
       }
-      for (Map.Entry<String, TypeState> e : types.entrySet()) {
-        mark(e.getKey(), e.getValue(), request);
+      for (TypeState ts : types.values()) {
+        mark(ts, request);
       }
       flushAll();
     });
   }
 
-  private void mark(String typeUrl, TypeState ts, PushRequest request) {
+  private void mark(TypeState ts, PushRequest request) {
     boolean any = false;
     if (request.full()) {
       ts.dirtyAll = true;
       any = true;
     } else {
-      Set<String> changed = request.changed(typeUrl);
-      if (!ts.wildcard && ts.names.size() + ts.sent.size() < changed.size()) {
-        // a narrow subscription (one service's endpoints) against a wide change: look up ours in theirs
-        for (Set<String> ours : List.of(ts.names, ts.sent.keySet())) {
-          for (String name : ours) {
-            if (changed.contains(name)) {
-              ts.dirty.add(name);
-              any = true;
-            }
-          }
-        }
-      } else {
-        for (String name : changed) {
-          if (ts.interestedIn(name) || ts.sent.containsKey(name)) {
-            ts.dirty.add(name);
-            any = true;
-          }
-        }
-      }
-      if (!proxy.proxyless()) {
-        boolean listeners = request.sidecarListeners()
-            && (typeUrl.equals(TypeUrls.LISTENER) || typeUrl.equals(TypeUrls.ROUTE));
-        boolean inbound = (typeUrl.equals(TypeUrls.CLUSTER) || typeUrl.equals(TypeUrls.LISTENER))
-            && proxy.ips().stream().anyMatch(request.touchedIps()::contains);
-        if (listeners || inbound) {
+      for (ResourceType type : ts.types) {
+        any |= markNames(ts, request.changed(type));
+        if (type.affects(request, proxy)) {
           ts.dirtyAll = true;
           any = true;
         }
@@ -242,6 +221,30 @@ abstract class Connection {
     if (any) {
       ts.markChanged(request.startNanos());
     }
+  }
+
+  /** Marks the names of {@code changed} the client subscribes to or has; returns whether any was. */
+  private static boolean markNames(TypeState ts, Set<String> changed) {
+    boolean any = false;
+    if (!ts.wildcard && ts.names.size() + ts.sent.size() < changed.size()) {
+      // a narrow subscription (one service's endpoints) against a wide change: look up ours in theirs
+      for (Set<String> ours : List.of(ts.names, ts.sent.keySet())) {
+        for (String name : ours) {
+          if (changed.contains(name)) {
+            ts.dirty.add(name);
+            any = true;
+          }
+        }
+      }
+    } else {
+      for (String name : changed) {
+        if (ts.interestedIn(name) || ts.sent.containsKey(name)) {
+          ts.dirty.add(name);
+          any = true;
+        }
+      }
+    }
+    return any;
   }
 
   /** Called when the transport can take more. */
@@ -253,7 +256,7 @@ abstract class Connection {
     if (closed || !opened) {
       return;
     }
-    for (String typeUrl : TypeUrls.SERVED) {
+    for (String typeUrl : core.types.urls()) { // push order
       TypeState ts = types.get(typeUrl);
       if (ts != null && ts.hasWork() && !flush(typeUrl, ts)) {
         return; // not ready: the on-ready handler calls back
@@ -262,11 +265,11 @@ abstract class Connection {
   }
 
   /** The names a full answer for this type covers: the subscription, or everything visible for wildcards. */
-  final Set<String> desired(String typeUrl, TypeState ts) {
+  final Set<String> desired(TypeState ts) {
     if (!ts.wildcard) {
       return ts.names;
     }
-    Set<String> all = new LinkedHashSet<>(core.wildcardNames(typeUrl, proxy));
+    Set<String> all = new LinkedHashSet<>(core.wildcardNames(ts, proxy));
     all.addAll(ts.names);
     return all;
   }
@@ -276,11 +279,11 @@ abstract class Connection {
   }
 
   /** Bookkeeping after a response left. */
-  final void sent(String typeUrl, TypeState ts, String nonce, String version, long bytes) {
+  final void sent(TypeState ts, String nonce, String version, long bytes) {
     ts.nonce = nonce;
     ts.versionSent = version;
     ts.responses++;
-    String type = TypeUrls.shortName(typeUrl);
+    String type = ts.shortName();
     core.metrics.pushes.labelValues(type).inc();
     core.metrics.pushBytes.labelValues(type).inc(bytes);
     if (ts.pendingSinceNanos != 0) {
@@ -297,9 +300,9 @@ abstract class Connection {
     ts.lastNack = detail;
     ts.lastNackAt = core.clock.instant();
     ts.nacks++;
-    core.metrics.nacks.labelValues(TypeUrls.shortName(typeUrl)).inc();
+    core.metrics.nacks.labelValues(ts.shortName()).inc();
     LOG.warn("event=xds_nack id={} type={} version_sent={} version_acked={} nonce={} message=\"{}\"", id,
-        TypeUrls.shortName(typeUrl), ts.versionSent, ts.versionAcked, ts.nonce, oneLine(detail));
+        ts.shortName(), ts.versionSent, ts.versionAcked, ts.nonce, oneLine(detail));
     hook((callbacks, p) -> callbacks.onNack(p, typeUrl, detail));
   }
 
@@ -341,7 +344,7 @@ abstract class Connection {
       return;
     }
     closed = true;
-    if (opened && core.connections.remove(id, this)) {
+    if (opened && connections.remove(id, this)) {
       core.metrics.connected.labelValues(protocol()).dec();
       LOG.info("event=xds_disconnected id={}", id);
       String connectionId = id;
@@ -366,9 +369,9 @@ abstract class Connection {
   /** What this proxy holds, for {@code /debug/config_dump}; on the connection's executor. */
   final ConfigDump dump() {
     Map<String, List<ConfigDump.Entry>> perType = new LinkedHashMap<>();
-    types.forEach((t, ts) -> perType.put(TypeUrls.shortName(t), new java.util.TreeMap<>(ts.sent).entrySet().stream()
+    types.forEach((t, ts) -> perType.put(ts.shortName(), new java.util.TreeMap<>(ts.sent).entrySet().stream()
         .map(e -> {
-          XdsResource now = core.resource(t, proxy, e.getKey());
+          XdsResource now = core.resource(ts, proxy, e.getKey());
           return new ConfigDump.Entry(e.getKey(), e.getValue(), now != null && now.version().equals(e.getValue()),
               now);
         }).toList()));
@@ -378,9 +381,13 @@ abstract class Connection {
   /** A snapshot for {@code /debug/syncz}. */
   final SyncStatus status() {
     Map<String, SyncStatus.TypeStatus> perType = new LinkedHashMap<>();
-    types.forEach((t, ts) -> perType.put(TypeUrls.shortName(t), new SyncStatus.TypeStatus(ts.wildcard,
-        ts.names.size(), ts.sent.size(), ts.versionSent, ts.versionAcked, ts.nonce, ts.responses, ts.nacks,
-        ts.lastNack, ts.lastNackAt)));
+    for (String typeUrl : core.types.urls()) { // push order, which proxy-status shows
+      TypeState ts = types.get(typeUrl);
+      if (ts != null) {
+        perType.put(ts.shortName(), new SyncStatus.TypeStatus(ts.wildcard, ts.names.size(), ts.sent.size(),
+            ts.versionSent, ts.versionAcked, ts.nonce, ts.responses, ts.nacks, ts.lastNack, ts.lastNackAt));
+      }
+    }
     return new SyncStatus(id, protocol(), proxy, connectedAt, perType);
   }
 }

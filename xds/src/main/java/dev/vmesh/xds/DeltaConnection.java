@@ -18,8 +18,8 @@ import java.util.Set;
 final class DeltaConnection extends Connection {
   private final ServerCallStreamObserver<DeltaDiscoveryResponse> responses;
 
-  DeltaConnection(XdsCore core, ServerCallStreamObserver<DeltaDiscoveryResponse> out) {
-    super(core, out);
+  DeltaConnection(XdsCore core, Connections connections, ServerCallStreamObserver<DeltaDiscoveryResponse> out) {
+    super(core, connections, out);
     this.responses = out;
   }
 
@@ -35,9 +35,8 @@ final class DeltaConnection extends Connection {
     }
     TypeState existing = types.get(type);
     boolean first = existing == null;
-    TypeState ts = first ? new TypeState() : existing;
+    TypeState ts = first ? subscribe(type) : existing;
     if (first) {
-      subscribe(type, ts);
       ts.sent.putAll(req.getInitialResourceVersionsMap());
       ts.wildcard = req.getResourceNamesSubscribeCount() == 0;
       ts.dirtyAll = true;
@@ -82,14 +81,14 @@ final class DeltaConnection extends Connection {
     }
     Set<String> candidates = new LinkedHashSet<>();
     if (ts.dirtyAll) {
-      candidates.addAll(desired(typeUrl, ts));
+      candidates.addAll(desired(ts));
       candidates.addAll(ts.sent.keySet());
     }
     candidates.addAll(ts.dirty);
     List<XdsResource> resources = new ArrayList<>();
     List<String> removed = new ArrayList<>();
     for (String name : candidates) {
-      XdsResource r = ts.interestedIn(name) ? core.resource(typeUrl, proxy, name) : null;
+      XdsResource r = ts.interestedIn(name) ? core.resource(ts, proxy, name) : null;
       if (r != null) {
         if (!r.version().equals(ts.sent.get(name))) {
           resources.add(r);
@@ -113,7 +112,7 @@ final class DeltaConnection extends Connection {
       bytes += r.resource().getValue().size();
     }
     responses.onNext(b.build());
-    sent(typeUrl, ts, nonce, version, bytes);
+    sent(ts, nonce, version, bytes);
     ts.clearWork();
     return true;
   }

@@ -7,6 +7,7 @@ import dev.vmesh.api.Addresses;
 import dev.vmesh.api.Protocols;
 import dev.vmesh.registry.Endpoint;
 import dev.vmesh.registry.Service;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
@@ -19,6 +20,10 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
@@ -28,6 +33,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** {@code EnvoyProtos} holds the small Envoy config builders the generators share. */
 final class EnvoyProtos {
@@ -124,6 +130,19 @@ final class EnvoyProtos {
     return cla.build();
   }
 
+  /** A load assignment with only its first locality's first endpoint (LOGICAL_DNS takes exactly one host). */
+  static ClusterLoadAssignment firstHostOnly(ClusterLoadAssignment cla) {
+    LocalityLbEndpoints first = cla.getEndpoints(0).toBuilder().clearLbEndpoints()
+        .addLbEndpoints(cla.getEndpoints(0).getLbEndpoints(0)).build();
+    return cla.toBuilder().clearEndpoints().addEndpoints(first).build();
+  }
+
+  /** Makes {@code c} an EDS cluster whose endpoints come over ADS under its own name. */
+  static void eds(Cluster.Builder c, String name) {
+    c.setType(Cluster.DiscoveryType.EDS).setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder()
+        .setEdsConfig(ads()).setServiceName(name));
+  }
+
   static Locality locality(String locality) {
     if (locality.isEmpty()) {
       return Locality.getDefaultInstance();
@@ -152,6 +171,14 @@ final class EnvoyProtos {
   static Filter httpFilter(String statPrefix, String routeName) {
     return Filter.newBuilder().setName("envoy.filters.network.http_connection_manager")
         .setTypedConfig(Any.pack(httpConnectionManager(statPrefix, routeName))).build();
+  }
+
+  /** A virtual host sending every request for {@code domains} to {@code cluster}. */
+  static VirtualHost virtualHost(String name, Set<String> domains, String cluster) {
+    return VirtualHost.newBuilder().setName(name).addAllDomains(domains)
+        .addRoutes(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix(""))
+            .setRoute(RouteAction.newBuilder().setCluster(cluster)))
+        .build();
   }
 
   static Filter tcpProxy(String cluster) {

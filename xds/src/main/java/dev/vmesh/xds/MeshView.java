@@ -1,11 +1,14 @@
 package dev.vmesh.xds;
 
 import dev.vmesh.registry.ClusterKey;
+import dev.vmesh.registry.Endpoint;
 import dev.vmesh.registry.Registry;
 import dev.vmesh.registry.Service;
 import dev.vmesh.api.ServicePort;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -47,6 +50,21 @@ public final class MeshView {
       }
     }
     return fallback;
+  }
+
+  /** The ports {@code proxy}'s own workload serves: endpoint ports of services with an endpoint at its IPs. */
+  public Set<Integer> inboundPorts(Proxy proxy) {
+    Set<Integer> ports = new TreeSet<>();
+    for (String ip : proxy.ips()) {
+      for (Service s : registry.get().servicesWithEndpointAt(ip)) {
+        for (Endpoint e : s.endpoints()) {
+          if (e.address().equals(ip) && e.port() > 0) {
+            ports.add(e.port());
+          }
+        }
+      }
+    }
+    return ports;
   }
 
   /** A service and one of its ports. */

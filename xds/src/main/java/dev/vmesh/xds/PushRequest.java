@@ -4,23 +4,37 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code PushRequest} says what changed in one debounced batch, per xDS type, so each connection
- * sends only what it subscribes to and what changed.
+ * {@code PushRequest} says what changed in one debounced batch: per resource type the names touched,
+ * plus the type-agnostic facts the types' own rules read ({@link ResourceType#affects}), so each
+ * connection sends only what it subscribes to and what changed.
  *
  * @param full everything may have changed (start, resync): every connection re-checks every type
- * @param changed per type URL, the resource names whose content may have changed (or that vanished)
- * @param sidecarListeners listeners and routes of Envoy sidecars must be rebuilt (they aggregate services by port)
- * @param touchedIps workload IPs whose endpoint membership changed: their own sidecars' inbound config changes
+ * @param changed per resource type, the resource names whose content may have changed (or that vanished)
+ * @param shapesChanged some service changed more than its endpoints (ports, addresses, visibility, ...)
+ * @param touchedIps workload IPs whose endpoint membership changed
  * @param startNanos when the oldest change of the batch happened ({@code System.nanoTime}), for push latency
  */
-record PushRequest(boolean full, Map<String, Set<String>> changed, boolean sidecarListeners, Set<String> touchedIps,
-    long startNanos) {
+record PushRequest(boolean full, Map<ResourceType, Set<String>> changed, boolean shapesChanged,
+    Set<String> touchedIps, long startNanos) {
 
   static PushRequest full(long startNanos) {
     return new PushRequest(true, Map.of(), true, Set.of(), startNanos);
   }
 
-  Set<String> changed(String typeUrl) {
-    return changed.getOrDefault(typeUrl, Set.of());
+  Set<String> changed(ResourceType type) {
+    return changed.getOrDefault(type, Set.of());
+  }
+
+  /** Whether an endpoint at one of {@code proxy}'s own IPs came or went (its inbound config follows them). */
+  boolean touches(Proxy proxy) {
+    if (touchedIps.isEmpty()) {
+      return false;
+    }
+    for (String ip : proxy.ips()) {
+      if (touchedIps.contains(ip)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

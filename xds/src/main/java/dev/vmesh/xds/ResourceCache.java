@@ -9,28 +9,28 @@ import java.util.concurrent.ConcurrentHashMap;
  * that began before the change can only store into the dropped slot, never leave a stale entry.
  */
 final class ResourceCache {
-  private final ConcurrentHashMap<String, ConcurrentHashMap<String, Slot>> byType = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ResourceType, ConcurrentHashMap<String, Slot>> byType = new ConcurrentHashMap<>();
 
   /** The variants of one name. */
   private static final class Slot {
     final ConcurrentHashMap<String, Optional<XdsResource>> variants = new ConcurrentHashMap<>(4);
   }
 
-  XdsResource get(Generator g, Proxy proxy, String name, MeshView mesh) {
-    Slot slot = byType.computeIfAbsent(g.typeUrl(), t -> new ConcurrentHashMap<>()).computeIfAbsent(name, n -> new Slot());
-    return slot.variants.computeIfAbsent(g.cacheVariant(proxy),
-        v -> Optional.ofNullable(g.generate(proxy, name, mesh))).orElse(null);
+  XdsResource get(ResourceType type, Proxy proxy, String name, MeshView mesh) {
+    Slot slot = byType.computeIfAbsent(type, t -> new ConcurrentHashMap<>()).computeIfAbsent(name, n -> new Slot());
+    return slot.variants.computeIfAbsent(type.cacheVariant(proxy),
+        v -> Optional.ofNullable(type.generate(proxy, name, mesh))).orElse(null);
   }
 
-  void invalidate(String typeUrl, String name) {
-    ConcurrentHashMap<String, Slot> m = byType.get(typeUrl);
+  void invalidate(ResourceType type, String name) {
+    ConcurrentHashMap<String, Slot> m = byType.get(type);
     if (m != null) {
       m.remove(name);
     }
   }
 
-  void invalidateType(String typeUrl) {
-    byType.remove(typeUrl);
+  void invalidateType(ResourceType type) {
+    byType.remove(type);
   }
 
   void clear() {

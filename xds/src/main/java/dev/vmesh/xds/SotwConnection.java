@@ -18,8 +18,8 @@ import java.util.Set;
 final class SotwConnection extends Connection {
   private final ServerCallStreamObserver<DiscoveryResponse> responses;
 
-  SotwConnection(XdsCore core, ServerCallStreamObserver<DiscoveryResponse> out) {
-    super(core, out);
+  SotwConnection(XdsCore core, Connections connections, ServerCallStreamObserver<DiscoveryResponse> out) {
+    super(core, connections, out);
     this.responses = out;
   }
 
@@ -39,10 +39,9 @@ final class SotwConnection extends Connection {
       return true;
     }
     TypeState existing = types.get(type);
-    TypeState ts = existing == null ? new TypeState() : existing;
+    TypeState ts = existing == null ? subscribe(type) : existing;
     Set<String> requested = new HashSet<>(req.getResourceNamesList());
     if (existing == null) {
-      subscribe(type, ts);
       ts.wildcard = requested.isEmpty() || requested.contains("*");
       requested.remove("*");
       ts.names.addAll(requested);
@@ -80,11 +79,11 @@ final class SotwConnection extends Connection {
       return false;
     }
     List<XdsResource> toSend = new ArrayList<>();
-    boolean fullState = TypeUrls.isFullState(typeUrl);
+    boolean fullState = ts.fullState();
     if (fullState || ts.dirtyAll) {
       Map<String, String> versions = new HashMap<>();
-      for (String name : desired(typeUrl, ts)) {
-        XdsResource r = core.resource(typeUrl, proxy, name);
+      for (String name : desired(ts)) {
+        XdsResource r = core.resource(ts, proxy, name);
         if (r != null) {
           toSend.add(r);
           versions.put(name, r.version());
@@ -100,7 +99,7 @@ final class SotwConnection extends Connection {
       ts.sent.putAll(versions);
     } else {
       for (String name : ts.dirty) {
-        XdsResource r = ts.interestedIn(name) ? core.resource(typeUrl, proxy, name) : null;
+        XdsResource r = ts.interestedIn(name) ? core.resource(ts, proxy, name) : null;
         if (r == null) {
           ts.sent.remove(name); // gone; state-of-the-world cannot say so for this type
         } else if (!r.version().equals(ts.sent.get(name))) {
@@ -123,7 +122,7 @@ final class SotwConnection extends Connection {
       bytes += r.resource().getValue().size();
     }
     responses.onNext(b.build());
-    sent(typeUrl, ts, nonce, version, bytes);
+    sent(ts, nonce, version, bytes);
     ts.clearWork();
     return true;
   }

@@ -3,14 +3,18 @@ package dev.vmesh.xds;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code TypeState} is one connection's state for one xDS type: the subscription, what the client
- * has, what must be (re)sent, and ACK/NACK bookkeeping. Confined to the connection's executor.
+ * {@code TypeState} is one connection's state for one type URL: the resource types that serve it to
+ * this proxy, the subscription, what the client has, what must be (re)sent, and ACK/NACK bookkeeping.
+ * Confined to the connection's executor, except {@link #types}, which is final.
  */
 final class TypeState {
+  /** The resource types behind this URL for this proxy (one, unless several own parts of its names). */
+  final List<ResourceType> types;
   boolean wildcard;
   final Set<String> names = new HashSet<>();
   /** Resource name to the version the client has. */
@@ -32,6 +36,28 @@ final class TypeState {
   Instant lastNackAt;
   long responses;
   long nacks;
+
+  TypeState(List<ResourceType> types) {
+    this.types = List.copyOf(types);
+  }
+
+  String shortName() {
+    return types.get(0).shortName();
+  }
+
+  boolean fullState() {
+    return types.get(0).fullState();
+  }
+
+  /** The type that owns {@code name}, or null. */
+  ResourceType owner(String name) {
+    for (ResourceType t : types) {
+      if (t.owns(name)) {
+        return t;
+      }
+    }
+    return null;
+  }
 
   boolean hasWork() {
     return dirtyAll || mustRespond || !dirty.isEmpty();

@@ -1,15 +1,14 @@
 package dev.vmesh.xds;
 
 import java.time.Clock;
-import java.util.Map;
+import java.util.LinkedHashSet;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** {@code XdsCore} is what every connection shares: generators, the resource cache, the mesh, hooks, metrics. */
+/** {@code XdsCore} is what every connection shares: resource types, the resource cache, the mesh, hooks, metrics. */
 final class XdsCore {
-  final Map<String, Generator> generators;
+  final ResourceTypes types;
   final ResourceCache cache = new ResourceCache();
   final MeshView mesh;
   final XdsMetrics metrics;
@@ -19,13 +18,12 @@ final class XdsCore {
   final Executor pool;
   /** Shared pool the connections' callbacks run on; they may block. */
   final Executor hooks;
-  final ConcurrentHashMap<String, Connection> connections = new ConcurrentHashMap<>();
   final RefusedStreams refused = new RefusedStreams();
   private final AtomicLong version = new AtomicLong();
 
-  XdsCore(Map<String, Generator> generators, MeshView mesh, XdsMetrics metrics, XdsCallbacks callbacks, Clock clock,
+  XdsCore(ResourceTypes types, MeshView mesh, XdsMetrics metrics, XdsCallbacks callbacks, Clock clock,
       Executor pool, Executor hooks) {
-    this.generators = Map.copyOf(generators);
+    this.types = types;
     this.mesh = mesh;
     this.metrics = metrics;
     this.callbacks = callbacks;
@@ -34,12 +32,22 @@ final class XdsCore {
     this.hooks = hooks;
   }
 
-  XdsResource resource(String typeUrl, Proxy proxy, String name) {
-    return cache.get(generators.get(typeUrl), proxy, name, mesh);
+  /** The resource {@code name} of a subscription, as {@code proxy} should see it; null if it does not exist. */
+  XdsResource resource(TypeState ts, Proxy proxy, String name) {
+    ResourceType owner = ts.owner(name);
+    return owner == null ? null : cache.get(owner, proxy, name, mesh);
   }
 
-  Set<String> wildcardNames(String typeUrl, Proxy proxy) {
-    return generators.get(typeUrl).wildcardNames(proxy, mesh);
+  /** The names a wildcard subscription of {@code proxy} covers, over the subscription's types. */
+  Set<String> wildcardNames(TypeState ts, Proxy proxy) {
+    if (ts.types.size() == 1) {
+      return ts.types.get(0).wildcardNames(proxy, mesh);
+    }
+    Set<String> out = new LinkedHashSet<>();
+    for (ResourceType t : ts.types) {
+      out.addAll(t.wildcardNames(proxy, mesh));
+    }
+    return out;
   }
 
   /** The version string SotW responses carry: one counter for the whole server, bumped per push batch. */

@@ -4,9 +4,7 @@ import dev.vmesh.registry.Registry;
 import io.grpc.BindableService;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,6 +34,7 @@ public final class XdsServer implements AutoCloseable {
   static final int HOOK_THREADS = 32;
 
   private final XdsCore core;
+  private final Connections connections = new Connections();
   private final AdsService ads;
   private final ExecutorService pool;
   private final ExecutorService hookPool;
@@ -44,15 +43,16 @@ public final class XdsServer implements AutoCloseable {
 
   public XdsServer(Supplier<Registry> registry, XdsOptions options, XdsCallbacks callbacks, XdsMetrics metrics,
       Clock clock) {
+    this(ResourceTypes.ALL, registry, options, callbacks, metrics, clock);
+  }
+
+  /** As above, serving {@code types}. */
+  XdsServer(ResourceTypes types, Supplier<Registry> registry, XdsOptions options, XdsCallbacks callbacks,
+      XdsMetrics metrics, Clock clock) {
     this.pool = Executors.newFixedThreadPool(options.pushThreads(),
         r -> Thread.ofPlatform().daemon().name("xds-push-", 0).unstarted(r));
     this.pushThread = Executors.newSingleThreadScheduledExecutor(
         r -> Thread.ofPlatform().daemon().name("xds-debounce").unstarted(r));
-    Map<String, Generator> generators = new LinkedHashMap<>();
-    for (Generator g : List.of(new ClusterGenerator(), new EndpointGenerator(), new ListenerGenerator(),
-        new RouteGenerator(), new NameTableGenerator())) {
-      generators.put(g.typeUrl(), g);
-    }
     java.util.concurrent.Executor tolerant = task -> {
       try {
         pool.execute(task);
@@ -70,8 +70,8 @@ public final class XdsServer implements AutoCloseable {
         // closing: the hooks' own state is going away too
       }
     };
-    this.core = new XdsCore(generators, new MeshView(registry), metrics, callbacks, clock, tolerant, hooks);
-    this.ads = new AdsService(core);
+    this.core = new XdsCore(types, new MeshView(registry), metrics, callbacks, clock, tolerant, hooks);
+    this.ads = new AdsService(core, connections);
     this.queue = new PushQueue(PushQueue.Timer.of(pushThread), options.debounceQuiet(), options.debounceMax(), this::onBatch,
         System::nanoTime);
   }
@@ -103,24 +103,22 @@ public final class XdsServer implements AutoCloseable {
         core.cache.clear();
         request = PushRequest.full(batch.firstNanos());
       } else {
-        request = ChangeSet.compute(batch.changes().values(), batch.nameTable(), batch.firstNanos());
+        request = ChangeSet.compute(core.types, batch.changes().values(), batch.nameTable(), batch.firstNanos());
         request.changed().forEach((type, names) -> names.forEach(n -> core.cache.invalidate(type, n)));
-        if (request.sidecarListeners()) {
-          core.cache.invalidateType(TypeUrls.LISTENER);
-          core.cache.invalidateType(TypeUrls.ROUTE);
-        }
-        if (!request.touchedIps().isEmpty()) {
-          core.cache.invalidateType(TypeUrls.LISTENER); // inbound listeners follow workload endpoints
+        for (ResourceType type : core.types.all()) {
+          if (type.staleAll(request)) {
+            core.cache.invalidateType(type);
+          }
         }
       }
       core.nextVersion();
-      for (Connection c : core.connections.values()) {
+      for (Connection c : connections.all()) {
         if (c.concerns(request)) {
           c.push(request);
         }
       }
       LOG.debug("event=xds_push services={} full={} connections={}", batch.changes().size(), batch.full(),
-          core.connections.size());
+          connections.size());
     } catch (RuntimeException e) {
       LOG.error("event=xds_push_failed error={}", e.toString(), e);
     }
@@ -129,7 +127,7 @@ public final class XdsServer implements AutoCloseable {
   /** The connected proxies, for {@code /debug/syncz}; each read on its connection's executor. */
   public List<SyncStatus> syncStatus() {
     List<CompletableFuture<SyncStatus>> futures = new ArrayList<>();
-    for (Connection c : core.connections.values()) {
+    for (Connection c : connections.all()) {
       futures.add(CompletableFuture.supplyAsync(c::status, c.executor));
     }
     List<SyncStatus> out = new ArrayList<>();
@@ -154,7 +152,7 @@ public final class XdsServer implements AutoCloseable {
    * connection's executor; empty when no such connection is open.
    */
   public java.util.Optional<ConfigDump> configDump(String connectionId) {
-    Connection c = core.connections.get(connectionId);
+    Connection c = connections.get(connectionId);
     if (c == null) {
       return java.util.Optional.empty();
     }
@@ -167,13 +165,13 @@ public final class XdsServer implements AutoCloseable {
   }
 
   public int connectionCount() {
-    return core.connections.size();
+    return connections.size();
   }
 
   /** Ends every stream cleanly (clients reconnect elsewhere) and stops the push threads. */
   @Override
   public void close() {
-    for (Connection c : core.connections.values()) {
+    for (Connection c : connections.all()) {
       c.drain();
     }
     pushThread.shutdownNow();

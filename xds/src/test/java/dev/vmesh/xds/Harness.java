@@ -41,8 +41,17 @@ final class Harness implements AutoCloseable {
   }
 
   Harness(String yaml, XdsCallbacks callbacks, XdsMetrics metrics) throws IOException {
+    this(ResourceTypes.ALL, yaml, callbacks, metrics);
+  }
+
+  /** A server of {@code types} only. */
+  Harness(ResourceTypes types, String yaml) throws IOException {
+    this(types, yaml, XdsCallbacks.NONE, XdsMetrics.unregistered());
+  }
+
+  private Harness(ResourceTypes types, String yaml, XdsCallbacks callbacks, XdsMetrics metrics) throws IOException {
     registry.load(objects(yaml));
-    xds = new XdsServer(() -> registry, new XdsOptions(Duration.ZERO, Duration.ZERO, 2), callbacks, metrics,
+    xds = new XdsServer(types, () -> registry, new XdsOptions(Duration.ZERO, Duration.ZERO, 2), callbacks, metrics,
         Clock.systemUTC());
     xds.fullPush();
     String name = InProcessServerBuilder.generateName();

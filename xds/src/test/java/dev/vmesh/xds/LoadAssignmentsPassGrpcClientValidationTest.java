@@ -86,7 +86,7 @@ class LoadAssignmentsPassGrpcClientValidationTest {
       """;
 
   private static ClusterLoadAssignment eds(Harness h, Proxy p, String cluster) throws Exception {
-    return new EndpointGenerator().generate(p, cluster, new MeshView(() -> h.registry)).resource()
+    return new EndpointType().generate(p, cluster, new MeshView(() -> h.registry)).resource()
         .unpack(ClusterLoadAssignment.class);
   }
 
@@ -148,8 +148,8 @@ class LoadAssignmentsPassGrpcClientValidationTest {
       MeshView mesh = new MeshView(() -> h.registry);
       String name = "outbound|80||later.internal.com";
       // LOGICAL_DNS needs exactly one endpoint in C-core, grpc-js and Envoy alike
-      assertThat(new ClusterGenerator().generate(GRPC, name, mesh)).isNull();
-      Cluster envoy = new ClusterGenerator().generate(ENVOY, name, mesh).resource().unpack(Cluster.class);
+      assertThat(new GrpcClusterType().generate(GRPC, name, mesh)).isNull();
+      Cluster envoy = new SidecarClusterType().generate(ENVOY, name, mesh).resource().unpack(Cluster.class);
       assertThat(envoy.getType()).isEqualTo(Cluster.DiscoveryType.STRICT_DNS);
       assertThat(envoy.getLoadAssignment().getEndpointsCount()).isZero();
 
@@ -159,10 +159,10 @@ class LoadAssignmentsPassGrpcClientValidationTest {
           metadata: {name: vm9, namespace: ns1}
           spec: {address: 10.0.0.9, labels: {app: not-yet}}
           """);
-      Cluster grpc = new ClusterGenerator().generate(GRPC, name, mesh).resource().unpack(Cluster.class);
+      Cluster grpc = new GrpcClusterType().generate(GRPC, name, mesh).resource().unpack(Cluster.class);
       assertThat(grpc.getType()).isEqualTo(Cluster.DiscoveryType.LOGICAL_DNS);
       assertThat(addresses(grpc.getLoadAssignment())).containsExactly("10.0.0.9:80");
-      assertThat(new ClusterGenerator().generate(ENVOY, name, mesh).resource().unpack(Cluster.class).getType())
+      assertThat(new SidecarClusterType().generate(ENVOY, name, mesh).resource().unpack(Cluster.class).getType())
           .isEqualTo(Cluster.DiscoveryType.LOGICAL_DNS);
     }
   }

@@ -62,7 +62,7 @@ class SidecarResourcesTest {
       "", com.google.protobuf.Struct.getDefaultInstance(), "");
 
   private static Cluster cluster(Harness h, Proxy p, String name) throws InvalidProtocolBufferException {
-    XdsResource r = new ClusterGenerator().generate(p, name, new MeshView(() -> h.registry));
+    XdsResource r = new SidecarClusterType().generate(p, name, new MeshView(() -> h.registry));
     return r == null ? null : r.resource().unpack(Cluster.class);
   }
 
@@ -87,13 +87,13 @@ class SidecarResourcesTest {
   void theWorkloadsOwnPortsBecomeInboundClustersAndListenerChains() throws Exception {
     try (Harness h = new Harness(MESH)) {
       MeshView mesh = new MeshView(() -> h.registry);
-      assertThat(new ClusterGenerator().wildcardNames(SIDECAR, mesh)).contains("inbound|8080||",
+      assertThat(new SidecarClusterType().wildcardNames(SIDECAR, mesh)).contains("inbound|8080||",
           "BlackHoleCluster", "PassthroughCluster");
-      assertThat(new ClusterGenerator().wildcardNames(OUTSIDER, mesh)).doesNotContain("inbound|8080||");
+      assertThat(new SidecarClusterType().wildcardNames(OUTSIDER, mesh)).doesNotContain("inbound|8080||");
       Cluster inbound = cluster(h, SIDECAR, "inbound|8080||");
       assertThat(inbound.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress()
           .getSocketAddress().getPortValue()).isEqualTo(8080);
-      Listener in = new ListenerGenerator().generate(SIDECAR, "virtualInbound", mesh).resource().unpack(Listener.class);
+      Listener in = new SidecarListenerType().generate(SIDECAR, "virtualInbound", mesh).resource().unpack(Listener.class);
       assertThat(in.getAddress().getSocketAddress().getPortValue()).isEqualTo(15006);
       assertThat(in.getFilterChainsList()).extracting(fc -> fc.getFilterChainMatch().getDestinationPort().getValue())
           .containsExactly(8080);
@@ -106,14 +106,14 @@ class SidecarResourcesTest {
   void outboundListenersAndRoutesPerPort() throws Exception {
     try (Harness h = new Harness(MESH)) {
       MeshView mesh = new MeshView(() -> h.registry);
-      assertThat(new ListenerGenerator().wildcardNames(SIDECAR, mesh)).contains("virtualOutbound", "virtualInbound",
+      assertThat(new SidecarListenerType().wildcardNames(SIDECAR, mesh)).contains("virtualOutbound", "virtualInbound",
           "0.0.0.0_80", "240.240.0.1_443", "240.240.0.2_5432"); // hostname order: api, rr, static
-      Listener out = new ListenerGenerator().generate(SIDECAR, "virtualOutbound", mesh).resource().unpack(Listener.class);
+      Listener out = new SidecarListenerType().generate(SIDECAR, "virtualOutbound", mesh).resource().unpack(Listener.class);
       assertThat(out.getUseOriginalDst().getValue()).isTrue();
-      Listener tcp = new ListenerGenerator().generate(SIDECAR, "240.240.0.1_443", mesh).resource().unpack(Listener.class);
+      Listener tcp = new SidecarListenerType().generate(SIDECAR, "240.240.0.1_443", mesh).resource().unpack(Listener.class);
       assertThat(tcp.getFilterChains(0).getFilters(0).getTypedConfig().unpack(TcpProxy.class).getCluster())
           .isEqualTo("outbound|443||api.example.org");
-      RouteConfiguration rc = new RouteGenerator().generate(SIDECAR, "80", mesh).resource()
+      RouteConfiguration rc = new SidecarRouteType().generate(SIDECAR, "80", mesh).resource()
           .unpack(RouteConfiguration.class);
       assertThat(rc.getVirtualHostsList()).extracting(v -> v.getName()).containsExactly("static.internal.com:80",
           "allow_any");
@@ -127,7 +127,7 @@ class SidecarResourcesTest {
     try (Harness h = new Harness(MESH.replace("resolution: STATIC\n", "resolution: STATIC\n  exportTo: ['.']\n"))) {
       assertThat(cluster(h, SIDECAR, "outbound|80||static.internal.com")).isNotNull();
       assertThat(cluster(h, OUTSIDER, "outbound|80||static.internal.com")).isNull();
-      assertThat(new ClusterGenerator().wildcardNames(OUTSIDER, new MeshView(() -> h.registry)))
+      assertThat(new SidecarClusterType().wildcardNames(OUTSIDER, new MeshView(() -> h.registry)))
           .doesNotContain("outbound|80||static.internal.com").contains("outbound|443||api.example.org");
     }
   }

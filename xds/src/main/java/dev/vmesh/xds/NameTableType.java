@@ -1,13 +1,14 @@
 package dev.vmesh.xds;
 
 import dev.vmesh.proto.nds.NameTable;
+import dev.vmesh.registry.ServiceChange;
 import java.util.Set;
 
 /**
- * {@code NameTableGenerator} builds NDS: one resource (named "") holding every hostname the proxy's
- * namespace can see, with its IPs, for the DNS proxy on the VM.
+ * {@code NameTableType} is NDS for every proxy: one resource (named "") holding every hostname the
+ * proxy's namespace can see, with its IPs, for the DNS proxy on the VM.
  */
-final class NameTableGenerator implements Generator {
+final class NameTableType implements ResourceType {
   static final String NAME = "";
 
   @Override
@@ -16,8 +17,19 @@ final class NameTableGenerator implements Generator {
   }
 
   @Override
-  public String cacheVariant(Proxy proxy) {
-    return proxy.namespace();
+  public String shortName() {
+    return "nds";
+  }
+
+  /** A single resource: a response always carries all of it. */
+  @Override
+  public boolean fullState() {
+    return true;
+  }
+
+  @Override
+  public boolean serves(Proxy proxy) {
+    return true;
   }
 
   @Override
@@ -35,5 +47,17 @@ final class NameTableGenerator implements Generator {
     table.table().forEach((host, info) -> b.putTable(host, NameTable.NameInfo.newBuilder()
         .addAllIps(info.ips()).setRegistry(info.registry()).build()));
     return XdsResource.of(NAME, b.build());
+  }
+
+  @Override
+  public void touchedBy(ServiceChange change, Set<String> names) {
+    if (change.shapeChanged()) {
+      names.add(NAME);
+    }
+  }
+
+  @Override
+  public void touchedByNameTable(Set<String> names) {
+    names.add(NAME);
   }
 }

@@ -7,7 +7,7 @@ import dev.vmesh.api.Addresses;
 import dev.vmesh.api.ServicePort;
 import dev.vmesh.registry.ClusterKey;
 import dev.vmesh.registry.Service;
-import io.envoyproxy.envoy.config.listener.v3.ApiListener;
+import dev.vmesh.registry.ServiceChange;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -17,13 +17,13 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * {@code ListenerGenerator} builds LDS. Proxyless gRPC clients ask for {@code host:port} and get an API
- * listener whose HTTP connection manager takes routes {@code host:port} over ADS, with the Router
- * filter last. Envoy sidecars get {@code virtualOutbound} (15001, original destination), one listener
- * per HTTP port ({@code 0.0.0.0_<port>}, routes {@code <port>}), one per TCP service address and port
- * ({@code <ip>_<port>}), and {@code virtualInbound} (15006) with a chain per port its workload serves.
+ * {@code SidecarListenerType} is LDS for Envoy sidecars: {@code virtualOutbound} (15001, original
+ * destination), one listener per HTTP port ({@code 0.0.0.0_<port>}, routes {@code <port>}), one per TCP
+ * service address and port ({@code <ip>_<port>}), and {@code virtualInbound} (15006) with a chain per
+ * port its workload serves. Listeners aggregate services by port, so any change of a service's shape
+ * rebuilds them all; {@code virtualInbound} also follows the endpoints at the proxy's own IPs.
  */
-final class ListenerGenerator implements Generator {
+final class SidecarListenerType implements ResourceType {
   static final String VIRTUAL_OUTBOUND = "virtualOutbound";
   static final String VIRTUAL_INBOUND = "virtualInbound";
   static final int OUTBOUND_PORT = 15001;
@@ -35,22 +35,29 @@ final class ListenerGenerator implements Generator {
   }
 
   @Override
+  public String shortName() {
+    return "lds";
+  }
+
+  @Override
+  public boolean fullState() {
+    return true;
+  }
+
+  @Override
+  public boolean serves(Proxy proxy) {
+    return !proxy.proxyless();
+  }
+
+  /** The inbound listener depends on the proxy's own IPs. */
+  @Override
   public String cacheVariant(Proxy proxy) {
-    // the sidecar's inbound listener depends on its own IP
-    return proxy.proxyless() ? "grpc/" + proxy.namespace() : "envoy/" + proxy.namespace() + "/" + proxy.ips();
+    return proxy.namespace() + "/" + proxy.ips();
   }
 
   @Override
   public Set<String> wildcardNames(Proxy proxy, MeshView mesh) {
     Set<String> out = new LinkedHashSet<>();
-    if (proxy.proxyless()) {
-      for (Service s : mesh.visibleServices(proxy.namespace())) {
-        for (ServicePort p : s.ports()) {
-          out.add(s.hostname() + ":" + p.number());
-        }
-      }
-      return out;
-    }
     out.add(VIRTUAL_OUTBOUND);
     out.add(VIRTUAL_INBOUND);
     for (Service s : mesh.visibleServices(proxy.namespace())) {
@@ -71,16 +78,6 @@ final class ListenerGenerator implements Generator {
 
   @Override
   public XdsResource generate(Proxy proxy, String name, MeshView mesh) {
-    if (proxy.proxyless()) {
-      MeshView.ServicePortRef ref = mesh.hostPort(name, proxy.namespace());
-      if (ref == null) {
-        return null;
-      }
-      return XdsResource.of(name, Listener.newBuilder().setName(name)
-          .setApiListener(ApiListener.newBuilder().setApiListener(Any.pack(
-              EnvoyProtos.httpConnectionManager(name, name))))
-          .build());
-    }
     if (name.equals(VIRTUAL_OUTBOUND)) {
       return XdsResource.of(name, Listener.newBuilder().setName(name)
           .setAddress(EnvoyProtos.socket("0.0.0.0", OUTBOUND_PORT))
@@ -102,7 +99,7 @@ final class ListenerGenerator implements Generator {
             .setTypedConfig(Any.pack(OriginalDst.getDefaultInstance())))
         .setDefaultFilterChain(FilterChain.newBuilder().setName("passthrough")
             .addFilters(EnvoyProtos.tcpProxy(EnvoyProtos.PASSTHROUGH)));
-    for (int port : ClusterGenerator.inboundPorts(proxy, mesh)) {
+    for (int port : mesh.inboundPorts(proxy)) {
       l.addFilterChains(FilterChain.newBuilder().setName("inbound|" + port)
           .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port)))
           .addFilters(EnvoyProtos.tcpProxy(ClusterKey.inbound(port).name())));
@@ -139,11 +136,26 @@ final class ListenerGenerator implements Generator {
         if (!http && s.addresses().contains(ip)) {
           return XdsResource.of(name, Listener.newBuilder().setName(name)
               .setAddress(EnvoyProtos.socket(ip, port)).setBindToPort(BoolValue.of(false))
-              .addFilterChains(FilterChain.newBuilder().addFilters(EnvoyProtos.tcpProxy(s.cluster(port).name())))
+              .addFilterChains(FilterChain.newBuilder().addFilters(
+                  EnvoyProtos.tcpProxy(s.cluster(port).name())))
               .build());
         }
       }
     }
     return null;
+  }
+
+  /** Names are per port, not per service: a shape change rebuilds the type ({@link #affects}). */
+  @Override
+  public void touchedBy(ServiceChange change, Set<String> names) {}
+
+  @Override
+  public boolean affects(PushRequest request, Proxy proxy) {
+    return request.shapesChanged() || request.touches(proxy);
+  }
+
+  @Override
+  public boolean staleAll(PushRequest request) {
+    return request.shapesChanged() || !request.touchedIps().isEmpty();
   }
 }

@@ -3,20 +3,42 @@ package dev.vmesh.xds;
 import dev.vmesh.api.ServicePort;
 import dev.vmesh.registry.ClusterKey;
 import dev.vmesh.registry.Service;
+import dev.vmesh.registry.ServiceChange;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * {@code EndpointGenerator} builds EDS: one ClusterLoadAssignment per {@code outbound|port||host} of a
- * STATIC (or NONE) service, with the endpoints of that port that receive traffic (healthy, one per
+ * {@code EndpointType} is EDS for every proxy: one ClusterLoadAssignment per {@code outbound|port||host}
+ * of a STATIC (or NONE) service, with the endpoints of that port that receive traffic (healthy, one per
  * address and port) grouped by locality: IPs and unix sockets for Envoy, IPs only for gRPC clients,
- * which accept nothing else. One copy per namespace and proxy kind.
+ * which accept nothing else. One copy per namespace and proxy kind. Any change to a service touches
+ * the assignments of every port it had or has.
  */
-final class EndpointGenerator implements Generator {
+final class EndpointType implements ResourceType {
 
   @Override
   public String typeUrl() {
     return TypeUrls.ENDPOINT;
+  }
+
+  @Override
+  public String shortName() {
+    return "eds";
+  }
+
+  @Override
+  public boolean fullState() {
+    return false;
+  }
+
+  @Override
+  public boolean serves(Proxy proxy) {
+    return true;
+  }
+
+  @Override
+  public String cacheVariant(Proxy proxy) {
+    return (proxy.proxyless() ? "grpc/" : "envoy/") + proxy.namespace(); // unix sockets are for Envoy only
   }
 
   @Override
@@ -40,5 +62,10 @@ final class EndpointGenerator implements Generator {
     }
     return XdsResource.of(name, EnvoyProtos.loadAssignment(name, ref.service(), ref.port().number(),
         proxy.proxyless() ? EnvoyProtos.Targets.IPS : EnvoyProtos.Targets.IPS_AND_PIPES));
+  }
+
+  @Override
+  public void touchedBy(ServiceChange change, Set<String> names) {
+    ServiceNames.outboundClusters(change, names);
   }
 }

@@ -1,0 +1,67 @@
+package dev.vmesh.xds;
+
+import com.google.protobuf.Any;
+import dev.vmesh.api.ServicePort;
+import dev.vmesh.registry.Service;
+import dev.vmesh.registry.ServiceChange;
+import io.envoyproxy.envoy.config.listener.v3.ApiListener;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * {@code GrpcListenerType} is LDS for proxyless gRPC clients: a client asks for {@code host:port} and
+ * gets an API listener whose HTTP connection manager takes route config {@code host:port} over ADS,
+ * with the Router filter last. It changes only when the service's shape does.
+ */
+final class GrpcListenerType implements ResourceType {
+
+  @Override
+  public String typeUrl() {
+    return TypeUrls.LISTENER;
+  }
+
+  @Override
+  public String shortName() {
+    return "lds";
+  }
+
+  @Override
+  public boolean fullState() {
+    return true;
+  }
+
+  @Override
+  public boolean serves(Proxy proxy) {
+    return proxy.proxyless();
+  }
+
+  @Override
+  public Set<String> wildcardNames(Proxy proxy, MeshView mesh) {
+    Set<String> out = new LinkedHashSet<>();
+    for (Service s : mesh.visibleServices(proxy.namespace())) {
+      for (ServicePort p : s.ports()) {
+        out.add(ServiceNames.hostPort(s, p.number()));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public XdsResource generate(Proxy proxy, String name, MeshView mesh) {
+    if (mesh.hostPort(name, proxy.namespace()) == null) {
+      return null;
+    }
+    return XdsResource.of(name, Listener.newBuilder().setName(name)
+        .setApiListener(ApiListener.newBuilder().setApiListener(Any.pack(
+            EnvoyProtos.httpConnectionManager(name, name))))
+        .build());
+  }
+
+  @Override
+  public void touchedBy(ServiceChange change, Set<String> names) {
+    if (change.shapeChanged()) {
+      ServiceNames.hostPorts(change, names);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package dev.vmesh.xds;
+
+import dev.vmesh.registry.ServiceChange;
+import java.util.Set;
+
+/**
+ * {@code ResourceType} is one kind of xDS resource for one kind of proxy, with every rule about it in
+ * one place: what it is on the wire, which proxies get it, how it is built, and which changes touch it.
+ * The protocol code ({@link Connection} and its subclasses, {@link XdsServer}) never names a type; it
+ * asks the types in {@link ResourceTypes}. Implementations are stateless; caching is done by
+ * {@link ResourceCache} using {@link #cacheVariant}.
+ *
+ * <p>Several types may share a type URL: each serves its own proxies ({@link #serves}), and where more
+ * than one serves the same proxy, each owns its own resource names ({@link #owns}); a subscription to
+ * the URL then covers all of them. Types sharing a URL agree on {@link #shortName} and {@link #fullState}.
+ */
+interface ResourceType {
+  /** The type URL requests and responses carry. */
+  String typeUrl();
+
+  /** {@code cds}, {@code eds}, ...: the name of the type in metrics, logs and {@code /debug/syncz}. */
+  String shortName();
+
+  /**
+   * Whether a state-of-the-world response must carry every resource of this type the proxy subscribes
+   * to, so that one left out means "deleted" (listeners and clusters, per the xDS protocol), rather than
+   * only what changed (endpoints, routes).
+   */
+  boolean fullState();
+
+  /** Whether {@code proxy} gets its resources of this type URL from this type. */
+  boolean serves(Proxy proxy);
+
+  /** Whether {@code name} is one of this type's, when several types serve one proxy the same type URL. */
+  default boolean owns(String name) {
+    return true;
+  }
+
+  /** The names a wildcard subscription of {@code proxy} covers. */
+  Set<String> wildcardNames(Proxy proxy, MeshView mesh);
+
+  /** The resource named {@code name} as {@code proxy} should see it, or null if it does not exist for it. */
+  XdsResource generate(Proxy proxy, String name, MeshView mesh);
+
+  /**
+   * Proxies with the same variant get byte-identical resources for the same name (including "does not
+   * exist"), so one generated copy serves them all. Visibility depends on the namespace, so it is part
+   * of every variant.
+   */
+  default String cacheVariant(Proxy proxy) {
+    return proxy.namespace();
+  }
+
+  /**
+   * Adds the names of this type whose content a change to one service may have changed (or that it
+   * removed): the cache drops them, and connections resend them to the proxies that have them.
+   */
+  void touchedBy(ServiceChange change, Set<String> names);
+
+  /** Adds the names of this type that depend on the DNS name table, when it changed. */
+  default void touchedByNameTable(Set<String> names) {}
+
+  /**
+   * Whether {@code request} changes this type for {@code proxy} beyond the names it touched: then the
+   * proxy's whole subscription is recomputed (the names its wildcard covers may have changed). Read
+   * for every connection on every push, so it must be cheap.
+   */
+  default boolean affects(PushRequest request, Proxy proxy) {
+    return false;
+  }
+
+  /** Whether {@code request} makes every cached resource of this type stale, not only the names touched. */
+  default boolean staleAll(PushRequest request) {
+    return false;
+  }
+}
