@@ -264,10 +264,10 @@ public final class Agent implements AutoCloseable {
   private void nameTable(NameTable t) {
     parts.nameTable = t;
     if (dns != null) {
-      Map<String, dev.vmesh.dns.NameTable.NameInfo> hosts = new HashMap<>();
-      t.getTableMap().forEach((host, i) -> hosts.put(host, new dev.vmesh.dns.NameTable.NameInfo(i.getIpsList(),
+      Map<String, dev.vmesh.api.NameTable.NameInfo> hosts = new HashMap<>();
+      t.getTableMap().forEach((host, i) -> hosts.put(host, new dev.vmesh.api.NameTable.NameInfo(i.getIpsList(),
           i.getRegistry(), i.getShortname(), i.getNamespace(), i.getAltHostsList())));
-      dns.updateTable(new dev.vmesh.dns.NameTable(hosts));
+      dns.updateTable(new dev.vmesh.api.NameTable(hosts));
     }
     if (options.onNameTable() != null) {
       options.onNameTable().accept(t);

@@ -3,7 +3,7 @@ package dev.vmesh.cli;
 import dev.vmesh.api.Addresses;
 import dev.vmesh.dns.DnsProxy;
 import dev.vmesh.dns.DnsProxyConfig;
-import dev.vmesh.dns.NameTable;
+import dev.vmesh.api.NameTable;
 import dev.vmesh.dns.NameTableJson;
 import dev.vmesh.dns.ResolvConf;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.vmesh.dns;
 
+import dev.vmesh.api.NameTable;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

@@ -1,6 +1,7 @@
 package dev.vmesh.dns;
 
 import dev.vmesh.api.Addresses;
+import dev.vmesh.api.NameTable;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;

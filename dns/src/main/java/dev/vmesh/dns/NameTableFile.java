@@ -1,6 +1,7 @@
 package dev.vmesh.dns;
 
 import dev.vmesh.api.Addresses;
+import dev.vmesh.api.NameTable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,5 +1,6 @@
 package dev.vmesh.dns;
 
+import dev.vmesh.api.NameTable;
 import dev.vmesh.api.Problem;
 import dev.vmesh.api.codec.Position;
 import dev.vmesh.api.codec.SourceNode;

@@ -1,5 +1,6 @@
 package dev.vmesh.dns;
 
+import dev.vmesh.api.NameTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -2,6 +2,7 @@ package dev.vmesh.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vmesh.api.NameTable;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -2,6 +2,7 @@ package dev.vmesh.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vmesh.api.NameTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

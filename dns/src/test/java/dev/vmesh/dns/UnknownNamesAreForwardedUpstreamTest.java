@@ -2,6 +2,7 @@ package dev.vmesh.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vmesh.api.NameTable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 

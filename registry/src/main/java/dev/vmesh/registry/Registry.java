@@ -1,6 +1,7 @@
 package dev.vmesh.registry;
 
 import dev.vmesh.api.Kind;
+import dev.vmesh.api.NameTable;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.ResourceStatus.HostAddress;
@@ -224,9 +225,14 @@ public final class Registry {
     return out;
   }
 
-  /** The name table for DNS proxies, with every service (visibility is applied per proxy later). */
+  /** The name table for DNS proxies, with every service (what RegistryJson and {@code vmesh registry} show). */
   public NameTable nameTable() {
     return nameTable.snapshot();
+  }
+
+  /** The name table as DNS proxies in {@code namespace} see it: only services visible there. */
+  public NameTable nameTable(String namespace) {
+    return nameTable.view(namespace);
   }
 
   /**
@@ -477,11 +483,12 @@ public final class Registry {
   }
 
   /**
-   * Whether a service change can change the name table: the entry depends on addresses, and on
-   * endpoints only for services without addresses.
+   * Whether a service change can change the name table: the entry depends on addresses and visibility,
+   * and on endpoints only for services without addresses.
    */
   private static boolean affectsNames(Service prev, Service next) {
     if (prev == null || next == null || !prev.addresses().equals(next.addresses())
+        || !prev.exportTo().equals(next.exportTo())
         || prev.resolution() != next.resolution() || prev.ports().isEmpty() != next.ports().isEmpty()) {
       return true;
     }

@@ -1,5 +1,6 @@
 package dev.vmesh.registry;
 
+import dev.vmesh.api.NameTable;
 import dev.vmesh.api.ServicePort;
 import dev.vmesh.api.codec.TreeWriter;
 import java.util.ArrayList;

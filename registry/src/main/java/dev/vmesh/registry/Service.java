@@ -74,6 +74,11 @@ public record Service(
 
   /** Whether proxies in {@code proxyNamespace} may see this service ({@code exportTo}; empty = everyone). */
   public boolean isVisibleTo(String proxyNamespace) {
+    return isVisible(exportTo, namespace, proxyNamespace);
+  }
+
+  /** Whether proxies in {@code proxyNamespace} may see a service of {@code namespace} exported to {@code exportTo}. */
+  static boolean isVisible(List<String> exportTo, String namespace, String proxyNamespace) {
     if (exportTo.isEmpty() || exportTo.contains("*")) {
       return true;
     }

@@ -1,5 +1,6 @@
 package dev.vmesh.xds;
 
+import dev.vmesh.api.NameTable;
 import dev.vmesh.registry.ClusterKey;
 import dev.vmesh.registry.Endpoint;
 import dev.vmesh.registry.Registry;
@@ -36,6 +37,11 @@ public final class MeshView {
       }
     }
     return out;
+  }
+
+  /** The DNS name table proxies in {@code namespace} get: the registry's, as that namespace sees it. */
+  public NameTable nameTable(String namespace) {
+    return registry.get().nameTable(namespace);
   }
 
   /** The service a proxy in {@code namespace} reaches as {@code hostname}, or null. */

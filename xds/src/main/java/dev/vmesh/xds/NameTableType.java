@@ -6,7 +6,8 @@ import java.util.Set;
 
 /**
  * {@code NameTableType} is NDS for every proxy: one resource (named "") holding every hostname the
- * proxy's namespace can see, with its IPs, for the DNS proxy on the VM.
+ * proxy's namespace can see, with its IPs, for the DNS proxy on the VM. It is the registry's own name
+ * table, as that namespace sees it, and changes exactly when the registry says the table did.
  */
 final class NameTableType implements ResourceType {
   static final String NAME = "";
@@ -42,19 +43,16 @@ final class NameTableType implements ResourceType {
     if (!name.equals(NAME)) {
       return null;
     }
-    var table = dev.vmesh.registry.NameTable.of(mesh.visibleServices(proxy.namespace()));
+    var table = mesh.nameTable(proxy.namespace());
     NameTable.Builder b = NameTable.newBuilder();
     table.table().forEach((host, info) -> b.putTable(host, NameTable.NameInfo.newBuilder()
         .addAllIps(info.ips()).setRegistry(info.registry()).build()));
     return XdsResource.of(NAME, b.build());
   }
 
+  /** Service changes reach the name table through the registry's own flag ({@link #touchedByNameTable}). */
   @Override
-  public void touchedBy(ServiceChange change, Set<String> names) {
-    if (change.shapeChanged()) {
-      names.add(NAME);
-    }
-  }
+  public void touchedBy(ServiceChange change, Set<String> names) {}
 
   @Override
   public void touchedByNameTable(Set<String> names) {

@@ -181,6 +181,22 @@ class StateOfTheWorldProtocolTest {
   }
 
   @Test
+  void nameTableFollowsAServiceExportedToTheProxysNamespace() throws Exception {
+    try (Harness h = new Harness(MESH)) {
+      var rec = new Harness.Recorder<DiscoveryResponse>();
+      StreamObserver<DiscoveryRequest> req = h.stub().streamAggregatedResources(rec);
+      req.onNext(request(TypeUrls.NAME_TABLE, List.of(), null).toBuilder()
+          .setNode(Harness.node("agent", "ns1", false)).build());
+      DiscoveryResponse first = rec.next();
+      req.onNext(request(TypeUrls.NAME_TABLE, List.of(), first));
+      h.upsert(MESH.substring(MESH.lastIndexOf("---") + 4).replace("exportTo: ['.']", "exportTo: ['*']"));
+      var table = rec.next().getResources(0).unpack(dev.vmesh.proto.nds.NameTable.class);
+      assertThat(table.getTableMap()).containsOnlyKeys("svc1.internal.com", "private.internal.com");
+      assertThat(table.getTableMap().get("private.internal.com").getIpsList()).containsExactly("10.9.9.9");
+    }
+  }
+
+  @Test
   void unknownTypeUrlAndMissingNodeEndTheStreamWithAMessage() throws Exception {
     try (Harness h = new Harness(MESH)) {
       var rec = new Harness.Recorder<DiscoveryResponse>();

@@ -1,4 +1,4 @@
-package dev.vmesh.dns;
+package dev.vmesh.api;
 
 import java.util.Collections;
 import java.util.List;
@@ -7,12 +7,9 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * {@code NameTable} is the set of mesh hostnames a DNS proxy answers for, as the control plane pushes
- * it (Istio's NDS {@code NameTable}): hostname to addresses, plus what short-name expansion needs.
- * Immutable; entries are sorted by hostname.
- *
- * <p>The dns module keeps its own copy of this small model (rather than the registry's) because the
- * agent, which embeds the proxy, must not depend on the server's registry.
+ * {@code NameTable} is the set of mesh hostnames a DNS proxy answers for (Istio's NDS {@code NameTable}):
+ * hostname to addresses, plus what short-name expansion needs. The server's registry computes it, NDS
+ * carries it, and the DNS proxy on the VM answers from it. Immutable; entries are sorted by hostname.
  */
 public record NameTable(Map<String, NameInfo> table) {
   /** A table with no names. */
