@@ -10,7 +10,6 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,11 +18,15 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code Registry} computes services, their endpoints and addresses, and the DNS name table from
- * ServiceEntries and WorkloadEntries, incrementally: one object's event touches only the services it
- * affects (found through label indexes) and reports them in {@link Changes}. It does no I/O.
+ * ServiceEntries and WorkloadEntries, incrementally: one object's update touches only the services it
+ * affects (found through label indexes, {@link Selection}) and reports each with its state before and
+ * after ({@link Changes}). It hands out virtual IPs ({@link VipAllocator}), says which ServiceEntries
+ * should record theirs ({@link AddressStatus}), and keeps the name table ({@link NameTableView}). It
+ * does no I/O.
  *
- * <p>Threading: one thread applies changes ({@link #upsert}, {@link #delete}, {@link #load}); any thread may read ({@link #service}, {@link #services}, {@link #nameTable},
- * {@link #pendingStatusUpdates}). Each {@link Service} read is a consistent immutable snapshot.
+ * <p>Threading: one thread applies updates ({@link #upsert}, {@link #delete}, {@link #load}); any thread
+ * may read ({@link #service}, {@link #services}, {@link #nameTable}, {@link #pendingStatusUpdates}).
+ * Each {@link Service} read is a consistent immutable snapshot.
  */
 public final class Registry {
   private final RegistryOptions options;
@@ -32,18 +35,13 @@ public final class Registry {
 
   private final Map<ResourceKey, ServiceEntryRecord> serviceEntries = new HashMap<>();
   private final Map<ResourceKey, Workload> workloads = new HashMap<>();
-  private final Map<String, Set<ResourceKey>> workloadsByNamespace = new HashMap<>();
-  private final LabelIndex<ResourceKey> workloadIndex = new LabelIndex<>();
-  /** ServiceEntries with a selector, indexed by the selector's first label. */
-  private final LabelIndex<ResourceKey> selectorIndex = new LabelIndex<>();
-  /** ServiceEntries whose selector has no labels (selects everything in the namespace). */
-  private final Map<String, Set<ResourceKey>> emptySelectors = new HashMap<>();
+  private final Selection selection = new Selection();
   private final Map<ServiceKey, ServiceState> states = new HashMap<>();
-  /** Hostname to the services naming it; written by the update thread, read by any (concurrent sets). */
-  private final Map<String, Set<ServiceKey>> byHostname = new ConcurrentHashMap<>();
-  private final Map<ResourceKey, List<HostAddress>> pendingStatus = new ConcurrentHashMap<>();
-  /** Endpoint address to the services with an endpoint there; written by the update thread, read by any. */
-  private final Map<String, Set<ServiceKey>> byEndpointAddress = new ConcurrentHashMap<>();
+  /** Hostname to the services naming it. */
+  private final ServiceIndex byHostname = new ServiceIndex();
+  /** Endpoint address to the services with an endpoint there. */
+  private final ServiceIndex byEndpointAddress = new ServiceIndex();
+  private final AddressStatus addressStatus;
 
   private final ConcurrentHashMap<ServiceKey, Service> services = new ConcurrentHashMap<>();
   private final NameTableView nameTable = new NameTableView();
@@ -51,6 +49,7 @@ public final class Registry {
   public Registry(RegistryOptions options) {
     this.options = options;
     this.vips = new VipAllocator(options.ipv4Pool(), options.ipv6Pool());
+    this.addressStatus = new AddressStatus(vips);
   }
 
   /**
@@ -98,7 +97,7 @@ public final class Registry {
       ServiceEntryRecord old = serviceEntries.get(key);
       if (old != null) {
         detach(old, changed);
-        pendingStatus.remove(key);
+        addressStatus.remove(key);
       }
     }
     return finish(changed, Set.of());
@@ -157,65 +156,12 @@ public final class Registry {
 
   /** The services named {@code hostname}, one per namespace defining it, sorted by namespace. */
   public List<Service> servicesForHostname(String hostname) {
-    Set<ServiceKey> keys = byHostname.get(hostname);
-    if (keys == null) {
-      return List.of();
-    }
-    List<Service> out = new ArrayList<>(keys.size());
-    for (ServiceKey k : List.copyOf(keys)) {
-      Service s = services.get(k);
-      if (s != null) {
-        out.add(s);
-      }
-    }
-    out.sort(Comparator.comparing(Service::namespace));
-    return out;
+    return byHostname.services(hostname, services, Comparator.comparing(Service::namespace));
   }
 
   /** The services with an endpoint at {@code address} (say, a VM's IP), sorted by key. */
   public List<Service> servicesWithEndpointAt(String address) {
-    Set<ServiceKey> keys = byEndpointAddress.get(address);
-    if (keys == null) {
-      return List.of();
-    }
-    List<Service> out = new ArrayList<>();
-    for (ServiceKey k : List.copyOf(keys)) {
-      Service s = services.get(k);
-      if (s != null) {
-        out.add(s);
-      }
-    }
-    out.sort(Comparator.comparing(Service::key));
-    return out;
-  }
-
-  private void indexAddresses(ServiceKey sk, Service prev, Service next) {
-    Set<String> before = addresses(prev);
-    Set<String> after = addresses(next);
-    for (String a : before) {
-      if (!after.contains(a)) {
-        byEndpointAddress.computeIfPresent(a, (k, set) -> {
-          set.remove(sk);
-          return set.isEmpty() ? null : set;
-        });
-      }
-    }
-    for (String a : after) {
-      if (!before.contains(a)) {
-        byEndpointAddress.computeIfAbsent(a, k -> ConcurrentHashMap.newKeySet()).add(sk);
-      }
-    }
-  }
-
-  private static Set<String> addresses(Service s) {
-    if (s == null || s.endpoints().isEmpty()) {
-      return Set.of();
-    }
-    Set<String> out = new HashSet<>();
-    for (Endpoint e : s.endpoints()) {
-      out.add(e.address());
-    }
-    return out;
+    return byEndpointAddress.services(address, services, Comparator.comparing(Service::key));
   }
 
   /** Every service, sorted by hostname then namespace. */
@@ -240,7 +186,7 @@ public final class Registry {
    * their auto-allocated addresses survive a restart. Empty lists mean "clear".
    */
   public Map<ResourceKey, List<HostAddress>> pendingStatusUpdates() {
-    return Map.copyOf(pendingStatus);
+    return addressStatus.pending();
   }
 
   // --- workloads ---
@@ -250,14 +196,10 @@ public final class Registry {
     if (w.equals(old)) {
       return;
     }
+    selection.putWorkload(key, old, w);
+    Set<ResourceKey> affected = selection.selecting(w.namespace(), w.labels());
     if (old != null) {
-      workloadIndex.removeAll(old.namespace(), old.labels(), key);
-    }
-    workloadIndex.addAll(w.namespace(), w.labels(), key);
-    workloadsByNamespace.computeIfAbsent(w.namespace(), n -> new HashSet<>()).add(key);
-    Set<ResourceKey> affected = selecting(w.namespace(), w.labels());
-    if (old != null) {
-      affected.addAll(selecting(old.namespace(), old.labels()));
+      affected.addAll(selection.selecting(old.namespace(), old.labels()));
     }
     for (ResourceKey se : affected) {
       contribute(serviceEntries.get(se), key, w, changed);
@@ -269,42 +211,15 @@ public final class Registry {
     if (old == null) {
       return;
     }
-    workloadIndex.removeAll(old.namespace(), old.labels(), key);
-    Set<ResourceKey> inNs = workloadsByNamespace.get(old.namespace());
-    inNs.remove(key);
-    if (inNs.isEmpty()) {
-      workloadsByNamespace.remove(old.namespace());
-    }
-    for (ResourceKey se : selecting(old.namespace(), old.labels())) {
+    selection.removeWorkload(key, old);
+    for (ResourceKey se : selection.selecting(old.namespace(), old.labels())) {
       contribute(serviceEntries.get(se), key, null, changed);
     }
   }
 
-  /** ServiceEntries in {@code namespace} whose selector matches {@code labels}. */
-  private Set<ResourceKey> selecting(String namespace, Map<String, String> labels) {
-    Set<ResourceKey> out = new HashSet<>(emptySelectors.getOrDefault(namespace, Set.of()));
-    for (Map.Entry<String, String> l : labels.entrySet()) {
-      for (ResourceKey se : selectorIndex.get(namespace, l.getKey(), l.getValue())) {
-        if (matches(serviceEntries.get(se).selector(), labels)) {
-          out.add(se);
-        }
-      }
-    }
-    return out;
-  }
-
-  private static boolean matches(Map<String, String> selector, Map<String, String> labels) {
-    for (Map.Entry<String, String> e : selector.entrySet()) {
-      if (!e.getValue().equals(labels.get(e.getKey()))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   /** Sets the endpoints workload {@code key} gives {@code se} (none if {@code w} is null or not selected). */
   private void contribute(ServiceEntryRecord se, ResourceKey key, Workload w, Set<ServiceKey> changed) {
-    boolean selected = w != null && matches(se.selector(), w.labels())
+    boolean selected = w != null && Selection.matches(se.selector(), w.labels())
         && (!w.dnsOnly() || se.spec().resolution().isDns());
     List<Endpoint> eps = selected ? Endpoints.of(w, se.spec()) : List.of();
     String contributor = key.namespacedName();
@@ -336,7 +251,7 @@ public final class Registry {
       detach(old, changed);
     }
     for (String host : vips.addUserAddresses(se.userIps())) {
-      changed.addAll(byHostname.getOrDefault(host, Set.of()));
+      changed.addAll(byHostname.keys(host));
       statusCheck.addAll(holders(host));
     }
     for (String host : se.allocatedHosts()) {
@@ -349,7 +264,7 @@ public final class Registry {
 
   private List<ResourceKey> holders(String host) {
     List<ResourceKey> out = new ArrayList<>();
-    for (ServiceKey sk : byHostname.getOrDefault(host, Set.of())) {
+    for (ServiceKey sk : byHostname.keys(host)) {
       ServiceState st = states.get(sk);
       if (st != null) {
         out.addAll(st.entryKeys());
@@ -361,14 +276,7 @@ public final class Registry {
   private void attach(ServiceEntryRecord se, Set<ServiceKey> changed, Set<ResourceKey> statusCheck) {
     serviceEntries.put(se.key(), se);
     String ns = se.namespace();
-    if (se.selector() != null) {
-      if (se.selector().isEmpty()) {
-        emptySelectors.computeIfAbsent(ns, n -> new HashSet<>()).add(se.key());
-      } else {
-        Map.Entry<String, String> first = firstLabel(se.selector());
-        selectorIndex.add(ns, first.getKey(), first.getValue(), se.key());
-      }
-    }
+    selection.addSelector(se);
     for (String host : se.allocatedHosts()) {
       vips.hold(se.key(), host);
       statusCheck.addAll(holders(host));
@@ -376,14 +284,12 @@ public final class Registry {
     for (String host : se.hosts()) {
       ServiceKey sk = new ServiceKey(host, ns);
       ServiceState st = states.computeIfAbsent(sk, ServiceState::new);
-      byHostname.computeIfAbsent(host, h -> ConcurrentHashMap.newKeySet()).add(sk);
+      byHostname.add(host, sk);
       st.putEntry(new ServiceState.Entry(se.key(), se.created(), se.spec(), se.allocatedHosts().contains(host)));
       changed.add(sk);
     }
     if (se.selector() != null) {
-      Set<ResourceKey> candidates = se.selector().isEmpty() ? workloadsByNamespace.getOrDefault(ns, Set.of())
-          : workloadIndex.smallestPosting(ns, se.selector());
-      for (ResourceKey wk : List.copyOf(candidates)) {
+      for (ResourceKey wk : selection.candidates(se)) {
         contribute(se, wk, workloads.get(wk), changed);
       }
     } else if (!se.spec().endpoints().isEmpty()) {
@@ -404,18 +310,7 @@ public final class Registry {
   private void detach(ServiceEntryRecord se, Set<ServiceKey> changed) {
     serviceEntries.remove(se.key());
     String ns = se.namespace();
-    if (se.selector() != null) {
-      if (se.selector().isEmpty()) {
-        Set<ResourceKey> s = emptySelectors.get(ns);
-        s.remove(se.key());
-        if (s.isEmpty()) {
-          emptySelectors.remove(ns);
-        }
-      } else {
-        Map.Entry<String, String> first = firstLabel(se.selector());
-        selectorIndex.remove(ns, first.getKey(), first.getValue(), se.key());
-      }
-    }
+    selection.removeSelector(se);
     vips.removeUserAddresses(se.userIps());
     for (String host : se.allocatedHosts()) {
       vips.release(se.key(), host);
@@ -426,18 +321,10 @@ public final class Registry {
       st.removeEntry(se.key());
       if (st.isEmpty()) {
         states.remove(sk);
-        Set<ServiceKey> hk = byHostname.get(host);
-        hk.remove(sk);
-        if (hk.isEmpty()) {
-          byHostname.remove(host);
-        }
+        byHostname.remove(host, sk);
       }
       changed.add(sk);
     }
-  }
-
-  private static Map.Entry<String, String> firstLabel(Map<String, String> selector) {
-    return selector.entrySet().stream().min(Map.Entry.comparingByKey()).orElseThrow();
   }
 
   // --- publishing ---
@@ -450,7 +337,7 @@ public final class Registry {
       Service next = st == null ? null : st.build(vips.get(sk.hostname()));
       Service prev = next == null ? services.remove(sk) : services.put(sk, next);
       if (!java.util.Objects.equals(prev, next)) {
-        indexAddresses(sk, prev, next);
+        byEndpointAddress.move(sk, ServiceChange.addresses(prev), ServiceChange.addresses(next));
         reallyChanged.put(sk, new ServiceChange(sk, prev, next));
         if (affectsNames(prev, next)) {
           hostnames.add(sk.hostname());
@@ -460,18 +347,13 @@ public final class Registry {
     for (ResourceKey key : statusCheck) {
       ServiceEntryRecord se = serviceEntries.get(key);
       if (se != null) {
-        List<HostAddress> desired = desiredStatus(se);
-        if (desired.equals(se.statusAddresses())) {
-          pendingStatus.remove(key);
-        } else {
-          pendingStatus.put(key, desired);
-        }
+        addressStatus.check(se);
       }
     }
     boolean names = false;
     for (String host : hostnames) {
       List<Service> withHost = new ArrayList<>();
-      for (ServiceKey sk : byHostname.getOrDefault(host, Set.of())) {
+      for (ServiceKey sk : byHostname.keys(host)) {
         Service s = services.get(sk);
         if (s != null) {
           withHost.add(s);
@@ -493,22 +375,5 @@ public final class Registry {
       return true;
     }
     return next.addresses().isEmpty() && !prev.endpoints().equals(next.endpoints());
-  }
-
-  private List<HostAddress> desiredStatus(ServiceEntryRecord se) {
-    Map<String, HostAddress> out = new LinkedHashMap<>();
-    for (String host : se.allocatedHosts()) {
-      VipAllocator.Vips v = vips.get(host);
-      if (v == null) {
-        continue;
-      }
-      if (v.v4() != null) {
-        out.put(v.v4() + host, new HostAddress(v.v4(), host));
-      }
-      if (v.v6() != null) {
-        out.put(v.v6() + host, new HostAddress(v.v6(), host));
-      }
-    }
-    return List.copyOf(out.values());
   }
 }

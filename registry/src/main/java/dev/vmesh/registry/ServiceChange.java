@@ -75,7 +75,8 @@ public record ServiceChange(ServiceKey key, Service previous, Service next) {
     return out;
   }
 
-  private static Set<String> addresses(Service s) {
+  /** The addresses of {@code s}'s endpoints (none for null). */
+  static Set<String> addresses(Service s) {
     Set<String> out = new HashSet<>();
     if (s != null) {
       for (Endpoint e : s.endpoints()) {
