@@ -86,7 +86,8 @@ final class ServerCommand implements Callable<Integer> {
 
   @Option(names = "--debounce", defaultValue = "${env:VMESH_DEBOUNCE:-10ms}", paramLabel = "DURATION",
       converter = Inputs.AnyDuration.class,
-      description = "Push after this long without further changes; env VMESH_DEBOUNCE (default: 10ms).")
+      description = "A change this long after the last one is pushed at once; one that comes sooner waits "
+          + "until this long passes without further changes; env VMESH_DEBOUNCE (default: 10ms).")
   Duration debounce;
 
   @Option(names = "--debounce-max", defaultValue = "${env:VMESH_DEBOUNCE_MAX:-100ms}", paramLabel = "DURATION",

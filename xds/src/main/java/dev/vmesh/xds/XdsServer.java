@@ -1,5 +1,6 @@
 package dev.vmesh.xds;
 
+import dev.vmesh.api.time.Timer;
 import dev.vmesh.registry.Registry;
 import io.grpc.BindableService;
 import java.time.Clock;
@@ -72,7 +73,7 @@ public final class XdsServer implements AutoCloseable {
     };
     this.core = new XdsCore(types, new MeshView(registry), metrics, callbacks, clock, tolerant, hooks);
     this.ads = new AdsService(core, connections);
-    this.queue = new PushQueue(PushQueue.Timer.of(pushThread), options.debounceQuiet(), options.debounceMax(), this::onBatch,
+    this.queue = new PushQueue(Timer.of(pushThread), options.debounceQuiet(), options.debounceMax(), this::onBatch,
         System::nanoTime);
   }
 

@@ -3,6 +3,7 @@ package dev.vmesh.xds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.vmesh.api.time.ManualTimer;
 import dev.vmesh.registry.ServiceChange;
 import dev.vmesh.registry.ServiceKey;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -11,79 +12,81 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class PushPipelineTest {
-
-  /** A timer the test runs by hand against a fake clock. */
-  static final class ManualTimer implements PushQueue.Timer {
-    final AtomicLong now = new AtomicLong();
-    private final java.util.PriorityQueue<long[]> due = new java.util.PriorityQueue<>((x, y) -> Long.compare(x[0], y[0]));
-    private final List<Runnable> tasks = new ArrayList<>();
-
-    @Override
-    public synchronized void schedule(Runnable task, long delayNanos) {
-      tasks.add(task);
-      due.add(new long[] {now.get() + delayNanos, tasks.size() - 1});
-    }
-
-    /** Moves the clock forward, running every task that falls due, in order. */
-    void advance(long nanos) {
-      long target = now.get() + nanos;
-      while (true) {
-        Runnable next;
-        synchronized (this) {
-          if (due.isEmpty() || due.peek()[0] > target) {
-            break;
-          }
-          long[] d = due.poll();
-          now.set(d[0]);
-          next = tasks.get((int) d[1]);
-        }
-        next.run();
-      }
-      now.set(target);
-    }
-  }
 
   private static java.util.Map<ServiceKey, ServiceChange> change(ServiceKey key) {
     return java.util.Map.of(key, new ServiceChange(key, null, null));
   }
 
+  private static long nanos(ManualTimer timer) {
+    Instant now = timer.instant();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
   @Test
-  void debounceWaitsForQuietButNotLongerThanMax() {
+  void aChangeAfterQuietGoesAtOnceAndTheBurstAfterItWaitsForQuietButNotLongerThanMax() {
     ManualTimer timer = new ManualTimer();
     List<PushQueue.Batch> fired = new ArrayList<>();
-    PushQueue q = new PushQueue(timer, Duration.ofMillis(10), Duration.ofMillis(100), fired::add, timer.now::get);
+    PushQueue q = new PushQueue(timer, Duration.ofMillis(10), Duration.ofMillis(100), fired::add,
+        () -> nanos(timer));
     ServiceKey a = new ServiceKey("a", "ns");
     ServiceKey b = new ServiceKey("b", "ns");
-    q.add(change(a), false, false);
-    timer.advance(5_000_000);
-    q.add(change(b), true, false); // 5 ms later: the quiet period starts again
-    timer.advance(9_000_000);
-    assertThat(fired).isEmpty(); // 14 ms: only 9 ms quiet
-    timer.advance(1_000_000);
-    assertThat(fired).singleElement().satisfies(batch -> {
-      assertThat(batch.changes().keySet()).containsExactlyInAnyOrder(a, b);
-      assertThat(batch.nameTable()).isTrue();
-      assertThat(batch.firstNanos()).isZero();
-    });
+    long t0 = nanos(timer);
+    q.add(change(a), false, false); // nothing came before it: no reason to wait
+    timer.advance(Duration.ZERO);
+    assertThat(fired).singleElement().satisfies(batch -> assertThat(batch.changes().keySet()).containsExactly(a));
 
-    // changes every 9 ms never leave 10 ms of quiet: the batch still goes at 100 ms after its first change
-    long start = timer.now.get();
-    q.add(change(a), false, false);
-    for (int i = 0; i < 10; i++) {
-      timer.advance(9_000_000);
-      q.add(change(b), false, false);
-      assertThat(fired).hasSize(1);
-    }
-    timer.advance(10_000_000);
+    timer.advance(Duration.ofMillis(5));
+    q.add(change(b), true, false); // 5 ms after the last change: a burst, so the quiet period starts
+    timer.advance(Duration.ofMillis(9));
+    assertThat(fired).hasSize(1); // 14 ms: only 9 ms quiet
+    timer.advance(Duration.ofMillis(1));
     assertThat(fired).hasSize(2);
-    assertThat(fired.get(1).firstNanos()).isEqualTo(start);
-    assertThat(timer.now.get() - start).isEqualTo(100_000_000);
+    assertThat(fired.get(1).changes().keySet()).containsExactly(b);
+    assertThat(fired.get(1).nameTable()).isTrue();
+    assertThat(fired.get(1).firstNanos()).isEqualTo(t0 + 5_000_000);
+
+    // after 10 ms of quiet the next change goes at once again; changes every 9 ms after it never leave
+    // 10 ms of quiet: their batch still goes 100 ms after its first change
+    timer.advance(Duration.ofMillis(10));
+    q.add(change(a), false, false);
+    timer.advance(Duration.ZERO);
+    assertThat(fired).hasSize(3);
+    long start = nanos(timer) + 9_000_000;
+    for (int i = 0; i < 11; i++) {
+      timer.advance(Duration.ofMillis(9));
+      q.add(change(b), false, false);
+      assertThat(fired).hasSize(3);
+    }
+    timer.advance(Duration.ofMillis(9)); // 99 ms after the batch's first change
+    assertThat(fired).hasSize(3);
+    timer.advance(Duration.ofMillis(1));
+    assertThat(fired).hasSize(4);
+    assertThat(fired.get(3).firstNanos()).isEqualTo(start);
+    assertThat(nanos(timer) - start).isEqualTo(100_000_000);
+  }
+
+  @Test
+  void aServiceChangedSeveralTimesInABatchGoesFromItsFirstStateToItsLast() {
+    ManualTimer timer = new ManualTimer();
+    List<PushQueue.Batch> fired = new ArrayList<>();
+    PushQueue q = new PushQueue(timer, Duration.ofMillis(10), Duration.ofMillis(100), fired::add,
+        () -> nanos(timer));
+    ServiceKey a = new ServiceKey("a", "ns");
+    q.add(change(new ServiceKey("z", "ns")), false, false);
+    timer.advance(Duration.ZERO); // the leading push
+    ServiceChange first = new ServiceChange(a, null, null);
+    ServiceChange second = new ServiceChange(a, null, null);
+    q.add(java.util.Map.of(a, first), false, false);
+    q.add(java.util.Map.of(a, second), false, false);
+    timer.advance(Duration.ofMillis(10));
+    assertThat(fired).hasSize(2);
+    assertThat(fired.get(1).changes()).containsExactly(java.util.Map.entry(a, first.then(second)));
   }
 
   /** A client that reads nothing must not stop another client from getting its push. */
