@@ -2,6 +2,7 @@ package dev.vmesh.xds;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import dev.vmesh.proto.Wire.Meta;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,7 +54,7 @@ public record Proxy(
     String[] parts = node.getId().split("~", -1);
     String type = parts.length == 4 ? parts[0] : "sidecar";
     List<String> ips = new ArrayList<>();
-    String instanceIps = string(md, "INSTANCE_IPS");
+    String instanceIps = string(md, Meta.INSTANCE_IPS);
     if (!instanceIps.isEmpty()) {
       for (String ip : instanceIps.split(",")) {
         if (!ip.isBlank()) {
@@ -63,19 +64,19 @@ public record Proxy(
     } else if (parts.length == 4 && !parts[1].isEmpty()) {
       ips.add(parts[1]);
     }
-    String namespace = string(md, "NAMESPACE");
+    String namespace = string(md, Meta.NAMESPACE);
     if (namespace.isEmpty() && parts.length == 4) {
       int dot = parts[2].lastIndexOf('.');
       namespace = dot >= 0 ? parts[2].substring(dot + 1) : "";
     }
     if (!identity.isEmpty()) {
-      namespace = authorize(identity, namespace, string(md, "SERVICE_ACCOUNT"));
+      namespace = authorize(identity, namespace, string(md, Meta.SERVICE_ACCOUNT));
     }
     if (namespace.isEmpty()) {
       namespace = DEFAULT_NAMESPACE;
     }
     Map<String, String> labels = new LinkedHashMap<>();
-    Value l = md.get("LABELS");
+    Value l = md.get(Meta.LABELS);
     if (l != null && l.hasStructValue()) {
       l.getStructValue().getFieldsMap().forEach((k, v) -> labels.put(k, v.hasStringValue() ? v.getStringValue()
           : v.toString()));
@@ -83,9 +84,9 @@ public record Proxy(
     var loc = node.getLocality();
     String locality = loc.getRegion().isEmpty() && loc.getZone().isEmpty() && loc.getSubZone().isEmpty() ? ""
         : loc.getRegion() + "/" + loc.getZone() + "/" + loc.getSubZone();
-    return new Proxy(node.getId(), type, List.copyOf(ips), namespace, Map.copyOf(labels), string(md, "NETWORK"),
-        locality, "grpc".equals(string(md, "GENERATOR")), string(md, "AUTO_REGISTER_GROUP"),
-        string(md, "WORKLOAD_ENTRY"), string(md, "CLUSTER_ID"), node.getMetadata(), identity);
+    return new Proxy(node.getId(), type, List.copyOf(ips), namespace, Map.copyOf(labels), string(md, Meta.NETWORK),
+        locality, Meta.GENERATOR_GRPC.equals(string(md, Meta.GENERATOR)), string(md, Meta.AUTO_REGISTER_GROUP),
+        string(md, Meta.WORKLOAD_ENTRY), string(md, Meta.CLUSTER_ID), node.getMetadata(), identity);
   }
 
   /**
