@@ -375,7 +375,7 @@ abstract class Connection {
           return new ConfigDump.Entry(e.getKey(), e.getValue(), now != null && now.version().equals(e.getValue()),
               now);
         }).toList()));
-    return new ConfigDump(id, proxy, perType);
+    return new ConfigDump(id, proxy, perType, core.types.jsonTypes());
   }
 
   /** A snapshot for {@code /debug/syncz}. */

@@ -1,10 +1,13 @@
 package dev.vmesh.xds;
 
+import com.google.protobuf.Descriptors.Descriptor;
 import dev.vmesh.api.ServicePort;
 import dev.vmesh.registry.ClusterKey;
 import dev.vmesh.registry.Service;
 import dev.vmesh.registry.ServiceChange;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -29,6 +32,11 @@ final class EndpointType implements ResourceType {
   @Override
   public boolean fullState() {
     return false;
+  }
+
+  @Override
+  public List<Descriptor> messages() {
+    return List.of(ClusterLoadAssignment.getDescriptor());
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.vmesh.xds;
 
+import com.google.protobuf.Descriptors.Descriptor;
 import dev.vmesh.api.ServicePort;
 import dev.vmesh.registry.ClusterKey;
 import dev.vmesh.registry.Service;
@@ -7,7 +8,9 @@ import dev.vmesh.registry.ServiceChange;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -32,6 +35,11 @@ final class GrpcClusterType implements ResourceType {
   @Override
   public boolean fullState() {
     return true;
+  }
+
+  @Override
+  public List<Descriptor> messages() {
+    return List.of(Cluster.getDescriptor(), UpstreamTlsContext.getDescriptor());
   }
 
   @Override

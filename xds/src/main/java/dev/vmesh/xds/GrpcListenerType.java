@@ -1,12 +1,16 @@
 package dev.vmesh.xds;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.Descriptors.Descriptor;
 import dev.vmesh.api.ServicePort;
 import dev.vmesh.registry.Service;
 import dev.vmesh.registry.ServiceChange;
 import io.envoyproxy.envoy.config.listener.v3.ApiListener;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -29,6 +33,11 @@ final class GrpcListenerType implements ResourceType {
   @Override
   public boolean fullState() {
     return true;
+  }
+
+  @Override
+  public List<Descriptor> messages() {
+    return List.of(Listener.getDescriptor(), HttpConnectionManager.getDescriptor(), Router.getDescriptor());
   }
 
   @Override

@@ -1,10 +1,12 @@
 package dev.vmesh.xds;
 
+import com.google.protobuf.Descriptors.Descriptor;
 import dev.vmesh.api.ServicePort;
 import dev.vmesh.registry.Service;
 import dev.vmesh.registry.ServiceChange;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -27,6 +29,11 @@ final class GrpcRouteType implements ResourceType {
   @Override
   public boolean fullState() {
     return false;
+  }
+
+  @Override
+  public List<Descriptor> messages() {
+    return List.of(RouteConfiguration.getDescriptor());
   }
 
   @Override

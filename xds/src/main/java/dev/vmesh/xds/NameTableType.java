@@ -1,7 +1,9 @@
 package dev.vmesh.xds;
 
+import com.google.protobuf.Descriptors.Descriptor;
 import dev.vmesh.proto.nds.NameTable;
 import dev.vmesh.registry.ServiceChange;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -26,6 +28,11 @@ final class NameTableType implements ResourceType {
   @Override
   public boolean fullState() {
     return true;
+  }
+
+  @Override
+  public List<Descriptor> messages() {
+    return List.of(NameTable.getDescriptor());
   }
 
   @Override

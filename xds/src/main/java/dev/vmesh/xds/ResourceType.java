@@ -1,6 +1,8 @@
 package dev.vmesh.xds;
 
+import com.google.protobuf.Descriptors.Descriptor;
 import dev.vmesh.registry.ServiceChange;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -27,6 +29,13 @@ interface ResourceType {
    * only what changed (endpoints, routes).
    */
   boolean fullState();
+
+  /**
+   * The message types this type's resources are made of: the resource itself and every message it
+   * packs into an {@code Any} field (filters, transport sockets), so {@code /debug/config_dump} can
+   * print them as JSON.
+   */
+  List<Descriptor> messages();
 
   /** Whether {@code proxy} gets its resources of this type URL from this type. */
   boolean serves(Proxy proxy);

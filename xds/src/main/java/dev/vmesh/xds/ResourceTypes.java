@@ -1,5 +1,6 @@
 package dev.vmesh.xds;
 
+import com.google.protobuf.util.JsonFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -26,6 +27,7 @@ final class ResourceTypes {
 
   private final List<ResourceType> all;
   private final List<String> urls;
+  private final JsonFormat.TypeRegistry jsonTypes;
 
   ResourceTypes(List<ResourceType> types) {
     this.all = List.copyOf(types);
@@ -38,11 +40,19 @@ final class ResourceTypes {
       }
     }
     this.urls = List.copyOf(first.keySet());
+    JsonFormat.TypeRegistry.Builder json = JsonFormat.TypeRegistry.newBuilder();
+    all.forEach(t -> json.add(t.messages()));
+    this.jsonTypes = json.build();
   }
 
   /** Every type, in push order. */
   List<ResourceType> all() {
     return all;
+  }
+
+  /** Every message the types' resources are made of, for printing them as JSON. */
+  JsonFormat.TypeRegistry jsonTypes() {
+    return jsonTypes;
   }
 
   /** The type URLs served, in push order. */

@@ -1,5 +1,6 @@
 package dev.vmesh.xds;
 
+import com.google.protobuf.Descriptors.Descriptor;
 import dev.vmesh.api.Resolution;
 import dev.vmesh.api.ServicePort;
 import dev.vmesh.registry.ClusterKey;
@@ -11,7 +12,9 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -37,6 +40,11 @@ final class SidecarClusterType implements ResourceType {
   @Override
   public boolean fullState() {
     return true;
+  }
+
+  @Override
+  public List<Descriptor> messages() {
+    return List.of(Cluster.getDescriptor(), UpstreamTlsContext.getDescriptor());
   }
 
   @Override

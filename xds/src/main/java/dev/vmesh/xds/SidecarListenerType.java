@@ -2,6 +2,7 @@ package dev.vmesh.xds;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.UInt32Value;
 import dev.vmesh.api.Addresses;
 import dev.vmesh.api.ServicePort;
@@ -12,8 +13,12 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -42,6 +47,12 @@ final class SidecarListenerType implements ResourceType {
   @Override
   public boolean fullState() {
     return true;
+  }
+
+  @Override
+  public List<Descriptor> messages() {
+    return List.of(Listener.getDescriptor(), HttpConnectionManager.getDescriptor(), Router.getDescriptor(),
+        TcpProxy.getDescriptor(), OriginalDst.getDescriptor());
   }
 
   @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.StringValue;
 import dev.vmesh.registry.Service;
 import dev.vmesh.registry.ServiceChange;
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A new kind of resource is one {@link ResourceType} and one entry in the server's list: the protocol
  * code admits its URL for the proxies it serves, sends it in push order, pushes what its own rule says a
- * change touches, and shows it in syncz under its short name, with no other change anywhere.
+ * change touches, and shows it in syncz and the config dump under its short name, with no other change
+ * anywhere.
  */
 class ATypeIsOneClassAndOneListEntryTest {
   static final String PORTS_URL = "type.googleapis.com/google.protobuf.StringValue";
@@ -40,6 +42,11 @@ class ATypeIsOneClassAndOneListEntryTest {
     @Override
     public boolean fullState() {
       return false;
+    }
+
+    @Override
+    public List<Descriptor> messages() {
+      return List.of(StringValue.getDescriptor());
     }
 
     @Override
@@ -92,6 +99,8 @@ class ATypeIsOneClassAndOneListEntryTest {
               "[{number: 80, name: http, protocol: HTTP}, {number: 81, name: admin, protocol: HTTP}]"));
       assertThat(rec.next().getResources(0).unpack(StringValue.class).getValue()).isEqualTo("[80, 81]");
       await().atMost(Duration.ofSeconds(5)).until(() -> h.xds.syncStatus().get(0).types().containsKey("ports"));
+      ConfigDump dump = h.xds.configDump(h.xds.syncStatus().get(0).connectionId()).orElseThrow();
+      assertThat(dump.json(dump.types().get("ports").get(0).resource())).contains("[80, 81]");
     }
   }
 

@@ -27,7 +27,7 @@ final class ConfigDumpJson {
         sb.append(sep).append("      {\"name\": ").append(quote(e.name())).append(", \"versionSent\": ")
             .append(quote(e.versionSent())).append(", \"current\": ").append(e.current()).append(",\n")
             .append("       \"resource\": ").append(e.resource() == null ? "null"
-                : ConfigDump.json(e.resource()).replace("\n", "\n       ")).append('}');
+                : dump.json(e.resource()).replace("\n", "\n       ")).append('}');
         sep = ",\n";
       }
       sb.append(type.getValue().isEmpty() ? "]" : "\n    ]");
