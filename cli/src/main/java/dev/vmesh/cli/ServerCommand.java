@@ -4,6 +4,7 @@ import dev.vmesh.controlplane.ServerOptions;
 import dev.vmesh.controlplane.VmeshServer;
 import dev.vmesh.http.HttpLimits;
 import dev.vmesh.registry.RegistryOptions;
+import dev.vmesh.xds.SidecarOptions;
 import dev.vmesh.xds.XdsOptions;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -95,6 +96,13 @@ final class ServerCommand implements Callable<Integer> {
           + " changes; env VMESH_DEBOUNCE_MAX (default: 100ms).")
   Duration debounceMax;
 
+  @Option(names = "--outbound-traffic-policy", defaultValue = "${env:VMESH_OUTBOUND_TRAFFIC_POLICY:-ALLOW_ANY}",
+      paramLabel = "MODE",
+      description = "Where Envoy sidecars send connections to destinations the mesh does not know (Istio's "
+          + "outboundTrafficPolicy): ALLOW_ANY passes them through, REGISTRY_ONLY refuses them (TCP closed, HTTP 502);"
+          + " env VMESH_OUTBOUND_TRAFFIC_POLICY (default: ALLOW_ANY).")
+  SidecarOptions.OutboundTrafficPolicy outboundTrafficPolicy;
+
   @Option(names = "--secrets-key-file", defaultValue = "${env:VMESH_SECRETS_KEY_FILE}", paramLabel = "FILE",
       description = "With a shared store (etcd): the key that seals the CA and token keys stored there, 32 random bytes"
           + " in base64 ('head -c 32 /dev/urandom | base64 > FILE'); every replica needs the same file;"
@@ -164,7 +172,8 @@ final class ServerCommand implements Callable<Integer> {
     return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintext, xdsTls, serverNames, caDir, caKeyType,
         new RegistryOptions(trustDomain, autoAllocate, RegistryOptions.DEFAULTS.ipv4Pool(),
             RegistryOptions.DEFAULTS.ipv6Pool()),
-        new XdsOptions(debounce, debounceMax, XdsOptions.DEFAULTS.pushThreads()),
+        new XdsOptions(debounce, debounceMax, XdsOptions.DEFAULTS.pushThreads(),
+            new SidecarOptions(outboundTrafficPolicy, trustDomain)),
         new dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions(autoRegistration, healthChecks,
             validateIdentity, gracePeriod, maxConnectionAge,
             replicaName != null && !replicaName.isBlank() ? replicaName : hostName(), trustDomain, cleanupRate()),

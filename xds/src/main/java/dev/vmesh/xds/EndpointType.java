@@ -14,7 +14,8 @@ import java.util.Set;
  * {@code EndpointType} is EDS for every proxy: one ClusterLoadAssignment per {@code outbound|port||host}
  * of a STATIC (or NONE) service, with the endpoints of that port that receive traffic (healthy, one per
  * address and port) grouped by locality: IPs and unix sockets for Envoy, IPs only for gRPC clients,
- * which accept nothing else. One copy per namespace and proxy kind. Any change to a service touches
+ * which accept nothing else. Envoy's endpoints that take mTLS carry {@code tlsMode: istio} metadata
+ * ({@link AutoMtls#forEndpoint}). One copy per namespace and proxy kind. Any change to a service touches
  * the assignments of every port it had or has.
  */
 final class EndpointType implements ResourceType {
@@ -68,8 +69,13 @@ final class EndpointType implements ResourceType {
     if (ref == null || ref.service().resolution().isDns()) {
       return null;
     }
+    if (proxy.proxyless()) {
+      return XdsResource.of(name, EnvoyProtos.loadAssignment(name, ref.service(), ref.port().number(),
+          EnvoyProtos.Targets.IPS, e -> false));
+    }
+    MtlsPolicies policies = mesh.mtls();
     return XdsResource.of(name, EnvoyProtos.loadAssignment(name, ref.service(), ref.port().number(),
-        proxy.proxyless() ? EnvoyProtos.Targets.IPS : EnvoyProtos.Targets.IPS_AND_PIPES));
+        EnvoyProtos.Targets.IPS_AND_PIPES, e -> AutoMtls.forEndpoint(ref.service(), e, policies)));
   }
 
   @Override

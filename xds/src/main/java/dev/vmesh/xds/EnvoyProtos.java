@@ -85,10 +85,11 @@ final class EnvoyProtos {
    * ({@link dev.vmesh.registry.Service#healthyEndpoints()}: healthy, one per address and port) grouped by
    * locality, each locality weighted by the sum of its endpoints' weights (never 0: gRPC ignores
    * zero-weight localities). When the weights of the whole port add up to more than a uint32, every
-   * endpoint weight is scaled down in proportion (at least 1), so no sum overflows.
+   * endpoint weight is scaled down in proportion (at least 1), so no sum overflows. Endpoints for which
+   * {@code mtls} holds carry {@code tlsMode: istio} for the sidecar's transport socket match.
    */
   static ClusterLoadAssignment loadAssignment(String clusterName, Service service, int servicePort,
-      Targets targets) {
+      Targets targets, java.util.function.Predicate<Endpoint> mtls) {
     List<Endpoint> chosen = new ArrayList<>();
     long total = 0;
     for (Endpoint e : service.healthyEndpoints()) {
@@ -117,11 +118,14 @@ final class EnvoyProtos {
       }
       LocalityLbEndpoints.Builder group = byLocality.computeIfAbsent(e.locality(), l -> LocalityLbEndpoints
           .newBuilder().setLocality(locality(l)));
-      group.addLbEndpoints(LbEndpoint.newBuilder()
+      LbEndpoint.Builder lb = LbEndpoint.newBuilder()
           .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder().setAddress(address(e)))
           .setHealthStatus(HealthStatus.HEALTHY)
-          .setMetadata(ClusterTls.endpointMetadata(e))
-          .setLoadBalancingWeight(UInt32Value.of((int) weight)));
+          .setLoadBalancingWeight(UInt32Value.of((int) weight));
+      if (mtls.test(e)) {
+        lb.setMetadata(SidecarTls.istioEndpoint());
+      }
+      group.addLbEndpoints(lb);
       localityWeights.merge(e.locality(), weight, Long::sum);
     }
     ClusterLoadAssignment.Builder cla = ClusterLoadAssignment.newBuilder().setClusterName(clusterName);
@@ -163,8 +167,13 @@ final class EnvoyProtos {
     return HttpConnectionManager.newBuilder()
         .setStatPrefix(statPrefix)
         .setRds(Rds.newBuilder().setConfigSource(ads()).setRouteConfigName(routeName))
-        .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
-            .setTypedConfig(Any.pack(Router.getDefaultInstance())))
+        .addHttpFilters(router())
+        .build();
+  }
+
+  /** The router, last of every HTTP filter list. */
+  static HttpFilter router() {
+    return HttpFilter.newBuilder().setName("envoy.filters.http.router").setTypedConfig(Any.pack(Router.getDefaultInstance()))
         .build();
   }
 

@@ -69,7 +69,7 @@ final class GrpcClusterType implements ResourceType {
     switch (ref.service().resolution()) {
       case DNS, DNS_ROUND_ROBIN -> {
         ClusterLoadAssignment cla = EnvoyProtos.loadAssignment(name, ref.service(), ref.port().number(),
-            EnvoyProtos.Targets.HOSTS_AND_IPS);
+            EnvoyProtos.Targets.HOSTS_AND_IPS, e -> false);
         if (cla.getEndpointsCount() == 0) {
           // gRPC takes a LOGICAL_DNS cluster only with exactly one endpoint, and rejects the whole
           // response otherwise: no cluster until the service has one (calls fail as for no endpoints)

@@ -7,9 +7,12 @@ import dev.vmesh.registry.Registry;
 import dev.vmesh.registry.Service;
 import dev.vmesh.api.ServicePort;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
@@ -19,9 +22,28 @@ import java.util.function.Supplier;
  */
 public final class MeshView {
   private final Supplier<Registry> registry;
+  private final SidecarOptions sidecar;
+  private final Supplier<MtlsPolicies> mtls;
 
   public MeshView(Supplier<Registry> registry) {
+    this(registry, SidecarOptions.DEFAULTS, () -> MtlsPolicies.PERMISSIVE);
+  }
+
+  /** A view with mesh-wide settings {@code sidecar} and PeerAuthentication from {@code mtls}. */
+  public MeshView(Supplier<Registry> registry, SidecarOptions sidecar, Supplier<MtlsPolicies> mtls) {
     this.registry = registry;
+    this.sidecar = sidecar;
+    this.mtls = mtls;
+  }
+
+  /** The mesh-wide settings of sidecar config. */
+  public SidecarOptions sidecar() {
+    return sidecar;
+  }
+
+  /** PeerAuthentication, composed. */
+  public MtlsPolicies mtls() {
+    return mtls.get();
   }
 
   public Registry registry() {
@@ -58,20 +80,59 @@ public final class MeshView {
     return fallback;
   }
 
+  /** Whether {@code s} is the service a proxy in {@code namespace} reaches by its hostname. */
+  public boolean isChosen(Service s, String namespace) {
+    Service chosen = service(s.hostname(), namespace);
+    return chosen != null && chosen.namespace().equals(s.namespace());
+  }
+
   /** The ports {@code proxy}'s own workload serves: endpoint ports of services with an endpoint at its IPs. */
   public Set<Integer> inboundPorts(Proxy proxy) {
-    Set<Integer> ports = new TreeSet<>();
+    return inbound(proxy).ports().keySet();
+  }
+
+  /**
+   * What {@code proxy}'s own workload serves: each target port with the protocol of the first service
+   * (by hostname) that sends traffic to it, and the workload's labels (those of its endpoint, else the
+   * node's). Only services of the proxy's own namespace count: an entry elsewhere that names the VM's
+   * address does not shape its inbound side.
+   */
+  public Inbound inbound(Proxy proxy) {
+    Map<Integer, String> ports = new TreeMap<>();
+    Map<String, String> labels = null;
+    List<Service> services = new ArrayList<>();
     for (String ip : proxy.ips()) {
-      for (Service s : registry.get().servicesWithEndpointAt(ip)) {
-        for (Endpoint e : s.endpoints()) {
-          if (e.address().equals(ip) && e.port() > 0) {
-            ports.add(e.port());
+      services.addAll(registry.get().servicesWithEndpointAt(ip));
+    }
+    services.sort(Comparator.comparing(Service::hostname));
+    for (Service s : services) {
+      if (!s.namespace().equals(proxy.namespace())) {
+        continue;
+      }
+      for (Endpoint e : s.endpoints()) {
+        if (e.port() > 0 && proxy.ips().contains(e.address())) {
+          if (labels == null) {
+            labels = e.labels();
           }
+          String protocol = "TCP";
+          for (ServicePort p : s.ports()) {
+            if (p.number() == e.servicePort()) {
+              protocol = p.protocol();
+            }
+          }
+          ports.putIfAbsent(e.port(), protocol);
         }
       }
     }
-    return ports;
+    return new Inbound(Collections.unmodifiableMap(ports), labels == null ? proxy.labels() : labels);
   }
+
+  /**
+   * The inbound side of a proxy's workload.
+   *
+   * @param ports protocol by target port, in port order
+   */
+  public record Inbound(Map<Integer, String> ports, Map<String, String> labels) {}
 
   /** A service and one of its ports. */
   public record ServicePortRef(Service service, ServicePort port) {}

@@ -1,6 +1,9 @@
 package dev.vmesh.xds;
 
 import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
+import dev.vmesh.api.Protocols;
 import dev.vmesh.api.Resolution;
 import dev.vmesh.api.ServicePort;
 import dev.vmesh.registry.ClusterKey;
@@ -9,21 +12,26 @@ import dev.vmesh.registry.ServiceChange;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy;
+import io.envoyproxy.envoy.config.core.v3.BindConfig;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
  * {@code SidecarClusterType} is CDS for Envoy sidecars. Every visible service port is an outbound
- * cluster {@code outbound|port||host}, by resolution: STATIC EDS (mutual TLS per endpoint,
- * {@link ClusterTls#sidecar}), DNS STRICT_DNS, DNS_ROUND_ROBIN LOGICAL_DNS (STRICT_DNS without
- * endpoints), NONE ORIGINAL_DST; plus {@code inbound|port||} for each port the proxy's own workload
- * serves, and the BlackHoleCluster and PassthroughCluster. The inbound clusters come and go with the
- * endpoints at the proxy's own IPs.
+ * cluster {@code outbound|port||host}, by resolution: STATIC EDS, DNS STRICT_DNS, DNS_ROUND_ROBIN
+ * LOGICAL_DNS (STRICT_DNS without endpoints), NONE ORIGINAL_DST; EDS and DNS clusters of services that
+ * may use mTLS ({@link AutoMtls}) choose it per endpoint ({@code tlsMode-istio}, then
+ * {@code tlsMode-disabled}; {@link SidecarTls#upstream}). Then {@code inbound|port||} for each target
+ * port the proxy's own workload serves and the InboundPassthroughCluster (original destination, from
+ * 127.0.0.6), the PassthroughCluster and the BlackHoleCluster. The inbound clusters come and go with
+ * the endpoints at the proxy's own IPs.
  */
 final class SidecarClusterType implements ResourceType {
 
@@ -44,7 +52,9 @@ final class SidecarClusterType implements ResourceType {
 
   @Override
   public List<Descriptor> messages() {
-    return List.of(Cluster.getDescriptor(), UpstreamTlsContext.getDescriptor());
+    return List.of(Cluster.getDescriptor(), UpstreamTlsContext.getDescriptor(),
+        io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer.getDescriptor(),
+        HttpProtocolOptions.getDescriptor());
   }
 
   @Override
@@ -62,6 +72,7 @@ final class SidecarClusterType implements ResourceType {
     }
     out.add(EnvoyProtos.BLACKHOLE);
     out.add(EnvoyProtos.PASSTHROUGH);
+    out.add(InboundListener.PASSTHROUGH);
     for (int port : mesh.inboundPorts(proxy)) {
       out.add(ClusterKey.inbound(port).name());
     }
@@ -70,59 +81,102 @@ final class SidecarClusterType implements ResourceType {
 
   @Override
   public XdsResource generate(Proxy proxy, String name, MeshView mesh) {
-    if (name.equals(EnvoyProtos.BLACKHOLE)) {
-      return XdsResource.of(name, Cluster.newBuilder().setName(name).setType(DiscoveryType.STATIC)
-          .setConnectTimeout(EnvoyProtos.CONNECT_TIMEOUT).build());
-    }
-    if (name.equals(EnvoyProtos.PASSTHROUGH)) {
-      return XdsResource.of(name, Cluster.newBuilder().setName(name).setType(DiscoveryType.ORIGINAL_DST)
-          .setLbPolicy(LbPolicy.CLUSTER_PROVIDED).setConnectTimeout(EnvoyProtos.CONNECT_TIMEOUT).build());
+    switch (name) {
+      case EnvoyProtos.BLACKHOLE -> {
+        return XdsResource.of(name, Cluster.newBuilder().setName(name).setType(DiscoveryType.STATIC)
+            .setConnectTimeout(EnvoyProtos.CONNECT_TIMEOUT).build());
+      }
+      case EnvoyProtos.PASSTHROUGH -> {
+        return XdsResource.of(name, originalDestination(name)
+            .putTypedExtensionProtocolOptions(HTTP_OPTIONS, Any.pack(HttpProtocolOptions.newBuilder()
+                .setCommonHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
+                    .setIdleTimeout(Duration.newBuilder().setSeconds(300)))
+                .setUseDownstreamProtocolConfig(HttpProtocolOptions.UseDownstreamHttpConfig.newBuilder()
+                    .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance())
+                    .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+                .build()))
+            .build());
+      }
+      case InboundListener.PASSTHROUGH -> {
+        return XdsResource.of(name, inbound(name));
+      }
+      default -> { }
     }
     ClusterKey key = ClusterKey.ofName(name);
     if (key != null && key.direction() == ClusterKey.Direction.INBOUND) {
-      return inbound(name, key.port());
+      return mesh.inboundPorts(proxy).contains(key.port()) ? XdsResource.of(name, inbound(name)) : null;
     }
     MeshView.ServicePortRef ref = mesh.cluster(key, proxy.namespace());
     if (ref == null) {
       return null;
     }
+    Service service = ref.service();
     Cluster.Builder c = Cluster.newBuilder().setName(name).setConnectTimeout(EnvoyProtos.CONNECT_TIMEOUT)
         .setLbPolicy(LbPolicy.ROUND_ROBIN);
-    Resolution resolution = ref.service().resolution();
+    boolean http2 = isHttp2(ref.port().protocol());
+    if (http2) {
+      c.putTypedExtensionProtocolOptions(HTTP_OPTIONS, Any.pack(HttpProtocolOptions.newBuilder()
+          .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+              .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+          .build()));
+    }
+    MtlsPolicies policies = mesh.mtls();
+    boolean mtls = AutoMtls.forService(service, policies);
+    Resolution resolution = service.resolution();
     switch (resolution) {
       case DNS, DNS_ROUND_ROBIN -> {
-        ClusterLoadAssignment cla = EnvoyProtos.loadAssignment(name, ref.service(), ref.port().number(),
-            EnvoyProtos.Targets.HOSTS_AND_IPS);
+        ClusterLoadAssignment cla = EnvoyProtos.loadAssignment(name, service, ref.port().number(),
+            EnvoyProtos.Targets.HOSTS_AND_IPS, e -> AutoMtls.forEndpoint(service, e, policies));
         // Envoy takes a LOGICAL_DNS cluster only with exactly one endpoint; without any, STRICT_DNS
         boolean strict = resolution == Resolution.DNS || cla.getEndpointsCount() == 0;
         c.setType(strict ? DiscoveryType.STRICT_DNS : DiscoveryType.LOGICAL_DNS)
             .setLoadAssignment(strict ? cla : EnvoyProtos.firstHostOnly(cla));
       }
-      case NONE, DYNAMIC_DNS -> c.setType(DiscoveryType.ORIGINAL_DST).setLbPolicy(LbPolicy.CLUSTER_PROVIDED);
-      case STATIC -> {
-        EnvoyProtos.eds(c, name);
-        ClusterTls.sidecar(c, ref.service().cluster(ref.port().number()).sni());
+      case NONE, DYNAMIC_DNS -> {
+        // all-or-nothing for original-destination clusters, as in Istio: no per-endpoint choice, plain text
+        mtls = false;
+        c.setType(DiscoveryType.ORIGINAL_DST).setLbPolicy(LbPolicy.CLUSTER_PROVIDED);
       }
+      case STATIC -> EnvoyProtos.eds(c, name);
+    }
+    if (mtls) {
+      SidecarTls.perEndpoint(c, SidecarTls.upstream(key.sni(), AutoMtls.identities(service), http2));
     }
     return XdsResource.of(name, c.build());
   }
 
-  private static XdsResource inbound(String name, int port) {
-    return XdsResource.of(name, Cluster.newBuilder().setName(name).setType(DiscoveryType.STATIC)
-        .setConnectTimeout(EnvoyProtos.CONNECT_TIMEOUT)
-        .setLoadAssignment(ClusterLoadAssignment.newBuilder().setClusterName(name)
-            .addEndpoints(LocalityLbEndpoints.newBuilder()
-                .addLbEndpoints(LbEndpoint.newBuilder()
-                    .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder()
-                        .setAddress(EnvoyProtos.socket("127.0.0.1", port))))))
-        .build());
+  static final String HTTP_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+  /** HTTP/2 to the endpoints: HTTP2 and GRPC ports. */
+  static boolean isHttp2(String protocol) {
+    String c = Protocols.canonical(protocol).orElse("");
+    return c.equals("HTTP2") || c.equals("GRPC");
   }
+
+  private static Cluster.Builder originalDestination(String name) {
+    return Cluster.newBuilder().setName(name).setType(DiscoveryType.ORIGINAL_DST)
+        .setLbPolicy(LbPolicy.CLUSTER_PROVIDED).setConnectTimeout(EnvoyProtos.CONNECT_TIMEOUT);
+  }
+
+  /**
+   * Delivery to the workload: to the connection's original destination (the VM's address and port),
+   * from 127.0.0.6, which capture leaves alone, so the connection does not come back to Envoy.
+   */
+  private static Cluster inbound(String name) {
+    return originalDestination(name).setUpstreamBindConfig(BindConfig.newBuilder()
+        .setSourceAddress(SocketAddress.newBuilder().setAddress(INBOUND_SOURCE).setPortValue(0))).build();
+  }
+
+  /** Source address of connections from Envoy to its own workload. */
+  static final String INBOUND_SOURCE = "127.0.0.6";
 
   /** The TLS policy of proxyless clients does not matter here: sidecars choose TLS per endpoint. */
   @Override
   public void touchedBy(ServiceChange change, Set<String> names) {
     boolean dns = change.states().stream().anyMatch(s -> s.resolution().isDns());
-    if (change.shapeChanged() || dns && change.endpointsChanged()) {
+    boolean identities = change.previous() == null || change.next() == null
+        || !AutoMtls.identities(change.previous()).equals(AutoMtls.identities(change.next()));
+    if (change.shapeChanged() || dns && change.endpointsChanged() || change.endpointsChanged() && identities) {
       ServiceNames.outboundClusters(change, names);
     }
   }

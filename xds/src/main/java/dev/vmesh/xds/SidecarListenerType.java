@@ -1,22 +1,24 @@
 package dev.vmesh.xds;
 
-import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.UInt32Value;
 import dev.vmesh.api.Addresses;
 import dev.vmesh.api.ServicePort;
-import dev.vmesh.registry.ClusterKey;
 import dev.vmesh.registry.Service;
 import dev.vmesh.registry.ServiceChange;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.listener.http_inspector.v3.HttpInspector;
 import io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -25,7 +27,7 @@ import java.util.Set;
  * {@code SidecarListenerType} is LDS for Envoy sidecars: {@code virtualOutbound} (15001, original
  * destination), one listener per HTTP port ({@code 0.0.0.0_<port>}, routes {@code <port>}), one per TCP
  * service address and port ({@code <ip>_<port>}), and {@code virtualInbound} (15006) with a chain per
- * port its workload serves. Listeners aggregate services by port, so any change of a service's shape
+ * port its workload serves ({@link InboundListener}: mTLS per PeerAuthentication). Listeners aggregate services by port, so any change of a service's shape
  * rebuilds them all; {@code virtualInbound} also follows the endpoints at the proxy's own IPs.
  */
 final class SidecarListenerType implements ResourceType {
@@ -52,7 +54,8 @@ final class SidecarListenerType implements ResourceType {
   @Override
   public List<Descriptor> messages() {
     return List.of(Listener.getDescriptor(), HttpConnectionManager.getDescriptor(), Router.getDescriptor(),
-        TcpProxy.getDescriptor(), OriginalDst.getDescriptor());
+        TcpProxy.getDescriptor(), OriginalDst.getDescriptor(), TlsInspector.getDescriptor(),
+        HttpInspector.getDescriptor(), DownstreamTlsContext.getDescriptor());
   }
 
   @Override
@@ -90,32 +93,33 @@ final class SidecarListenerType implements ResourceType {
   @Override
   public XdsResource generate(Proxy proxy, String name, MeshView mesh) {
     if (name.equals(VIRTUAL_OUTBOUND)) {
-      return XdsResource.of(name, Listener.newBuilder().setName(name)
-          .setAddress(EnvoyProtos.socket("0.0.0.0", OUTBOUND_PORT))
-          .setUseOriginalDst(BoolValue.of(true))
-          .setDefaultFilterChain(FilterChain.newBuilder().setName("passthrough")
-              .addFilters(EnvoyProtos.tcpProxy(EnvoyProtos.PASSTHROUGH)))
-          .build());
+      return XdsResource.of(name, outbound(mesh.sidecar()));
     }
     if (name.equals(VIRTUAL_INBOUND)) {
-      return inbound(proxy, mesh);
+      MeshView.Inbound inbound = mesh.inbound(proxy);
+      return XdsResource.of(name, InboundListener.build(inbound,
+          mesh.mtls().forWorkload(proxy.namespace(), inbound.labels()), mesh.sidecar().trustDomain()));
     }
     return outboundPort(proxy, name, mesh);
   }
 
-  private static XdsResource inbound(Proxy proxy, MeshView mesh) {
-    Listener.Builder l = Listener.newBuilder().setName(VIRTUAL_INBOUND)
-        .setAddress(EnvoyProtos.socket("0.0.0.0", INBOUND_PORT))
-        .addListenerFilters(ListenerFilter.newBuilder().setName("envoy.filters.listener.original_dst")
-            .setTypedConfig(Any.pack(OriginalDst.getDefaultInstance())))
-        .setDefaultFilterChain(FilterChain.newBuilder().setName("passthrough")
-            .addFilters(EnvoyProtos.tcpProxy(EnvoyProtos.PASSTHROUGH)));
-    for (int port : mesh.inboundPorts(proxy)) {
-      l.addFilterChains(FilterChain.newBuilder().setName("inbound|" + port)
-          .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port)))
-          .addFilters(EnvoyProtos.tcpProxy(ClusterKey.inbound(port).name())));
-    }
-    return XdsResource.of(VIRTUAL_INBOUND, l.build());
+  /**
+   * {@code virtualOutbound}: Envoy hands each captured connection to the outbound listener of its original
+   * destination; what none takes ends here, in Istio's two chains: {@code virtualOutbound-blackhole} for
+   * connections made to 15001 itself (they would loop), {@code virtualOutbound-catchall-tcp} for the rest,
+   * to the PassthroughCluster (ALLOW_ANY) or the BlackHoleCluster (REGISTRY_ONLY).
+   */
+  static Listener outbound(SidecarOptions options) {
+    return Listener.newBuilder().setName(VIRTUAL_OUTBOUND)
+        .setAddress(EnvoyProtos.socket("0.0.0.0", OUTBOUND_PORT))
+        .setUseOriginalDst(BoolValue.of(true))
+        .setTrafficDirection(TrafficDirection.OUTBOUND)
+        .addFilterChains(FilterChain.newBuilder().setName(VIRTUAL_OUTBOUND + "-blackhole")
+            .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(OUTBOUND_PORT)))
+            .addFilters(EnvoyProtos.tcpProxy(EnvoyProtos.BLACKHOLE)))
+        .addFilterChains(FilterChain.newBuilder().setName(VIRTUAL_OUTBOUND + "-catchall-tcp")
+            .addFilters(EnvoyProtos.tcpProxy(options.catchAllCluster())))
+        .build();
   }
 
   /** {@code 0.0.0.0_<port>} (HTTP, all hosts on the port) or {@code <ip>_<port>} (TCP, one service). */
@@ -140,15 +144,17 @@ final class SidecarListenerType implements ResourceType {
         if (http && ip.equals("0.0.0.0")) {
           return XdsResource.of(name, Listener.newBuilder().setName(name)
               .setAddress(EnvoyProtos.socket("0.0.0.0", port)).setBindToPort(BoolValue.of(false))
-              .addFilterChains(FilterChain.newBuilder().addFilters(EnvoyProtos.httpFilter("outbound_" + name,
-                  Integer.toString(port))))
+              .setTrafficDirection(TrafficDirection.OUTBOUND)
+              .addFilterChains(FilterChain.newBuilder().setName(name).addFilters(EnvoyProtos.httpFilter(
+                  "outbound_" + name, Integer.toString(port))))
               .build());
         }
-        if (!http && s.addresses().contains(ip)) {
+        if (!http && s.addresses().contains(ip) && mesh.isChosen(s, proxy.namespace())) {
+          String cluster = s.cluster(port).name();
           return XdsResource.of(name, Listener.newBuilder().setName(name)
               .setAddress(EnvoyProtos.socket(ip, port)).setBindToPort(BoolValue.of(false))
-              .addFilterChains(FilterChain.newBuilder().addFilters(
-                  EnvoyProtos.tcpProxy(s.cluster(port).name())))
+              .setTrafficDirection(TrafficDirection.OUTBOUND)
+              .addFilterChains(FilterChain.newBuilder().setName(cluster).addFilters(EnvoyProtos.tcpProxy(cluster)))
               .build());
         }
       }

@@ -71,7 +71,7 @@ public final class XdsServer implements AutoCloseable {
         // closing: the hooks' own state is going away too
       }
     };
-    this.core = new XdsCore(types, new MeshView(registry), metrics, callbacks, clock, tolerant, hooks);
+    this.core = new XdsCore(types, new MeshView(registry, options.sidecar(), () -> MtlsPolicies.PERMISSIVE), metrics, callbacks, clock, tolerant, hooks);
     this.ads = new AdsService(core, connections);
     this.queue = new PushQueue(Timer.of(pushThread), options.debounceQuiet(), options.debounceMax(), this::onBatch,
         System::nanoTime);

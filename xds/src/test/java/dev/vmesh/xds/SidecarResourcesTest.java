@@ -91,14 +91,13 @@ class SidecarResourcesTest {
           "BlackHoleCluster", "PassthroughCluster");
       assertThat(new SidecarClusterType().wildcardNames(OUTSIDER, mesh)).doesNotContain("inbound|8080||");
       Cluster inbound = cluster(h, SIDECAR, "inbound|8080||");
-      assertThat(inbound.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress()
-          .getSocketAddress().getPortValue()).isEqualTo(8080);
+      assertThat(inbound.getType()).isEqualTo(DiscoveryType.ORIGINAL_DST);
+      assertThat(inbound.getUpstreamBindConfig().getSourceAddress().getAddress()).isEqualTo("127.0.0.6");
+      assertThat(cluster(h, OUTSIDER, "inbound|8080||")).isNull();
       Listener in = new SidecarListenerType().generate(SIDECAR, "virtualInbound", mesh).resource().unpack(Listener.class);
       assertThat(in.getAddress().getSocketAddress().getPortValue()).isEqualTo(15006);
       assertThat(in.getFilterChainsList()).extracting(fc -> fc.getFilterChainMatch().getDestinationPort().getValue())
-          .containsExactly(8080);
-      assertThat(in.getFilterChains(0).getFilters(0).getTypedConfig().unpack(TcpProxy.class).getCluster())
-          .isEqualTo("inbound|8080||");
+          .contains(15006, 8080).doesNotContain(80);
     }
   }
 

@@ -155,14 +155,15 @@ class StateOfTheWorldProtocolTest {
           .setNode(Harness.node("sidecar~1.1.1.1~vm1.ns1~ns1.svc.cluster.local", "ns1", false)).build());
       DiscoveryResponse cds = rec.next();
       assertThat(names(cds)).containsExactlyInAnyOrder("outbound|80||svc1.internal.com", "BlackHoleCluster",
-          "PassthroughCluster", "inbound|80||");
+          "PassthroughCluster", "InboundPassthroughCluster", "inbound|80||");
       req.onNext(request(TypeUrls.CLUSTER, List.of(), cds));
 
       var svc1 = h.objects(MESH).get(0);
       h.delete(svc1);
       DiscoveryResponse after = rec.next();
       assertThat(after.getTypeUrl()).isEqualTo(TypeUrls.CLUSTER);
-      assertThat(names(after)).containsExactlyInAnyOrder("BlackHoleCluster", "PassthroughCluster");
+      assertThat(names(after)).containsExactlyInAnyOrder("BlackHoleCluster", "PassthroughCluster",
+          "InboundPassthroughCluster");
     }
   }
 
