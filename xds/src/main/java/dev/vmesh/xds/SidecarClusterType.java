@@ -104,7 +104,7 @@ final class SidecarClusterType implements ResourceType {
     }
     ClusterKey key = ClusterKey.ofName(name);
     if (key != null && key.direction() == ClusterKey.Direction.INBOUND) {
-      return mesh.inboundPorts(proxy).contains(key.port()) ? XdsResource.of(name, inbound(name)) : null;
+      return XdsResource.of(name, inbound(name)); // the same for every proxy: which ones exist is wildcardNames'
     }
     MeshView.ServicePortRef ref = mesh.cluster(key, proxy.namespace());
     if (ref == null) {

@@ -63,10 +63,10 @@ final class SidecarListenerType implements ResourceType {
     return !proxy.proxyless();
   }
 
-  /** The inbound listener depends on the proxy's own IPs. */
+  /** The inbound listener depends on the proxy's own IPs (and its labels, when no endpoint is at them). */
   @Override
   public String cacheVariant(Proxy proxy) {
-    return proxy.namespace() + "/" + proxy.ips();
+    return proxy.namespace() + "/" + proxy.ips() + "/" + new java.util.TreeMap<>(proxy.labels());
   }
 
   @Override

@@ -93,7 +93,6 @@ class SidecarResourcesTest {
       Cluster inbound = cluster(h, SIDECAR, "inbound|8080||");
       assertThat(inbound.getType()).isEqualTo(DiscoveryType.ORIGINAL_DST);
       assertThat(inbound.getUpstreamBindConfig().getSourceAddress().getAddress()).isEqualTo("127.0.0.6");
-      assertThat(cluster(h, OUTSIDER, "inbound|8080||")).isNull();
       Listener in = new SidecarListenerType().generate(SIDECAR, "virtualInbound", mesh).resource().unpack(Listener.class);
       assertThat(in.getAddress().getSocketAddress().getPortValue()).isEqualTo(15006);
       assertThat(in.getFilterChainsList()).extracting(fc -> fc.getFilterChainMatch().getDestinationPort().getValue())
