@@ -1,0 +1,123 @@
+package dev.vmesh.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code Lan} is a small network of network namespaces for one test run: a hub namespace holding a bridge,
+ * and machines, each a namespace with one interface ({@code eth0}) on that bridge, one IPv4 address in
+ * a /24 and a default route through that interface. Every name carries a per-run tag, so parallel runs do not collide. Closing it kills the processes
+ * started through it and deletes the namespaces (and their {@code /etc/netns} directories).
+ */
+final class Lan implements AutoCloseable {
+  record Result(int exit, String out) {}
+
+  private final String tag = Long.toHexString(ProcessHandle.current().pid() & 0xfff)
+      + Long.toHexString(System.nanoTime() & 0xfff);
+  private final String hub = "vmesh-hub-" + tag;
+  private final Path logs;
+  private final List<String> namespaces = new ArrayList<>();
+  private final java.util.Map<String, String> byName = new java.util.HashMap<>();
+  private final List<Process> processes = new ArrayList<>();
+
+  Lan(Path logs) throws Exception {
+    this.logs = logs;
+    must("ip", "netns", "add", hub);
+    namespaces.add(hub);
+    must("ip", "-n", hub, "link", "add", "br0", "type", "bridge");
+    must("ip", "-n", hub, "link", "set", "br0", "up");
+  }
+
+  /** Adds a machine {@code name} with address {@code ip}/24 and {@code resolv} as its resolv.conf; returns its netns. */
+  String machine(String name, String ip, String resolv) throws Exception {
+    String ns = "vmesh-" + name + "-" + tag;
+    must("ip", "netns", "add", ns);
+    namespaces.add(ns);
+    String here = "v" + tag + namespaces.size() + "a";
+    String there = "v" + tag + namespaces.size() + "b";
+    must("ip", "link", "add", here, "type", "veth", "peer", "name", there);
+    must("ip", "link", "set", here, "netns", ns);
+    must("ip", "link", "set", there, "netns", hub);
+    must("ip", "-n", hub, "link", "set", there, "master", "br0", "up");
+    must("ip", "-n", ns, "link", "set", here, "name", "eth0");
+    must("ip", "-n", ns, "addr", "add", ip + "/24", "dev", "eth0");
+    must("ip", "-n", ns, "link", "set", "eth0", "up");
+    must("ip", "-n", ns, "link", "set", "lo", "up");
+    // a machine has a default route: without one, connecting to a virtual IP fails before capture sees it
+    must("ip", "-n", ns, "route", "add", "default", "dev", "eth0");
+    Path etc = Files.createDirectories(Path.of("/etc/netns", ns));
+    Files.writeString(etc.resolve("resolv.conf"), resolv);
+    byName.put(name, ns);
+    return ns;
+  }
+
+  /** The netns of machine {@code name}. */
+  String namespace(String name) {
+    return byName.get(name);
+  }
+
+  /** Runs {@code cmd} in {@code ns} in the background until close, its output in {@code <log>.log}. */
+  Process background(String ns, String log, List<String> cmd) throws Exception {
+    List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+    all.addAll(cmd);
+    Process p = new ProcessBuilder(all).redirectErrorStream(true).redirectOutput(logs.resolve(log + ".log").toFile())
+        .start();
+    processes.add(p);
+    return p;
+  }
+
+  /** Runs {@code cmd} in {@code ns} and waits for it (at most 60 s). */
+  Result exec(String ns, String... cmd) throws Exception {
+    List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+    all.addAll(List.of(cmd));
+    return run(all.toArray(String[]::new));
+  }
+
+  /** {@code cmd} in {@code ns} as the unprivileged user nobody (whose traffic the capture rules take). */
+  Result asNobody(String ns, String... cmd) throws Exception {
+    List<String> all = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+    all.addAll(List.of(cmd));
+    return exec(ns, all.toArray(String[]::new));
+  }
+
+  String log(String name) {
+    try {
+      String s = Files.readString(logs.resolve(name + ".log"));
+      return "\n--- " + name + " log (last 5000 chars):\n" + s.substring(Math.max(0, s.length() - 5000));
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (Process p : processes) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    for (String ns : namespaces) {
+      run("ip", "netns", "del", ns);
+      run("rm", "-rf", "/etc/netns/" + ns);
+    }
+  }
+
+  static void must(String... cmd) throws Exception {
+    Result r = run(cmd);
+    assertThat(r.exit).as(String.join(" ", cmd) + ": " + r.out).isZero();
+  }
+
+  static Result run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+    }
+    return new Result(p.exitValue(), out);
+  }
+}
