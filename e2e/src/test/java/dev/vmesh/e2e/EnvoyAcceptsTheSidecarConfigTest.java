@@ -45,6 +45,13 @@ class EnvoyAcceptsTheSidecarConfigTest {
           "\"name\": \"inbound|9090||\"", "outbound_.80_._.vmservice.example.com", "spiffe://cluster.local/ns/vm/sa/my-vm",
           "\"tlsMode\": \"istio\"", "\"address\": \"1.1.1.1\"", "vmservice.example.com:80");
       assertAccepted(vm, 1);
+      // and the server agrees: Envoy's stream ACKed the last version of every type it holds, NACKed none
+      String token = Files.readString(tmp.resolve("data/admin-token")).strip();
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        EnvoyUnderTest.Result status = vm.vmesh("proxy-status", "--server", "http://127.0.0.1:15014", "--token",
+            token);
+        assertThat(status.out()).doesNotContain("NACKED", "STALE").containsPattern("(?m)^.*(SYNCED.*){4}$");
+      });
     }
   }
 
