@@ -107,7 +107,7 @@ final class InboundListener {
         .addFilters(EnvoyProtos.tcpProxy(EnvoyProtos.BLACKHOLE)).build());
     addChains(chains, 0, Kind.PASSTHROUGH, mtls.mode(), trustDomain);
     for (Map.Entry<Integer, MtlsPolicies.Mode> e : new java.util.TreeMap<>(mtls.ports()).entrySet()) {
-      if (!inbound.ports().containsKey(e.getKey())) {
+      if (!inbound.ports().containsKey(e.getKey()) && e.getKey() != PORT) {
         addChains(chains, e.getKey(), Kind.PASSTHROUGH, e.getValue(), trustDomain);
         if (e.getValue() == MtlsPolicies.Mode.DISABLE) {
           noTls.add(e.getKey());
@@ -117,6 +117,9 @@ final class InboundListener {
       }
     }
     for (Map.Entry<Integer, String> e : inbound.ports().entrySet()) {
+      if (e.getKey() == PORT) {
+        continue; // the blackhole chain's: a second chain for it would make Envoy refuse the listener
+      }
       MtlsPolicies.Mode mode = mtls.forPort(e.getKey());
       addChains(chains, e.getKey(), EnvoyProtos.isHttp(e.getValue()) ? Kind.HTTP : Kind.TCP, mode, trustDomain);
       if (mode == MtlsPolicies.Mode.DISABLE) {

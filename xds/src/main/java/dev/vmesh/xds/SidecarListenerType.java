@@ -77,7 +77,9 @@ final class SidecarListenerType implements ResourceType {
     for (Service s : mesh.visibleServices(proxy.namespace())) {
       for (ServicePort p : s.ports()) {
         if (EnvoyProtos.isHttp(p.protocol())) {
-          out.add("0.0.0.0_" + p.number());
+          if (!isOwnPort(p.number())) {
+            out.add("0.0.0.0_" + p.number());
+          }
         } else {
           for (String a : s.addresses()) {
             if (Addresses.isIp(a)) {
@@ -122,6 +124,14 @@ final class SidecarListenerType implements ResourceType {
         .build();
   }
 
+  /**
+   * Whether {@code port} is one Envoy's own listeners bind on every address (15001, 15006): an HTTP listener
+   * {@code 0.0.0.0_<port>} there would have their address, and Envoy refuses the whole update.
+   */
+  static boolean isOwnPort(int port) {
+    return port == OUTBOUND_PORT || port == INBOUND_PORT;
+  }
+
   /** {@code 0.0.0.0_<port>} (HTTP, all hosts on the port) or {@code <ip>_<port>} (TCP, one service). */
   private static XdsResource outboundPort(Proxy proxy, String name, MeshView mesh) {
     int sep = name.lastIndexOf('_');
@@ -141,7 +151,7 @@ final class SidecarListenerType implements ResourceType {
           continue;
         }
         boolean http = EnvoyProtos.isHttp(p.protocol());
-        if (http && ip.equals("0.0.0.0")) {
+        if (http && ip.equals("0.0.0.0") && !isOwnPort(port)) {
           return XdsResource.of(name, Listener.newBuilder().setName(name)
               .setAddress(EnvoyProtos.socket("0.0.0.0", port)).setBindToPort(BoolValue.of(false))
               .setTrafficDirection(TrafficDirection.OUTBOUND)

@@ -221,6 +221,29 @@ class SidecarConfigHasIstiosShapesTest {
     }
   }
 
+  @Test
+  void servicePortsOnEnvoysOwnPortsDoNotCollideWithItsListeners() throws Exception {
+    String mesh = MESH + """
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: clash, namespace: ns1}
+        spec:
+          hosts: [clash.internal]
+          location: MESH_INTERNAL
+          ports: [{number: 15001, name: http, protocol: HTTP, targetPort: 15006}]
+          resolution: STATIC
+          workloadSelector: {labels: {app: web}}
+        """;
+    try (Harness h = new Harness(mesh)) {
+      assertThat(new SidecarListenerType().wildcardNames(WEB, mesh(h))).doesNotContain("0.0.0.0_15001");
+      assertThat(gen(new SidecarListenerType(), WEB, "0.0.0.0_15001", mesh(h), Listener.class)).isNull();
+      Listener in = inbound(h, WorkloadMode.DEFAULT);
+      assertThat(in.getFilterChainsList()).filteredOn(c -> c.getFilterChainMatch().getDestinationPort().getValue()
+          == 15006).extracting(FilterChain::getName).containsExactly("virtualInbound-blackhole");
+    }
+  }
+
   private static String tcpCluster(FilterChain c) throws Exception {
     return c.getFilters(0).getTypedConfig().unpack(TcpProxy.class).getCluster();
   }
