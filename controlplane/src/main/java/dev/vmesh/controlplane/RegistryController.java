@@ -35,8 +35,9 @@ public final class RegistryController implements AutoCloseable {
 
   private final ConfigStore store;
   private final java.util.function.Supplier<Registry> registryFactory;
-  private final Consumer<Registry.Changes> onChange;
-  private final Runnable onReset;
+  /** Set once, before {@link #start}: the thread that starts the watch publishes them to its callbacks. */
+  private Consumer<Registry.Changes> onChange;
+  private Runnable onReset;
   private final ExecutorService statusWriter =
       Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("status-writer").unstarted(r));
   private final CountDownLatch synced = new CountDownLatch(1);
@@ -62,6 +63,23 @@ public final class RegistryController implements AutoCloseable {
   public RegistryController(ConfigStore store, java.util.function.Supplier<Registry> registryFactory,
       Consumer<Registry.Changes> onChange, Runnable onReset) {
     this(store, registryFactory, onChange, onReset, null);
+  }
+
+  /**
+   * A controller whose subscriber is named later with {@link #publishTo}, before {@link #start}: the
+   * server builds the registry before xDS, which reads it and then subscribes to its changes.
+   */
+  public RegistryController(ConfigStore store, java.util.function.Supplier<Registry> registryFactory) {
+    this(store, registryFactory, c -> { }, () -> { }, null);
+  }
+
+  /** Where changes go from {@link #start} on; called once, before it. */
+  public void publishTo(Consumer<Registry.Changes> onChange, Runnable onReset) {
+    if (watch != null) {
+      throw new IllegalStateException("the registry's subscriber is set before it starts");
+    }
+    this.onChange = onChange;
+    this.onReset = onReset;
   }
 
   /** As above; {@code timer} (null: a thread of its own) runs the retries of a watch the store ended. */

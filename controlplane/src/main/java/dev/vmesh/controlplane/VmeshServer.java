@@ -1,88 +1,76 @@
 package dev.vmesh.controlplane;
 
-import dev.vmesh.api.Listeners;
-import dev.vmesh.ca.Authenticator;
-import dev.vmesh.ca.BootstrapTokens;
-import dev.vmesh.ca.Sealer;
-import dev.vmesh.ca.CaService;
-import dev.vmesh.ca.CertificateAuthority;
-import dev.vmesh.ca.KubernetesTokens;
-import dev.vmesh.ca.PeerCredentials;
-import dev.vmesh.ca.ServerCertificate;
-import dev.vmesh.pki.Pem;
+import dev.vmesh.api.time.Timer;
+import dev.vmesh.controlplane.autoregistration.AutoRegistrationController;
+import dev.vmesh.controlplane.autoregistration.AutoRegistrationMetrics;
+import dev.vmesh.controlplane.http.AdminHttp;
+import dev.vmesh.controlplane.http.Http;
+import dev.vmesh.controlplane.http.ServerRoutes;
 import dev.vmesh.registry.Registry;
-import dev.vmesh.store.Blobs;
 import dev.vmesh.store.ConfigStore;
 import dev.vmesh.store.DataDirectory;
 import dev.vmesh.store.FileConfigStore;
 import dev.vmesh.store.LayeredConfigStore;
 import dev.vmesh.store.Leadership;
 import dev.vmesh.store.StoreBackend;
-import dev.vmesh.api.time.Timer;
-import dev.vmesh.controlplane.autoregistration.AutoRegistrationController;
-import dev.vmesh.controlplane.http.AdminToken;
-import dev.vmesh.controlplane.http.Http;
-import dev.vmesh.controlplane.http.ServerRoutes;
-import dev.vmesh.http.HttpMetrics;
 import dev.vmesh.xds.XdsMetrics;
 import dev.vmesh.xds.XdsServer;
-import io.grpc.Server;
-import io.grpc.ServerInterceptors;
-import io.grpc.TlsServerCredentials;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code VmeshServer} is the control plane process: its store (the embedded durable store, etcd, or
- * Istio's CRDs in Kubernetes; with the config directory layered under it when given), the registry kept
- * in step with it, xDS on 15010 (plaintext)
- * and 15012 (TLS with a certificate from the mesh CA), and HTTP on 15014 (readiness, metrics, debug
- * pages, admin API).
+ * {@code VmeshServer} is the control plane process, built in the order its data flows: the store (the
+ * embedded durable store, etcd, or Istio's CRDs in Kubernetes; with the config directory layered under it
+ * when given), the registry kept in step with it, auto-registration and xDS reading the registry, the
+ * identity (CA, tokens, authenticator), the gRPC ports (xDS on 15010 plaintext, xDS and the CA on 15012
+ * over TLS) and the HTTP port (15014: readiness, metrics, debug pages, admin API). It stops in the
+ * opposite order.
  */
 public final class VmeshServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VmeshServer.class);
 
   private final ConfigStore store;
-  private final RegistryController registry;
-  private final XdsServer xds;
-  private final List<Server> grpcServers;
-  private final Http http;
-  private final String adminToken;
-  private final AutoRegistrationController autoRegistration;
   private final Leadership leadership;
-  private final java.util.concurrent.ExecutorService timers;
+  private final RegistryController registry;
+  private final ScheduledExecutorService timers;
+  private final AutoRegistrationController autoRegistration;
+  private final XdsServer xds;
+  private final ServerIdentity identity;
+  private final GrpcListeners grpc;
+  private final Http http;
   private final PrometheusRegistry metrics;
 
-  private VmeshServer(ConfigStore store, RegistryController registry, XdsServer xds, List<Server> grpcServers,
-      Http http, String adminToken, AutoRegistrationController autoRegistration, Leadership leadership,
-      java.util.concurrent.ExecutorService timers, PrometheusRegistry metrics) {
-    this.metrics = metrics;
-    this.autoRegistration = autoRegistration;
-    this.timers = timers;
-    this.leadership = leadership;
+  private VmeshServer(ConfigStore store, Leadership leadership, RegistryController registry,
+      ScheduledExecutorService timers, AutoRegistrationController autoRegistration, XdsServer xds,
+      ServerIdentity identity, GrpcListeners grpc, Http http, PrometheusRegistry metrics) {
     this.store = store;
+    this.leadership = leadership;
     this.registry = registry;
+    this.timers = timers;
+    this.autoRegistration = autoRegistration;
     this.xds = xds;
-    this.grpcServers = grpcServers;
+    this.identity = identity;
+    this.grpc = grpc;
     this.http = http;
-    this.adminToken = adminToken;
+    this.metrics = metrics;
   }
 
   /** Opens the stores, loads the registry and starts serving. */
   public static VmeshServer start(ServerOptions o, Clock clock) throws IOException {
-    List<AutoCloseable> opened = new ArrayList<>();
+    List<AutoCloseable> opened = new ArrayList<>(); // closed first to last if the start fails
     try {
+      // store
       DataDirectory.prepare(o.dataDir()); // it holds secrets, whatever the store
       StoreBackend backend = o.store().open(clock);
       opened.add(backend);
@@ -97,98 +85,47 @@ public final class VmeshServer implements AutoCloseable {
       }
       Leadership leadership = backend.leadership(o.autoRegistration().controllerName());
       opened.add(0, leadership); // closed before the store: gives up the lead while it still can
-      Optional<Blobs> shared = backend.sharedBlobs();
       PrometheusRegistry metrics = new PrometheusRegistry();
       JvmMetrics.builder().register(metrics);
       StoreMetrics.register(metrics, store, files);
 
-      RegistryController[] controller = new RegistryController[1];
-      var timerThread = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+      // registry, then what reads it: auto-registration and xDS
+      RegistryController registry = new RegistryController(store, () -> new Registry(o.registry()));
+      opened.add(0, registry);
+      ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().daemon().name("autoregistration").unstarted(r));
-      opened.add(0, timerThread::shutdownNow);
+      opened.add(0, timers::shutdownNow);
       AutoRegistrationController autoRegistration = new AutoRegistrationController(store, o.autoRegistration(), clock,
-          Timer.of(timerThread), rv -> {
-            try {
-              controller[0].awaitRevision(rv, java.time.Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          }, new dev.vmesh.controlplane.autoregistration.AutoRegistrationMetrics(metrics));
+          Timer.of(timers), rv -> awaitRevision(registry, rv), new AutoRegistrationMetrics(metrics));
       opened.add(0, autoRegistration);
-      XdsServer xds = new XdsServer(() -> controller[0].registry(), o.xds(), autoRegistration,
-          new XdsMetrics(metrics), clock);
+      XdsServer xds = new XdsServer(registry::registry, o.xds(), autoRegistration, new XdsMetrics(metrics), clock);
       opened.add(0, xds);
-      controller[0] = new RegistryController(store, () -> new Registry(o.registry()), xds::onRegistryChange,
-          xds::fullPush);
-      opened.add(0, controller[0]);
+      registry.publishTo(xds::onRegistryChange, xds::fullPush);
       // Of several replicas sharing a store, only the leader sweeps and records allocated addresses.
       autoRegistration.sweepOnlyWhen(leadership::isLeader);
-      controller[0].recordAddressesOnlyWhen(leadership::isLeader);
-      controller[0].start();
+      registry.recordAddressesOnlyWhen(leadership::isLeader);
+      registry.start();
       autoRegistration.start();
       new LeadershipFollower(leadership, () -> {
-        controller[0].recordAddresses();
+        registry.recordAddresses();
         autoRegistration.sweep();
-      }, metrics).start(timerThread);
+      }, metrics).start(timers);
 
-      Sealer sealer = shared.isPresent() ? sealer(o) : null;
-      CertificateAuthority ca = o.caDir() == null && shared.isPresent()
-          ? CertificateAuthority.loadOrCreateShared(shared.get(), sealer, o.registry().trustDomain(), o.caKeyType(),
-              clock)
-          : CertificateAuthority.loadOrCreate(o.caDir() != null ? o.caDir() : o.dataDir().resolve("ca"),
-              o.registry().trustDomain(), o.caKeyType(), clock);
-      BootstrapTokens tokens = shared.isPresent() ? BootstrapTokens.openShared(shared.get(), sealer, clock)
-          : BootstrapTokens.open(o.dataDir().resolve("tokens"), clock);
-      Authenticator authenticator = new Authenticator(o.registry().trustDomain(), tokens,
-          o.tokenReviewer() == null ? null : new KubernetesTokens(o.registry().trustDomain(), o.tokenReviewer()));
-
-      List<Server> grpc = new ArrayList<>();
-      if (o.xdsPlaintextAddress() != null) {
-        LOG.warn("event=plaintext_xds_enabled address={} note=\"development only: no authentication\"",
-            o.xdsPlaintextAddress());
-        grpc.add(grpcServer("plaintext xDS (15010)", o.xdsPlaintextAddress(), "--xds-plaintext-address",
-            NettyServerBuilder.forAddress(o.xdsPlaintextAddress()), xds.service().bindService()));
-      }
-      if (o.xdsTlsAddress() != null) {
-        var names = o.serverNames().stream().filter(n -> !dev.vmesh.api.Addresses.isIp(n)).toList();
-        var ips = o.serverNames().stream().filter(dev.vmesh.api.Addresses::isIp).toList();
-        ServerCertificate.Files cert = ServerCertificate.ensure(o.dataDir().resolve("server"), ca, names, ips, clock);
-        Path bundle = o.dataDir().resolve("server").resolve("trust-bundle.pem");
-        Pem.writeAtomically(bundle, Pem.certificates(ca.roots()), "rw-r--r--");
-        var creds = TlsServerCredentials.newBuilder().keyManager(cert.certChain().toFile(), cert.key().toFile())
-            .trustManager(bundle.toFile()).clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL).build();
-        var authedXds = ServerInterceptors.intercept(ServerInterceptors.intercept(xds.service(),
-            new XdsAuthInterceptor(authenticator)), PeerCredentials.interceptor());
-        var caService = ServerInterceptors.intercept(new CaService(ca, authenticator, new dev.vmesh.ca.CaMetrics(metrics)),
-            PeerCredentials.interceptor());
-        grpc.add(grpcServer("xDS and the CA over TLS (15012)", o.xdsTlsAddress(), "--xds-address",
-            NettyServerBuilder.forAddress(o.xdsTlsAddress(), creds), authedXds, caService));
-      }
-      grpc.forEach(g -> opened.add(0, g::shutdownNow));
+      // identity, then the ports that use it
+      ServerIdentity identity = ServerIdentity.open(o, backend.sharedBlobs(), clock);
+      GrpcListeners grpc = GrpcListeners.start(o, xds, identity, metrics, clock);
+      opened.add(0, grpc);
       autoRegistration.servingSince(clock.instant()); // VMs can reconnect from now: their grace starts here
-
-      String token = shared.isPresent() ? AdminToken.loadOrCreateShared(shared.get(), sealer, o.dataDir())
-          : AdminToken.loadOrCreate(o.dataDir());
-      Http http = null;
-      if (o.httpAddress() != null) {
-        http = new Http(o.httpAddress(), token, o.httpLimits(), new HttpMetrics(metrics, "vmesh_"));
-        boolean local = o.httpAddress().getAddress() != null && o.httpAddress().getAddress().isLoopbackAddress();
-        new ServerRoutes(store, files, controller[0]::isSynced, controller[0]::registry, xds, metrics, tokens, ca,
-            o.registry().trustDomain(), autoRegistration.registrations()).install(http, !local);
-        try {
-          http.start();
-        } catch (IOException e) {
-          throw Listeners.isBindFailure(e) ? Listeners.bindFailed("HTTP (15014: readiness, metrics, debug pages,"
-              + " admin API)", o.httpAddress(), "--http-address", "--http-address off", e) : e;
-        }
+      Http http = AdminHttp.start(o.httpAddress(), o.httpLimits(), identity.adminToken(), metrics,
+          new ServerRoutes(store, files, registry::isSynced, registry::registry, xds, metrics, identity.tokens(),
+              identity.ca(), o.registry().trustDomain(), autoRegistration.registrations()));
+      if (http != null) {
         opened.add(0, http);
       }
-      VmeshServer server = new VmeshServer(store, controller[0], xds, grpc, http, token, autoRegistration, leadership,
-          timerThread, metrics);
       LOG.info("event=server_started store={} http={} xds={}", store.describe(),
-          http == null ? "off" : http.address(),
-          grpc.stream().map(g -> g.getListenSockets().toString()).toList());
-      return server;
+          http == null ? "off" : http.address(), grpc.describe());
+      return new VmeshServer(store, leadership, registry, timers, autoRegistration, xds, identity, grpc, http,
+          metrics);
     } catch (IOException | RuntimeException e) {
       for (AutoCloseable c : opened) {
         try {
@@ -201,32 +138,12 @@ public final class VmeshServer implements AutoCloseable {
     }
   }
 
-  /** The key that seals secrets in the shared store; a missing or bad file stops the start with the fix. */
-  private static Sealer sealer(ServerOptions o) throws IOException {
-    if (o.secretsKeyFile() == null) {
-      throw new IOException("this server shares its store with other replicas, which also share the CA and the "
-          + "token keys through it, sealed: give every replica the same --secrets-key-file (create it once with "
-          + "'head -c 32 /dev/urandom | base64 > FILE')");
-    }
-    Sealer sealer = Sealer.fromFile(o.secretsKeyFile());
-    LOG.info("event=secrets_key_loaded file={} fingerprint={}", o.secretsKeyFile(), sealer.fingerprint());
-    return sealer;
-  }
-
-  private static Server grpcServer(String what, InetSocketAddress address, String flag, NettyServerBuilder b,
-      io.grpc.ServerServiceDefinition... services) throws IOException {
-    for (var s : services) {
-      b.addService(s);
-    }
-    Server server = b
-        .permitKeepAliveTime(10, TimeUnit.SECONDS)
-        .permitKeepAliveWithoutCalls(true)
-        .keepAliveTime(30, TimeUnit.SECONDS)
-        .build();
+  /** Auto-registration waits for its own writes to reach the registry before it answers. */
+  private static void awaitRevision(RegistryController registry, String resourceVersion) {
     try {
-      return server.start();
-    } catch (IOException e) {
-      throw Listeners.isBindFailure(e) ? Listeners.bindFailed(what, address, flag, flag + " off", e) : e;
+      registry.awaitRevision(resourceVersion, Duration.ofSeconds(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -249,7 +166,7 @@ public final class VmeshServer implements AutoCloseable {
 
   /** The port of the n-th xDS listener (0: plaintext if enabled, then TLS). */
   public int xdsPort(int n) {
-    return ((InetSocketAddress) grpcServers.get(n).getListenSockets().get(0)).getPort();
+    return grpc.port(n);
   }
 
   /** What {@code /metrics} serves. */
@@ -258,7 +175,7 @@ public final class VmeshServer implements AutoCloseable {
   }
 
   public String adminToken() {
-    return adminToken;
+    return identity.adminToken();
   }
 
   public ConfigStore store() {
@@ -284,18 +201,9 @@ public final class VmeshServer implements AutoCloseable {
     if (http != null) {
       http.close();
     }
-    grpcServers.forEach(Server::shutdown);
-    xds.close();
-    for (Server g : grpcServers) {
-      try {
-        if (!g.awaitTermination(5, TimeUnit.SECONDS)) {
-          g.shutdownNow();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        g.shutdownNow();
-      }
-    }
+    grpc.shutdown(); // no new calls
+    xds.close(); // ends the open streams cleanly
+    grpc.close();
     autoRegistration.close(); // its watches and timers end before the store does
     timers.shutdownNow(); // the sweep, group-watch retries and the leadership check
     leadership.close(); // another replica can lead at once instead of after the lease runs out
