@@ -102,7 +102,7 @@ public final class BenchServer {
     return sum;
   }
 
-  private static long rss() {
+  static long rss() {
     try {
       for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
         if (l.startsWith("VmRSS:")) {

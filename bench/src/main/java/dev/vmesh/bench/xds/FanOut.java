@@ -52,10 +52,10 @@ import org.HdrHistogram.Histogram;
  * </pre>
  *
  * With {@code -Dbench.serverCpus=0} the server is pinned to CPU 0 (run this JVM under
- * {@code taskset -c 1} for a one-core-each layout).
- *
- * <pre>
- * </pre>
+ * {@code taskset -c 1} for a one-core-each layout). {@code -Dbench.server=java-control-plane} runs the
+ * peer ({@link JcpBenchServer}) instead of vmesh, with the same clients, changes and floor;
+ * {@code -Dbench.serverClasspath=JAR} runs the server from another build (an older commit's
+ * {@code benchmarks.jar}), so before and after are measured by one harness.
  */
 public final class FanOut {
   private FanOut() {}
@@ -81,10 +81,17 @@ public final class FanOut {
     if (extra != null) {
       command.addAll(List.of(extra.split(" "))); // e.g. -XX:StartFlightRecording=filename=server.jfr
     }
+    String serverKind = System.getProperty("bench.server", "vmesh");
+    String serverClass = switch (serverKind) {
+      case "vmesh" -> BenchServer.class.getName();
+      case "java-control-plane" -> JcpBenchServer.class.getName();
+      default -> throw new IllegalArgumentException("-Dbench.server=" + serverKind
+          + ": expected vmesh or java-control-plane");
+    };
     command.addAll(List.of("-Xmx2g", "--sun-misc-unsafe-memory-access=allow",
-        "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-        BenchServer.class.getName(), Integer.toString(services), Integer.toString(perService),
-        Integer.toString(debounceMs)));
+        "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("bench.serverClasspath",
+            System.getProperty("java.class.path")),
+        serverClass, Integer.toString(services), Integer.toString(perService), Integer.toString(debounceMs)));
     Process server = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream()));
     PrintWriter cmd = new PrintWriter(server.getOutputStream(), true);
@@ -247,8 +254,10 @@ public final class FanOut {
     double cpuMsPerChange = (a.get("cpu") - b.get("cpu")) / 1e6 / changes;
     double bytesPerChange = (a.get("bytes") - b.get("bytes")) / changes;
     double floorP50 = floor.getValueAtPercentile(50) / 1e6;
-    System.out.printf("%nfan-out: services=%d perService=%d clients=%d scoped=%d changes=%d interval=%dms debounce=%dms%n",
-        services, perService, clients, scoped, changes, intervalMs, debounceMs);
+    System.out.printf("%nfan-out: server=%s%s services=%d perService=%d clients=%d scoped=%d changes=%d interval=%dms"
+        + " debounce=%dms%n", serverKind, System.getProperty("bench.serverClasspath") == null ? ""
+        : " (" + System.getProperty("bench.serverClasspath") + ")", services, perService, clients, scoped, changes,
+        intervalMs, debounceMs);
     System.out.printf("cold sync of all clients: %.0f ms; CLA size %d B; server CPU %.2f s (%.1f ms per client);"
         + " resource bytes sent %.0f%n", coldSyncMs, claBytes.get(), coldCpuSeconds, coldCpuSeconds * 1000 / clients,
         coldBytes);

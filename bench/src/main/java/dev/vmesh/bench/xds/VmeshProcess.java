@@ -98,7 +98,7 @@ final class VmeshProcess implements AutoCloseable {
       command.addAll(List.of("-jar", jar.toString(), "server", "--data-dir", dir.resolve("data-" + i).toString(),
           "--config", config.toString(), "--http-address", "127.0.0.1:" + servers.httpPorts[i],
           "--replica-name", "replica-" + i, "--workload-grace-period", grace.toMillis() + "ms",
-          "--workload-cleanup-rate", Double.toString(cleanupRate)));
+          "--workload-cleanup-rate", Double.toString(cleanupRate), "--allow-empty-store"));
       command.addAll(shared);
       if (tls) {
         command.addAll(List.of("--xds-address", "127.0.0.1:" + servers.xdsPorts[i], "--xds-plaintext-address", "off"));
