@@ -28,6 +28,15 @@ public final class InputLimits {
    */
   public static final int MAX_TEXT_CHARS = 256 * 1024 * 1024;
 
+  /**
+   * Most values (maps, lists, scalars, keys) YAML aliases may repeat in one text, counted as if each
+   * alias were written out: Istio objects hardly use aliases, and a few hundred bytes of nested aliases
+   * (a "billion laughs" document) would otherwise expand to millions of objects.
+   */
+  public static final int MAX_ALIAS_VALUES = 100_000;
+  /** Most characters of values and keys YAML aliases may repeat in one text: as many as one file holds. */
+  public static final long MAX_ALIAS_CHARS = MAX_FILE_BYTES;
+
   private InputLimits() {}
 
   /** The message for a file of {@code bytes} over {@link #MAX_FILE_BYTES}. */
@@ -43,6 +52,11 @@ public final class InputLimits {
 
   static String tooDeep() {
     return "maps and lists nest deeper than " + MAX_DEPTH + " levels, the most vmesh reads (a recursive alias?)";
+  }
+
+  static String aliasesRepeatTooMuch() {
+    return "aliases repeat more than " + MAX_ALIAS_VALUES + " values or " + size(MAX_ALIAS_CHARS)
+        + " of text, the most vmesh expands (an alias bomb?); write the repeated parts out instead";
   }
 
   static String textTooLarge(int chars) {

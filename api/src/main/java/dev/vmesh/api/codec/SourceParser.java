@@ -91,6 +91,7 @@ public final class SourceParser {
         .build();
     List<SourceNode> docs = new ArrayList<>();
     List<Problem> problems = new ArrayList<>();
+    long[] repeated = new long[2]; // values and characters aliases repeated, over all documents of the text
     try {
       // snakeyaml's composer recurses once per level: the bounded parser stops it before the stack runs out
       Composer composer = new Composer(settings, new BoundedParser(new ParserImpl(settings,
@@ -100,7 +101,7 @@ public final class SourceParser {
         if (node instanceof ScalarNode s && s.getTag().equals(Tag.NULL)) {
           continue; // an empty document, e.g. a trailing '---'
         }
-        docs.add(new YamlConverter(source, problems).convert(node, 0));
+        docs.add(new YamlConverter(source, problems, repeated).convert(node, 0));
       }
     } catch (MarkedYamlEngineException e) {
       Position pos = e.getProblemMark().or(e::getContextMark).map(SourceParser::position).orElse(Position.UNKNOWN);
@@ -273,15 +274,25 @@ public final class SourceParser {
     }
   }
 
-  /** Converts one composed YAML node graph into a SourceNode tree. */
+  /**
+   * Converts one composed YAML node graph into a SourceNode tree. An alias becomes the very node its
+   * anchor made, so whoever walks the result walks the anchored part once per alias: the converter
+   * counts what aliases repeat (values and characters, over the whole text) and stops at
+   * {@link InputLimits#MAX_ALIAS_VALUES} or {@link InputLimits#MAX_ALIAS_CHARS}, and checks that an
+   * alias does not nest its anchored part deeper than {@link #MAX_DEPTH}.
+   */
   private static final class YamlConverter {
     private final String source;
     private final List<Problem> problems;
     private final Map<Node, SourceNode> converted = new IdentityHashMap<>();
+    /** Per converted node, its tree as aliases expand it: values, characters, levels of maps and lists. */
+    private final Map<Node, long[]> expanded = new IdentityHashMap<>();
+    private final long[] repeated;
 
-    YamlConverter(String source, List<Problem> problems) {
+    YamlConverter(String source, List<Problem> problems, long[] repeated) {
       this.source = source;
       this.problems = problems;
+      this.repeated = repeated;
     }
 
     SourceNode convert(Node node, int depth) {
@@ -291,25 +302,50 @@ public final class SourceParser {
       }
       SourceNode done = converted.get(node); // aliases point at the same node: convert once
       if (done != null) {
+        long[] size = expanded.get(node);
+        repeated[0] += size[0];
+        repeated[1] += size[1];
+        if (repeated[0] > InputLimits.MAX_ALIAS_VALUES || repeated[1] > InputLimits.MAX_ALIAS_CHARS) {
+          throw new OverLimit(InputLimits.aliasesRepeatTooMuch(), pos);
+        }
+        if (depth + size[2] > MAX_DEPTH) {
+          throw OverLimit.tooDeep(pos);
+        }
         return done;
       }
+      long[] size = {1, 0, node instanceof ScalarNode ? 0 : 1}; // a map or list is a level even when empty
       SourceNode out = switch (node) {
-        case MappingNode m -> convertMap(m, pos, depth);
+        case MappingNode m -> convertMap(m, pos, depth, size);
         case SequenceNode s -> {
           List<SourceNode> items = new ArrayList<>(s.getValue().size());
           for (Node item : s.getValue()) {
             items.add(convert(item, depth + 1));
+            add(size, item);
           }
           yield new ListNode(items, pos);
         }
-        case ScalarNode s -> new Scalar(s.getValue(), scalarType(s), pos);
+        case ScalarNode s -> {
+          size[1] = s.getValue().length();
+          yield new Scalar(s.getValue(), scalarType(s), pos);
+        }
         default -> throw new IllegalStateException("unknown YAML node " + node);
       };
       converted.put(node, out);
+      expanded.put(node, size);
       return out;
     }
 
-    private SourceNode convertMap(MappingNode m, Position pos, int depth) {
+    /** Adds a converted child's expanded size to its parent's (one level below it). */
+    private void add(long[] parent, Node child) {
+      long[] c = expanded.get(child);
+      if (c != null) { // null only for a key that was not a scalar (reported, not converted)
+        parent[0] += c[0];
+        parent[1] += c[1];
+        parent[2] = Math.max(parent[2], c[2] + 1);
+      }
+    }
+
+    private SourceNode convertMap(MappingNode m, Position pos, int depth, long[] size) {
       Map<String, Field> fields = new LinkedHashMap<>();
       for (NodeTuple t : m.getValue()) {
         Position keyPos = position(t.getKeyNode().getStartMark());
@@ -319,7 +355,10 @@ public final class SourceParser {
           continue;
         }
         String key = k.getValue();
+        size[0]++;
+        size[1] += key.length();
         SourceNode value = convert(t.getValueNode(), depth + 1);
+        add(size, t.getValueNode());
         if (fields.containsKey(key)) {
           problems.add(new Problem(Problem.Severity.ERROR, source, keyPos, "",
               "duplicate key \"" + key + "\" (first at " + fields.get(key).keyPosition() + "); remove one"));
