@@ -1,7 +1,7 @@
 package dev.vmesh.dns;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import dev.vmesh.api.fuzz.FuzzBudget;
+import dev.vmesh.api.fuzz.FuzzRun;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -19,22 +19,22 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * 100,000 random and mutated packets go through the query path: nothing may throw, every reply
- * must be well-formed (and decode with Netty's independent codec when its names are ASCII), carry the
- * query's ID, and stay within the UDP
- * size the query allows; the heap must not grow with the packets (nothing kept per packet); the proxy
- * must answer normally afterwards. Seeded, so failures repeat.
+ * Random and mutated packets through the query path, then through a real proxy on loopback sockets:
+ * nothing may throw, every reply must be well-formed (and decode with Netty's independent codec when its
+ * names are ASCII), carry the query's ID and stay within the UDP size the query allows; the heap must not
+ * grow with the packets (nothing kept per packet); the proxy must keep answering valid queries over UDP
+ * and TCP after every batch. Seeded, and sized by {@code -Dvmesh.fuzz} (see {@link FuzzBudget}).
  */
+@Tag("fuzz")
 class FuzzedPacketsNeverBreakTheProxyTest {
-  static final long SEED = 20261126L;
   static final InetSocketAddress CLIENT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 5353);
 
   @Test
-  void aHundredThousandPacketsThroughTheProcessor() {
-    Random random = new Random(SEED);
+  void packetsThroughTheProcessor() {
     DnsMetrics metrics = DnsMetrics.unregistered();
     LookupTable table = LookupTable.build(ProxyFixture.TABLE, "ns1", "cluster.local", ProxyFixture.SEARCH);
     Forwarder forwarder = new Forwarder(Transports.select(false), List.of(), Duration.ofSeconds(5), false, false,
@@ -64,86 +64,142 @@ class FuzzedPacketsNeverBreakTheProxyTest {
       }
     };
     List<byte[]> corpus = corpus();
-    int replies = 0;
-    long heapAfterWarmup = 0;
-    for (int i = 0; i < 100_000; i++) {
-      if (i == 10_000) {
-        heapAfterWarmup = usedHeapAfterGc();
+    try (FuzzRun run = FuzzRun.start("dns", FuzzBudget.of(100_000, 50_000_000))) {
+      while (run.next()) {
+        if (run.tried() == 10_000) {
+          run.baseline();
+        }
+        Random random = run.random();
+        byte[] packet = generate(random, corpus);
+        boolean udp = random.nextBoolean();
+        ByteBuf in = Unpooled.buffer(Math.max(1, packet.length)).writeBytes(packet);
+        QueryProcessor.Outcome outcome;
+        try {
+          outcome = processor.handle(in, udp ? CLIENT : null, responder);
+        } catch (RuntimeException e) {
+          run.crash(hex(packet), e);
+          continue;
+        } finally {
+          in.release();
+        }
+        if (in.refCnt() != 0) {
+          run.wrong(hex(packet), "the packet was retained");
+        }
+        List<byte[]> out = new ArrayList<>();
+        sent.forEach(b -> {
+          out.add(ByteBufUtil.getBytes(b));
+          b.release();
+        });
+        sent.clear();
+        if (out.size() > 1) {
+          run.wrong(hex(packet), out.size() + " replies");
+        }
+        if (out.isEmpty()) {
+          run.outcome("dropped");
+          if (outcome != QueryProcessor.Outcome.DROPPED) {
+            run.wrong(hex(packet), "no reply but the outcome is " + outcome);
+          }
+          continue;
+        }
+        run.outcome("answered");
+        byte[] reply = out.getFirst();
+        String why = badReply(packet, reply, udp);
+        if (why != null) {
+          run.wrong(hex(packet), why + ": " + hex(reply));
+        }
       }
-      byte[] packet = generate(random, corpus);
-      boolean udp = random.nextBoolean();
-      ByteBuf in = Unpooled.buffer(Math.max(1, packet.length)).writeBytes(packet);
-      QueryProcessor.Outcome outcome = processor.handle(in, udp ? CLIENT : null, responder);
-      in.release();
-      assertThat(in.refCnt()).as("packet %d was retained", i).isZero();
-      List<byte[]> out = new ArrayList<>();
-      sent.forEach(b -> {
-        out.add(ByteBufUtil.getBytes(b));
-        b.release();
-      });
-      sent.clear();
-      assertThat(out).as("packet %d: %s", i, hex(packet)).hasSizeLessThanOrEqualTo(1);
-      if (out.isEmpty()) {
-        assertThat(outcome).as("packet %d: %s", i, hex(packet)).isEqualTo(QueryProcessor.Outcome.DROPPED);
-        continue;
+      if (forwarder.inflight() != 0) {
+        run.wrong("", forwarder.inflight() + " forwards still in flight at the end");
       }
-      replies++;
-      byte[] reply = out.getFirst();
-      assertThat(WireCheck.wellFormed(reply)).as("reply to packet %d: %s", i, hex(reply)).isTrue();
-      if (WireCheck.asciiNames(reply)) {
-        Reply.parse(reply); // throws if Netty's codec rejects it
+      if (run.count("wrong") == 0 && run.tried() > 1000 && run.outcomeCount("answered") < run.tried() / 10) {
+        run.wrong("", "only " + run.outcomeCount("answered") + " packets were answered: the corpus lost its valid queries");
       }
-      assertThat(((reply[0] & 0xff) << 8) | (reply[1] & 0xff)).isEqualTo(((packet[0] & 0xff) << 8) | (packet[1] & 0xff));
-      assertThat(reply[2] & 0x80).as("QR").isNotZero();
-      if (udp) {
-        assertThat(reply.length).as("packet %d: %s", i, hex(packet)).isLessThanOrEqualTo(udpLimit(packet));
-      }
+      // Anything kept per packet (even 200 bytes) would show over the packets after the warm-up.
+      run.finish(8L << 20);
     }
-    assertThat(forwarder.inflight()).isZero();
-    assertThat(replies).isGreaterThan(10_000); // the corpus keeps many packets valid enough to answer
-    // 90,000 more packets after warm-up: anything kept per packet (even 200 bytes) would show.
-    assertThat(usedHeapAfterGc() - heapAfterWarmup).as("heap growth over 90,000 packets").isLessThan(8L << 20);
     ch.finishAndReleaseAll();
   }
 
-  private static long usedHeapAfterGc() {
-    for (int i = 0; i < 3; i++) {
-      System.gc();
+  /** Why {@code reply} is not a proper answer to {@code packet}, or null. */
+  private static String badReply(byte[] packet, byte[] reply, boolean udp) {
+    if (!WireCheck.wellFormed(reply)) {
+      return "malformed reply";
     }
-    Runtime rt = Runtime.getRuntime();
-    return rt.totalMemory() - rt.freeMemory();
+    if (WireCheck.asciiNames(reply)) {
+      try {
+        Reply.parse(reply); // throws if Netty's codec rejects it
+      } catch (RuntimeException e) {
+        return "Netty's codec rejects the reply: " + e;
+      }
+    }
+    if (((reply[0] & 0xff) << 8 | (reply[1] & 0xff)) != ((packet[0] & 0xff) << 8 | (packet[1] & 0xff))) {
+      return "the reply has another ID";
+    }
+    if ((reply[2] & 0x80) == 0) {
+      return "the reply is not marked as a response (QR)";
+    }
+    if (udp && reply.length > udpLimit(packet)) {
+      return "a UDP reply of " + reply.length + " bytes, over the " + udpLimit(packet) + " the query allows";
+    }
+    return null;
   }
 
   @Test
   void randomPacketsOverRealSocketsLeaveTheProxyServing() throws Exception {
-    Random random = new Random(SEED + 1);
     List<byte[]> corpus = corpus();
     try (ProxyFixture f = ProxyFixture.start(0, true, b -> {});
-        DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-      for (int i = 0; i < 1000; i++) {
-        byte[] p = generate(random, corpus);
-        udp.send(new java.net.DatagramPacket(p, p.length, f.address()));
-      }
-      for (int c = 0; c < 20; c++) {
-        try (Socket s = new Socket()) {
-          s.connect(f.address(), DnsClient.SAFETY_TIMEOUT_MS);
-          DataOutputStream out = new DataOutputStream(s.getOutputStream());
-          for (int i = 0; i < 20; i++) {
-            byte[] p = generate(random, corpus);
-            out.writeShort(p.length);
-            out.write(p);
+        DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        FuzzRun run = FuzzRun.start("dns_sockets", FuzzBudget.of(10_000, 5_000_000))) {
+      int batch = 500;
+      while (run.next()) {
+        Random random = run.random();
+        if (random.nextInt(20) > 0) {
+          byte[] p = generate(random, corpus);
+          udp.send(new java.net.DatagramPacket(p, p.length, f.address()));
+          run.outcome("udp");
+        } else {
+          tcp(run, f, random, corpus);
+        }
+        if (run.tried() % batch == 0) {
+          stillServing(run, f);
+          if (run.tried() == batch) {
+            run.baseline();
           }
-          out.write(new byte[] {0x7f}); // half a length field, then the connection goes away
-          out.flush();
-        } catch (java.io.IOException e) {
-          // The proxy closes a connection after a packet it cannot answer at all; writes may then fail.
         }
       }
-      // The flood may have overflowed the socket buffers, so ask the way a stub resolver does (resending).
-      byte[] q = TestQuery.of("www.google.com.", TestQuery.A).bytes();
-      assertThat(Reply.parse(DnsClient.udpRetrying(f.address(), q)).addresses()).containsExactly("1.1.1.1");
-      assertThat(f.ask(true, "productpage.ns1.ns1.svc.cluster.local.", TestQuery.A).addresses())
-          .containsExactly("9.9.9.9");
+      stillServing(run, f);
+      run.finish(16L << 20);
+    }
+  }
+
+  /** One TCP connection with a few random packets, ended by half a length field. */
+  private static void tcp(FuzzRun run, ProxyFixture f, Random random, List<byte[]> corpus) {
+    run.outcome("tcp");
+    try (Socket s = new Socket()) {
+      s.connect(f.address(), DnsClient.SAFETY_TIMEOUT_MS);
+      DataOutputStream out = new DataOutputStream(s.getOutputStream());
+      for (int i = random.nextInt(20); i > 0; i--) {
+        byte[] p = generate(random, corpus);
+        out.writeShort(p.length);
+        out.write(p);
+      }
+      out.write(new byte[] {0x7f}); // half a length field, then the connection goes away
+      out.flush();
+    } catch (java.io.IOException e) {
+      // The proxy closes a connection after a packet it cannot answer at all; writes may then fail.
+    }
+  }
+
+  /** The proxy answers a table name and a forwarded one, over UDP (resending, after a flood) and TCP. */
+  private static void stillServing(FuzzRun run, ProxyFixture f) {
+    try {
+      byte[] q = TestQuery.of("productpage.ns1.svc.cluster.local.", TestQuery.A).bytes();
+      if (!Reply.parse(DnsClient.udpRetrying(f.address(), q)).addresses().equals(List.of("9.9.9.9"))
+          || !f.ask(true, "productpage.ns1.ns1.svc.cluster.local.", TestQuery.A).addresses().equals(List.of("9.9.9.9"))) {
+        run.crash("", "the proxy answers a table name wrongly after " + run.tried() + " packets");
+      }
+    } catch (RuntimeException e) {
+      run.crash("(after " + run.tried() + " packets)", e);
     }
   }
 
