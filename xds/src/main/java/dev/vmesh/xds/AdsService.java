@@ -55,6 +55,9 @@ final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedDiscover
     out.disableAutoRequest();
     out.setOnReadyHandler(conn::onReady);
     out.setOnCancelHandler(() -> conn.executor.execute(conn::closed));
+    // gRPC itself ends a call whose request does not parse (UNKNOWN), telling neither the request
+    // observer nor the cancel handler: only the close handler learns the stream is over
+    out.setOnCloseHandler(() -> conn.executor.execute(conn::closed));
     out.request(1);
     return new StreamObserver<>() {
       @Override

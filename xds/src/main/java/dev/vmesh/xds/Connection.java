@@ -90,13 +90,13 @@ abstract class Connection {
       return; // not reached: the next request is asked for only once the first is handled
     }
     this.identity = identity;
-    // names the stream in logs and refusals, even if the node is refused
-    id = (node.getId().isEmpty() ? "(no node id)" : node.getId()) + "-" + number;
+    // names the stream in logs and refusals, even if the node is refused (a refused id in part)
+    id = (node.getId().isEmpty() ? "(no node id)" : Proxy.quoted(node.getId())) + "-" + number;
     Proxy p;
     try {
       p = Proxy.fromNode(node, identity);
     } catch (Proxy.IdentityMismatchException e) {
-      id = node.getId() + "-" + number; // names the stream in the log line fail writes
+      id = Proxy.quoted(node.getId()) + "-" + number; // names the stream in the log line fail writes
       fail(Status.PERMISSION_DENIED.withDescription("authorization failed: " + e.getMessage()), "identity");
       return;
     } catch (IllegalArgumentException e) {
@@ -159,7 +159,8 @@ abstract class Connection {
       return true;
     }
     fail(Status.INVALID_ARGUMENT.withDescription(typeUrl.isEmpty() ? "type_url is required on an ADS stream"
-        : "unsupported type_url \"" + typeUrl + "\"; this server serves " + core.types.urlsFor(proxy)), "bad_type");
+        : "unsupported type_url \"" + Proxy.quoted(typeUrl) + "\"; this server serves " + core.types.urlsFor(proxy)),
+        "bad_type");
     return false;
   }
 
