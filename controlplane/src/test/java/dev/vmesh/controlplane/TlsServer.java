@@ -46,6 +46,10 @@ final class TlsServer implements AutoCloseable {
         .overrideAuthority("istiod.istio-system.svc").build();
   }
 
+  Path dataDir() {
+    return data;
+  }
+
   /** A bootstrap token from the admin API. */
   String token(String namespace, String serviceAccount, boolean singleUse) throws Exception {
     String body = "{\"namespace\": \"" + namespace + "\", \"serviceAccount\": \"" + serviceAccount

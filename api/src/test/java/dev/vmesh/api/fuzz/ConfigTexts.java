@@ -186,7 +186,7 @@ public record ConfigTexts(List<String> yamlSeeds, List<String> jsonSeeds) {
       "\"spiffe://x/ns/a/sa/b\"", "\"2026-13-01T00:00:00Z\"", "\"" + "x".repeat(300) + "\"");
 
   /** {@code yaml} with one to three values after {@code ": "} replaced by odd ones; the structure stays. */
-  static String swapValues(Random r, String yaml) {
+  public static String swapValues(Random r, String yaml) {
     String out = yaml;
     int swaps = 1 + r.nextInt(3);
     for (int i = 0; i < swaps; i++) {

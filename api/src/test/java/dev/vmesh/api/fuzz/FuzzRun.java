@@ -141,36 +141,56 @@ public final class FuzzRun implements AutoCloseable {
     }
   }
 
+  /** What can go wrong with an input, by the name the summary counts it under. */
+  public enum Failure {
+    CRASH("crashes"), HANG("hangs"), WRONG("wrong"), FORGERY("accepted_forgeries");
+
+    final String counted;
+
+    Failure(String counted) {
+      this.counted = counted;
+    }
+  }
+
   public void crash(String input, Throwable t) {
-    java.io.StringWriter trace = new java.io.StringWriter();
-    t.printStackTrace(new java.io.PrintWriter(trace));
-    String[] lines = trace.toString().split("\n");
-    fail("crashes", input, String.join(" | ", java.util.Arrays.copyOf(lines, Math.min(lines.length, 6))));
+    report(Failure.CRASH, index, input, trace(t));
   }
 
   public void crash(String input, String what) {
-    fail("crashes", input, what);
+    report(Failure.CRASH, index, input, what);
   }
 
   public void hang(String input, String what) {
-    fail("hangs", input, what);
+    report(Failure.HANG, index, input, what);
   }
 
   public void wrong(String input, String what) {
-    fail("wrong", input, what);
+    report(Failure.WRONG, index, input, what);
   }
 
   public void forgery(String input, String what) {
-    fail("accepted_forgeries", input, what);
+    report(Failure.FORGERY, index, input, what);
   }
 
-  private void fail(String kind, String input, String what) {
-    failureCounts.merge(kind, 1, Integer::sum);
-    List<String> examples = failures.computeIfAbsent(kind, k -> new ArrayList<>());
+  /**
+   * Counts a failure of input number {@code inputIndex}: for targets that judge an input after later
+   * ones were started (streams in flight).
+   */
+  public void report(Failure failure, int inputIndex, String input, String what) {
+    failureCounts.merge(failure.counted, 1, Integer::sum);
+    List<String> examples = failures.computeIfAbsent(failure.counted, k -> new ArrayList<>());
     if (examples.size() < EXAMPLES) {
-      examples.add("input #" + index + " (" + INPUT_PROPERTY + "=" + index + " " + FuzzBudget.SEED_PROPERTY + "="
-          + budget.seed() + "): " + what + "\n      input: " + shown(input));
+      examples.add("input #" + inputIndex + " (" + INPUT_PROPERTY + "=" + inputIndex + " " + FuzzBudget.SEED_PROPERTY
+          + "=" + budget.seed() + "): " + what + "\n      input: " + shown(input));
     }
+  }
+
+  /** The first lines of a stack trace, on one line. */
+  public static String trace(Throwable t) {
+    java.io.StringWriter trace = new java.io.StringWriter();
+    t.printStackTrace(new java.io.PrintWriter(trace));
+    String[] lines = trace.toString().split("\n");
+    return String.join(" | ", java.util.Arrays.copyOf(lines, Math.min(lines.length, 6)));
   }
 
   public int count(String kind) {
