@@ -41,8 +41,13 @@ final class TlsServer implements AutoCloseable {
     data = tmp.resolve("data");
     server = VmeshServer.start(ServerOptions.local(data, config), Clock.systemUTC());
     assertThat(server.awaitReady(30, TimeUnit.SECONDS)).isTrue();
+    channel = newChannel();
+  }
+
+  /** Another channel (its own TCP connection) to the TLS port, trusting the server's root. */
+  ManagedChannel newChannel() throws java.io.IOException {
     var creds = TlsChannelCredentials.newBuilder().trustManager(data.resolve("ca/root-cert.pem").toFile()).build();
-    channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.xdsPort(1), creds)
+    return Grpc.newChannelBuilderForAddress("127.0.0.1", server.xdsPort(1), creds)
         .overrideAuthority("istiod.istio-system.svc").build();
   }
 

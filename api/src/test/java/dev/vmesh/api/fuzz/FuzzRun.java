@@ -53,6 +53,7 @@ public final class FuzzRun implements AutoCloseable {
   private final Map<String, Integer> outcomes = new TreeMap<>();
   private final Map<String, List<String>> failures = new TreeMap<>();
   private final Map<String, Integer> failureCounts = new TreeMap<>();
+  private final Map<String, String> figures = new java.util.LinkedHashMap<>();
   private ExecutorService worker;
   private int index = -1;
   private int tried;
@@ -111,6 +112,14 @@ public final class FuzzRun implements AutoCloseable {
   /** Counts an outcome by name (error, refused, served, ...) for the summary. */
   public void outcome(String name) {
     outcomes.merge(name, 1, Integer::sum);
+  }
+
+  /**
+   * Adds a figure of the target's own to the summary line, before the outcomes ({@code fd_growth=+2}
+   * and the like); a later figure of the same name replaces the earlier one.
+   */
+  public void figure(String name, String value) {
+    figures.put(name, value);
   }
 
   /** How many inputs had outcome {@code name}. */
@@ -213,10 +222,11 @@ public final class FuzzRun implements AutoCloseable {
     long growth = baselineHeap < 0 ? 0 : usedHeapAfterGc() - baselineHeap;
     String line = String.format(Locale.ROOT,
         "fuzz target=%s size=%s seed=%d tried=%d seconds=%.1f crashes=%d hangs=%d wrong=%d accepted_forgeries=%d "
-            + "heap_growth=%s heap_bound=%s outcomes=%s",
+            + "heap_growth=%s heap_bound=%s%s outcomes=%s",
         target, budget.size(), budget.seed(), tried, seconds, count("crashes"), count("hangs"), count("wrong"),
         count("accepted_forgeries"), baselineHeap < 0 ? "unmeasured" : mib(growth, true), mib(heapBoundBytes, false),
-        outcomes);
+        figures.entrySet().stream().map(f -> " " + f.getKey() + "=" + f.getValue())
+            .collect(java.util.stream.Collectors.joining()), outcomes);
     System.out.println(line);
     record(line);
     StringBuilder problems = new StringBuilder();
