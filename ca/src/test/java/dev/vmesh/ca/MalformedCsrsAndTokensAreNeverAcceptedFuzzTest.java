@@ -56,9 +56,7 @@ class MalformedCsrsAndTokensAreNeverAcceptedFuzzTest {
 
     try (FuzzRun run = FuzzRun.start("ca", FuzzBudget.of(2_000, 1_000_000))) {
       while (run.next()) {
-        if (run.tried() == 300) {
-          run.baseline();
-        }
+        run.baselineAfter(300);
         Random r = run.random();
         KeyPair key = keys.get(r.nextInt(keys.size()));
         String csr = goodCsr;

@@ -66,9 +66,7 @@ class FuzzedPacketsNeverBreakTheProxyTest {
     List<byte[]> corpus = corpus();
     try (FuzzRun run = FuzzRun.start("dns", FuzzBudget.of(100_000, 50_000_000))) {
       while (run.next()) {
-        if (run.tried() == 10_000) {
-          run.baseline();
-        }
+        run.baselineAfter(10_000);
         Random random = run.random();
         byte[] packet = generate(random, corpus);
         boolean udp = random.nextBoolean();

@@ -33,9 +33,7 @@ class HostileConfigTextIsAnErrorNeverACrashFuzzTest {
     ConfigTexts texts = ConfigTexts.create();
     try (FuzzRun run = FuzzRun.start("codec", FuzzBudget.of(3_000, 2_000_000))) {
       while (run.next()) {
-        if (run.tried() == 200) {
-          run.baseline();
-        }
+        run.baselineAfter(200);
         ConfigTexts.Input in = texts.next(run.random());
         run.within(PER_INPUT, in.text(), () -> {
           check(run, in);

@@ -212,6 +212,18 @@ public final class FuzzRun implements AutoCloseable {
   }
 
   /**
+   * Takes the baseline once, after {@code inputs} inputs or a fifth of the budget's time, whichever comes
+   * first (on a busy machine the time can run out before a warm-up of a fixed count): call it before each
+   * input.
+   */
+  public void baselineAfter(int inputs) {
+    if (baselineHeap < 0 && only < 0
+        && (tried > inputs || System.nanoTime() - startNanos > budget.time().toNanos() / 5)) {
+      baseline();
+    }
+  }
+
+  /**
    * Prints the summary line, appends it to {@code target/fuzz-results.txt}, and throws an
    * {@link AssertionError} listing examples when anything failed or the heap grew past
    * {@code heapBoundBytes} since {@link #baseline()}.
