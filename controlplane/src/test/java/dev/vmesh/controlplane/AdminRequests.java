@@ -17,9 +17,14 @@ import java.util.Random;
  * @param bytes the request as sent
  * @param authorized whether it carries the admin token (as {@code Bearer}, in any case)
  * @param writes whether its method may change something
+ * @param wellFormed whether it is a proper HTTP/1.1 request (a usual method, an honest Content-Length, no odd
+ *     headers), which must get an answer whatever its path, credentials or body
+ * @param halfClose whether the client shuts its side of the connection down after sending (as {@code nc -N}
+ *     does), which must not cost it the answer; always for requests that are not well-formed
  * @param describe a short form for failure reports
  */
-record AdminRequests(byte[] bytes, boolean authorized, boolean writes, String path, String describe) {
+record AdminRequests(byte[] bytes, boolean authorized, boolean writes, String path, boolean wellFormed,
+    boolean halfClose, String describe) {
   static final List<String> VERSIONS = List.of("v1", "v1beta1", "v1alpha3", "v2", "", "V1");
   static final List<String> PLURALS = List.of("serviceentries", "workloadentries", "workloadgroups", "ServiceEntries",
       "pods", "", "workloadentries.networking.istio.io");
@@ -101,8 +106,12 @@ record AdminRequests(byte[] bytes, boolean authorized, boolean writes, String pa
     out.writeBytes(head.toString().getBytes(StandardCharsets.ISO_8859_1));
     out.writeBytes(body);
     boolean writes = !method.equals("GET") && !method.equals("HEAD");
-    return new AdminRequests(out.toByteArray(), authorized, writes, path, method + " " + cut(path) + " auth="
-        + (auth == null ? "none" : cut(auth)) + " framing=" + framing + " body=" + body.length + " bytes: "
+    boolean wellFormed = framing.equals("length") && List.of("GET", "POST", "PUT", "DELETE").contains(method)
+        && path.startsWith("/") && path.chars().noneMatch(c -> c <= ' ' || c >= 0x7f);
+    boolean halfClose = !wellFormed || r.nextBoolean(); // a lying length must end, not wait for the body timeout
+    return new AdminRequests(out.toByteArray(), authorized, writes, path, wellFormed, halfClose, method + " "
+        + cut(path) + " auth=" + (auth == null ? "none" : cut(auth)) + " framing=" + framing
+        + (halfClose ? " half-closed" : "") + " body=" + body.length + " bytes: "
         + cut(new String(body, 0, Math.min(body.length, 200), StandardCharsets.ISO_8859_1)));
   }
 

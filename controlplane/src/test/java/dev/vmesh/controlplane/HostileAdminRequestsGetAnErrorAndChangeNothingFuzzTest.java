@@ -82,7 +82,9 @@ class HostileAdminRequestsGetAnErrorAndChangeNothingFuzzTest {
       socket.setSoTimeout(PER_REQUEST_MS);
       try {
         socket.getOutputStream().write(req.bytes());
-        socket.shutdownOutput();
+        if (req.halfClose()) {
+          socket.shutdownOutput();
+        }
       } catch (IOException e) {
         // the server may answer and close before reading all of a refused request: read what it said
       }
@@ -119,6 +121,8 @@ class HostileAdminRequestsGetAnErrorAndChangeNothingFuzzTest {
       run.outcome("no_answer");
       if (a.failure() != null && a.failure().startsWith("cannot connect")) {
         run.crash(req.describe(), a.failure());
+      } else if (req.wellFormed()) {
+        run.wrong(req.describe(), "a well-formed request got no answer: " + a.failure());
       }
       return;
     }
