@@ -59,6 +59,7 @@ public final class FuzzRun implements AutoCloseable {
   private int tried;
   private Random random;
   private long baselineHeap = -1;
+  private boolean warmedUp;
 
   private FuzzRun(String target, FuzzBudget budget) {
     this.target = target;
@@ -217,10 +218,22 @@ public final class FuzzRun implements AutoCloseable {
    * input.
    */
   public void baselineAfter(int inputs) {
-    if (baselineHeap < 0 && only < 0
-        && (tried > inputs || System.nanoTime() - startNanos > budget.time().toNanos() / 5)) {
+    if (warmedUp(inputs)) {
       baseline();
     }
+  }
+
+  /**
+   * True once, at the first call after {@code inputs} inputs or a fifth of the budget's time (never when
+   * replaying one input): the moment to take baselines, the heap's with {@link #baseline()} and a target's
+   * own.
+   */
+  public boolean warmedUp(int inputs) {
+    if (warmedUp || only >= 0 || tried <= inputs && System.nanoTime() - startNanos <= budget.time().toNanos() / 5) {
+      return false;
+    }
+    warmedUp = true;
+    return true;
   }
 
   /**
