@@ -143,8 +143,9 @@ public final class AutoRegistrationController implements XdsCallbacks, AutoClose
       ReentrantLock lock = table.lockOf(key);
       lock.lock();
       try {
-        Resource we = store.get(key).orElseThrow(() -> Status.FAILED_PRECONDITION.withDescription(key
-            + " named by WORKLOAD_ENTRY does not exist").asRuntimeException());
+        Resource we = store.get(key).orElseThrow(() -> Status.FAILED_PRECONDITION.withDescription(
+            key.kind().kindName() + " " + key.namespace() + "/" + Proxy.quoted(key.name())
+                + " named by WORKLOAD_ENTRY does not exist").asRuntimeException());
         if (!we.metadata().annotations().containsKey(WellKnown.HEALTH_CHECKS_ENABLED)) {
           return; // not health-checked: nothing to track
         }

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What a node claims is checked before it names anything in the store: a group name that is not an
- * object name and an address that is not an IP are refused with INVALID_ARGUMENT, and the refusal
- * repeats at most {@value Proxy#MAX_QUOTED} characters of what the node sent.
+ * object name and an address that is not an IP are refused with INVALID_ARGUMENT, a WORKLOAD_ENTRY that
+ * does not exist with FAILED_PRECONDITION, and the refusal repeats at most {@value Proxy#MAX_QUOTED}
+ * characters of what the node sent.
  */
 class MalformedRegistrationClaimsAreRefusedTest {
   static Proxy claiming(String group, String ip) {
@@ -58,6 +59,19 @@ class MalformedRegistrationClaimsAreRefusedTest {
       assertThat(AutoRegistrationNeverTakesOverAnEntryItDidNotCreateTest.refusals(f.pilot1, "invalid_address"))
           .isEqualTo(2);
       assertThat(f.store.list(dev.vmesh.store.ListOptions.of(dev.vmesh.api.Kind.WORKLOAD_ENTRY)).items()).isEmpty();
+    }
+  }
+
+  @Test
+  void aHugeWorkloadEntryNameThatDoesNotExistIsNotRepeatedWhole() throws Exception {
+    try (Fixture f = new Fixture()) {
+      Proxy p = claiming("", "10.0.0.1");
+      Proxy naming = new Proxy(p.id(), p.type(), p.ips(), p.namespace(), p.labels(), p.network(), p.locality(),
+          p.proxyless(), "", "w".repeat(70_000), p.clusterId(), p.metadata(), p.identity());
+      Status s = refusal(f, naming);
+      assertThat(s.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+      assertThat(s.getDescription()).startsWith("WorkloadEntry a/www").contains("more characters")
+          .endsWith("named by WORKLOAD_ENTRY does not exist").hasSizeLessThan(1000);
     }
   }
 }
