@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -36,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * limit, has the service answer it on a virtual thread, writes the answer, and only then reads the next.
  * Requests a limit refuses get their answer (413, 414, 431, 400) with {@code Connection: close}; the
  * connection then stops sending and drains what the client still sends until it closes or the body
- * timeout ends, so that the client reads the answer instead of a reset.
+ * timeout ends, so that the client reads the answer instead of a reset. A client that shuts its sending
+ * side down (half-close) still gets the answer to what it sent; the connection closes after that answer,
+ * at once when nothing is left to answer.
  */
 final class Exchanges extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(Exchanges.class);
@@ -47,6 +50,7 @@ final class Exchanges extends ChannelInboundHandlerAdapter {
   private ByteArrayOutputStream body;
   private boolean draining;
   private boolean serving;
+  private boolean inputShut;
 
   Exchanges(HttpPort.Shared port, ConnectionGuard guard) {
     this.port = port;
@@ -189,7 +193,11 @@ final class Exchanges extends ChannelInboundHandlerAdapter {
       }
       serving = false;
       guard.responseDone(ctx);
-      ctx.read();
+      if (inputShut) {
+        lastRequests(ctx);
+      } else {
+        ctx.read();
+      }
     });
   }
 
@@ -213,12 +221,47 @@ final class Exchanges extends ChannelInboundHandlerAdapter {
     FullHttpResponse res = response(port.service().refused(status, reason, message), false);
     res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     ctx.writeAndFlush(res).addListener((ChannelFutureListener) f -> {
-      if (f.isSuccess() && ctx.channel() instanceof SocketChannel s) {
+      if (f.isSuccess() && !inputShut && ctx.channel() instanceof SocketChannel s) {
         s.shutdownOutput();
       } else {
         ctx.close();
       }
     });
+  }
+
+  /**
+   * The client shut its sending side down: what it sent before is still answered, then the connection
+   * closes (after any answer still being written).
+   */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ChannelInputShutdownEvent) {
+      inputShut = true;
+      if (draining) {
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      } else if (!serving) {
+        lastRequests(ctx);
+      }
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  /**
+   * With the client's sending side shut and no request being served: requests it sent before may still
+   * wait in the flow-control queue, and a read hands the next over at once. When none is left the
+   * connection closes; a body cut short gets 400 (the decoder drops it without a word).
+   */
+  private void lastRequests(ChannelHandlerContext ctx) {
+    ctx.read();
+    if (serving || draining) {
+      return; // answered or refused: respond() or refuse() comes back here or closes
+    }
+    if (request != null) {
+      request = null;
+      refuse(ctx, 400, "BadRequest", "the client stopped sending before the end of the request body");
+    } else {
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
   }
 
   @Override

@@ -27,6 +27,12 @@ final class RawClient implements AutoCloseable {
     return this;
   }
 
+  /** Shuts the sending side down (as {@code nc -N} does after its input), keeping the receiving side open. */
+  RawClient halfClose() throws IOException {
+    socket.shutdownOutput();
+    return this;
+  }
+
   /** Reads what has arrived; true once the server closed the connection (end of stream or reset). */
   boolean closedByServer() {
     try {
