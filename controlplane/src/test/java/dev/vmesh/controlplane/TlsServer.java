@@ -36,10 +36,15 @@ final class TlsServer implements AutoCloseable {
   private final Path data;
 
   TlsServer(Path tmp, String configYaml) throws Exception {
+    this(tmp, configYaml, o -> o);
+  }
+
+  /** A server on {@link ServerOptions#local} options as {@code options} changes them. */
+  TlsServer(Path tmp, String configYaml, java.util.function.UnaryOperator<ServerOptions> options) throws Exception {
     Path config = Files.createDirectories(tmp.resolve("config"));
     Files.writeString(config.resolve("mesh.yaml"), configYaml);
     data = tmp.resolve("data");
-    server = VmeshServer.start(ServerOptions.local(data, config), Clock.systemUTC());
+    server = VmeshServer.start(options.apply(ServerOptions.local(data, config)), Clock.systemUTC());
     assertThat(server.awaitReady(30, TimeUnit.SECONDS)).isTrue();
     channel = newChannel();
   }

@@ -22,11 +22,12 @@ public final class EmbeddedBackend implements StoreBackend {
    * server ran there before: its objects would silently be gone.
    */
   public static StoreBackend.Opener opener(Path dataDir, boolean allowEmpty) {
-    return clock -> open(dataDir, allowEmpty, clock);
+    return opener(dataDir, allowEmpty, LocalConfigStore.Options.DEFAULTS);
   }
 
-  private static EmbeddedBackend open(Path dataDir, boolean allowEmpty, Clock clock) {
-    return new EmbeddedBackend(ConfigStores.durable(dataDir, clock, LocalConfigStore.Options.DEFAULTS,
+  /** The same with the store's {@code options} (its watch history, for one). */
+  public static StoreBackend.Opener opener(Path dataDir, boolean allowEmpty, LocalConfigStore.Options options) {
+    return clock -> new EmbeddedBackend(ConfigStores.durable(dataDir, clock, options,
         allowEmpty ? null : ranBefore(dataDir)));
   }
 
