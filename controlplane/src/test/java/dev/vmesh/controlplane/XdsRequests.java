@@ -102,7 +102,6 @@ record XdsRequests(Rpc rpc, List<byte[]> messages, List<String> typeUrls, boolea
     boolean garbled = false;
     for (int i = 0; i < count; i++) {
       String type = r.nextInt(6) == 0 ? ODD_TYPES.get(r.nextInt(ODD_TYPES.size())) : TYPES.get(r.nextInt(TYPES.size()));
-      types.add(type);
       List<String> names = new ArrayList<>();
       for (int n = r.nextInt(3) == 0 ? r.nextInt(4) : 0; n > 0; n--) {
         names.add(NAMES.get(r.nextInt(NAMES.size())));
@@ -112,10 +111,26 @@ record XdsRequests(Rpc rpc, List<byte[]> messages, List<String> typeUrls, boolea
       if (r.nextInt(6) == 0) {
         bytes = r.nextInt(4) == 0 ? randomBytes(r) : Mutate.bytes(r, bytes, 4);
         garbled = true;
+        type = typeRead(delta, bytes, type);
       }
+      types.add(type);
       messages.add(bytes);
     }
     return new XdsRequests(delta ? Rpc.DELTA : Rpc.SOTW, messages, types, garbled);
+  }
+
+  /**
+   * The type a mutated message asks for as the server reads it (a mutation may turn v2 into v3), or
+   * {@code intended} when it does not parse or names none.
+   */
+  private static String typeRead(boolean delta, byte[] bytes, String intended) {
+    try {
+      String t = delta ? io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest.parseFrom(bytes).getTypeUrl()
+          : io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest.parseFrom(bytes).getTypeUrl();
+      return t.isEmpty() ? intended : t;
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      return intended;
+    }
   }
 
   private static DiscoveryRequest sotwRequest(Random r, Node node, String type, List<String> names) {
