@@ -13,7 +13,7 @@ final class VersionCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    spec.commandLine().getOut().println(new Main.Version().getVersion()[0]);
+    spec.commandLine().getOut().println(new Launcher.Version().getVersion()[0]);
     return 0;
   }
 }

@@ -121,7 +121,7 @@ final class AgentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Main.setLogLevel(ch.qos.logback.classic.Level.toLevel(logLevel, ch.qos.logback.classic.Level.INFO));
+    Launcher.setLogLevel(ch.qos.logback.classic.Level.toLevel(logLevel, ch.qos.logback.classic.Level.INFO));
     AgentConfig config;
     try {
       config = AgentConfig.load(new AgentConfig.Paths(configDir, stateDir, runDir), System.getenv(), discovery);
@@ -159,7 +159,7 @@ final class AgentCommand implements Callable<Integer> {
   Agent.Options options(AgentConfig config, Path envoyBinary) {
     return new Agent.Options(config, statusAddress, readinessAddress,
         localXdsSocket ? config.paths().xdsSocket() : null, localXdsAddress, envoyBinary,
-        envoyDelta, certTtl, Main.Version.version(), null, dnsOptions(config),
+        envoyDelta, certTtl, Launcher.Version.version(), null, dnsOptions(config),
         dev.vmesh.agent.bootstrap.EnvoyBootstrap.Ports.DEFAULTS,
         capture.equals("none") ? null : AgentIptablesCommand.backend(capture, false, false));
   }
