@@ -51,7 +51,8 @@ final class GetCommand implements Callable<Integer> {
   String selector;
 
   @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT",
-      description = "table, wide (adds labels), yaml or json (default: table).")
+      description = "table, wide (adds labels; for WorkloadEntries also the version of the agent connected as"
+          + " each, from the server's /debug/syncz), yaml or json (default: table).")
   String output;
 
   @Override
@@ -75,7 +76,9 @@ final class GetCommand implements Callable<Integer> {
           : ResourceWriter.yaml(items));
       case "json" -> out.println(items.size() == 1 && name != null ? ResourceWriter.json(items.get(0), true)
           : ResourceWriter.jsonList(items, true));
-      case "table", "wide" -> table(out, kind, items, output.equals("wide"), Instant.now());
+      case "table" -> table(out, kind, items, false, Instant.now());
+      case "wide" -> table(out, kind, items, true, Instant.now(), kind == Kind.WORKLOAD_ENTRY
+          ? ProxyStatusCommand.versionsByWorkloadEntry(client.syncz()) : Map.of());
       default -> {
         spec.commandLine().getErr().println("vmesh get: -o must be table, wide, yaml or json");
         return 2;
@@ -86,6 +89,15 @@ final class GetCommand implements Callable<Integer> {
 
   /** One row per object, in columns as wide as their contents; -o wide adds the labels. */
   static void table(PrintWriter out, Kind kind, List<Resource> items, boolean wide, Instant now) {
+    table(out, kind, items, wide, now, Map.of());
+  }
+
+  /**
+   * As above; for WorkloadEntries -o wide also adds AGENT, the version of the agent connected as each
+   * ({@code agentVersions}: {@code namespace/name} to version; {@code -} when none is connected).
+   */
+  static void table(PrintWriter out, Kind kind, List<Resource> items, boolean wide, Instant now,
+      Map<String, String> agentVersions) {
     if (items.isEmpty()) {
       out.println("No resources found.");
       return;
@@ -97,6 +109,9 @@ final class GetCommand implements Callable<Integer> {
     });
     if (wide) {
       headers.add("LABELS");
+      if (kind == Kind.WORKLOAD_ENTRY) {
+        headers.add("AGENT");
+      }
     }
     Table table = new Table(headers.toArray(String[]::new));
     for (Resource r : items) {
@@ -115,6 +130,9 @@ final class GetCommand implements Callable<Integer> {
       if (wide) {
         row.add(r.metadata().labels().entrySet().stream().sorted(Map.Entry.comparingByKey())
             .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
+        if (kind == Kind.WORKLOAD_ENTRY) {
+          row.add(agentVersions.getOrDefault(r.namespace() + "/" + r.name(), "-"));
+        }
       }
       table.row(row.toArray());
     }

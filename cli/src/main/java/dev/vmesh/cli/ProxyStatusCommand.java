@@ -2,6 +2,7 @@ package dev.vmesh.cli;
 
 import dev.vmesh.api.codec.SourceNode;
 import dev.vmesh.api.codec.SourceParser;
+import dev.vmesh.proto.Wire;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -45,6 +46,7 @@ final class ProxyStatusCommand implements Callable<Integer> {
     List<String> header = new ArrayList<>(List.of("PROXY", "XDS", "NAMESPACE", "IP"));
     types.forEach(t -> header.add(t.toUpperCase(Locale.ROOT)));
     header.add("REGISTRATION");
+    header.add("VERSION");
     Table table = new Table(header.toArray(String[]::new));
     List<String> nacks = new ArrayList<>();
     for (SourceNode.MapNode m : proxies) {
@@ -62,6 +64,7 @@ final class ProxyStatusCommand implements Callable<Integer> {
         }
       }
       row.add(registration(m));
+      row.add(version(m));
       table.row(row.toArray());
     }
     if (proxies.isEmpty()) {
@@ -130,6 +133,37 @@ final class ProxyStatusCommand implements Callable<Integer> {
     }
     return text(r, "state").equals("registered") ? text(m, "workloadEntry")
         : text(r, "state") + ": " + text(r, "reason");
+  }
+
+  /**
+   * The version a proxy announced: a vmesh agent's {@code VMESH_VERSION}, else {@code ISTIO_VERSION}
+   * (istio-agent, Envoy bootstraps that set it), else {@code -}.
+   */
+  static String version(SourceNode.MapNode proxy) {
+    var f = proxy.fields().get("metadata");
+    if (f != null && f.value() instanceof SourceNode.MapNode md) {
+      for (String key : List.of(Wire.Meta.VMESH_VERSION, Wire.Meta.ISTIO_VERSION)) {
+        if (!text(md, key).isEmpty()) {
+          return text(md, key);
+        }
+      }
+    }
+    return "-";
+  }
+
+  /** {@code namespace/name} of the WorkloadEntry each connected proxy is registered as, to its version. */
+  static java.util.Map<String, String> versionsByWorkloadEntry(String syncz) {
+    java.util.Map<String, String> out = new java.util.HashMap<>();
+    var parsed = SourceParser.parseJson("syncz.json", syncz);
+    if (!parsed.documents().isEmpty() && parsed.documents().get(0) instanceof SourceNode.ListNode list) {
+      for (SourceNode n : list.items()) {
+        if (n instanceof SourceNode.MapNode m && !text(m, "workloadEntry").isEmpty()) {
+          String we = text(m, "workloadEntry");
+          out.put(we.contains("/") ? we : text(m, "namespace") + "/" + we, version(m));
+        }
+      }
+    }
+    return out;
   }
 
   private static String state(SourceNode.MapNode t) {

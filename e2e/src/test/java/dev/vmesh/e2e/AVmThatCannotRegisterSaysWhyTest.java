@@ -87,7 +87,7 @@ class AVmThatCannotRegisterSaysWhyTest {
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
           assertThat(body(status)).as(agent.output()).contains("\"state\" : \"accepted\"");
           assertThat(Cli.run("proxy-status", "--server", base, "--token", token).out())
-              .containsPattern("sidecar~127.0.0.4~\\S+ +sotw +vm +127.0.0.4 .* web-127.0.0.4\\n");
+              .containsPattern("sidecar~127.0.0.4~\\S+ +sotw +vm +127.0.0.4 .* web-127.0.0.4 +\\d\\S*\\n");
         });
       }
     }

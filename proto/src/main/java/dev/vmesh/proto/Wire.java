@@ -48,6 +48,12 @@ public final class Wire {
     public static final String READINESS_PROBE = "readinessProbe";
     /** The Istio version the proxy speaks (a string). */
     public static final String ISTIO_VERSION = "ISTIO_VERSION";
+    /**
+     * The vmesh agent's own version (a string, the build's version, e.g. {@code 0.1.0}), on the agent's
+     * own stream; {@code vmesh proxy-status} and {@code vmesh get we -o wide} show it, so a fleet's agent
+     * versions are visible. {@link #ISTIO_VERSION} is the one proxies of other makes send.
+     */
+    public static final String VMESH_VERSION = "VMESH_VERSION";
     /** Set to "true" by a vmesh agent on its own stream. */
     public static final String VMESH_AGENT = "VMESH_AGENT";
     /** Whether the workload takes HBONE (ambient) traffic ("true" or a boolean). */

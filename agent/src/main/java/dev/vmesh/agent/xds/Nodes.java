@@ -34,6 +34,7 @@ public final class Nodes {
     md.put(Meta.LABELS, c.labels());
     md.put(Meta.ISTIO_VERSION, version);
     md.put(Meta.VMESH_AGENT, "true");
+    md.put(Meta.VMESH_VERSION, version);
     if (c.probe() != null) {
       md.put(Meta.PROXY_CONFIG, Map.of(Meta.READINESS_PROBE, ResourceEncoder.probe(c.probe())));
     }
@@ -53,6 +54,7 @@ public final class Nodes {
     Meta.REGISTRATION.forEach(md::removeFields);
     md.removeFields(Meta.PROXY_CONFIG);
     md.removeFields(Meta.VMESH_AGENT);
+    md.removeFields(Meta.VMESH_VERSION);
     md.putFields(Meta.GENERATOR, Value.newBuilder().setStringValue(Meta.GENERATOR_GRPC).build());
     return agent.toBuilder().setMetadata(md).build();
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Value;
 import dev.vmesh.agent.config.AgentConfig;
+import dev.vmesh.proto.Wire;
 import dev.vmesh.xds.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +50,13 @@ class NodesTest {
     assertThat(probe.getStructValue().getFieldsOrThrow("httpGet").getStructValue().getFieldsOrThrow("path")
         .getStringValue()).isEqualTo("/healthz");
     assertThat(node.getCluster()).isEqualTo("web.vm");
+  }
+
+  @Test
+  void theAgentsNodeCarriesItsVersionAndLocalAppsNodesDoNot() throws Exception {
+    var node = Nodes.agent(config(), "1.2.3");
+    assertThat(node.getMetadata().getFieldsOrThrow(Wire.Meta.VMESH_VERSION).getStringValue()).isEqualTo("1.2.3");
+    assertThat(Nodes.grpcApp(config(), "1.2.3").getMetadata().containsFields(Wire.Meta.VMESH_VERSION)).isFalse();
   }
 
   @Test
