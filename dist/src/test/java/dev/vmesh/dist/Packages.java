@@ -33,6 +33,16 @@ final class Packages {
     return builtFile("vmesh.deb");
   }
 
+  /** The built agent package, {@code dist/target/vmesh-agent_<version>_<arch>.deb}. */
+  static Path agentDeb() {
+    return builtFile("vmesh.agent.deb");
+  }
+
+  /** The agent's runnable jar, {@code agent-cli/target/vmesh-agent.jar}. */
+  static Path agentJar() {
+    return builtFile("vmesh.agent.jar");
+  }
+
   /** The built .rpm, {@code dist/target/vmesh-<version>-1.noarch.rpm}. */
   static Path rpm() {
     return builtFile("vmesh.rpm");
@@ -128,6 +138,11 @@ final class Packages {
    * this JVM's.
    */
   static Result run(List<String> command, Map<String, String> env) {
+    return run(command, env, 2);
+  }
+
+  /** As above, failing the test when the command has not finished within {@code minutes}. */
+  static Result run(List<String> command, Map<String, String> env, int minutes) {
     ProcessBuilder pb = new ProcessBuilder(command);
     if (env != null) {
       pb.environment().clear();
@@ -138,9 +153,9 @@ final class Packages {
       p.getOutputStream().close();
       CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
       String out = read(p.getInputStream());
-      if (!p.waitFor(2, TimeUnit.MINUTES)) {
+      if (!p.waitFor(minutes, TimeUnit.MINUTES)) {
         p.destroyForcibly();
-        fail(String.join(" ", command) + " did not finish within 2 minutes");
+        fail(String.join(" ", command) + " did not finish within " + minutes + " minutes");
       }
       return new Result(p.exitValue(), out, err.join());
     } catch (IOException e) {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The .rpm read with {@code rpm -qp}: header fields, the Java requirement, files with owners, modes
+ * The .rpm read with {@code rpm -qp}: header fields, requirements (no Java: it carries its runtime), files with owners, modes
  * and config flags (the same content as the .deb), and scriptlets that parse with sh, create the user
  * in %pre, never start a service and try-restart on upgrade.
  */
@@ -28,24 +28,23 @@ class RpmMatchesTheDebLayoutAndScriptsIT {
   }
 
   @Test
-  void headerNamesTheVersionReleaseAndNoarch() {
+  void headerNamesTheVersionReleaseAndArchitecture() {
     String rpm = Packages.rpm().toString();
-    assertThat(Packages.rpm().getFileName().toString()).isEqualTo("vmesh-" + Packages.version() + "-1.noarch.rpm");
+    assertThat(Packages.rpm().getFileName().toString()).isEqualTo("vmesh-" + Packages.version() + "-1.x86_64.rpm");
     String info = Packages.runOk(List.of("rpm", "-qip", rpm));
     assertThat(info).containsPattern("(?m)^Name\\s*: vmesh$")
         .containsPattern("(?m)^Version\\s*: " + Packages.version().replace(".", "\\.") + "$")
         .containsPattern("(?m)^Release\\s*: 1$")
-        .containsPattern("(?m)^Architecture: noarch$")
+        .containsPattern("(?m)^Architecture: x86_64$")
         .containsPattern("(?m)^Summary\\s*: Service mesh for virtual machines");
   }
 
   @Test
-  void requiresAJava21RuntimeAndShadowUtilsForPre() {
+  void requiresNoJavaAndShadowUtilsForPre() {
     String requires = Packages.runOk(List.of("rpm", "-qp", "--qf",
         "[%{REQUIRENAME} %{REQUIREFLAGS:deptype} %{REQUIREFLAGS:depflags} %{REQUIREVERSION}\\n]",
         Packages.rpm().toString()));
-    // OpenJDK packages on RHEL-likes and Fedora provide java-headless = 1:<feature version>.
-    assertThat(requires.lines()).contains("java-headless manual >= 1:21", "shadow-utils pre  ");
+    assertThat(requires.lines()).contains("shadow-utils pre  ").noneMatch(l -> l.contains("java"));
   }
 
   @Test
@@ -58,6 +57,11 @@ class RpmMatchesTheDebLayoutAndScriptsIT {
       String[] f = line.split(" ", 2);
       files.put(f[0], f[1].strip());
     }
+    assertThat(files).containsEntry("/usr/lib/vmesh/runtime/bin/java", "100755 root root")
+        .containsEntry("/usr/lib/vmesh/runtime/lib/jspawnhelper", "100755 root root")
+        .containsEntry("/usr/lib/vmesh/runtime/lib/server/libjvm.so", "100644 root root")
+        .containsEntry("/usr/lib/vmesh/runtime/lib", "40755 root root");
+    files.keySet().removeIf(f -> f.startsWith("/usr/lib/vmesh/"));
     assertThat(files).containsOnly(
         Map.entry("/usr/share/vmesh", "40755 root root"),
         Map.entry("/usr/share/vmesh/vmesh.jar", "100644 root root"),
@@ -82,7 +86,8 @@ class RpmMatchesTheDebLayoutAndScriptsIT {
     }
     Path deb = Packages.debRoot();
     assertThat(digests.get("/usr/share/vmesh/vmesh.jar")).isEqualTo(sha256(Packages.shadedJar()));
-    for (String path : List.of("/usr/bin/vmesh", "/usr/share/vmesh/find-java",
+    for (String path : List.of("/usr/bin/vmesh", "/usr/share/vmesh/find-java", "/usr/lib/vmesh/runtime/bin/java",
+        "/usr/lib/vmesh/runtime/lib/modules",
         "/usr/lib/systemd/system/vmesh-agent.service", "/usr/lib/systemd/system/vmesh-server.service")) {
       assertThat(digests.get(path)).as(path).isEqualTo(sha256(deb.resolve(path.substring(1))));
     }

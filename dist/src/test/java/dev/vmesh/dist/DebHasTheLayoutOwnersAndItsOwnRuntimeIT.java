@@ -11,24 +11,23 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The .deb's control fields, its files with owners and modes, and its conffiles, read with dpkg-deb. */
-class DebHasTheLayoutOwnersAndJavaDependencyIT {
+class DebHasTheLayoutOwnersAndItsOwnRuntimeIT {
   @BeforeAll
   static void tools() {
     Packages.requireTool("dpkg-deb", "install it with: apt-get install -y dpkg");
   }
 
   @Test
-  void controlFieldsNameTheVersionArchitectureAndAJava21Runtime() {
+  void controlFieldsNameTheVersionArchitectureAndNoJava() {
     String deb = Packages.deb().toString();
-    assertThat(Packages.deb().getFileName().toString()).isEqualTo("vmesh_" + Packages.version() + "_all.deb");
+    assertThat(Packages.deb().getFileName().toString()).isEqualTo("vmesh_" + Packages.version() + "_amd64.deb");
     assertThat(field(deb, "Package")).isEqualTo("vmesh");
     assertThat(field(deb, "Version")).isEqualTo(Packages.version());
-    assertThat(field(deb, "Architecture")).isEqualTo("all");
+    assertThat(field(deb, "Architecture")).isEqualTo("amd64");
     assertThat(field(deb, "Maintainer")).matches(".+ <.+@.+>");
-    // A real package first (Debian 13, Ubuntu 24.04), then the virtual one every OpenJDK 21+ and
-    // Temurin/Corretto/Microsoft build provides; adduser for the postinst.
-    assertThat(field(deb, "Depends"))
-        .isEqualTo("default-jre-headless (>= 2:1.21) | java21-runtime-headless, adduser");
+    // The runtime is in the package (/usr/lib/vmesh/runtime); adduser for the postinst.
+    assertThat(field(deb, "Depends")).isEqualTo("adduser");
+    assertThat(field(deb, "Conflicts")).isEqualTo("vmesh-agent");
     assertThat(Packages.runOk(List.of("dpkg-deb", "-I", deb)))
         .contains("Description: service mesh for virtual machines");
   }
@@ -44,6 +43,9 @@ class DebHasTheLayoutOwnersAndJavaDependencyIT {
     assertThat(entries).containsEntry("/usr/share/vmesh/vmesh.jar", "-rw-r--r-- root/root")
         .containsEntry("/usr/bin/vmesh", "-rwxr-xr-x root/root")
         .containsEntry("/usr/share/vmesh/find-java", "-rwxr-xr-x root/root")
+        .containsEntry("/usr/lib/vmesh/runtime/bin/java", "-rwxr-xr-x root/root")
+        .containsEntry("/usr/lib/vmesh/runtime/lib/jspawnhelper", "-rwxr-xr-x root/root")
+        .containsEntry("/usr/lib/vmesh/runtime/lib/modules", "-rw-r--r-- root/root")
         .containsEntry("/usr/lib/systemd/system/vmesh-agent.service", "-rw-r--r-- root/root")
         .containsEntry("/usr/lib/systemd/system/vmesh-server.service", "-rw-r--r-- root/root")
         .containsEntry("/etc/default/vmesh-agent", "-rw-r--r-- root/root")
@@ -52,7 +54,8 @@ class DebHasTheLayoutOwnersAndJavaDependencyIT {
         .containsEntry("/etc/vmesh", "drwxr-x--- root/root")
         .containsEntry("/etc/vmesh/server.d", "drwxr-x--- root/root")
         .containsEntry("/var/lib/vmesh", "drwxr-x--- root/root");
-    assertThat(entries.keySet().stream().filter(p -> !entries.get(p).startsWith("d")))
+    assertThat(entries.keySet().stream().filter(p -> !entries.get(p).startsWith("d"))
+        .filter(p -> !p.startsWith("/usr/lib/vmesh/runtime/")))
         .as("regular files in the .deb")
         .containsExactlyInAnyOrder("/usr/share/vmesh/vmesh.jar", "/usr/share/vmesh/find-java", "/usr/bin/vmesh",
             "/usr/lib/systemd/system/vmesh-agent.service", "/usr/lib/systemd/system/vmesh-server.service",

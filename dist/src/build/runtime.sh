@@ -1,0 +1,43 @@
+#!/bin/sh
+# runtime.sh JDK OUT JAR [EXTRA_MODULES] [AOT_CACHE MTIME]
+# The Java runtime a package carries (/usr/lib/vmesh/runtime): jlink from the build's JDK with only the
+# modules JAR needs, as jdeps reports them, plus EXTRA_MODULES (comma-separated: modules reached only by
+# reflection or service loading, which jdeps cannot see; "-" for none). The runtime gets its own class-data archive of
+# the JDK's classes (--generate-cds-archive; only the one for compressed oops, heaps under 32 GB). With AOT_CACHE, also an AOT cache of the application's
+# classes (JDK 25: -XX:AOTCacheOutput) from a training run of `JAR agent --help`, made with the new
+# runtime, which is the only one that can use it. The JVM maps the cache only for a jar of the same size
+# and modification time, wherever it lies: the cache is made for a copy of JAR beside AOT_CACHE whose
+# time is MTIME, the time the package gives its files (project.build.outputTimestamp); package that copy.
+# Writes OUT/vmesh-modules, the modules it holds.
+set -eu
+jdk="$1"
+out="$2"
+jar="$3"
+extra="${4:-}"
+aot="${5:-}"
+mtime="${6:-}"
+
+release="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$jdk/release")"
+modules="$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release "$release" "$jar")"
+if [ -n "$extra" ] && [ "$extra" != "-" ]; then
+  modules="$modules,$extra"
+fi
+rm -rf "$out"
+"$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
+  --generate-cds-archive --output "$out"
+rm -f "$out/lib/server/classes_nocoops.jsa"
+echo "$modules" | tr ',' '\n' | sort -u > "$out/vmesh-modules"
+echo "runtime.sh: $out holds $(tr '\n' ' ' < "$out/vmesh-modules")($(du -sh "$out" | cut -f1))"
+
+if [ -n "$aot" ]; then
+  rm -f "$aot"
+  copy="$(dirname "$aot")/$(basename "$jar")"
+  cp "$jar" "$copy"
+  touch -d "$mtime" "$copy"
+  jar="$copy"
+  # The agent's flags from the launcher (bin/vmesh): the cache is made for the collector it runs with.
+  "$out/bin/java" -XX:AOTCacheOutput="$aot" -Xlog:aot=off -Xlog:cds=off -XX:+UseSerialGC -Xmx64m \
+    --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+    -jar "$jar" agent --help > /dev/null 2>&1
+  echo "runtime.sh: AOT cache $aot ($(du -sh "$aot" | cut -f1))"
+fi
