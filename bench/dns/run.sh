@@ -34,7 +34,9 @@
 #   SERVERS ["vmesh dnsmasq"]  add "floor" for UdpFloor (bench module): a server that sends each query
 #                 straight back flagged as a response and does nothing else, the CPU floor under any
 #                 UDP server on this kernel (its answers have no records, so dig does not check them)
-#   FLOOR_PORT [15355]  BENCH_JAR [bench/target/benchmarks.jar]
+#                 add "cfloor" for the same in C (bench/dns/floor.c, built here with cc -O2): no JVM, no
+#                 channel, one recvfrom and one sendto per query
+#   FLOOR_PORT [15355]  CFLOOR_PORT [15356]  CC [cc]  BENCH_JAR [bench/target/benchmarks.jar]
 #   WORKDIR [a new temporary directory]  KEEP [0] 1 = keep WORKDIR
 #   RESULTS [WORKDIR/results.tsv]  one line per run, tab separated
 set -euo pipefail
@@ -64,6 +66,8 @@ VMESH_PORT=${VMESH_PORT:-15353}
 DNSMASQ_PORT=${DNSMASQ_PORT:-15354}
 UPSTREAM_PORT=${UPSTREAM_PORT:-5399}
 FLOOR_PORT=${FLOOR_PORT:-15355}
+CFLOOR_PORT=${CFLOOR_PORT:-15356}
+CC=${CC:-cc}
 BENCH_JAR=${BENCH_JAR:-$here/bench/target/benchmarks.jar}
 SERVERS=${SERVERS:-vmesh dnsmasq}
 KEEP=${KEEP:-0}
@@ -80,7 +84,7 @@ if [[ " $SERVERS " == *" floor "* ]] && [ ! -f "$BENCH_JAR" ]; then
   echo "run.sh: $BENCH_JAR not found; build with ./mvnw -q -o -DskipTests package" >&2
   exit 1
 fi
-for port in "$VMESH_PORT" "$DNSMASQ_PORT" "$UPSTREAM_PORT" "$FLOOR_PORT"; do
+for port in "$VMESH_PORT" "$DNSMASQ_PORT" "$UPSTREAM_PORT" "$FLOOR_PORT" "$CFLOOR_PORT"; do
   if ss -Hlnu "sport = :$port" | grep -q . || ss -Hlnt "sport = :$port" | grep -q .; then
     echo "run.sh: port $port is in use; choose others with VMESH_PORT, DNSMASQ_PORT, UPSTREAM_PORT" >&2
     exit 1
@@ -142,13 +146,18 @@ start_dnsmasq() {
     > "$WORKDIR/dnsmasq.out" 2>&1 &
   pid[dnsmasq]=$!
 }
+start_cfloor() {
+  "$CC" -O2 -o "$WORKDIR/cfloor" "$here/bench/dns/floor.c"
+  pin "$SERVER_CPUS" "$WORKDIR/cfloor" "$CFLOOR_PORT" > "$WORKDIR/cfloor.log" 2>&1 &
+  pid[cfloor]=$!
+}
 start_floor() {
   # shellcheck disable=SC2086 # JVM_FLAGS is a word list
   pin "$SERVER_CPUS" "$JAVA" $JVM_FLAGS -cp "$BENCH_JAR" dev.vmesh.bench.dns.UdpFloor "$FLOOR_PORT" \
     > "$WORKDIR/floor.log" 2>&1 &
   pid[floor]=$!
 }
-declare -A port=([vmesh]=$VMESH_PORT [dnsmasq]=$DNSMASQ_PORT [floor]=$FLOOR_PORT)
+declare -A port=([vmesh]=$VMESH_PORT [dnsmasq]=$DNSMASQ_PORT [floor]=$FLOOR_PORT [cfloor]=$CFLOOR_PORT)
 for s in $SERVERS; do
   "start_$s"
 done
@@ -161,7 +170,7 @@ for s in $SERVERS; do
     kill -0 "${pid[$s]}" 2>/dev/null || { echo "run.sh: $s exited:" >&2; cat "$WORKDIR/$s".*; exit 1; }
     sleep 0.2
   done
-  [ "$s" = floor ] && continue # echoes queries back: nothing to check
+  [ "$s" = floor ] || [ "$s" = cfloor ] && continue # echo queries back: nothing to check
   while read -r name type; do
     [ -n "$name" ] || continue
     reply=$(dig +time=1 +tries=1 -p "${port[$s]}" @127.0.0.1 "$name" "$type")

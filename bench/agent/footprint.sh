@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Agent footprint and start: a vmesh server on loopback serving NAMES ServiceEntries (the agent's DNS name
+# table), one agent from the vmesh-agent package (unpacked, run by its launcher: bundled runtime, default
+# JVM flags, AOT cache) with its readiness probe and DNS proxy on. Usage and results: docs/benchmarks.md,
+# section "Agent footprint and start".
+#
+#   bench/agent/footprint.sh              # after ./mvnw -B -q -DskipTests package
+#   NAMES=1000 SETTLE=60 bench/agent/footprint.sh
+#
+# Prints: the time from launching the agent to (1) its first log line (JVM start and command line parsed),
+# (2) its certificate on disk (CreateCertificate answered), (3) the first mesh name answered by its DNS
+# proxy (the first NDS response applied); then, after SETTLE seconds, the agent's RSS (VmRSS, VmHWM) and,
+# with NMT=1 (native memory tracking on, which itself costs a few MB), jcmd's split of it. Runs as any user; loopback only.
+#
+# Environment: NAMES [1000]  SETTLE [60] seconds  HTTP_PORT [25014]  XDS_PORT [25012]  VM_IP [127.0.0.3]
+#   JAVA [$JAVA_HOME/bin/java] (for the server)  VMESH_JAR [dist/target/vmesh.jar]
+#   AGENT_DEB [dist/target/vmesh-agent_*.deb]  AGENT_JAVA_OPTS [none] extra flags for the agent  NMT [0]
+#   WORKDIR [a new temporary directory]  KEEP [0]
+set -euo pipefail
+here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
+NAMES=${NAMES:-1000}
+SETTLE=${SETTLE:-60}
+HTTP_PORT=${HTTP_PORT:-25014}
+XDS_PORT=${XDS_PORT:-25012}
+VM_IP=${VM_IP:-127.0.0.3}
+JAVA=${JAVA:-${JAVA_HOME:+$JAVA_HOME/bin/java}}
+JAVA=${JAVA:-java}
+VMESH_JAR=${VMESH_JAR:-$here/dist/target/vmesh.jar}
+AGENT_DEB=${AGENT_DEB:-$(ls "$here"/dist/target/vmesh-agent_*.deb 2>/dev/null | head -1)}
+KEEP=${KEEP:-0}
+W=${WORKDIR:-$(mktemp -d /tmp/vmesh-agentbench.XXXXXX)}
+[ -f "$VMESH_JAR" ] && [ -f "$AGENT_DEB" ] || { echo "footprint.sh: build first: ./mvnw -B -q -DskipTests package" >&2; exit 1; }
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "$KEEP" = 1 ]; then echo "kept $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+now() { date +%s%N; }
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+
+# --- mesh: NAMES ServiceEntries (DNS hosts with addresses) and the example group python-http (probe 9090) ---
+mkdir -p "$W/mesh"
+cp "$here/examples/mesh/python-http.yaml" "$W/mesh/"
+awk -v n="$NAMES" 'BEGIN {
+  for (i = 0; i < n; i++) {
+    printf "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: svc%d, namespace: ns%d}\n", i, i % 20
+    printf "spec:\n  hosts: [svc%d.ns%d.example.internal]\n  addresses: [10.%d.%d.%d]\n", i, i % 20, 96 + int(i / 62500), int(i / 250) % 250, i % 250 + 1
+    printf "  ports: [{number: 80, name: http, protocol: HTTP}]\n  location: MESH_INTERNAL\n  resolution: STATIC\n"
+    printf "  endpoints: [{address: 10.200.%d.%d}]\n---\n", int(i / 250), i % 250 + 1
+  }}' > "$W/mesh/services.yaml"
+
+vmesh() { "$JAVA" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -jar "$VMESH_JAR" "$@"; }
+"$JAVA" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -jar "$VMESH_JAR" \
+  server --config "$W/mesh" --data-dir "$W/data" --http-address "127.0.0.1:$HTTP_PORT" \
+  --xds-address "127.0.0.1:$XDS_PORT" > "$W/server.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1500); do [ -f "$W/data/admin-token" ] && curl -sf "127.0.0.1:$HTTP_PORT/ready" >/dev/null && break; sleep 0.2; done
+python3 -m http.server 9090 --bind "$VM_IP" > /dev/null 2>&1 &
+pids+=($!)
+vmesh workload entry configure --name python-http -n vm --autoregister --internal-ip "$VM_IP" -o "$W/vm" \
+  --discovery-address "127.0.0.1:$XDS_PORT" --server "http://127.0.0.1:$HTTP_PORT" --token-file "$W/data/admin-token" \
+  > /dev/null
+
+# --- the agent, as the vmesh-agent package runs it ---
+mkdir -p "$W/pkg"
+dpkg-deb -x "$AGENT_DEB" "$W/pkg"
+t0=$(now)
+nmt=""
+[ "${NMT:-0}" = 1 ] && nmt="-XX:NativeMemoryTracking=summary"
+VMESH_JAVA_OPTS="${AGENT_JAVA_OPTS:-} $nmt" "$W/pkg/usr/bin/vmesh" agent \
+  --config-dir "$W/vm" --state-dir "$W/state" --run-dir "$W/run" --status-address "$VM_IP:15020" \
+  --readiness-address "$VM_IP:15021" --dns on --dns-listen "$VM_IP:15053" > "$W/agent.log" 2>&1 &
+agent=$!
+pids+=($agent)
+t_log="" t_cert="" t_dns=""
+for _ in $(seq 6000); do
+  [ -z "$t_log" ] && [ -s "$W/agent.log" ] && t_log=$(now)
+  [ -z "$t_cert" ] && [ -s "$W/state/certs/cert-chain.pem" ] && t_cert=$(now)
+  if [ -z "$t_dns" ] && dig +time=1 +tries=1 +short -p 15053 @"$VM_IP" svc1.ns1.example.internal A 2>/dev/null | grep -q '^10\.'; then
+    t_dns=$(now)
+  fi
+  [ -n "$t_dns" ] && [ -n "$t_cert" ] && break
+  kill -0 "$agent" 2>/dev/null || { echo "footprint.sh: the agent exited:" >&2; cat "$W/agent.log" >&2; exit 1; }
+  sleep 0.01
+done
+echo "start: first log line $(ms "$t0" "${t_log:-$t0}") ms, certificate $(ms "$t0" "$t_cert") ms, first mesh name answered $(ms "$t0" "$t_dns") ms"
+sleep "$SETTLE"
+dig +short -p 15053 @"$VM_IP" svc999.ns19.example.internal A | head -1 | sed 's/^/dns: svc999 -> /'
+jpid=$(pgrep -P "$agent" java || echo "$agent")
+grep -E '^(VmRSS|VmHWM|RssAnon|RssFile)' "/proc/$jpid/status" | tr -s ' ' | sed 's/^/agent: /'
+if [ -n "$nmt" ] && [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/jcmd" ]; then
+  "$JAVA_HOME/bin/jcmd" "$jpid" VM.native_memory summary 2>/dev/null \
+    | grep -E '^(Total|-  *(Java Heap|Class|Thread|Code|GC|Internal|Other|Metaspace|Shared class space|Symbol|Arena Chunk|Native Memory Tracking))' \
+    | sed 's/^/nmt: /' || true
+fi
