@@ -10,8 +10,8 @@ import java.util.Objects;
 public record Resource(String apiVersion, Kind kind, ObjectMeta metadata, Spec spec, ResourceStatus status) {
 
   public Resource {
-    apiVersion = apiVersion == null || apiVersion.isEmpty() ? Kind.DEFAULT_API_VERSION : apiVersion;
     Objects.requireNonNull(kind, "kind");
+    apiVersion = apiVersion == null || apiVersion.isEmpty() ? kind.defaultApiVersion() : apiVersion;
     Objects.requireNonNull(metadata, "metadata");
     Objects.requireNonNull(spec, "spec");
     if (spec.kind() != kind) {
@@ -20,9 +20,9 @@ public record Resource(String apiVersion, Kind kind, ObjectMeta metadata, Spec s
     status = status == null ? ResourceStatus.EMPTY : status;
   }
 
-  /** A resource at the default apiVersion with empty status. */
+  /** A resource at its kind's default apiVersion with empty status. */
   public static Resource of(ObjectMeta metadata, Spec spec) {
-    return new Resource(Kind.DEFAULT_API_VERSION, spec.kind(), metadata, spec, ResourceStatus.EMPTY);
+    return new Resource(spec.kind().defaultApiVersion(), spec.kind(), metadata, spec, ResourceStatus.EMPTY);
   }
 
   public ResourceKey key() {

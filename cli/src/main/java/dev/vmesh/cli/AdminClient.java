@@ -39,7 +39,7 @@ final class AdminClient {
   }
 
   static String path(Kind kind, String namespace, String name) {
-    return "/apis/" + Kind.DEFAULT_API_VERSION + "/namespaces/" + enc(namespace) + "/" + kind.plural()
+    return "/apis/" + kind.defaultApiVersion() + "/namespaces/" + enc(namespace) + "/" + kind.plural()
         + (name == null ? "" : "/" + enc(name));
   }
 
@@ -52,7 +52,7 @@ final class AdminClient {
   }
 
   List<Resource> list(Kind kind, String namespace, String selector) {
-    String p = namespace == null ? "/apis/" + Kind.DEFAULT_API_VERSION + "/" + kind.plural()
+    String p = namespace == null ? "/apis/" + kind.defaultApiVersion() + "/" + kind.plural()
         : path(kind, namespace, null);
     if (selector != null && !selector.isBlank()) {
       p += "?labelSelector=" + enc(selector);

@@ -1,5 +1,6 @@
 package dev.vmesh.cli;
 
+import dev.vmesh.api.Kind;
 import dev.vmesh.api.Problem;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.codec.ResourceDecoder;
@@ -73,13 +74,13 @@ final class ApplyCommand implements Callable<Integer> {
       return 1;
     }
     if (objects.isEmpty()) {
-      err.println("vmesh apply: no ServiceEntry, WorkloadEntry or WorkloadGroup in the input; nothing applied");
+      err.println("vmesh apply: no " + Kind.kindNames("or") + " in the input; nothing applied");
       return 1;
     }
     AdminClient client = new AdminClient(connection.server(), connection.token());
     int exit = 0;
     for (Resource r : objects) {
-      String what = r.kind().kindName().toLowerCase(Locale.ROOT) + ".networking.istio.io/" + r.namespace() + "/"
+      String what = r.kind().kindName().toLowerCase(Locale.ROOT) + "." + r.kind().group() + "/" + r.namespace() + "/"
           + r.name();
       try {
         Optional<Resource> current = client.get(r.key());

@@ -20,7 +20,7 @@ final class DeleteCommand implements Callable<Integer> {
   @Mixin
   ServerConnection connection;
 
-  @Parameters(index = "0", paramLabel = "KIND", description = "se, we, wg (or their full names).")
+  @Parameters(index = "0", paramLabel = "KIND", description = "se, we, wg, pa (or their full names).")
   String kindName;
 
   @Parameters(index = "1", paramLabel = "NAME", converter = Inputs.ObjectName.class,
@@ -40,7 +40,7 @@ final class DeleteCommand implements Callable<Integer> {
       spec.commandLine().getErr().println(e.getMessage());
       return 1;
     }
-    spec.commandLine().getOut().println(kind.kindName().toLowerCase(Locale.ROOT) + ".networking.istio.io/"
+    spec.commandLine().getOut().println(kind.kindName().toLowerCase(Locale.ROOT) + "." + kind.group() + "/"
         + namespace + "/" + name + " deleted");
     return 0;
   }

@@ -2,6 +2,7 @@ package dev.vmesh.cli;
 
 import dev.vmesh.api.Condition;
 import dev.vmesh.api.Kind;
+import dev.vmesh.api.PeerAuthenticationSpec;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.ServiceEntrySpec;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code vmesh get}: lists or shows objects on a running server. */
 @Command(name = "get", mixinStandardHelpOptions = true,
-    description = "Show objects on a running server: KIND is serviceentries (se), workloadentries (we) or workloadgroups (wg).")
+    description = "Show objects on a running server: KIND is serviceentries (se), workloadentries (we),"
+        + " workloadgroups (wg) or peerauthentications (pa).")
 final class GetCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -33,7 +35,7 @@ final class GetCommand implements Callable<Integer> {
   @Mixin
   ServerConnection connection;
 
-  @Parameters(index = "0", paramLabel = "KIND", description = "se, we, wg (or their full names).")
+  @Parameters(index = "0", paramLabel = "KIND", description = "se, we, wg, pa (or their full names).")
   String kindName;
 
   @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "One object; all when omitted.",
@@ -106,6 +108,7 @@ final class GetCommand implements Callable<Integer> {
       case SERVICE_ENTRY -> List.of("NAMESPACE", "NAME", "HOSTS", "LOCATION", "RESOLUTION", "PORTS", "AGE");
       case WORKLOAD_ENTRY -> List.of("NAMESPACE", "NAME", "ADDRESS", "HEALTH", "CONTROLLER", "CONNECTED", "AGE");
       case WORKLOAD_GROUP -> List.of("NAMESPACE", "NAME", "SERVICE ACCOUNT", "PORTS", "AGE");
+      case PEER_AUTHENTICATION -> List.of("NAMESPACE", "NAME", "MODE", "SELECTOR", "PORT MODES", "AGE");
     });
     if (wide) {
       headers.add("LABELS");
@@ -124,12 +127,12 @@ final class GetCommand implements Callable<Integer> {
             WellKnown.WORKLOAD_CONTROLLER), connected(r)));
         case WorkloadGroupSpec g -> row.addAll(List.of(g.template() == null ? "" : g.template().serviceAccount(),
             g.template() == null ? "" : ports(g.template().ports())));
-        default -> { }
+        case PeerAuthenticationSpec p -> row.addAll(List.of(p.mode(), p.selector() == null ? ""
+            : labels(p.selector().labels()), ports(p.ports())));
       }
       row.add(Table.age(r.metadata().creationTimestamp(), now));
       if (wide) {
-        row.add(r.metadata().labels().entrySet().stream().sorted(Map.Entry.comparingByKey())
-            .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
+        row.add(labels(r.metadata().labels()));
         if (kind == Kind.WORKLOAD_ENTRY) {
           row.add(agentVersions.getOrDefault(r.namespace() + "/" + r.name(), "-"));
         }
@@ -159,7 +162,12 @@ final class GetCommand implements Callable<Integer> {
     return r.metadata().annotations().getOrDefault(key, "");
   }
 
-  private static String ports(Map<String, Integer> ports) {
+  private static String ports(Map<?, ?> ports) {
     return ports.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
+  }
+
+  private static String labels(Map<String, String> labels) {
+    return labels.entrySet().stream().sorted(Map.Entry.comparingByKey())
+        .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
   }
 }

@@ -83,7 +83,7 @@ final class ServerConnection {
   /** The kind a user typed (se, serviceentries, ServiceEntry, ...), or a usage error naming the choices. */
   static dev.vmesh.api.Kind kind(String name) {
     return dev.vmesh.api.Kind.fromUserName(name).orElseThrow(() -> new IllegalArgumentException("unknown kind \""
-        + name + "\"; use serviceentries (se), workloadentries (we) or workloadgroups (wg)"));
+        + name + "\"; use " + dev.vmesh.api.Kind.userNames()));
   }
 
   private static Path configFile() {

@@ -27,7 +27,7 @@ final class StoreFlags {
   @Option(names = "--store", defaultValue = "${env:VMESH_STORE:-embedded}", paramLabel = "STORE",
       description = "Where objects are kept: 'embedded' (a database under --data-dir),"
           + " etcd://HOST:PORT[,HOST:PORT...] (several servers can share one etcd) or 'kubernetes' (Istio's"
-          + " ServiceEntry, WorkloadEntry and WorkloadGroup resources in the cluster of --kubeconfig, or the one"
+          + " custom resources of the kinds vmesh reads, in the cluster of --kubeconfig, or the one"
           + " vmesh runs in); env VMESH_STORE (default: embedded).")
   String store;
 

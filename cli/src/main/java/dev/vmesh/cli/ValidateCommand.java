@@ -17,12 +17,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code vmesh validate}: checks ServiceEntry, WorkloadEntry and WorkloadGroup files the way Istio's
+ * {@code vmesh validate}: checks files of the Istio kinds vmesh reads (see {@code Kind}) the way Istio's
  * admission would. Exit 0 when every object is valid (warnings are printed), 1 when any is invalid, 2
  * when an input cannot be read.
  */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-    description = {"Validate Istio ServiceEntry, WorkloadEntry and WorkloadGroup files.",
+    description = {"Validate Istio ServiceEntry, WorkloadEntry, WorkloadGroup and PeerAuthentication files.",
         "Exit code: 0 all valid (warnings allowed), 1 something invalid, 2 an input could not be read."})
 final class ValidateCommand implements Callable<Integer> {
   @Spec

@@ -159,10 +159,61 @@ class AdminApiAndCliRoundTripTest {
     var list = http("GET", "/apis/networking.istio.io/v1/workloadentries?labelSelector=", null, null, true);
     assertThat(list.statusCode()).isEqualTo(200);
     assertThat(list.body()).contains("\"kind\" : \"WorkloadEntryList\"").contains("\"name\" : \"w\"");
-    assertThat(http("GET", "/apis/networking.istio.io/v1/namespaces/ns1/gateways", null, null, true).statusCode())
-        .isEqualTo(404);
+    assertThat(http("GET", "/apis/networking.istio.io/v1/namespaces/ns1/destinationrules", null, null, true)
+        .statusCode()).isEqualTo(404);
     assertThat(http("PATCH", path + "/w", "application/yaml", we, true).statusCode()).isEqualTo(405);
     var gone = http("DELETE", path + "/w?resourceVersion=1", null, null, true);
     assertThat(gone.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void peerAuthenticationsLiveInTheSecurityGroup() throws Exception {
+    Path pa = tmp.resolve("pa.yaml");
+    Files.writeString(pa, """
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: default, namespace: istio-system}
+        spec: {mtls: {mode: STRICT}}
+        ---
+        apiVersion: security.istio.io/v1beta1
+        kind: PeerAuthentication
+        metadata: {name: web, namespace: ns1}
+        spec:
+          selector: {matchLabels: {app: web}}
+          portLevelMtls: {"8080": {mode: DISABLE}}
+        """);
+    Cli apply = Cli.run(withServer("apply", "-f", pa.toString()));
+    assertThat(apply.exit()).as(apply.err()).isZero();
+    assertThat(apply.out()).contains("peerauthentication.security.istio.io/istio-system/default created",
+        "peerauthentication.security.istio.io/ns1/web created");
+    assertThat(Cli.run(withServer("get", "pa", "-A")).out())
+        .containsPattern("istio-system +default +STRICT")
+        .containsPattern("ns1 +web +UNSET +app=web +8080=DISABLE");
+
+    var one = http("GET", "/apis/security.istio.io/v1/namespaces/ns1/peerauthentications/web", null, null, true);
+    assertThat(one.statusCode()).isEqualTo(200);
+    assertThat(one.body()).contains("\"apiVersion\" : \"security.istio.io/v1beta1\"", "\"mode\" : \"DISABLE\"");
+    var list = http("GET", "/apis/security.istio.io/v1beta1/peerauthentications", null, null, true);
+    assertThat(list.body()).contains("\"apiVersion\" : \"security.istio.io/v1beta1\"",
+        "\"kind\" : \"PeerAuthenticationList\"", "\"name\" : \"default\"", "\"name\" : \"web\"");
+    var wrongGroup = http("GET", "/apis/networking.istio.io/v1/namespaces/ns1/peerauthentications", null, null, true);
+    assertThat(wrongGroup.statusCode()).isEqualTo(404);
+    assertThat(wrongGroup.body()).contains("peerauthentications are under /apis/security.istio.io/v1");
+    assertThat(http("GET", "/apis/security.istio.io/v1alpha3/peerauthentications", null, null, true).body())
+        .contains("not served for peerauthentications; use security.istio.io/v1 (or v1beta1)");
+
+    var invalid = http("POST", "/apis/security.istio.io/v1/namespaces/ns1/peerauthentications", "application/yaml", """
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: ns-wide}
+        spec: {portLevelMtls: {"80": {mode: STRICT}}}
+        """, true);
+    assertThat(invalid.statusCode()).isEqualTo(422);
+    assertThat(invalid.body()).contains("cannot have portLevelMtls");
+
+    assertThat(Cli.run(withServer("delete", "pa", "web", "-n", "ns1")).out())
+        .contains("peerauthentication.security.istio.io/ns1/web deleted");
+    assertThat(server.store().list(ListOptions.of(Kind.PEER_AUTHENTICATION)).items())
+        .extracting(r -> r.namespace() + "/" + r.name()).containsExactly("istio-system/default");
   }
 }

@@ -73,14 +73,17 @@ public final class Registry {
     }
   }
 
-  /** Adds or replaces one object. WorkloadGroups are ignored (they matter to auto-registration). */
+  /**
+   * Adds or replaces one object. Other kinds than ServiceEntry and WorkloadEntry are ignored: WorkloadGroups
+   * matter to auto-registration, PeerAuthentications to the security policy, not to services.
+   */
   public Changes upsert(Resource r) {
     Set<ServiceKey> changed = new HashSet<>();
     Set<ResourceKey> statusCheck = new HashSet<>();
     switch (r.kind()) {
       case WORKLOAD_ENTRY -> putWorkload(r.key(), Workload.of(r, options.trustDomain(), interner), changed);
       case SERVICE_ENTRY -> putServiceEntry(ServiceEntryRecord.of(r, options), changed, statusCheck);
-      case WORKLOAD_GROUP -> {
+      default -> {
         return Changes.NONE;
       }
     }

@@ -8,6 +8,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.vmesh.api.Condition;
 import dev.vmesh.api.Kind;
+import dev.vmesh.api.MtlsMode;
+import dev.vmesh.api.PeerAuthenticationSpec;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.ResourceStatus;
 import dev.vmesh.api.WorkloadEntrySpec;
@@ -172,6 +174,33 @@ public abstract class ConfigStoreContract {
       assertThat(names(s.list(ListOptions.all()))).containsExactly("svc", "a", "b", "d", "c");
       assertThat(s.list(ListOptions.of(Kind.WORKLOAD_GROUP)).items()).isEmpty();
       assertThat(s.list(ListOptions.all()).resourceVersion()).isNotEmpty();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("stores")
+  public void everyKindIsStoredListedWatchedAndDeletedInItsOwnGroup(Function<Path, ConfigStore> factory) {
+    try (ConfigStore s = open(factory)) {
+      var rec = new EventRecorder();
+      try (Watch w = s.watch(WatchOptions.fromCurrentState(), rec)) {
+        for (Kind k : Kind.values()) {
+          var created = s.create(Fixtures.anyOf(k, "ns1", "x"));
+          assertThat(created.apiVersion()).isEqualTo(k.defaultApiVersion());
+          assertThat(s.get(new ResourceKey(k, "ns1", "x"))).contains(created);
+          assertThat(s.list(ListOptions.of(k, "ns1")).items()).containsExactly(created);
+        }
+        var pa = s.get(new ResourceKey(Kind.PEER_AUTHENTICATION, "ns1", "x")).orElseThrow();
+        var changed = s.update(pa.withSpec(new PeerAuthenticationSpec(null, MtlsMode.DISABLE, null)));
+        assertThat(changed.metadata().generation()).isEqualTo(2);
+        assertThat(s.get(pa.key()).orElseThrow().spec()).isEqualTo(changed.spec());
+        s.delete(pa.key(), Preconditions.NONE);
+        await().atMost(WAIT).until(() -> rec.events.size() == Kind.values().length + 3);
+        assertThat(rec.events).endsWith("MODIFIED x", "DELETED x");
+        assertThat(rec.raw.get(rec.raw.size() - 1).object().kind()).isEqualTo(Kind.PEER_AUTHENTICATION);
+        assertThat(s.list(ListOptions.all()).items()).extracting(r -> r.kind())
+            .containsExactlyInAnyOrderElementsOf(java.util.Arrays.stream(Kind.values())
+                .filter(k -> k != Kind.PEER_AUTHENTICATION).toList());
+      }
     }
   }
 

@@ -60,7 +60,7 @@ class FileStoreFollowsTheDirectoryTest {
     try (var s = FileConfigStore.open(dir, CLOCK, Duration.ZERO)) {
       assertThat(s.list(ListOptions.all()).items()).extracting(Resource::name).containsExactly("a", "b", "c");
       assertThat(s.problems()).extracting(Problem::toString)
-          .containsExactly("deploy.yaml:1:1: notice: skipped Deployment (apps/v1): not an Istio networking object");
+          .containsExactly("deploy.yaml:1:1: notice: skipped Deployment (apps/v1): not one of the Istio kinds vmesh reads");
       assertThat(s.sourceOf(new ResourceKey(Kind.WORKLOAD_ENTRY, "ns1", "c"))).contains(dir.resolve("sub/deeper/c.json"));
     }
   }

@@ -1,10 +1,15 @@
 package dev.vmesh.store;
 
+import dev.vmesh.api.Kind;
+import dev.vmesh.api.MtlsMode;
 import dev.vmesh.api.ObjectMeta;
+import dev.vmesh.api.PeerAuthenticationSpec;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ServiceEntrySpec;
 import dev.vmesh.api.ServicePort;
 import dev.vmesh.api.WorkloadEntrySpec;
+import dev.vmesh.api.WorkloadGroupSpec;
+import dev.vmesh.api.WorkloadSelector;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -28,6 +33,23 @@ public final class Fixtures {
   public static Resource se(String ns, String name, String host) {
     return Resource.of(ObjectMeta.of(ns, name), new ServiceEntrySpec(List.of(host), List.of(),
         List.of(new ServicePort(80, "HTTP", "http", 0)), null, dev.vmesh.api.Resolution.DNS, null, null, null, null));
+  }
+
+  /** A PeerAuthentication: STRICT for workloads labelled app=web, port 8080 PERMISSIVE. */
+  public static Resource pa(String ns, String name) {
+    return Resource.of(ObjectMeta.of(ns, name), new PeerAuthenticationSpec(new WorkloadSelector(Map.of("app", "web")),
+        MtlsMode.STRICT, Map.of(8080, MtlsMode.PERMISSIVE)));
+  }
+
+  /** A valid object of {@code kind} (every kind has one, so store tests cover every kind). */
+  public static Resource anyOf(Kind kind, String ns, String name) {
+    return switch (kind) {
+      case SERVICE_ENTRY -> se(ns, name, name + ".example.com");
+      case WORKLOAD_ENTRY -> we(ns, name, "10.0.0.1", Map.of("app", "a"));
+      case WORKLOAD_GROUP -> Resource.of(ObjectMeta.of(ns, name), new WorkloadGroupSpec(null,
+          WorkloadEntrySpec.of("", Map.of("app", "a")), null));
+      case PEER_AUTHENTICATION -> pa(ns, name);
+    };
   }
 
   public static Resource withAnnotation(Resource r, String key, String value) {

@@ -160,6 +160,20 @@ final class MapReader {
     return out;
   }
 
+  /**
+   * Accepts {@code key} as one of Istio's fields that vmesh does not implement: when it is present, an
+   * error at the field says so with {@code why} (what is supported instead). Never silently dropped.
+   */
+  void unsupported(String key, String why) {
+    seen.add(key);
+    Field f = node.fields().get(key);
+    if (f != null && !NodeReader.isNull(f.value())) {
+      String p = NodeReader.child(path, key);
+      reader.record(p, f.keyPosition());
+      reader.error(p, f.keyPosition(), why);
+    }
+  }
+
   /** Reports every field not read or ignored as unknown, with a suggestion. */
   void finish() {
     for (Field f : node.fields().values()) {

@@ -57,6 +57,11 @@ final class NodeReader {
     positions.putIfAbsent(path, pos);
   }
 
+  /** Where {@code path} was read from, or {@link Position#UNKNOWN}. */
+  Position position(String path) {
+    return positions.getOrDefault(path, Position.UNKNOWN);
+  }
+
   static String child(String parent, String key) {
     return FieldPaths.child(parent, key);
   }

@@ -28,9 +28,11 @@ import java.util.Set;
  * no resource.
  */
 public final class ResourceDecoder {
-  /** Kinds of Istio's networking group vmesh does not handle (yet): skipped with a notice. */
-  private static final Set<String> OTHER_ISTIO_NETWORKING_KINDS = Set.of(
-      "VirtualService", "DestinationRule", "Gateway", "Sidecar", "EnvoyFilter", "ProxyConfig");
+  /** Kinds of Istio's networking and security groups vmesh does not handle (yet): skipped with a notice. */
+  private static final Set<String> OTHER_ISTIO_KINDS = Set.of(
+      "VirtualService", "DestinationRule", "Gateway", "Sidecar", "EnvoyFilter", "ProxyConfig",
+      "AuthorizationPolicy", "RequestAuthentication");
+  private static final String NOT_OURS = "not one of the Istio kinds vmesh reads";
 
   private ResourceDecoder() {}
 
@@ -85,7 +87,7 @@ public final class ResourceDecoder {
       List<Problem> problems = new ArrayList<>(r.problems());
       if (!r.hasErrors()) {
         problems.add(new Problem(Problem.Severity.ERROR, source, Position.UNKNOWN, "",
-            "expected exactly one ServiceEntry, WorkloadEntry or WorkloadGroup, found " + r.decoded().size()));
+            "expected exactly one " + Kind.kindNames("or") + ", found " + r.decoded().size()));
       }
       throw new DecodeException(problems);
     }
@@ -110,7 +112,7 @@ public final class ResourceDecoder {
       return;
     }
     if (kindName.isEmpty()) {
-      reader.error(path, doc.position(), "kind is missing; set kind: ServiceEntry, WorkloadEntry or WorkloadGroup");
+      reader.error(path, doc.position(), "kind is missing; set kind: " + Kind.kindNames("or"));
       problems.addAll(mine);
       return;
     }
@@ -126,35 +128,37 @@ public final class ResourceDecoder {
     }
     String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
     var kind = Kind.fromKindName(kindName);
-    if (!group.equals(Kind.GROUP)) {
-      if (kind.isPresent()) {
-        reader.error(NodeReader.child(path, "apiVersion"), doc.position(), "a " + kindName
-            + " must have apiVersion " + Kind.DEFAULT_API_VERSION + " (or v1beta1, v1alpha3), not \""
-            + apiVersion + "\"");
+    if (kind.isPresent() && !group.equals(kind.get().group())) {
+      if (meantOurGroup(group, kind.get())) {
+        reader.error(NodeReader.child(path, "apiVersion"), doc.position(), "a " + kindName + " must have apiVersion "
+            + kind.get().group() + "/" + kind.get().describeVersions() + ", not \"" + apiVersion + "\"");
         result.rejected().add(rejected(kind.get(), doc));
       } else {
-        reader.notice(path, doc.position(), "skipped " + kindName
-            + (apiVersion.isEmpty() ? "" : " (" + apiVersion + ")") + ": not an Istio networking object");
+        reader.notice(path, doc.position(), "skipped " + kindName + " (" + apiVersion + "): " + NOT_OURS);
       }
       problems.addAll(mine);
       return;
     }
     if (kind.isEmpty()) {
-      if (OTHER_ISTIO_NETWORKING_KINDS.contains(kindName)) {
+      if (!Kind.groups().contains(group)) {
+        reader.notice(path, doc.position(), "skipped " + kindName
+            + (apiVersion.isEmpty() ? "" : " (" + apiVersion + ")") + ": " + NOT_OURS);
+      } else if (OTHER_ISTIO_KINDS.contains(kindName)) {
         reader.notice(path, doc.position(), "skipped " + kindName + ": vmesh does not handle this kind");
       } else {
-        String suggestion = Suggestions.closest(kindName,
-            Arrays.stream(Kind.values()).map(Kind::kindName).toList());
+        List<String> inGroup = Arrays.stream(Kind.values()).filter(k -> k.group().equals(group))
+            .map(Kind::kindName).toList();
+        String suggestion = Suggestions.closest(kindName, inGroup);
         reader.error(NodeReader.child(path, "kind"), doc.position(), "unknown kind \"" + kindName + "\" in "
-            + Kind.GROUP + (suggestion != null ? " (did you mean \"" + suggestion + "\"?)" : "")
-            + "; vmesh reads ServiceEntry, WorkloadEntry and WorkloadGroup");
+            + group + (suggestion != null ? " (did you mean \"" + suggestion + "\"?)" : "")
+            + "; vmesh reads " + String.join(", ", inGroup) + " of " + group);
       }
       problems.addAll(mine);
       return;
     }
-    if (!Kind.isSupportedApiVersion(apiVersion)) {
+    if (!kind.get().servesApiVersion(apiVersion)) {
       reader.error(NodeReader.child(path, "apiVersion"), doc.position(), "\"" + apiVersion
-          + "\" is not served; use " + Kind.GROUP + "/v1 (or v1beta1, v1alpha3)");
+          + "\" is not served; use " + kind.get().group() + "/" + kind.get().describeVersions());
       problems.addAll(mine);
       result.rejected().add(rejected(kind.get(), doc));
       return;
@@ -166,6 +170,15 @@ public final class ResourceDecoder {
     } else {
       result.rejected().add(rejected(kind.get(), doc));
     }
+  }
+
+  /**
+   * Whether an object of one of our kinds names another group by mistake (none, another Istio group, a
+   * typo of the right one) rather than being another API's kind of the same name (Gateway API's Gateway).
+   */
+  private static boolean meantOurGroup(String group, Kind kind) {
+    return group.isEmpty() || group.endsWith(".istio.io")
+        || Suggestions.closest(group, List.of(kind.group())) != null;
   }
 
   /** A recognised object that did not decode, named by what its metadata says, read leniently. */
@@ -196,6 +209,7 @@ public final class ResourceDecoder {
       case SERVICE_ENTRY -> root.object("spec", "a ServiceEntry spec", ResourceDecoder::serviceEntry);
       case WORKLOAD_ENTRY -> root.object("spec", "a WorkloadEntry spec", ResourceDecoder::workloadEntry);
       case WORKLOAD_GROUP -> root.object("spec", "a WorkloadGroup spec", ResourceDecoder::workloadGroup);
+      case PEER_AUTHENTICATION -> root.object("spec", "a PeerAuthentication spec", PeerAuthenticationCodec::decode);
     };
     if (spec == null && !root.has("spec")) {
       reader.error(NodeReader.child(path, "spec"), root.position(), "spec is missing; a " + kind.kindName()

@@ -4,6 +4,7 @@ import dev.vmesh.api.Condition;
 import dev.vmesh.api.Location;
 import dev.vmesh.api.ObjectMeta;
 import dev.vmesh.api.OwnerReference;
+import dev.vmesh.api.PeerAuthenticationSpec;
 import dev.vmesh.api.ReadinessProbe;
 import dev.vmesh.api.Resolution;
 import dev.vmesh.api.Resource;
@@ -38,6 +39,7 @@ public final class ResourceEncoder {
       case ServiceEntrySpec s -> serviceEntry(s);
       case WorkloadEntrySpec w -> workloadEntry(w);
       case WorkloadGroupSpec g -> workloadGroup(g);
+      case PeerAuthenticationSpec p -> PeerAuthenticationCodec.encode(p);
     });
     if (!r.status().isEmpty()) {
       out.put("status", status(r.status()));
@@ -234,19 +236,19 @@ public final class ResourceEncoder {
     return out;
   }
 
-  private static void putString(Map<String, Object> out, String key, String value) {
+  static void putString(Map<String, Object> out, String key, String value) {
     if (!value.isEmpty()) {
       out.put(key, value);
     }
   }
 
-  private static void putInt(Map<String, Object> out, String key, int value) {
+  static void putInt(Map<String, Object> out, String key, int value) {
     if (value != 0) {
       out.put(key, value);
     }
   }
 
-  private static void putMap(Map<String, Object> out, String key, Map<String, ?> value) {
+  static void putMap(Map<String, Object> out, String key, Map<String, ?> value) {
     if (!value.isEmpty()) {
       out.put(key, new TreeMap<>(value));
     }

@@ -25,7 +25,8 @@ final class ServiceEntryRules {
   private ServiceEntryRules() {}
 
   static void validate(ObjectMeta meta, ServiceEntrySpec s, ValidationOptions options, Findings f) {
-    if (s.workloadSelector() != null && !selector(s.workloadSelector().labels(), f)) {
+    if (s.workloadSelector() != null && !SelectorRules.validate("spec.workloadSelector",
+        "spec.workloadSelector.labels", s.workloadSelector().labels(), 256, f)) {
       return; // a broken selector stops validation, as in Istio
     }
     if (s.workloadSelector() != null && !s.endpoints().isEmpty()) {
@@ -69,38 +70,6 @@ final class ServiceEntryRules {
       }
     }
     ExportToRules.validate(meta.namespace(), s.exportTo(), f);
-  }
-
-  /** Returns false when the selector has errors (validation then stops). */
-  private static boolean selector(Map<String, String> labels, Findings f) {
-    boolean ok = true;
-    if (labels.size() > 256) {
-      f.error("spec.workloadSelector.labels", "at most 256 labels are allowed");
-      ok = false;
-    }
-    for (Map.Entry<String, String> e : labels.entrySet()) {
-      String where = FieldPaths.child("spec.workloadSelector.labels", e.getKey());
-      if (e.getKey().isEmpty()) {
-        f.error("spec.workloadSelector.labels", "empty key is not allowed in a workload selector");
-        ok = false;
-      } else if (e.getKey().contains("*")) {
-        f.error(where, "wildcard is not allowed in a workload selector key");
-        ok = false;
-      }
-      if (e.getValue().contains("*")) {
-        f.error(where, "wildcard is not allowed in a workload selector value");
-        ok = false;
-      }
-      if (e.getValue().length() > 63) {
-        f.error(where, "a selector value must be at most 63 characters");
-        ok = false;
-      }
-    }
-    if (ok && labels.isEmpty()) {
-      f.warning("spec.workloadSelector", "workload selector specified without labels: it selects every "
-          + "workload in the namespace");
-    }
-    return ok;
   }
 
   private static void hosts(ServiceEntrySpec s, Findings f) {

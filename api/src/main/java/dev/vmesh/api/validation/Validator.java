@@ -2,6 +2,7 @@ package dev.vmesh.api.validation;
 
 import dev.vmesh.api.codec.FieldPaths;
 import dev.vmesh.api.ObjectMeta;
+import dev.vmesh.api.PeerAuthenticationSpec;
 import dev.vmesh.api.Problem;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ServiceEntrySpec;
@@ -37,6 +38,7 @@ public final class Validator {
       case ServiceEntrySpec s -> ServiceEntryRules.validate(r.metadata(), s, options, f);
       case WorkloadEntrySpec w -> WorkloadEntryRules.validateStandalone(w, f);
       case WorkloadGroupSpec g -> WorkloadGroupRules.validate(g, f);
+      case PeerAuthenticationSpec p -> PeerAuthenticationRules.validate(p, f);
     }
     return f.list();
   }

@@ -108,7 +108,7 @@ class DecodingReportsFileLineColumnAndPathTest {
     assertThat(r.problems()).extracting(Problem::severity).containsExactly(
         Problem.Severity.NOTICE, Problem.Severity.NOTICE, Problem.Severity.ERROR, Problem.Severity.ERROR);
     assertThat(messages(r).get(0)).isEqualTo(
-        "mixed.yaml:1:1: notice: skipped Deployment (apps/v1): not an Istio networking object");
+        "mixed.yaml:1:1: notice: skipped Deployment (apps/v1): not one of the Istio kinds vmesh reads");
     assertThat(messages(r).get(2)).contains("mixed.yaml:11:1: kind: unknown kind \"ServiceEntri\"")
         .contains("did you mean \"ServiceEntry\"?");
     assertThat(messages(r).get(3)).contains("apiVersion: \"networking.istio.io/v2\" is not served");

@@ -16,6 +16,7 @@ import dev.vmesh.store.ListResult;
 import dev.vmesh.store.Preconditions;
 import dev.vmesh.store.StoreException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,21 +27,23 @@ import java.util.Optional;
  * Kubernetes API shape can use it:
  *
  * <pre>
- * GET    /apis/networking.istio.io/{v}/{plural}                           list, all namespaces
- * GET    /apis/networking.istio.io/{v}/namespaces/{ns}/{plural}           list
- * POST   /apis/networking.istio.io/{v}/namespaces/{ns}/{plural}           create
- * GET    /apis/networking.istio.io/{v}/namespaces/{ns}/{plural}/{name}    get
- * PUT    /apis/networking.istio.io/{v}/namespaces/{ns}/{plural}/{name}    replace (resourceVersion checked when given)
- * DELETE /apis/networking.istio.io/{v}/namespaces/{ns}/{plural}/{name}    delete (?resourceVersion=)
- * PUT    /apis/networking.istio.io/{v}/namespaces/{ns}/{plural}/{name}/status
+ * GET    /apis/{group}/{v}/{plural}                           list, all namespaces
+ * GET    /apis/{group}/{v}/namespaces/{ns}/{plural}           list
+ * POST   /apis/{group}/{v}/namespaces/{ns}/{plural}           create
+ * GET    /apis/{group}/{v}/namespaces/{ns}/{plural}/{name}    get
+ * PUT    /apis/{group}/{v}/namespaces/{ns}/{plural}/{name}    replace (resourceVersion checked when given)
+ * DELETE /apis/{group}/{v}/namespaces/{ns}/{plural}/{name}    delete (?resourceVersion=)
+ * PUT    /apis/{group}/{v}/namespaces/{ns}/{plural}/{name}/status
  * </pre>
  *
+ * with each kind's own group and versions ({@code security.istio.io/v1} for peerauthentications,
+ * {@code networking.istio.io/v1} for serviceentries).
  * Bodies are JSON or YAML. Objects are validated exactly as {@code vmesh validate} does; a rejected
  * request changes nothing. Errors are Kubernetes {@code Status} objects; warnings come back as
  * {@code Warning} headers.
  */
 public final class AdminApi implements Http.Handler {
-  public static final String PREFIX = "/apis/" + Kind.GROUP + "/";
+  public static final String PREFIX = "/apis/";
 
   private final ConfigStore store;
   private final Validator validator = new Validator();
@@ -77,33 +80,45 @@ public final class AdminApi implements Http.Handler {
 
   private static Target parse(String path) {
     String[] p = path.substring(PREFIX.length()).split("/", -1);
-    if (p.length < 2 || !Kind.VERSIONS.contains(p[0])) {
+    if (p.length < 3 || !Kind.groups().contains(p[0])) {
       throw new IllegalArgumentException("unknown path " + path + "; use " + PREFIX
-          + "v1/namespaces/NAMESPACE/serviceentries|workloadentries|workloadgroups[/NAME]");
+          + "GROUP/VERSION/namespaces/NAMESPACE/PLURAL[/NAME], e.g. " + example(Kind.SERVICE_ENTRY) + " or "
+          + example(Kind.PEER_AUTHENTICATION));
     }
-    if (p.length == 2) {
-      return new Target(p[0], kind(p[1]), null, null, false);
+    String group = p[0];
+    String version = p[1];
+    if (p.length == 3) {
+      return new Target(version, kind(group, version, p[2]), null, null, false);
     }
-    if (!p[1].equals("namespaces") || p.length < 4 || p.length > 6 || p[2].isEmpty()) {
+    if (!p[2].equals("namespaces") || p.length < 5 || p.length > 7 || p[3].isEmpty()) {
       throw new IllegalArgumentException("unknown path " + path);
     }
-    Kind kind = kind(p[3]);
-    String name = p.length >= 5 && !p[4].isEmpty() ? p[4] : null;
-    boolean status = p.length == 6 && p[5].equals("status");
-    if (p.length == 6 && !status) {
-      throw new IllegalArgumentException("unknown subresource " + p[5] + "; only status exists");
+    Kind kind = kind(group, version, p[4]);
+    String name = p.length >= 6 && !p[5].isEmpty() ? p[5] : null;
+    boolean status = p.length == 7 && p[6].equals("status");
+    if (p.length == 7 && !status) {
+      throw new IllegalArgumentException("unknown subresource " + p[6] + "; only status exists");
     }
-    return new Target(p[0], kind, p[2], name, status);
+    return new Target(version, kind, p[3], name, status);
   }
 
-  private static Kind kind(String plural) {
-    for (Kind k : Kind.values()) {
-      if (k.plural().equals(plural)) {
-        return k;
-      }
+  private static String example(Kind k) {
+    return PREFIX + k.defaultApiVersion() + "/namespaces/default/" + k.plural();
+  }
+
+  /** The kind a path names; its group and version must be the kind's own. */
+  private static Kind kind(String group, String version, String plural) {
+    Kind kind = Kind.fromPlural(group, plural).orElseGet(() -> {
+      String where = Arrays.stream(Kind.values()).filter(k -> k.plural().equals(plural))
+          .map(k -> "; " + plural + " are under " + PREFIX + k.defaultApiVersion()).findFirst().orElse("");
+      throw new IllegalArgumentException("unknown resource \"" + plural + "\" in " + group + where
+          + "; vmesh serves " + Kind.userNames());
+    });
+    if (!kind.versions().contains(version)) {
+      throw new IllegalArgumentException(group + "/" + version + " is not served for " + plural + "; use "
+          + group + "/" + kind.describeVersions());
     }
-    throw new IllegalArgumentException("unknown resource \"" + plural
-        + "\"; use serviceentries, workloadentries or workloadgroups");
+    return kind;
   }
 
   private Http.Response list(Target t, Http.Request req) {
@@ -115,7 +130,7 @@ public final class AdminApi implements Http.Handler {
     }
     ListResult r = store.list(new ListOptions(t.kind(), t.namespace(), selector));
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("apiVersion", Kind.GROUP + "/" + t.version());
+    out.put("apiVersion", t.kind().group() + "/" + t.version());
     out.put("kind", t.kind().kindName() + "List");
     out.put("metadata", Map.of("resourceVersion", r.resourceVersion()));
     List<Object> items = new ArrayList<>();

@@ -11,9 +11,13 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * {@code KeyLayout} maps objects to etcd keys: {@code <prefix><plural>/<namespace>/<name>}, e.g.
- * {@code /vmesh/workloadentries/ns1/vm1}, like the Kubernetes API server's {@code /registry/...} keys.
- * A kind or a namespace is then a key prefix, so lists and watches read only what they need.
+ * {@code KeyLayout} maps objects to etcd keys: {@code <prefix><resource>/<namespace>/<name>}, like the
+ * Kubernetes API server's {@code /registry/...} keys. The resource is the kind's plural for Istio's
+ * networking kinds ({@code /vmesh/workloadentries/ns1/vm1}, the layout from before there were other
+ * groups) and the plural qualified by its group for any other group
+ * ({@code /vmesh/peerauthentications.security.istio.io/ns1/default}), so kinds of the same plural in two
+ * groups never share keys. A kind or a namespace is then a key prefix, so lists and watches read only
+ * what they need.
  */
 final class KeyLayout {
   private final String prefix;
@@ -33,7 +37,7 @@ final class KeyLayout {
             : "metadata.namespace", "\"" + part + "\" must not contain '/'")));
       }
     }
-    return bytes(prefix + k.kind().plural() + "/" + k.namespace() + "/" + k.name());
+    return bytes(prefix + resource(k.kind()) + "/" + k.namespace() + "/" + k.name());
   }
 
   /** The narrowest prefix holding every object of {@code kinds} (all when empty) in {@code namespace} (or all). */
@@ -42,7 +46,7 @@ final class KeyLayout {
       return bytes(prefix);
     }
     Kind kind = kinds.iterator().next();
-    return bytes(prefix + kind.plural() + "/" + (namespace == null ? "" : namespace + "/"));
+    return bytes(prefix + resource(kind) + "/" + (namespace == null ? "" : namespace + "/"));
   }
 
   /** The object a key names, or empty for keys under the prefix that are not vmesh objects. */
@@ -56,11 +60,16 @@ final class KeyLayout {
       return Optional.empty();
     }
     for (Kind k : Kind.values()) {
-      if (k.plural().equals(parts[0])) {
+      if (resource(k).equals(parts[0])) {
         return Optional.of(new ResourceKey(k, parts[1], parts[2]));
       }
     }
     return Optional.empty();
+  }
+
+  /** The key segment naming {@code kind}: its plural, qualified by its group outside networking.istio.io. */
+  static String resource(Kind kind) {
+    return kind.group().equals(Kind.NETWORKING) ? kind.plural() : kind.crdName();
   }
 
   static ByteSequence bytes(String s) {

@@ -40,7 +40,7 @@ final class StoredObjects {
     String key = kv.getKey().toString(StandardCharsets.UTF_8);
     try {
       Resource r = decode(key, kv.getValue(), kv.getModRevision());
-      String expected = "/" + r.kind().plural() + "/" + r.namespace() + "/" + r.name();
+      String expected = "/" + KeyLayout.resource(r.kind()) + "/" + r.namespace() + "/" + r.name();
       if (!key.endsWith(expected)) {
         LOG.warn("event=etcd_value_misplaced key={} object=\"{}\" action=ignored", key, r);
         return Optional.empty();

@@ -5,8 +5,10 @@ import static dev.vmesh.store.Fixtures.we;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.vmesh.api.Kind;
 import dev.vmesh.api.Resource;
 import dev.vmesh.store.EventRecorder;
+import dev.vmesh.store.Fixtures;
 import dev.vmesh.store.ListOptions;
 import dev.vmesh.store.Watch;
 import dev.vmesh.store.WatchOptions;
@@ -20,7 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * What vmesh leaves in etcd: one key per object, {@code <prefix><plural>/<namespace>/<name>}, whose value is
+ * What vmesh leaves in etcd: one key per object, {@code <prefix><plural>/<namespace>/<name>} (the plural
+ * qualified by its group outside networking.istio.io), whose value is
  * the object's JSON without resourceVersion (that is the key's mod revision). Stores with different
  * prefixes do not see each other, and values under the prefix that are not vmesh objects are ignored.
  */
@@ -50,6 +53,19 @@ class ObjectsAreOneJsonKeyEachUnderThePrefixTest {
           "\"uid\":\"" + created.metadata().uid() + "\"").doesNotContain("resourceVersion");
       assertThat(Long.toString(kv.getModRevision())).isEqualTo(created.resourceVersion());
       assertThat(s.describe()).isEqualTo("etcd:" + etcd.endpoint() + options.keyPrefix());
+    }
+  }
+
+  @Test
+  void kindsOutsideIstiosNetworkingGroupHaveTheirGroupInTheKey() throws Exception {
+    EtcdOptions options = etcd.options();
+    try (var s = EtcdConfigStore.connect(options, CLOCK)) {
+      Resource created = s.create(Fixtures.pa("ns1", "default"));
+      KeyValue kv = read(options.keyPrefix() + "peerauthentications.security.istio.io/ns1/default");
+      assertThat(kv.getValue().toString(StandardCharsets.UTF_8))
+          .contains("\"apiVersion\":\"security.istio.io/v1\"", "\"kind\":\"PeerAuthentication\"");
+      assertThat(s.list(ListOptions.of(Kind.PEER_AUTHENTICATION, "ns1")).items()).containsExactly(created);
+      assertThat(s.list(ListOptions.of(Kind.SERVICE_ENTRY)).items()).isEmpty();
     }
   }
 

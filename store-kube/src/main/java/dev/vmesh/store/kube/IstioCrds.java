@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * {@code IstioCrds} finds, for each kind vmesh keeps, the version of Istio's CRD the cluster serves
- * (v1 first, then v1beta1, v1alpha3, as {@link Kind#VERSIONS}), by listing at most one object of each.
+ * (in the order of {@link Kind#versions()}: v1 first), by listing at most one object of each.
  * A kind the cluster serves in none of them means Istio's CRDs are not installed: the error names the
  * missing CRDs and how to install them.
  */
@@ -23,14 +23,9 @@ final class IstioCrds {
     this.contexts = contexts;
   }
 
-  /** The CRD's name in the cluster, e.g. {@code workloadentries.networking.istio.io}. */
-  static String crdName(Kind kind) {
-    return kind.plural() + "." + Kind.GROUP;
-  }
-
   static ResourceDefinitionContext context(Kind kind, String version) {
     return new ResourceDefinitionContext.Builder()
-        .withGroup(Kind.GROUP)
+        .withGroup(kind.group())
         .withVersion(version)
         .withKind(kind.kindName())
         .withPlural(kind.plural())
@@ -43,7 +38,7 @@ final class IstioCrds {
     Map<Kind, ResourceDefinitionContext> found = new EnumMap<>(Kind.class);
     List<String> missing = new ArrayList<>();
     for (Kind kind : Kind.values()) {
-      for (String version : Kind.VERSIONS) {
+      for (String version : kind.versions()) {
         ResourceDefinitionContext ctx = context(kind, version);
         try {
           client.genericKubernetesResources(ctx).inAnyNamespace().list(
@@ -52,18 +47,18 @@ final class IstioCrds {
           break;
         } catch (KubernetesClientException e) {
           if (e.getCode() != 404) {
-            throw KubeErrors.map(e, "list " + crdName(kind) + " at " + client.getMasterUrl(), null);
+            throw KubeErrors.map(e, "list " + kind.crdName() + " at " + client.getMasterUrl(), null);
           }
         }
       }
       if (!found.containsKey(kind)) {
-        missing.add(crdName(kind));
+        missing.add(kind.crdName());
       }
     }
     if (!missing.isEmpty()) {
       throw new StoreException.Unavailable("the Kubernetes cluster at " + client.getMasterUrl()
           + " does not serve Istio's CRD" + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing)
-          + " (in any of " + String.join(", ", Kind.VERSIONS) + "); install Istio's CRDs first, e.g."
+          + " (in any version vmesh reads); install Istio's CRDs first, e.g."
           + " 'istioctl install' or 'helm install istio-base istio/base -n istio-system --create-namespace'",
           null);
     }
@@ -76,7 +71,7 @@ final class IstioCrds {
 
   /** The apiVersion objects of {@code kind} are read and written in, e.g. {@code networking.istio.io/v1}. */
   String apiVersion(Kind kind) {
-    return Kind.GROUP + "/" + contexts.get(kind).getVersion();
+    return kind.group() + "/" + contexts.get(kind).getVersion();
   }
 
   String describe() {

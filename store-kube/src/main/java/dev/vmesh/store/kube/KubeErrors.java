@@ -1,5 +1,6 @@
 package dev.vmesh.store.kube;
 
+import dev.vmesh.api.Kind;
 import dev.vmesh.api.Problem;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.store.StoreException;
@@ -8,7 +9,9 @@ import io.fabric8.kubernetes.api.model.StatusCause;
 import io.fabric8.kubernetes.api.model.StatusDetails;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * {@code KubeErrors} turns the Kubernetes API's refusals into the store's exceptions, with messages
@@ -29,13 +32,23 @@ final class KubeErrors {
           : new StoreException.Invalid(key, problems(e.getStatus(), message));
       case 401, 403 -> new StoreException(403, "Kubernetes refused to " + action + what + ": " + message
           + "; give vmesh's service account (or kubeconfig user) get, list, watch, create, update, patch and"
-          + " delete on serviceentries, workloadentries, workloadgroups (and their /status) of networking.istio.io,"
+          + " delete on " + istioResources() + " (and their /status),"
           + " create on tokenreviews.authentication.k8s.io, and in its own namespace get, list and create on"
           + " secrets and get, create, update and patch on leases.coordination.k8s.io");
       case 409 -> new StoreException(409, "Kubernetes: " + action + what + ": " + message);
       default -> new StoreException.Unavailable("Kubernetes API server: " + action + what + " failed"
           + (code > 0 ? " (HTTP " + code + "): " + message : ": no answer (" + rootCause(e) + ")"), e);
     };
+  }
+
+  /** The resources vmesh keeps, per group: {@code serviceentries, ... of networking.istio.io, ...}. */
+  static String istioResources() {
+    List<String> parts = new ArrayList<>();
+    for (String group : Kind.groups()) {
+      parts.add(Arrays.stream(Kind.values()).filter(k -> k.group().equals(group)).map(Kind::plural)
+          .collect(Collectors.joining(", ")) + " of " + group);
+    }
+    return String.join(" and ", parts);
   }
 
   private static StoreException notFound(KubernetesClientException e, String action, ResourceKey key) {
@@ -48,7 +61,7 @@ final class KubeErrors {
     if (key != null && detailsKind != null) {
       return new StoreException.NotFound(key);
     }
-    String crd = key == null ? "Istio's CRDs" : IstioCrds.crdName(key.kind());
+    String crd = key == null ? "Istio's CRDs" : key.kind().crdName();
     return new StoreException.Unavailable("Kubernetes does not serve " + crd + " (" + action + ": "
         + message(e) + "); were Istio's CRDs removed? Install them again", e);
   }

@@ -2,6 +2,7 @@ package dev.vmesh.store.kube;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vmesh.api.Kind;
 import dev.vmesh.store.StoreException;
 import org.junit.jupiter.api.Test;
 
@@ -12,9 +13,9 @@ class MissingCrdsAreNamedAgainstTheKubernetesMockTest {
   void everyMissingCrdIsNamed() {
     try (MockCluster cluster = MockCluster.empty()) {
       // the CRUD mock answers lists of unknown types with empty lists; a real API server says 404
-      for (String plural : new String[] {"serviceentries", "workloadentries", "workloadgroups"}) {
-        for (String v : dev.vmesh.api.Kind.VERSIONS) {
-          cluster.server.expect().get().withPath("/apis/networking.istio.io/" + v + "/" + plural + "?limit=1")
+      for (Kind kind : Kind.values()) {
+        for (String v : kind.versions()) {
+          cluster.server.expect().get().withPath("/apis/" + kind.group() + "/" + v + "/" + kind.plural() + "?limit=1")
               .andReturn(404, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
                   + "\"message\":\"the server could not find the requested resource\",\"reason\":\"NotFound\","
                   + "\"code\":404}").always();
@@ -22,7 +23,7 @@ class MissingCrdsAreNamedAgainstTheKubernetesMockTest {
       }
       assertThatThrownBy(cluster::store).isInstanceOf(StoreException.Unavailable.class)
           .hasMessageContaining("serviceentries.networking.istio.io, workloadentries.networking.istio.io,"
-              + " workloadgroups.networking.istio.io")
+              + " workloadgroups.networking.istio.io, peerauthentications.security.istio.io")
           .hasMessageContaining("install Istio's CRDs");
     }
   }
@@ -30,12 +31,13 @@ class MissingCrdsAreNamedAgainstTheKubernetesMockTest {
   @Test
   void anOlderIstioServingOnlyV1beta1IsUsedInThatVersion() {
     try (MockCluster cluster = MockCluster.empty()) {
-      for (String plural : new String[] {"serviceentries", "workloadentries", "workloadgroups"}) {
-        cluster.server.expect().get().withPath("/apis/networking.istio.io/v1/" + plural + "?limit=1")
+      for (Kind kind : Kind.values()) {
+        cluster.server.expect().get().withPath("/apis/" + kind.group() + "/v1/" + kind.plural() + "?limit=1")
             .andReturn(404, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"code\":404}").always();
       }
       try (KubeConfigStore store = cluster.store()) {
-        org.assertj.core.api.Assertions.assertThat(store.describe()).contains("workloadentries/v1beta1");
+        org.assertj.core.api.Assertions.assertThat(store.describe()).contains("workloadentries/v1beta1",
+            "peerauthentications/v1beta1");
       }
     }
   }

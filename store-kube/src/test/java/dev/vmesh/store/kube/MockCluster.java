@@ -25,8 +25,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * {@code MockCluster} is fabric8's Kubernetes mock server in CRUD mode with Istio's three CRDs installed
- * (v1 stored, v1beta1 and v1alpha3 served, status subresource on), the way the cluster looks after
+ * {@code MockCluster} is fabric8's Kubernetes mock server in CRUD mode with Istio's CRDs of every kind
+ * vmesh reads installed, each in its own group (v1 stored, its older versions served, status subresource
+ * on), the way the cluster looks after
  * Istio's base chart. It can also take over the next watch of one kind, to end it with 410 Gone.
  */
 public final class MockCluster implements AutoCloseable {
@@ -96,16 +97,16 @@ public final class MockCluster implements AutoCloseable {
   }
 
   static CustomResourceDefinition crd(Kind kind) {
-    List<CustomResourceDefinitionVersion> versions = Kind.VERSIONS.stream().map(v -> new CustomResourceDefinitionVersionBuilder()
-        .withName(v).withServed(true).withStorage(v.equals("v1"))
+    List<CustomResourceDefinitionVersion> versions = kind.versions().stream().map(v -> new CustomResourceDefinitionVersionBuilder()
+        .withName(v).withServed(true).withStorage(v.equals(kind.versions().get(0)))
         .withNewSubresources().withNewStatus().endStatus().endSubresources()
         .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true)
         .endOpenAPIV3Schema().endSchema()
         .build()).toList();
     return new CustomResourceDefinitionBuilder()
-        .withNewMetadata().withName(IstioCrds.crdName(kind)).endMetadata()
+        .withNewMetadata().withName(kind.crdName()).endMetadata()
         .withNewSpec()
-        .withGroup(Kind.GROUP)
+        .withGroup(kind.group())
         .withScope("Namespaced")
         .withNewNames().withKind(kind.kindName()).withPlural(kind.plural()).withSingular(kind.kindName().toLowerCase())
         .withShortNames(kind.shortName()).endNames()
