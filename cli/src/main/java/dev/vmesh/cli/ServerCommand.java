@@ -80,6 +80,12 @@ final class ServerCommand implements Callable<Integer> {
       description = "SPIFFE trust domain; env VMESH_TRUST_DOMAIN (default: cluster.local).")
   String trustDomain;
 
+  @Option(names = "--root-namespace", defaultValue = "${env:VMESH_ROOT_NAMESPACE:-istio-system}", paramLabel = "NS",
+      converter = Inputs.Namespace.class, description = "The namespace whose PeerAuthentication without a selector"
+          + " applies to the whole mesh (Istio's MeshConfig rootNamespace); env VMESH_ROOT_NAMESPACE"
+          + " (default: istio-system).")
+  String rootNamespace;
+
   @Option(names = "--auto-allocate", negatable = true, defaultValue = "${env:VMESH_AUTO_ALLOCATE:-true}",
       fallbackValue = "true", description = "Give hosts without addresses virtual IPs from 240.240.0.0/16 and"
           + " 2001:2::/48; env VMESH_AUTO_ALLOCATE=true|false (default: on).")
@@ -171,7 +177,7 @@ final class ServerCommand implements Callable<Integer> {
   ServerOptions options() {
     return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintext, xdsTls, serverNames, caDir, caKeyType,
         new RegistryOptions(trustDomain, autoAllocate, RegistryOptions.DEFAULTS.ipv4Pool(),
-            RegistryOptions.DEFAULTS.ipv6Pool()),
+            RegistryOptions.DEFAULTS.ipv6Pool(), rootNamespace),
         new XdsOptions(debounce, debounceMax, XdsOptions.DEFAULTS.pushThreads(),
             new SidecarOptions(outboundTrafficPolicy, trustDomain)),
         new dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions(autoRegistration, healthChecks,

@@ -5,6 +5,9 @@ import dev.vmesh.api.NameTable;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.ResourceStatus.HostAddress;
+import dev.vmesh.registry.security.PeerAuthenticationIndex;
+import dev.vmesh.registry.security.PeerAuthentications;
+import dev.vmesh.registry.security.PolicyChange;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -45,18 +48,20 @@ public final class Registry {
 
   private final ConcurrentHashMap<ServiceKey, Service> services = new ConcurrentHashMap<>();
   private final NameTableView nameTable = new NameTableView();
+  private final PeerAuthenticationIndex peerAuthentications;
 
   public Registry(RegistryOptions options) {
     this.options = options;
     this.vips = new VipAllocator(options.ipv4Pool(), options.ipv6Pool());
     this.addressStatus = new AddressStatus(vips);
+    this.peerAuthentications = new PeerAuthenticationIndex(options.rootNamespace());
   }
 
   /**
-   * What one update changed: each changed service with its state before and after, and whether the
-   * name table changed (for some namespace's view of it).
+   * What one update changed: each changed service with its state before and after, whether the name table
+   * changed (for some namespace's view of it), and what a PeerAuthentication update changed (else NONE).
    */
-  public record Changes(Map<ServiceKey, ServiceChange> changes, boolean nameTable) {
+  public record Changes(Map<ServiceKey, ServiceChange> changes, boolean nameTable, PolicyChange peerAuthentication) {
     public static final Changes NONE = new Changes(Map.of(), false);
 
     public Changes {
@@ -68,14 +73,18 @@ public final class Registry {
       return changes.keySet();
     }
 
+    public Changes(Map<ServiceKey, ServiceChange> changes, boolean nameTable) {
+      this(changes, nameTable, PolicyChange.NONE);
+    }
+
     public boolean isEmpty() {
-      return changes.isEmpty() && !nameTable;
+      return changes.isEmpty() && !nameTable && peerAuthentication.isEmpty();
     }
   }
 
   /**
-   * Adds or replaces one object. Other kinds than ServiceEntry and WorkloadEntry are ignored: WorkloadGroups
-   * matter to auto-registration, PeerAuthentications to the security policy, not to services.
+   * Adds or replaces one object. PeerAuthentications change only {@link #peerAuthentications()}; WorkloadGroups
+   * are ignored (they matter to auto-registration, not to services).
    */
   public Changes upsert(Resource r) {
     Set<ServiceKey> changed = new HashSet<>();
@@ -83,6 +92,9 @@ public final class Registry {
     switch (r.kind()) {
       case WORKLOAD_ENTRY -> putWorkload(r.key(), Workload.of(r, options.trustDomain(), interner), changed);
       case SERVICE_ENTRY -> putServiceEntry(ServiceEntryRecord.of(r, options), changed, statusCheck);
+      case PEER_AUTHENTICATION -> {
+        return policyChanges(peerAuthentications.upsert(r));
+      }
       default -> {
         return Changes.NONE;
       }
@@ -102,8 +114,14 @@ public final class Registry {
         detach(old, changed);
         addressStatus.remove(key);
       }
+    } else if (key.kind() == Kind.PEER_AUTHENTICATION) {
+      return policyChanges(peerAuthentications.delete(key));
     }
     return finish(changed, Set.of());
+  }
+
+  private static Changes policyChanges(PolicyChange c) {
+    return c.isEmpty() ? Changes.NONE : new Changes(Map.of(), false, c);
   }
 
   /**
@@ -116,6 +134,7 @@ public final class Registry {
     if (!serviceEntries.isEmpty() || !workloads.isEmpty()) {
       throw new IllegalStateException("load() is for an empty registry; apply events to a loaded one");
     }
+    PolicyChange policies = peerAuthentications.load(resources);
     Set<ServiceKey> changed = new HashSet<>();
     Set<ResourceKey> statusCheck = new HashSet<>();
     List<ServiceEntryRecord> entries = new ArrayList<>();
@@ -150,7 +169,8 @@ public final class Registry {
       attach(e, changed, statusCheck);
       statusCheck.add(e.key());
     }
-    return finish(changed, statusCheck);
+    Changes services = finish(changed, statusCheck);
+    return policies.isEmpty() ? services : new Changes(services.changes(), services.nameTable(), policies);
   }
 
   public Optional<Service> service(ServiceKey key) {
@@ -172,6 +192,11 @@ public final class Registry {
     List<Service> out = new ArrayList<>(services.values());
     out.sort(Comparator.comparing(Service::key));
     return out;
+  }
+
+  /** The PeerAuthentications now, an immutable snapshot: the mTLS each workload accepts, per port. */
+  public PeerAuthentications peerAuthentications() {
+    return peerAuthentications.snapshot();
   }
 
   /** The name table for DNS proxies, with every service (what RegistryJson and {@code vmesh registry} show). */
