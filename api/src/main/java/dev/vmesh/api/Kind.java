@@ -14,7 +14,9 @@ public enum Kind {
   SERVICE_ENTRY("ServiceEntry", "serviceentries", "se", Kind.NETWORKING, Versions.NETWORKING),
   WORKLOAD_ENTRY("WorkloadEntry", "workloadentries", "we", Kind.NETWORKING, Versions.NETWORKING),
   WORKLOAD_GROUP("WorkloadGroup", "workloadgroups", "wg", Kind.NETWORKING, Versions.NETWORKING),
-  PEER_AUTHENTICATION("PeerAuthentication", "peerauthentications", "pa", Kind.SECURITY, List.of("v1", "v1beta1"));
+  PEER_AUTHENTICATION("PeerAuthentication", "peerauthentications", "pa", Kind.SECURITY, List.of("v1", "v1beta1")),
+  GATEWAY("Gateway", "gateways", "gw", Kind.NETWORKING, Versions.NETWORKING),
+  VIRTUAL_SERVICE("VirtualService", "virtualservices", "vs", Kind.NETWORKING, Versions.NETWORKING);
 
   /** Istio's traffic API group. */
   public static final String NETWORKING = "networking.istio.io";

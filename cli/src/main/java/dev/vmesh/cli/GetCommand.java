@@ -1,11 +1,13 @@
 package dev.vmesh.cli;
 
 import dev.vmesh.api.Condition;
+import dev.vmesh.api.GatewaySpec;
 import dev.vmesh.api.Kind;
 import dev.vmesh.api.PeerAuthenticationSpec;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.ServiceEntrySpec;
+import dev.vmesh.api.VirtualServiceSpec;
 import dev.vmesh.api.WellKnown;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.WorkloadGroupSpec;
@@ -14,6 +16,7 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -109,6 +112,8 @@ final class GetCommand implements Callable<Integer> {
       case WORKLOAD_ENTRY -> List.of("NAMESPACE", "NAME", "ADDRESS", "HEALTH", "CONTROLLER", "CONNECTED", "AGE");
       case WORKLOAD_GROUP -> List.of("NAMESPACE", "NAME", "SERVICE ACCOUNT", "PORTS", "AGE");
       case PEER_AUTHENTICATION -> List.of("NAMESPACE", "NAME", "MODE", "SELECTOR", "PORT MODES", "AGE");
+      case GATEWAY -> List.of("NAMESPACE", "NAME", "SELECTOR", "SERVERS", "AGE");
+      case VIRTUAL_SERVICE -> List.of("NAMESPACE", "NAME", "GATEWAYS", "HOSTS", "ROUTES", "AGE");
     });
     if (wide) {
       headers.add("LABELS");
@@ -129,6 +134,10 @@ final class GetCommand implements Callable<Integer> {
             g.template() == null ? "" : ports(g.template().ports())));
         case PeerAuthenticationSpec p -> row.addAll(List.of(p.mode(), p.selector() == null ? ""
             : labels(p.selector().labels()), ports(p.ports())));
+        case GatewaySpec g -> row.addAll(List.of(labels(g.selector()), g.servers().stream().map(GetCommand::server)
+            .collect(Collectors.joining(" "))));
+        case VirtualServiceSpec v -> row.addAll(List.of(String.join(",", v.gateways()), String.join(",", v.hosts()),
+            routes(v)));
       }
       row.add(Table.age(r.metadata().creationTimestamp(), now));
       if (wide) {
@@ -164,6 +173,32 @@ final class GetCommand implements Callable<Integer> {
 
   private static String ports(Map<?, ?> ports) {
     return ports.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
+  }
+
+  /** A Gateway server as {@code 15443/TLS/AUTO_PASSTHROUGH:*.local}. */
+  private static String server(GatewaySpec.Server s) {
+    String port = s.port() == null ? "?" : s.port().number() + "/" + s.port().protocol().toUpperCase(Locale.ROOT);
+    return port + (s.tls() == null ? "" : "/" + s.tls().mode()) + ":" + String.join(",", s.hosts());
+  }
+
+  /** A VirtualService's routes as {@code tls:15012:*->istiod.istio-system.svc:15012 tcp:...}. */
+  private static String routes(VirtualServiceSpec v) {
+    List<String> out = new ArrayList<>();
+    for (VirtualServiceSpec.TlsRoute r : v.tls()) {
+      out.add("tls:" + r.match().stream().map(m -> (m.port() == 0 ? "*" : m.port()) + ":" + String.join(",",
+          m.sniHosts())).collect(Collectors.joining("|")) + "->" + destinations(r.route()));
+    }
+    for (VirtualServiceSpec.TcpRoute r : v.tcp()) {
+      out.add("tcp:" + (r.match().isEmpty() ? "*" : r.match().stream().map(m -> m.port() == 0 ? "*"
+          : Integer.toString(m.port())).collect(Collectors.joining("|"))) + "->" + destinations(r.route()));
+    }
+    return String.join(" ", out);
+  }
+
+  private static String destinations(List<VirtualServiceSpec.RouteDestination> route) {
+    return route.stream().map(d -> d.destination() == null ? "?" : d.destination().host()
+        + (d.destination().port() == 0 ? "" : ":" + d.destination().port()) + (d.weight() == 0 ? "" : "(" + d.weight()
+        + ")")).collect(Collectors.joining(","));
   }
 
   private static String labels(Map<String, String> labels) {

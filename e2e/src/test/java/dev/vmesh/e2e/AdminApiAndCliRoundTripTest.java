@@ -216,4 +216,55 @@ class AdminApiAndCliRoundTripTest {
     assertThat(server.store().list(ListOptions.of(Kind.PEER_AUTHENTICATION)).items())
         .extracting(r -> r.namespace() + "/" + r.name()).containsExactly("istio-system/default");
   }
+
+  @Test
+  void gatewaysAndVirtualServicesRoundTripAndUnsupportedRoutesAreRefused() throws Exception {
+    Path files = tmp.resolve("expose-istiod.yaml");
+    Files.writeString(files, """
+        apiVersion: networking.istio.io/v1alpha3
+        kind: Gateway
+        metadata: {name: istiod-gateway, namespace: istio-system}
+        spec:
+          selector: {istio: eastwestgateway}
+          servers:
+          - {port: {name: tls-istiod, number: 15012, protocol: tls}, tls: {mode: PASSTHROUGH}, hosts: ["*"]}
+        ---
+        apiVersion: networking.istio.io/v1alpha3
+        kind: VirtualService
+        metadata: {name: istiod-vs, namespace: istio-system}
+        spec:
+          hosts: ["*"]
+          gateways: [istiod-gateway]
+          tls:
+          - match: [{port: 15012, sniHosts: ["*"]}]
+            route: [{destination: {host: istiod.istio-system.svc.cluster.local, port: {number: 15012}}}]
+        """);
+    Cli apply = Cli.run(withServer("apply", "-f", files.toString()));
+    assertThat(apply.exit()).as(apply.err()).isZero();
+    assertThat(apply.out()).contains("gateway.networking.istio.io/istio-system/istiod-gateway created",
+        "virtualservice.networking.istio.io/istio-system/istiod-vs created");
+    assertThat(Cli.run(withServer("get", "gw", "-A")).out())
+        .containsPattern("istio-system +istiod-gateway +istio=eastwestgateway +15012/TLS/PASSTHROUGH:\\*");
+    assertThat(Cli.run(withServer("get", "vs", "-n", "istio-system")).out())
+        .containsPattern("istiod-vs +istiod-gateway +\\* +tls:15012:\\*->istiod.istio-system.svc.cluster.local:15012");
+
+    var one = http("GET", "/apis/networking.istio.io/v1/namespaces/istio-system/gateways/istiod-gateway", null, null,
+        true);
+    assertThat(one.statusCode()).isEqualTo(200);
+    assertThat(one.body()).contains("\"apiVersion\" : \"networking.istio.io/v1alpha3\"", "\"mode\" : \"PASSTHROUGH\"");
+
+    var http = http("POST", "/apis/networking.istio.io/v1/namespaces/ns1/virtualservices", "application/yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: web}
+        spec:
+          hosts: [web.example.com]
+          gateways: [gw]
+          http: [{route: [{destination: {host: web.ns1.svc.cluster.local}}]}]
+        """, true);
+    assertThat(http.statusCode()).as("a field vmesh does not implement: the body is refused as read").isEqualTo(400);
+    assertThat(http.body()).contains("\"field\" : \"spec.http\"", "HTTP routes are not supported", "\"line\" : 7");
+    assertThat(server.store().list(ListOptions.of(Kind.VIRTUAL_SERVICE)).items())
+        .extracting(r -> r.namespace() + "/" + r.name()).containsExactly("istio-system/istiod-vs");
+  }
 }

@@ -1,5 +1,6 @@
 package dev.vmesh.store;
 
+import dev.vmesh.api.GatewaySpec;
 import dev.vmesh.api.Kind;
 import dev.vmesh.api.MtlsMode;
 import dev.vmesh.api.ObjectMeta;
@@ -7,6 +8,7 @@ import dev.vmesh.api.PeerAuthenticationSpec;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ServiceEntrySpec;
 import dev.vmesh.api.ServicePort;
+import dev.vmesh.api.VirtualServiceSpec;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.WorkloadGroupSpec;
 import dev.vmesh.api.WorkloadSelector;
@@ -41,6 +43,22 @@ public final class Fixtures {
         MtlsMode.STRICT, Map.of(8080, MtlsMode.PERMISSIVE)));
   }
 
+  /** A Gateway: the cross-network one, AUTO_PASSTHROUGH on 15443 for *.local. */
+  public static Resource gw(String ns, String name) {
+    return Resource.of(ObjectMeta.of(ns, name), new GatewaySpec(Map.of("istio", "eastwestgateway"), List.of(
+        new GatewaySpec.Server(new GatewaySpec.Port(15443, "TLS", "tls"), List.of("*.local"),
+            new GatewaySpec.ServerTls(GatewaySpec.TlsMode.AUTO_PASSTHROUGH), ""))));
+  }
+
+  /** A VirtualService passing TLS on 15012 through gateway istiod-gateway to the control plane. */
+  public static Resource vs(String ns, String name) {
+    return Resource.of(ObjectMeta.of(ns, name), new VirtualServiceSpec(List.of("*"), List.of("istiod-gateway"),
+        List.of(new VirtualServiceSpec.TlsRoute(List.of(new VirtualServiceSpec.TlsMatch(List.of("*"), 15012)),
+            List.of(new VirtualServiceSpec.RouteDestination(
+                new VirtualServiceSpec.Destination("istiod.istio-system.svc.cluster.local", 15012), 0)))),
+        List.of(), List.of()));
+  }
+
   /** A valid object of {@code kind} (every kind has one, so store tests cover every kind). */
   public static Resource anyOf(Kind kind, String ns, String name) {
     return switch (kind) {
@@ -49,6 +67,8 @@ public final class Fixtures {
       case WORKLOAD_GROUP -> Resource.of(ObjectMeta.of(ns, name), new WorkloadGroupSpec(null,
           WorkloadEntrySpec.of("", Map.of("app", "a")), null));
       case PEER_AUTHENTICATION -> pa(ns, name);
+      case GATEWAY -> gw(ns, name);
+      case VIRTUAL_SERVICE -> vs(ns, name);
     };
   }
 

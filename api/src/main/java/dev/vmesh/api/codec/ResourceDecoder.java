@@ -30,7 +30,7 @@ import java.util.Set;
 public final class ResourceDecoder {
   /** Kinds of Istio's networking and security groups vmesh does not handle (yet): skipped with a notice. */
   private static final Set<String> OTHER_ISTIO_KINDS = Set.of(
-      "VirtualService", "DestinationRule", "Gateway", "Sidecar", "EnvoyFilter", "ProxyConfig",
+      "DestinationRule", "Sidecar", "EnvoyFilter", "ProxyConfig",
       "AuthorizationPolicy", "RequestAuthentication");
   private static final String NOT_OURS = "not one of the Istio kinds vmesh reads";
 
@@ -210,6 +210,8 @@ public final class ResourceDecoder {
       case WORKLOAD_ENTRY -> root.object("spec", "a WorkloadEntry spec", ResourceDecoder::workloadEntry);
       case WORKLOAD_GROUP -> root.object("spec", "a WorkloadGroup spec", ResourceDecoder::workloadGroup);
       case PEER_AUTHENTICATION -> root.object("spec", "a PeerAuthentication spec", PeerAuthenticationCodec::decode);
+      case GATEWAY -> root.object("spec", "a Gateway spec", GatewayCodec::decode);
+      case VIRTUAL_SERVICE -> root.object("spec", "a VirtualService spec", VirtualServiceCodec::decode);
     };
     if (spec == null && !root.has("spec")) {
       reader.error(NodeReader.child(path, "spec"), root.position(), "spec is missing; a " + kind.kindName()

@@ -1,6 +1,7 @@
 package dev.vmesh.api.codec;
 
 import dev.vmesh.api.Condition;
+import dev.vmesh.api.GatewaySpec;
 import dev.vmesh.api.Location;
 import dev.vmesh.api.ObjectMeta;
 import dev.vmesh.api.OwnerReference;
@@ -11,6 +12,7 @@ import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceStatus;
 import dev.vmesh.api.ServiceEntrySpec;
 import dev.vmesh.api.ServicePort;
+import dev.vmesh.api.VirtualServiceSpec;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.WorkloadGroupSpec;
 import java.time.Instant;
@@ -40,6 +42,8 @@ public final class ResourceEncoder {
       case WorkloadEntrySpec w -> workloadEntry(w);
       case WorkloadGroupSpec g -> workloadGroup(g);
       case PeerAuthenticationSpec p -> PeerAuthenticationCodec.encode(p);
+      case GatewaySpec g -> GatewayCodec.encode(g);
+      case VirtualServiceSpec v -> VirtualServiceCodec.encode(v);
     });
     if (!r.status().isEmpty()) {
       out.put("status", status(r.status()));
@@ -254,7 +258,7 @@ public final class ResourceEncoder {
     }
   }
 
-  private static <T> void putList(Map<String, Object> out, String key, List<T> value, Function<T, Object> fn) {
+  static <T> void putList(Map<String, Object> out, String key, List<T> value, Function<T, Object> fn) {
     if (!value.isEmpty()) {
       List<Object> list = new ArrayList<>(value.size());
       for (T t : value) {

@@ -4,11 +4,17 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-/** {@code ExportToRules} validates a ServiceEntry's {@code exportTo} list. */
+/** {@code ExportToRules} validates an {@code exportTo} list (a ServiceEntry's, a VirtualService's). */
 final class ExportToRules {
   private ExportToRules() {}
 
+  /** A ServiceEntry's exportTo, where {@code ~} (no namespace) is allowed. */
   static void validate(String namespace, List<String> exportTo, Findings f) {
+    validate(namespace, exportTo, true, f);
+  }
+
+  /** {@code allowNone}: whether {@code ~} is allowed (Istio allows it on ServiceEntries only). */
+  static void validate(String namespace, List<String> exportTo, boolean allowNone, Findings f) {
     Set<String> seen = new HashSet<>();
     boolean all = false;
     boolean none = false;
@@ -25,7 +31,12 @@ final class ExportToRules {
       }
       switch (e) {
         case "*" -> all = true;
-        case "~" -> none = true;
+        case "~" -> {
+          none = true;
+          if (!allowNone) {
+            f.error(path, "\"~\" (no namespace) is allowed on ServiceEntries only; use \".\", \"*\" or namespaces");
+          }
+        }
         case "." -> { }
         default -> {
           if (!Names.isDns1123Label(e)) {

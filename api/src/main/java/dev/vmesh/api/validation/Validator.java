@@ -1,11 +1,13 @@
 package dev.vmesh.api.validation;
 
 import dev.vmesh.api.codec.FieldPaths;
+import dev.vmesh.api.GatewaySpec;
 import dev.vmesh.api.ObjectMeta;
 import dev.vmesh.api.PeerAuthenticationSpec;
 import dev.vmesh.api.Problem;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ServiceEntrySpec;
+import dev.vmesh.api.VirtualServiceSpec;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.WorkloadGroupSpec;
 import dev.vmesh.api.codec.ResourceDecoder;
@@ -39,6 +41,8 @@ public final class Validator {
       case WorkloadEntrySpec w -> WorkloadEntryRules.validateStandalone(w, f);
       case WorkloadGroupSpec g -> WorkloadGroupRules.validate(g, f);
       case PeerAuthenticationSpec p -> PeerAuthenticationRules.validate(p, f);
+      case GatewaySpec g -> GatewayRules.validate(r.metadata(), g, f);
+      case VirtualServiceSpec v -> VirtualServiceRules.validate(r.metadata(), v, f);
     }
     return f.list();
   }

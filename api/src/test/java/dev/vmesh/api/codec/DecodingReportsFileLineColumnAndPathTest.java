@@ -90,8 +90,8 @@ class DecodingReportsFileLineColumnAndPathTest {
         spec: {replicas: 1}
         ---
         apiVersion: networking.istio.io/v1
-        kind: VirtualService
-        metadata: {name: vs}
+        kind: DestinationRule
+        metadata: {name: dr}
         spec: {}
         ---
         apiVersion: networking.istio.io/v1

@@ -70,6 +70,21 @@ class ObjectsAreOneJsonKeyEachUnderThePrefixTest {
   }
 
   @Test
+  void gatewaysAndVirtualServicesAreNetworkingKindsWithPlainKeys() throws Exception {
+    EtcdOptions options = etcd.options();
+    try (var s = EtcdConfigStore.connect(options, CLOCK)) {
+      Resource gw = s.create(Fixtures.gw("istio-system", "cross-network-gateway"));
+      Resource vs = s.create(Fixtures.vs("istio-system", "istiod-vs"));
+      assertThat(read(options.keyPrefix() + "gateways/istio-system/cross-network-gateway").getValue()
+          .toString(StandardCharsets.UTF_8)).contains("\"kind\":\"Gateway\"", "\"mode\":\"AUTO_PASSTHROUGH\"");
+      assertThat(read(options.keyPrefix() + "virtualservices/istio-system/istiod-vs").getValue()
+          .toString(StandardCharsets.UTF_8)).contains("\"kind\":\"VirtualService\"", "\"sniHosts\":[\"*\"]");
+      assertThat(s.list(ListOptions.of(Kind.GATEWAY)).items()).containsExactly(gw);
+      assertThat(s.list(ListOptions.of(Kind.VIRTUAL_SERVICE, "istio-system")).items()).containsExactly(vs);
+    }
+  }
+
+  @Test
   void storesWithOtherPrefixesAndForeignValuesAreInvisible() throws Exception {
     EtcdOptions mine = etcd.options();
     try (var s = EtcdConfigStore.connect(mine, CLOCK); var other = EtcdConfigStore.connect(etcd.options(), CLOCK)) {

@@ -23,7 +23,8 @@ class MissingCrdsAreNamedAgainstTheKubernetesMockTest {
       }
       assertThatThrownBy(cluster::store).isInstanceOf(StoreException.Unavailable.class)
           .hasMessageContaining("serviceentries.networking.istio.io, workloadentries.networking.istio.io,"
-              + " workloadgroups.networking.istio.io, peerauthentications.security.istio.io")
+              + " workloadgroups.networking.istio.io, peerauthentications.security.istio.io,"
+              + " gateways.networking.istio.io, virtualservices.networking.istio.io")
           .hasMessageContaining("install Istio's CRDs");
     }
   }
@@ -37,7 +38,7 @@ class MissingCrdsAreNamedAgainstTheKubernetesMockTest {
       }
       try (KubeConfigStore store = cluster.store()) {
         org.assertj.core.api.Assertions.assertThat(store.describe()).contains("workloadentries/v1beta1",
-            "peerauthentications/v1beta1");
+            "peerauthentications/v1beta1", "gateways/v1beta1", "virtualservices/v1beta1");
       }
     }
   }
