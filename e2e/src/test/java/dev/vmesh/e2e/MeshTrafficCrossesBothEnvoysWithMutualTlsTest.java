@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * delivers to the app from 127.0.0.6 with a's SPIFFE id in {@code x-forwarded-client-cert}. A TCP service
  * works by virtual IP; a destination the mesh does not know passes through (ALLOW_ANY) or is refused
  * (REGISTRY_ONLY: TCP closed, an unknown HTTP host answered 502); a client outside the mesh reaches b in
- * plain text under the default PERMISSIVE mode.
+ * plain text under the default PERMISSIVE mode, not under STRICT (but on a port-level PERMISSIVE port), and
+ * under DISABLE a's Envoy sends plain text too.
  */
 class MeshTrafficCrossesBothEnvoysWithMutualTlsTest {
   static final String SERVER = "10.88.0.1";
@@ -126,6 +127,52 @@ class MeshTrafficCrossesBothEnvoysWithMutualTlsTest {
     }
   }
 
+  @Test
+  void peerAuthenticationDecidesWhatBAccepts() throws Exception {
+    try (Lan lan = setUp("ALLOW_ANY")) {
+      String a = ns(lan, "a");
+      String outside = ns(lan, "server");
+      awaitServed(lan, a);
+
+      // STRICT for b's workload, but its echo port stays PERMISSIVE
+      Files.writeString(tmp.resolve("config/pa.yaml"), """
+          apiVersion: security.istio.io/v1
+          kind: PeerAuthentication
+          metadata: {name: web, namespace: mesh}
+          spec:
+            selector: {matchLabels: {app: web}}
+            mtls: {mode: STRICT}
+            portLevelMtls:
+              9000: {mode: PERMISSIVE}
+          """);
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+          assertThat(lan.exec(outside, "curl", "-sS", "-m", "5", "http://" + B + ":8080/").exit())
+              .as("plain text to a STRICT port is closed").isNotZero());
+      assertThat(lan.asNobody(a, "curl", "-sS", "-m", "5", "http://vmservice.example.com/").out())
+          .contains("x-forwarded-client-cert: By=spiffe://cluster.local/ns/mesh/sa/web");
+      // (more than a TLS record header: Envoy's TLS inspector waits for 5 bytes before it calls a stream plain)
+      assertThat(lan.exec(outside, "bash", "-c", "exec 3<>/dev/tcp/" + B + "/9000; printf 'hello mesh' >&3; "
+          + "timeout 5 cat <&3").out().strip()).as(() -> "the port-level PERMISSIVE port" + inboundChains(lan, "b"))
+          .isEqualTo("echo:hello mesh");
+
+      // DISABLE: plain text only; a's Envoy stops originating TLS to b (its endpoint loses tlsMode: istio)
+      Files.writeString(tmp.resolve("config/pa.yaml"), """
+          apiVersion: security.istio.io/v1
+          kind: PeerAuthentication
+          metadata: {name: web, namespace: mesh}
+          spec:
+            selector: {matchLabels: {app: web}}
+            mtls: {mode: DISABLE}
+          """);
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+          assertThat(lan.exec(outside, "curl", "-sS", "-m", "5", "http://" + B + ":8080/").out())
+              .startsWith("peer="));
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+          assertThat(lan.asNobody(a, "curl", "-sS", "-m", "5", "http://vmservice.example.com/").out())
+              .startsWith("peer=").doesNotContain("x-forwarded-client-cert"));
+    }
+  }
+
   /** Waits until curl on {@code a} gets an answer from the app on b, and returns it. */
   private static String awaitServed(Lan lan, String a) {
     String[] last = {""};
@@ -138,6 +185,18 @@ class MeshTrafficCrossesBothEnvoysWithMutualTlsTest {
       throw new AssertionError("curl on a: " + last[0] + diagnostics(lan), e);
     }
     return last[0];
+  }
+
+  /** b's virtualInbound as Envoy holds it and its chain-match counters, for failure messages. */
+  private static String inboundChains(Lan lan, String vm) {
+    try {
+      String ns = lan.namespace(vm);
+      return lan.exec(ns, "curl", "-s", "http://127.0.0.1:15000/stats?filter=no_filter_chain_match|inbound%7C9000").out()
+          + lan.exec(ns, "curl", "-s", "http://127.0.0.1:15000/config_dump?resource=dynamic_listeners&name_regex=virtualInbound")
+              .out();
+    } catch (Exception e) {
+      return e.toString();
+    }
   }
 
   private static String diagnostics(Lan lan) {

@@ -26,7 +26,7 @@ public final class MeshView {
   private final Supplier<MtlsPolicies> mtls;
 
   public MeshView(Supplier<Registry> registry) {
-    this(registry, SidecarOptions.DEFAULTS, () -> MtlsPolicies.PERMISSIVE);
+    this(registry, SidecarOptions.DEFAULTS, () -> MtlsPolicies.of(registry.get().peerAuthentications()));
   }
 
   /** A view with mesh-wide settings {@code sidecar} and PeerAuthentication from {@code mtls}. */

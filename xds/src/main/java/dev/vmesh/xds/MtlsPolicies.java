@@ -1,5 +1,9 @@
 package dev.vmesh.xds;
 
+import dev.vmesh.api.MtlsMode;
+import dev.vmesh.registry.security.PeerAuthentications;
+import dev.vmesh.registry.security.WorkloadMtls;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -20,6 +24,36 @@ public interface MtlsPolicies {
       return Mode.PERMISSIVE;
     }
   };
+
+  /** PeerAuthentication as the registry composes it ({@link PeerAuthentications}, Istio's rules). */
+  static MtlsPolicies of(PeerAuthentications policies) {
+    return new MtlsPolicies() {
+      @Override
+      public WorkloadMode forWorkload(String namespace, Map<String, String> labels) {
+        WorkloadMtls w = policies.forWorkload(namespace, labels);
+        if (w.ports().isEmpty()) {
+          return w.mode() == MtlsMode.PERMISSIVE ? WorkloadMode.DEFAULT : new WorkloadMode(mode(w.mode()), Map.of());
+        }
+        Map<Integer, Mode> ports = new HashMap<>();
+        w.ports().forEach((port, m) -> ports.put(port, mode(m)));
+        return new WorkloadMode(mode(w.mode()), ports);
+      }
+
+      @Override
+      public Mode namespaceMode(String namespace) {
+        return mode(policies.namespaceMode(namespace));
+      }
+    };
+  }
+
+  /** A composed mode (UNSET never comes out of composition; it would mean PERMISSIVE). */
+  private static Mode mode(MtlsMode m) {
+    return switch (m) {
+      case STRICT -> Mode.STRICT;
+      case DISABLE -> Mode.DISABLE;
+      case PERMISSIVE, UNSET -> Mode.PERMISSIVE;
+    };
+  }
 
   /** The composed mode of a workload in {@code namespace} with {@code labels}. */
   WorkloadMode forWorkload(String namespace, Map<String, String> labels);

@@ -71,7 +71,8 @@ public final class XdsServer implements AutoCloseable {
         // closing: the hooks' own state is going away too
       }
     };
-    this.core = new XdsCore(types, new MeshView(registry, options.sidecar(), () -> MtlsPolicies.PERMISSIVE), metrics, callbacks, clock, tolerant, hooks);
+    this.core = new XdsCore(types, new MeshView(registry, options.sidecar(),
+        () -> MtlsPolicies.of(registry.get().peerAuthentications())), metrics, callbacks, clock, tolerant, hooks);
     this.ads = new AdsService(core, connections);
     this.queue = new PushQueue(Timer.of(pushThread), options.debounceQuiet(), options.debounceMax(), this::onBatch,
         System::nanoTime);
@@ -85,7 +86,9 @@ public final class XdsServer implements AutoCloseable {
   /** Feeds a registry change into the push pipeline. */
   public void onRegistryChange(Registry.Changes changes) {
     if (!changes.isEmpty()) {
-      queue.add(changes.changes(), changes.nameTable(), false);
+      // A PeerAuthentication change is a full push: policies are few and rarely change, and one reshapes
+      // listeners (inbound chains), clusters (a namespace's mode) and endpoints (tlsMode) of many proxies.
+      queue.add(changes.changes(), changes.nameTable(), !changes.peerAuthentication().isEmpty());
     }
   }
 
