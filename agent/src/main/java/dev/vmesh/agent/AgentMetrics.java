@@ -7,6 +7,7 @@ import dev.vmesh.agent.xds.AgentStream;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.function.DoubleSupplier;
 import java.util.function.ToLongFunction;
 
 /**
@@ -65,16 +66,12 @@ final class AgentMetrics {
         });
   }
 
-  private interface Reading {
-    double read();
+  private static void gauge(PrometheusRegistry metrics, String name, String help, DoubleSupplier r) {
+    GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(r.getAsDouble())).register(metrics);
   }
 
-  private static void gauge(PrometheusRegistry metrics, String name, String help, Reading r) {
-    GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(r.read())).register(metrics);
-  }
-
-  private static void counter(PrometheusRegistry metrics, String name, String help, Reading r) {
-    CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(r.read())).register(metrics);
+  private static void counter(PrometheusRegistry metrics, String name, String help, DoubleSupplier r) {
+    CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(r.getAsDouble())).register(metrics);
   }
 
   /** A counter of the agent's own stream; 0 before the stream exists. */
