@@ -1,13 +1,11 @@
 package dev.vmesh.xds;
 
-import com.google.protobuf.Descriptors.Descriptor;
 import dev.vmesh.api.ServicePort;
 import dev.vmesh.registry.ClusterKey;
 import dev.vmesh.registry.Service;
 import dev.vmesh.registry.ServiceChange;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -21,23 +19,8 @@ import java.util.Set;
 final class EndpointType implements ResourceType {
 
   @Override
-  public String typeUrl() {
-    return TypeUrls.ENDPOINT;
-  }
-
-  @Override
-  public String shortName() {
-    return "eds";
-  }
-
-  @Override
-  public boolean fullState() {
-    return false;
-  }
-
-  @Override
-  public List<Descriptor> messages() {
-    return List.of(ClusterLoadAssignment.getDescriptor());
+  public XdsType xdsType() {
+    return XdsType.ENDPOINT;
   }
 
   @Override

@@ -21,23 +21,13 @@ import java.util.Set;
 final class GrpcListenerType implements ResourceType {
 
   @Override
-  public String typeUrl() {
-    return TypeUrls.LISTENER;
-  }
-
-  @Override
-  public String shortName() {
-    return "lds";
-  }
-
-  @Override
-  public boolean fullState() {
-    return true;
+  public XdsType xdsType() {
+    return XdsType.LISTENER;
   }
 
   @Override
   public List<Descriptor> messages() {
-    return List.of(Listener.getDescriptor(), HttpConnectionManager.getDescriptor(), Router.getDescriptor());
+    return List.of(HttpConnectionManager.getDescriptor(), Router.getDescriptor());
   }
 
   @Override

@@ -1,12 +1,10 @@
 package dev.vmesh.xds;
 
-import com.google.protobuf.Descriptors.Descriptor;
 import dev.vmesh.api.ServicePort;
 import dev.vmesh.registry.Service;
 import dev.vmesh.registry.ServiceChange;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -17,23 +15,8 @@ import java.util.Set;
 final class GrpcRouteType implements ResourceType {
 
   @Override
-  public String typeUrl() {
-    return TypeUrls.ROUTE;
-  }
-
-  @Override
-  public String shortName() {
-    return "rds";
-  }
-
-  @Override
-  public boolean fullState() {
-    return false;
-  }
-
-  @Override
-  public List<Descriptor> messages() {
-    return List.of(RouteConfiguration.getDescriptor());
+  public XdsType xdsType() {
+    return XdsType.ROUTE;
   }
 
   @Override

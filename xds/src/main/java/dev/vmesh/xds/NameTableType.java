@@ -1,9 +1,7 @@
 package dev.vmesh.xds;
 
-import com.google.protobuf.Descriptors.Descriptor;
 import dev.vmesh.proto.nds.NameTable;
 import dev.vmesh.registry.ServiceChange;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -14,25 +12,11 @@ import java.util.Set;
 final class NameTableType implements ResourceType {
   static final String NAME = "";
 
-  @Override
-  public String typeUrl() {
-    return TypeUrls.NAME_TABLE;
-  }
-
-  @Override
-  public String shortName() {
-    return "nds";
-  }
-
   /** A single resource: a response always carries all of it. */
-  @Override
-  public boolean fullState() {
-    return true;
-  }
 
   @Override
-  public List<Descriptor> messages() {
-    return List.of(NameTable.getDescriptor());
+  public XdsType xdsType() {
+    return XdsType.NAME_TABLE;
   }
 
   @Override

@@ -14,28 +14,34 @@ import java.util.Set;
  *
  * <p>Several types may share a type URL: each serves its own proxies ({@link #serves}), and where more
  * than one serves the same proxy, each owns its own resource names ({@link #owns}); a subscription to
- * the URL then covers all of them. Types sharing a URL agree on {@link #shortName} and {@link #fullState}.
+ * the URL then covers all of them. Types sharing a URL share its {@link XdsType}.
  */
 interface ResourceType {
+  /** What this type is on the wire: type URL, short name, full state or not. */
+  XdsType xdsType();
+
   /** The type URL requests and responses carry. */
-  String typeUrl();
+  default String typeUrl() {
+    return xdsType().typeUrl();
+  }
 
   /** {@code cds}, {@code eds}, ...: the name of the type in metrics, logs and {@code /debug/syncz}. */
-  String shortName();
+  default String shortName() {
+    return xdsType().shortName();
+  }
+
+  /** Whether a state-of-the-world response carries the proxy's whole subscription ({@link XdsType#fullState}). */
+  default boolean fullState() {
+    return xdsType().fullState();
+  }
 
   /**
-   * Whether a state-of-the-world response must carry every resource of this type the proxy subscribes
-   * to, so that one left out means "deleted" (listeners and clusters, per the xDS protocol), rather than
-   * only what changed (endpoints, routes).
+   * The messages this type packs into {@code Any} fields of its resources (filters, transport sockets),
+   * beyond the resource's own message, so {@code /debug/config_dump} can print them as JSON.
    */
-  boolean fullState();
-
-  /**
-   * The message types this type's resources are made of: the resource itself and every message it
-   * packs into an {@code Any} field (filters, transport sockets), so {@code /debug/config_dump} can
-   * print them as JSON.
-   */
-  List<Descriptor> messages();
+  default List<Descriptor> messages() {
+    return List.of();
+  }
 
   /** Whether {@code proxy} gets its resources of this type URL from this type. */
   boolean serves(Proxy proxy);

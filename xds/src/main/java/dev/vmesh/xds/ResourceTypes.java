@@ -34,14 +34,14 @@ final class ResourceTypes {
     Map<String, ResourceType> first = new LinkedHashMap<>();
     for (ResourceType t : all) {
       ResourceType f = first.putIfAbsent(t.typeUrl(), t);
-      if (f != null && (!f.shortName().equals(t.shortName()) || f.fullState() != t.fullState())) {
+      if (f != null && !f.xdsType().equals(t.xdsType())) {
         throw new IllegalArgumentException(t.getClass().getSimpleName() + " and " + f.getClass().getSimpleName()
-            + " share " + t.typeUrl() + " but not its short name or full-state rule");
+            + " share " + t.typeUrl() + " but not its XdsType");
       }
     }
     this.urls = List.copyOf(first.keySet());
     JsonFormat.TypeRegistry.Builder json = JsonFormat.TypeRegistry.newBuilder();
-    all.forEach(t -> json.add(t.messages()));
+    all.forEach(t -> json.add(t.xdsType().message()).add(t.messages()));
     this.jsonTypes = json.build();
   }
 

@@ -36,23 +36,13 @@ import java.util.Set;
 final class SidecarClusterType implements ResourceType {
 
   @Override
-  public String typeUrl() {
-    return TypeUrls.CLUSTER;
-  }
-
-  @Override
-  public String shortName() {
-    return "cds";
-  }
-
-  @Override
-  public boolean fullState() {
-    return true;
+  public XdsType xdsType() {
+    return XdsType.CLUSTER;
   }
 
   @Override
   public List<Descriptor> messages() {
-    return List.of(Cluster.getDescriptor(), UpstreamTlsContext.getDescriptor(),
+    return List.of(UpstreamTlsContext.getDescriptor(),
         io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer.getDescriptor(),
         HttpProtocolOptions.getDescriptor());
   }

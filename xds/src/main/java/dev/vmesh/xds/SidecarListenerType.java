@@ -11,7 +11,6 @@ import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.listener.http_inspector.v3.HttpInspector;
 import io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst;
@@ -37,25 +36,15 @@ final class SidecarListenerType implements ResourceType {
   static final int INBOUND_PORT = 15006;
 
   @Override
-  public String typeUrl() {
-    return TypeUrls.LISTENER;
-  }
-
-  @Override
-  public String shortName() {
-    return "lds";
-  }
-
-  @Override
-  public boolean fullState() {
-    return true;
+  public XdsType xdsType() {
+    return XdsType.LISTENER;
   }
 
   @Override
   public List<Descriptor> messages() {
-    return List.of(Listener.getDescriptor(), HttpConnectionManager.getDescriptor(), Router.getDescriptor(),
-        TcpProxy.getDescriptor(), OriginalDst.getDescriptor(), TlsInspector.getDescriptor(),
-        HttpInspector.getDescriptor(), DownstreamTlsContext.getDescriptor());
+    return List.of(HttpConnectionManager.getDescriptor(), Router.getDescriptor(), TcpProxy.getDescriptor(),
+        OriginalDst.getDescriptor(), TlsInspector.getDescriptor(), HttpInspector.getDescriptor(),
+        DownstreamTlsContext.getDescriptor());
   }
 
   @Override

@@ -1,6 +1,5 @@
 package dev.vmesh.xds;
 
-import com.google.protobuf.Descriptors.Descriptor;
 import dev.vmesh.api.Addresses;
 import dev.vmesh.api.ServicePort;
 import dev.vmesh.registry.Service;
@@ -29,23 +28,8 @@ import java.util.Set;
 final class SidecarRouteType implements ResourceType {
 
   @Override
-  public String typeUrl() {
-    return TypeUrls.ROUTE;
-  }
-
-  @Override
-  public String shortName() {
-    return "rds";
-  }
-
-  @Override
-  public boolean fullState() {
-    return false;
-  }
-
-  @Override
-  public List<Descriptor> messages() {
-    return List.of(RouteConfiguration.getDescriptor());
+  public XdsType xdsType() {
+    return XdsType.ROUTE;
   }
 
   @Override

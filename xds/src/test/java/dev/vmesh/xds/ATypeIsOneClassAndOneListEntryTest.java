@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.StringValue;
 import dev.vmesh.registry.Service;
 import dev.vmesh.registry.ServiceChange;
@@ -30,23 +29,8 @@ class ATypeIsOneClassAndOneListEntryTest {
   /** A made-up type for sidecars: per visible service, "host" holding its port numbers. */
   static class PortsType implements ResourceType {
     @Override
-    public String typeUrl() {
-      return PORTS_URL;
-    }
-
-    @Override
-    public String shortName() {
-      return "ports";
-    }
-
-    @Override
-    public boolean fullState() {
-      return false;
-    }
-
-    @Override
-    public List<Descriptor> messages() {
-      return List.of(StringValue.getDescriptor());
+    public XdsType xdsType() {
+      return new XdsType(PORTS_URL, "ports", false, StringValue.getDescriptor());
     }
 
     @Override
@@ -121,8 +105,8 @@ class ATypeIsOneClassAndOneListEntryTest {
   void typesSharingAUrlMustAgreeOnWhatItIs() {
     ResourceType clustersWithOtherName = new PortsType() {
       @Override
-      public String typeUrl() {
-        return TypeUrls.CLUSTER;
+      public XdsType xdsType() {
+        return new XdsType(TypeUrls.CLUSTER, "clusters", true, XdsType.CLUSTER.message());
       }
     };
     assertThatThrownBy(() -> new ResourceTypes(List.of(new SidecarClusterType(), clustersWithOtherName)))

@@ -4,6 +4,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,6 +37,14 @@ final class Blast {
       .setType(MethodDescriptor.MethodType.SERVER_STREAMING).setFullMethodName("vmesh.bench.Blast/Subscribe")
       .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
 
+  /**
+   * The same push, but each client answers every payload with a message of its own (as an xDS client
+   * ACKs every response), which the server reads and drops: the floor of a protocol that acknowledges.
+   */
+  static final MethodDescriptor<byte[], byte[]> SUBSCRIBE_ACKED = SUBSCRIBE.toBuilder()
+      .setType(MethodDescriptor.MethodType.BIDI_STREAMING).setFullMethodName("vmesh.bench.Blast/SubscribeAcked")
+      .build();
+
   private final List<ServerCallStreamObserver<byte[]>> subscribers = new CopyOnWriteArrayList<>();
 
   ServerServiceDefinition service() {
@@ -44,6 +53,25 @@ final class Blast {
           var o = (ServerCallStreamObserver<byte[]>) out;
           o.setOnCancelHandler(() -> subscribers.remove(o));
           subscribers.add(o);
+        }))
+        .addMethod(SUBSCRIBE_ACKED, ServerCalls.asyncBidiStreamingCall(out -> {
+          var o = (ServerCallStreamObserver<byte[]>) out;
+          o.setOnCancelHandler(() -> subscribers.remove(o));
+          subscribers.add(o);
+          return new StreamObserver<byte[]>() {
+            @Override
+            public void onNext(byte[] ack) {} // read, as a server reads an ACK, and dropped
+
+            @Override
+            public void onError(Throwable t) {
+              subscribers.remove(o);
+            }
+
+            @Override
+            public void onCompleted() {
+              subscribers.remove(o);
+            }
+          };
         })).build();
   }
 

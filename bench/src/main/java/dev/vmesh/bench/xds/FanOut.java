@@ -4,6 +4,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.vmesh.bench.Mesh;
 import dev.vmesh.registry.ClusterKey;
+import dev.vmesh.xds.TypeUrls;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -12,6 +13,7 @@ import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -116,6 +118,7 @@ public final class FanOut {
     Random random = new Random(1);
     Map<String, Double> beforeConnect = parse(stats(cmd, out));
     long t0 = System.nanoTime();
+    List<String> sampleNames = new ArrayList<>();
     for (int c = 0; c < clients; c++) {
       ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).eventLoopGroup(group)
           .channelType(NioSocketChannel.class).negotiationType(NegotiationType.PLAINTEXT).executor(direct)
@@ -128,6 +131,9 @@ public final class FanOut {
         if (!names.contains(n)) {
           names.add(n);
         }
+      }
+      if (sampleNames.isEmpty()) {
+        sampleNames.addAll(names);
       }
       String ns = Mesh.namespace(hot);
       var requests = new StreamObserver[1];
@@ -208,7 +214,12 @@ public final class FanOut {
     double coldBytes = afterConnect.get("bytes") - beforeConnect.get("bytes");
 
     // calibration: the same number of streams, messages of the CLA's size, pushed by the same server process
-    Histogram floor = calibrate(channels, cmd, out, (int) Math.max(64, claBytes.get()), clients, intervalMs);
+    Histogram floor = calibrate(channels, cmd, out, (int) Math.max(64, claBytes.get()), 0, clients, intervalMs);
+    // and with an answer of an ACK's size to every payload (null when the server predates it)
+    int ackBytes = DiscoveryRequest.newBuilder().setTypeUrl(TypeUrls.ENDPOINT).setResponseNonce("12345")
+        .setVersionInfo("123456").addAllResourceNames(sampleNames).build().getSerializedSize();
+    Histogram ackedFloor = calibrate(channels, cmd, out, (int) Math.max(64, claBytes.get()), ackBytes, clients,
+        intervalMs);
 
     // warm-up changes (JIT, caches), not counted
     for (int i = 0; i < warmup; i++) {
@@ -270,6 +281,11 @@ public final class FanOut {
           perDelivery.getMaxValue() / 1e6);
       System.out.printf("| transport floor: same bytes to every client (ms) | %.1f | %.1f | %.1f |%n", floorP50,
           floor.getValueAtPercentile(99) / 1e6, floor.getMaxValue() / 1e6);
+      if (ackedFloor != null) {
+        System.out.printf("| transport floor with ACKs: same bytes, each answered with %d B (ms) | %.1f | %.1f | %.1f |%n",
+            ackBytes, ackedFloor.getValueAtPercentile(50) / 1e6, ackedFloor.getValueAtPercentile(99) / 1e6,
+            ackedFloor.getMaxValue() / 1e6);
+      }
     }
     System.out.printf("server CPU during the change phase: %.3f cores (%.1f changes/s)%n",
         (a.get("cpu") - b.get("cpu")) / 1e9 / changePhaseSeconds, changes / changePhaseSeconds);
@@ -288,30 +304,54 @@ public final class FanOut {
     System.exit(0);
   }
 
-  /** Pushes {@code bytes}-sized payloads to every client {@code rounds} times; per round, time to the last client. */
+  /**
+   * Pushes {@code bytes}-sized payloads to every client {@code rounds} times; per round, time to the last
+   * client. With {@code ackBytes > 0} each client answers every payload with that many bytes on the same
+   * stream; returns null when the server does not offer that method (an older build).
+   */
   private static Histogram calibrate(List<ManagedChannel> channels, PrintWriter cmd, BufferedReader out, int bytes,
-      int clients, int intervalMs) throws Exception {
+      int ackBytes, int clients, int intervalMs) throws Exception {
     Map<Integer, AtomicInteger> arrived = new ConcurrentHashMap<>();
     Map<Integer, AtomicLong> last = new ConcurrentHashMap<>();
     AtomicInteger round = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    List<ClientCall<byte[], byte[]>> calls = new ArrayList<>();
     for (ManagedChannel ch : channels) {
-      ClientCalls.asyncServerStreamingCall(ch.newCall(Blast.SUBSCRIBE, CallOptions.DEFAULT), new byte[0],
-          new StreamObserver<>() {
-            @Override
-            public void onNext(byte[] value) {
-              int r = round.get();
-              arrived.computeIfAbsent(r, k -> new AtomicInteger()).incrementAndGet();
-              last.computeIfAbsent(r, k -> new AtomicLong()).accumulateAndGet(System.nanoTime(), Math::max);
-            }
+      ClientCall<byte[], byte[]> call = ch.newCall(ackBytes > 0 ? Blast.SUBSCRIBE_ACKED : Blast.SUBSCRIBE,
+          CallOptions.DEFAULT);
+      byte[] ack = new byte[ackBytes];
+      var received = new StreamObserver<byte[]>() {
+        StreamObserver<byte[]> requests;
 
-            @Override
-            public void onError(Throwable t) {}
+        @Override
+        public void onNext(byte[] value) {
+          int r = round.get();
+          arrived.computeIfAbsent(r, k -> new AtomicInteger()).incrementAndGet();
+          last.computeIfAbsent(r, k -> new AtomicLong()).accumulateAndGet(System.nanoTime(), Math::max);
+          if (ackBytes > 0) {
+            requests.onNext(ack);
+          }
+        }
 
-            @Override
-            public void onCompleted() {}
-          });
+        @Override
+        public void onError(Throwable t) {
+          failed.incrementAndGet();
+        }
+
+        @Override
+        public void onCompleted() {}
+      };
+      if (ackBytes > 0) {
+        received.requests = ClientCalls.asyncBidiStreamingCall(call, received);
+      } else {
+        ClientCalls.asyncServerStreamingCall(call, new byte[0], received);
+      }
+      calls.add(call);
     }
     Thread.sleep(500); // harness: let every subscription reach the server
+    if (failed.get() > 0) {
+      return null;
+    }
     Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
     for (int r = 1; r <= 30; r++) {
       round.set(r);
@@ -325,6 +365,7 @@ public final class FanOut {
       h.recordValue(Math.max(1, last.getOrDefault(r, new AtomicLong(sent)).get() - sent));
       Thread.sleep(Math.min(intervalMs, 100));
     }
+    calls.forEach(c -> c.cancel("calibrated", null));
     return h;
   }
 
