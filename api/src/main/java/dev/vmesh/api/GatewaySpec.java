@@ -1,6 +1,7 @@
 package dev.vmesh.api;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -10,7 +11,7 @@ import java.util.Objects;
  *
  * @param selector labels of the gateway workloads (Istio: {@code istio: eastwestgateway})
  */
-public record GatewaySpec(java.util.Map<String, String> selector, List<Server> servers) implements Spec {
+public record GatewaySpec(Map<String, String> selector, List<Server> servers) implements Spec {
 
   public GatewaySpec {
     selector = Maps.copy(selector);

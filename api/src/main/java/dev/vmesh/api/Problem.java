@@ -1,6 +1,8 @@
 package dev.vmesh.api;
 
 import dev.vmesh.api.codec.Position;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -50,8 +52,8 @@ public record Problem(Severity severity, String source, Position position, Strin
   }
 
   /** The problem as a plain tree for JSON output: severity, file, line, column, path, message. */
-  public java.util.Map<String, Object> toTree() {
-    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+  public Map<String, Object> toTree() {
+    Map<String, Object> m = new LinkedHashMap<>();
     m.put("severity", severity.name());
     m.put("file", source);
     m.put("line", position.line());

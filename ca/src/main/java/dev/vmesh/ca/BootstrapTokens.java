@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.HexFormat;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -130,8 +131,8 @@ public final class BootstrapTokens {
           .requireIssuer(ISSUER).requireAudience(AUDIENCE).build().parseSignedClaims(jwt);
     } catch (ExpiredJwtException e) {
       Claims c = e.getClaims();
-      String ns = java.util.Objects.requireNonNullElse(c.get("ns", String.class), "NAMESPACE");
-      String sa = java.util.Objects.requireNonNullElse(c.get("sa", String.class), "SERVICE_ACCOUNT");
+      String ns = Objects.requireNonNullElse(c.get("ns", String.class), "NAMESPACE");
+      String sa = Objects.requireNonNullElse(c.get("sa", String.class), "SERVICE_ACCOUNT");
       throw new InvalidTokenException(InvalidTokenException.EXPIRED, "bootstrap token " + c.getId() + " for " + ns + "/" + sa + " expired at "
           + c.getExpiration().toInstant() + "; " + renewHint(ns, sa));
     } catch (IncorrectClaimException | MissingClaimException e) {

@@ -11,6 +11,7 @@ import io.grpc.stub.StreamObserver;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +82,7 @@ public final class CaService extends IstioCertificateServiceGrpc.IstioCertificat
     authenticator.spend(caller);
     List<X509Certificate> chain = ca.issue(csr.publicKey(), new CertificateAuthority.LeafSpec(
         List.of(caller.identity().uri()), List.of(), List.of(), ttl, caller.originToken()));
-    metrics.issued.labelValues(caller.method().name().toLowerCase(java.util.Locale.ROOT)).inc();
+    metrics.issued.labelValues(caller.method().name().toLowerCase(Locale.ROOT)).inc();
     LOG.info("event=certificate_issued identity={} method={} ttl={} serial={}", caller.identity(), caller.method(),
         ttl, chain.get(0).getSerialNumber().toString(16));
     IstioCertificateResponse.Builder b = IstioCertificateResponse.newBuilder();

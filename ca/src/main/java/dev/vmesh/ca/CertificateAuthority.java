@@ -20,6 +20,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.ASN1UTF8String;
+import org.bouncycastle.asn1.DERUTF8String;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -154,8 +158,8 @@ public final class CertificateAuthority {
    * Extension carrying the id of the bootstrap token a certificate (and every renewal of it) descends
    * from, so revoking the token also stops renewals. OID under the UUID arc 2.25 (ITU-T X.667).
    */
-  public static final org.bouncycastle.asn1.ASN1ObjectIdentifier TOKEN_ORIGIN =
-      new org.bouncycastle.asn1.ASN1ObjectIdentifier("2.25.126339559034091608893687867448285220631");
+  public static final ASN1ObjectIdentifier TOKEN_ORIGIN =
+      new ASN1ObjectIdentifier("2.25.126339559034091608893687867448285220631");
 
   /**
    * What goes into a leaf certificate: subject alternative names, lifetime, and the bootstrap token it
@@ -175,8 +179,8 @@ public final class CertificateAuthority {
       return "";
     }
     try {
-      var octets = org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets();
-      return org.bouncycastle.asn1.ASN1UTF8String.getInstance(octets).getString();
+      var octets = ASN1OctetString.getInstance(ext).getOctets();
+      return ASN1UTF8String.getInstance(octets).getString();
     } catch (RuntimeException e) {
       return "?";
     }
@@ -210,7 +214,7 @@ public final class CertificateAuthority {
       b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
       b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(key));
       if (!spec.originToken().isEmpty()) {
-        b.addExtension(TOKEN_ORIGIN, false, new org.bouncycastle.asn1.DERUTF8String(spec.originToken()));
+        b.addExtension(TOKEN_ORIGIN, false, new DERUTF8String(spec.originToken()));
       }
       X509Certificate leaf = new JcaX509CertificateConverter().getCertificate(b.build(signer(caKey)));
       List<X509Certificate> chain = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.vmesh.ca;
 
 import io.grpc.Status;
 import io.grpc.StatusException;
+import java.util.Locale;
 
 /**
  * {@code RefusedException} is a refusal of a caller or a request, with the status the caller gets and
@@ -24,6 +25,6 @@ public final class RefusedException extends StatusException {
   /** The reason of any refusal: a {@code RefusedException}'s own, else the status code in lower case. */
   public static String reasonOf(StatusException e) {
     return e instanceof RefusedException r ? r.reason
-        : e.getStatus().getCode().name().toLowerCase(java.util.Locale.ROOT);
+        : e.getStatus().getCode().name().toLowerCase(Locale.ROOT);
   }
 }

@@ -1,5 +1,7 @@
 package dev.vmesh.ca;
 
+import dev.vmesh.api.codec.SourceNode;
+import dev.vmesh.api.codec.SourceParser;
 import dev.vmesh.api.codec.TreeWriter;
 import dev.vmesh.store.Blobs;
 import dev.vmesh.store.DirectoryBlobs;
@@ -10,9 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -104,26 +108,26 @@ public final class TokenLedger {
     List<Issued> out = new ArrayList<>();
     String directory = prefix.isEmpty() ? "" : prefix.substring(0, prefix.length() - 1);
     var values = blobs.getAll(directory); // records and markers, in one read where the store can
-    java.util.Set<String> names = values.keySet();
+    Set<String> names = values.keySet();
     for (var entry : values.entrySet()) {
       String name = entry.getKey();
       if (!name.endsWith(".json")) {
         continue;
       }
-      var parsed = dev.vmesh.api.codec.SourceParser.parseJson(name, new String(entry.getValue(), StandardCharsets.UTF_8));
-      if (parsed.hasErrors() || !(parsed.documents().get(0) instanceof dev.vmesh.api.codec.SourceNode.MapNode m)) {
+      var parsed = SourceParser.parseJson(name, new String(entry.getValue(), StandardCharsets.UTF_8));
+      if (parsed.hasErrors() || !(parsed.documents().get(0) instanceof SourceNode.MapNode m)) {
         continue;
       }
       String id = text(m, "id");
       out.add(new Issued(id, text(m, "namespace"), text(m, "serviceAccount"), Instant.parse(text(m, "expires")),
           "true".equals(text(m, "singleUse")), names.contains(id + ".revoked"), names.contains(id + ".used")));
     }
-    out.sort(java.util.Comparator.comparing(Issued::expires));
+    out.sort(Comparator.comparing(Issued::expires));
     return out;
   }
 
-  private static String text(dev.vmesh.api.codec.SourceNode.MapNode m, String key) {
+  private static String text(SourceNode.MapNode m, String key) {
     var f = m.fields().get(key);
-    return f != null && f.value() instanceof dev.vmesh.api.codec.SourceNode.Scalar s ? s.text() : "";
+    return f != null && f.value() instanceof SourceNode.Scalar s ? s.text() : "";
   }
 }

@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vmesh.proto.ca.IstioCertificateRequest;
+import dev.vmesh.proto.ca.IstioCertificateResponse;
+import io.grpc.Context;
+import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,12 +22,12 @@ class CertificatesAreCountedByCredentialAndRefusalReasonTest {
   CaService service;
 
   /** A call as gRPC makes it: the credentials in the call's context; throws the refusal. */
-  void call(IstioCertificateRequest req, java.security.cert.X509Certificate[] peer, String bearer) throws Exception {
-    var failure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
-    io.grpc.Context.current().withValues(PeerCredentials.PEER_CERTIFICATES, peer, PeerCredentials.BEARER_TOKEN, bearer)
-        .run(() -> service.createCertificate(req, new io.grpc.stub.StreamObserver<>() {
+  void call(IstioCertificateRequest req, X509Certificate[] peer, String bearer) throws Exception {
+    var failure = new AtomicReference<Throwable>();
+    Context.current().withValues(PeerCredentials.PEER_CERTIFICATES, peer, PeerCredentials.BEARER_TOKEN, bearer)
+        .run(() -> service.createCertificate(req, new StreamObserver<>() {
           @Override
-          public void onNext(dev.vmesh.proto.ca.IstioCertificateResponse r) {}
+          public void onNext(IstioCertificateResponse r) {}
 
           @Override
           public void onError(Throwable t) {
@@ -55,7 +60,7 @@ class CertificatesAreCountedByCredentialAndRefusalReasonTest {
     var expiring = tokens.issue("ns1", "vm", Duration.ofMinutes(1), false);
     var leaf = CertificatesOnlyForTheProvenIdentityTest.leaf(service.issue(good, null, once.jwt()));
     clock.advance(Duration.ofMinutes(5));
-    call(good, new java.security.cert.X509Certificate[] {leaf}, null);
+    call(good, new X509Certificate[] {leaf}, null);
 
     assertThatThrownBy(() -> call(good, null, once.jwt())).hasMessageContaining("already used");
     assertThatThrownBy(() -> call(good, null, revoked.jwt())).hasMessageContaining("revoked");

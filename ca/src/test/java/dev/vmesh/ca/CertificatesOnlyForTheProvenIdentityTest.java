@@ -18,7 +18,9 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -35,12 +37,12 @@ class CertificatesOnlyForTheProvenIdentityTest {
     final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-25T12:00:00Z"));
 
     @Override
-    public java.time.ZoneId getZone() {
+    public ZoneId getZone() {
       return ZoneOffset.UTC;
     }
 
     @Override
-    public Clock withZone(java.time.ZoneId zone) {
+    public Clock withZone(ZoneId zone) {
       return this;
     }
 
@@ -182,14 +184,14 @@ class CertificatesOnlyForTheProvenIdentityTest {
         .hasMessageContaining("INVALID_ARGUMENT: csr must be exactly one PEM block");
     assertThatThrownBy(() -> service.issue(request(good + good, 0), null, token))
         .hasMessageContaining("INVALID_ARGUMENT: csr must be exactly one PEM block");
-    byte[] der = java.util.Base64.getMimeDecoder().decode(good.substring(good.indexOf('\n') + 1,
+    byte[] der = Base64.getMimeDecoder().decode(good.substring(good.indexOf('\n') + 1,
         good.lastIndexOf("-----END")));
     der[der.length - 5] ^= 0x01; // inside the signature
-    String badSignature = "-----BEGIN CERTIFICATE REQUEST-----\n" + java.util.Base64.getMimeEncoder().encodeToString(der)
+    String badSignature = "-----BEGIN CERTIFICATE REQUEST-----\n" + Base64.getMimeEncoder().encodeToString(der)
         + "\n-----END CERTIFICATE REQUEST-----\n";
     assertThatThrownBy(() -> service.issue(request(badSignature, 0), null, token))
         .hasMessageContaining("INVALID_ARGUMENT: csr");
-    byte[] ber = java.util.Base64.getMimeDecoder().decode(good.substring(good.indexOf('\n') + 1,
+    byte[] ber = Base64.getMimeDecoder().decode(good.substring(good.indexOf('\n') + 1,
         good.lastIndexOf("-----END")));
     for (int i = 0; i + 2 < ber.length; i++) {
       if (ber[i] == 0x01 && ber[i + 1] == 0x01 && ber[i + 2] == (byte) 0xFF) { // BOOLEAN TRUE
@@ -197,7 +199,7 @@ class CertificatesOnlyForTheProvenIdentityTest {
         break;
       }
     }
-    String nonDer = "-----BEGIN CERTIFICATE REQUEST-----\n" + java.util.Base64.getMimeEncoder().encodeToString(ber)
+    String nonDer = "-----BEGIN CERTIFICATE REQUEST-----\n" + Base64.getMimeEncoder().encodeToString(ber)
         + "\n-----END CERTIFICATE REQUEST-----\n";
     assertThatThrownBy(() -> service.issue(request(nonDer, 0), null, token))
         .hasMessageContaining("INVALID_ARGUMENT: csr is not DER-encoded");

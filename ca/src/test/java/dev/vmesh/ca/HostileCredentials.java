@@ -3,6 +3,8 @@ package dev.vmesh.ca;
 import dev.vmesh.pki.KeyPairs;
 import dev.vmesh.pki.Pem;
 import io.jsonwebtoken.Jwts;
+import io.jsonwebtoken.security.Keys;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.PrivateKey;
@@ -14,10 +16,14 @@ import java.util.Date;
 import java.util.List;
 import java.util.Random;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.ExtensionsGenerator;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 /**
  * Credentials an attacker can make without the server's keys: tokens signed by another key, unsigned
@@ -53,7 +59,7 @@ final class HostileCredentials {
     return switch (r.nextInt(5)) {
       case 0 -> Jwts.builder().claims(claims).signWith(otherKey.getPrivate(), Jwts.SIG.ES256).compact();
       case 1 -> B64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8)) + "." + body + ".";
-      case 2 -> Jwts.builder().claims(claims).signWith(io.jsonwebtoken.security.Keys.hmacShaKeyFor(
+      case 2 -> Jwts.builder().claims(claims).signWith(Keys.hmacShaKeyFor(
           Pem.publicKey(serverPublic).getBytes(StandardCharsets.US_ASCII)), Jwts.SIG.HS256).compact();
       case 3 -> { // the server's header, a forged body, and the signature of another token
         String real = Jwts.builder().claims(claims).signWith(otherKey.getPrivate(), Jwts.SIG.ES256).compact();
@@ -90,14 +96,14 @@ final class HostileCredentials {
     try {
       var san = new ExtensionsGenerator();
       san.addExtension(Extension.subjectAlternativeName, true, new GeneralNames(names));
-      var builder = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
-          new org.bouncycastle.asn1.x500.X500Name(""), keys.getPublic());
+      var builder = new JcaPKCS10CertificationRequestBuilder(
+          new X500Name(""), keys.getPublic());
       builder.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, san.generate());
       PrivateKey key = signer == null ? keys.getPrivate() : signer;
       String alg = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-      var csr = builder.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder(alg).build(key));
-      java.io.StringWriter out = new java.io.StringWriter();
-      try (var w = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(out)) {
+      var csr = builder.build(new JcaContentSignerBuilder(alg).build(key));
+      StringWriter out = new StringWriter();
+      try (var w = new JcaPEMWriter(out)) {
         w.writeObject(csr);
       }
       return out.toString();

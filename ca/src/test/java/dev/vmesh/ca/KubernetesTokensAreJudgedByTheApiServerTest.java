@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.StatusException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -44,7 +45,7 @@ class KubernetesTokensAreJudgedByTheApiServerTest {
     TokenReviewer reviewer = (token, audiences) -> {
       askedAudiences.add(audiences);
       if (answer.get() == null) {
-        throw new java.io.IOException("connection refused");
+        throw new IOException("connection refused");
       }
       return answer.get();
     };

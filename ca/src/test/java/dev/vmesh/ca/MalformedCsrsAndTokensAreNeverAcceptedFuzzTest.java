@@ -15,6 +15,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
@@ -137,7 +138,7 @@ class MalformedCsrsAndTokensAreNeverAcceptedFuzzTest {
     try {
       if (b.startsWith("-----")) {
         return a.startsWith("-----BEGIN CERTIFICATE REQUEST-----\n") && a.endsWith("-----END CERTIFICATE REQUEST-----\n")
-            && java.util.Arrays.equals(pemBytes(a), pemBytes(b));
+            && Arrays.equals(pemBytes(a), pemBytes(b));
       }
       String[] pa = a.split("\\.", -1);
       String[] pb = b.split("\\.", -1);
@@ -145,7 +146,7 @@ class MalformedCsrsAndTokensAreNeverAcceptedFuzzTest {
         return false;
       }
       for (int i = 0; i < 3; i++) {
-        if (!java.util.Arrays.equals(Base64.getUrlDecoder().decode(pa[i]), Base64.getUrlDecoder().decode(pb[i]))
+        if (!Arrays.equals(Base64.getUrlDecoder().decode(pa[i]), Base64.getUrlDecoder().decode(pb[i]))
             || pa[i].length() != pb[i].length()) {
           return false;
         }

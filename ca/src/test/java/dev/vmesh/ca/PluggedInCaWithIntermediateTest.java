@@ -8,6 +8,7 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.PrivateKey;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
@@ -34,7 +35,7 @@ class PluggedInCaWithIntermediateTest {
   @TempDir
   Path dir;
 
-  static X509Certificate ca(X500Name subject, X500Name issuer, KeyPair subjectKeys, java.security.PrivateKey signer)
+  static X509Certificate ca(X500Name subject, X500Name issuer, KeyPair subjectKeys, PrivateKey signer)
       throws Exception {
     var b = new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(System.nanoTime()),
         Date.from(Instant.now().minusSeconds(60)), Date.from(Instant.now().plus(Duration.ofDays(365))), subject,

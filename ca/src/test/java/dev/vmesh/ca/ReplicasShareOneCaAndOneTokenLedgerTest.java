@@ -24,6 +24,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,8 +102,8 @@ class ReplicasShareOneCaAndOneTokenLedgerTest {
     assertThat(a.ledger().revoke(revoked.id())).isTrue();
     assertThatThrownBy(() -> b.verify(revoked.jwt())).hasMessageContaining("revoked");
     assertThat(b.ledger().list()).extracting(TokenLedger.Issued::id, TokenLedger.Issued::used, TokenLedger.Issued::revoked)
-        .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(once.id(), true, false),
-            org.assertj.core.groups.Tuple.tuple(revoked.id(), false, true));
+        .containsExactlyInAnyOrder(Tuple.tuple(once.id(), true, false),
+            Tuple.tuple(revoked.id(), false, true));
     assertThat(new String(blobs.get("tokens/shared-signing-key.pem").orElseThrow(), StandardCharsets.UTF_8))
         .doesNotContain("PRIVATE KEY");
   }

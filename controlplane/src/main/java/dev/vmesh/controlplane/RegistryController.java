@@ -12,15 +12,22 @@ import dev.vmesh.store.Watch;
 import dev.vmesh.store.WatchEvent;
 import dev.vmesh.store.WatchListener;
 import dev.vmesh.store.WatchOptions;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +41,7 @@ public final class RegistryController implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryController.class);
 
   private final ConfigStore store;
-  private final java.util.function.Supplier<Registry> registryFactory;
+  private final Supplier<Registry> registryFactory;
   /** Set once, before {@link #start}: the thread that starts the watch publishes them to its callbacks. */
   private Consumer<Registry.Changes> onChange;
   private Runnable onReset;
@@ -45,22 +52,22 @@ public final class RegistryController implements AutoCloseable {
   /** The store version the registry reflects; guarded by {@code this}, as is {@link #waiters}. */
   private long appliedRevision;
   /** Callers of {@link #awaitRevision}, lowest revision first; each is woken once, when its revision is applied. */
-  private final java.util.PriorityQueue<Waiter> waiters =
-      new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(Waiter::revision));
+  private final PriorityQueue<Waiter> waiters =
+      new PriorityQueue<>(Comparator.comparingLong(Waiter::revision));
 
   private record Waiter(long revision, CountDownLatch latch) {}
   private volatile Watch watch;
   private volatile boolean closed;
   private final Timer timer;
-  private final java.util.concurrent.ScheduledExecutorService rewatchThread;
+  private final ScheduledExecutorService rewatchThread;
 
   /**
    * {@code onChange} gets each incremental change; {@code onReset} runs when a (re)loaded registry
    * replaced the previous one wholesale.
    */
-  private volatile java.util.function.BooleanSupplier leading = () -> true;
+  private volatile BooleanSupplier leading = () -> true;
 
-  public RegistryController(ConfigStore store, java.util.function.Supplier<Registry> registryFactory,
+  public RegistryController(ConfigStore store, Supplier<Registry> registryFactory,
       Consumer<Registry.Changes> onChange, Runnable onReset) {
     this(store, registryFactory, onChange, onReset, null);
   }
@@ -69,7 +76,7 @@ public final class RegistryController implements AutoCloseable {
    * A controller whose subscriber is named later with {@link #publishTo}, before {@link #start}: the
    * server builds the registry before xDS, which reads it and then subscribes to its changes.
    */
-  public RegistryController(ConfigStore store, java.util.function.Supplier<Registry> registryFactory) {
+  public RegistryController(ConfigStore store, Supplier<Registry> registryFactory) {
     this(store, registryFactory, c -> { }, () -> { }, null);
   }
 
@@ -83,9 +90,9 @@ public final class RegistryController implements AutoCloseable {
   }
 
   /** As above; {@code timer} (null: a thread of its own) runs the retries of a watch the store ended. */
-  RegistryController(ConfigStore store, java.util.function.Supplier<Registry> registryFactory,
+  RegistryController(ConfigStore store, Supplier<Registry> registryFactory,
       Consumer<Registry.Changes> onChange, Runnable onReset, Timer timer) {
-    this.rewatchThread = timer != null ? null : java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+    this.rewatchThread = timer != null ? null : Executors.newSingleThreadScheduledExecutor(
         r -> Thread.ofPlatform().daemon().name("registry-rewatch").unstarted(r));
     this.timer = timer != null ? timer : Timer.of(rewatchThread);
     this.store = store;
@@ -168,7 +175,7 @@ public final class RegistryController implements AutoCloseable {
    * Waits (up to {@code timeout}) until the registry reflects store version {@code resourceVersion}, so a
    * caller that just wrote can count on the next push containing the write.
    */
-  public boolean awaitRevision(String resourceVersion, java.time.Duration timeout) throws InterruptedException {
+  public boolean awaitRevision(String resourceVersion, Duration timeout) throws InterruptedException {
     Waiter w;
     synchronized (this) {
       long wanted = Long.parseLong(resourceVersion);
@@ -205,7 +212,7 @@ public final class RegistryController implements AutoCloseable {
    * Records allocated addresses in the store only while {@code leading} says so: of several replicas
    * sharing a store, only the leader writes them, and the others adopt what it recorded.
    */
-  public void recordAddressesOnlyWhen(java.util.function.BooleanSupplier leading) {
+  public void recordAddressesOnlyWhen(BooleanSupplier leading) {
     this.leading = leading;
   }
 
@@ -233,7 +240,7 @@ public final class RegistryController implements AutoCloseable {
         Resource r = current.get();
         store.updateStatus(r.withStatus(r.status().withAddresses(e.getValue())));
         LOG.info("event=addresses_recorded object={} addresses={}", e.getKey(),
-            e.getValue().stream().map(a -> a.host() + "=" + a.value()).collect(java.util.stream.Collectors.joining(",")));
+            e.getValue().stream().map(a -> a.host() + "=" + a.value()).collect(Collectors.joining(",")));
       } catch (StoreException.Conflict | StoreException.NotFound race) {
         // the object changed meanwhile; its event will bring us back here
       } catch (StoreException ex) {

@@ -1,5 +1,8 @@
 package dev.vmesh.controlplane;
 
+import dev.vmesh.ca.CertificateAuthority;
+import dev.vmesh.ca.TokenReviewer;
+import dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions;
 import dev.vmesh.http.HttpLimits;
 import dev.vmesh.registry.RegistryOptions;
 import dev.vmesh.store.EmbeddedBackend;
@@ -36,9 +39,9 @@ import java.util.List;
  */
 public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress httpAddress,
     InetSocketAddress xdsPlaintextAddress, InetSocketAddress xdsTlsAddress, List<String> serverNames,
-    Path caDir, dev.vmesh.ca.CertificateAuthority.KeyType caKeyType, RegistryOptions registry, XdsOptions xds,
-    dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions autoRegistration, Duration configPollInterval,
-    StoreBackend.Opener store, Path secretsKeyFile, dev.vmesh.ca.TokenReviewer tokenReviewer, HttpLimits httpLimits) {
+    Path caDir, CertificateAuthority.KeyType caKeyType, RegistryOptions registry, XdsOptions xds,
+    AutoRegistrationOptions autoRegistration, Duration configPollInterval,
+    StoreBackend.Opener store, Path secretsKeyFile, TokenReviewer tokenReviewer, HttpLimits httpLimits) {
 
   public static final int HTTP_PORT = 15014;
   public static final int XDS_PLAINTEXT_PORT = 15010;
@@ -70,7 +73,7 @@ public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress http
   }
 
   /** These options with Kubernetes service-account tokens accepted by the CA, as {@code reviewer} judges them. */
-  public ServerOptions withTokenReviewer(dev.vmesh.ca.TokenReviewer reviewer) {
+  public ServerOptions withTokenReviewer(TokenReviewer reviewer) {
     return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintextAddress, xdsTlsAddress, serverNames, caDir,
         caKeyType, registry, xds, autoRegistration, configPollInterval, store, secretsKeyFile, reviewer,
         httpLimits);
@@ -86,9 +89,9 @@ public record ServerOptions(Path dataDir, Path configDir, InetSocketAddress http
   public static ServerOptions local(Path dataDir, Path configDir) {
     return new ServerOptions(dataDir, configDir, new InetSocketAddress("127.0.0.1", 0),
         new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0), DEFAULT_SERVER_NAMES,
-        null, dev.vmesh.ca.CertificateAuthority.KeyType.EC_P256, RegistryOptions.DEFAULTS,
+        null, CertificateAuthority.KeyType.EC_P256, RegistryOptions.DEFAULTS,
         new XdsOptions(Duration.ofMillis(10), Duration.ofMillis(100), 2),
-        dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions.defaults("vmesh-local", "cluster.local"),
+        AutoRegistrationOptions.defaults("vmesh-local", "cluster.local"),
         Duration.ofMillis(100), null, null, null, null);
   }
 }

@@ -3,6 +3,7 @@ package dev.vmesh.controlplane;
 import dev.vmesh.ca.Authenticator;
 import dev.vmesh.ca.Caller;
 import dev.vmesh.ca.PeerCredentials;
+import dev.vmesh.ca.RefusedException;
 import dev.vmesh.xds.XdsServer;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -38,7 +39,7 @@ final class XdsAuthInterceptor implements ServerInterceptor {
       authenticator.spend(caller); // a single-use token opens one stream, or gets one certificate
     } catch (StatusException e) {
       LOG.warn("event=xds_unauthenticated status={} reason={} detail=\"{}\"", e.getStatus().getCode(),
-          dev.vmesh.ca.RefusedException.reasonOf(e),
+          RefusedException.reasonOf(e),
           String.valueOf(e.getStatus().getDescription()).replace('"', '\'').replaceAll("[\\r\\n]+", " "));
       call.close(e.getStatus(), new Metadata());
       return new ServerCall.Listener<>() {};

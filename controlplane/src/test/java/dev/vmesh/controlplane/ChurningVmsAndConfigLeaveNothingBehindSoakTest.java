@@ -7,6 +7,7 @@ import dev.vmesh.api.Resource;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.fuzz.FuzzBudget;
 import dev.vmesh.api.fuzz.FuzzRun;
+import dev.vmesh.store.EmbeddedBackend;
 import dev.vmesh.store.ListOptions;
 import dev.vmesh.store.LocalConfigStore;
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -31,8 +32,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Tag;
@@ -91,7 +94,7 @@ class ChurningVmsAndConfigLeaveNothingBehindSoakTest {
 
   @Test
   void registrationAndConfigChurnLeaveNoStreamsDescriptorsThreadsOrHeapBehind() throws Exception {
-    try (TlsServer s = new TlsServer(tmp, MESH, o -> o.withStore(dev.vmesh.store.EmbeddedBackend.opener(
+    try (TlsServer s = new TlsServer(tmp, MESH, o -> o.withStore(EmbeddedBackend.opener(
             o.dataDir(), false, new LocalConfigStore.Options(true, HISTORY, 200_000))));
         FuzzRun run = FuzzRun.start("soak", FuzzBudget.of(15, 1_000_000))) {
       String token = s.token("ns1", "sa1", false);
@@ -325,8 +328,8 @@ class ChurningVmsAndConfigLeaveNothingBehindSoakTest {
 
   /** Live threads counted by name, digits left out (grpc-default-executor-#, ...). */
   private static Map<String, Long> threadsByName() {
-    return Thread.getAllStackTraces().keySet().stream().collect(java.util.stream.Collectors.groupingBy(
-        t -> t.getName().replaceAll("[0-9]+", "#"), java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+    return Thread.getAllStackTraces().keySet().stream().collect(Collectors.groupingBy(
+        t -> t.getName().replaceAll("[0-9]+", "#"), TreeMap::new, Collectors.counting()));
   }
 
   private static boolean settles(FuzzRun run, String what, BooleanSupplier condition) {

@@ -7,6 +7,8 @@ import dev.vmesh.store.Watch;
 import dev.vmesh.store.WatchListener;
 import dev.vmesh.store.WatchOptions;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -21,7 +23,7 @@ public final class EndingStore extends ForwardingConfigStore {
   /** Watches refused so far. */
   public final AtomicInteger refused = new AtomicInteger();
   private final AtomicInteger refuseNext = new AtomicInteger();
-  private final java.util.Set<Ended> ended = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<Ended> ended = ConcurrentHashMap.newKeySet();
 
   public record Ended(Watch watch, WatchListener listener) {}
 

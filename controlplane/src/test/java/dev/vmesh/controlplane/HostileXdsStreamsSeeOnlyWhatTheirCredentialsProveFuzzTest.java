@@ -8,9 +8,14 @@ import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.fuzz.FuzzBudget;
 import dev.vmesh.api.fuzz.FuzzRun;
 import dev.vmesh.api.fuzz.FuzzRun.Failure;
+import dev.vmesh.pki.KeyPairs;
+import dev.vmesh.pki.Pem;
+import dev.vmesh.proto.ca.IstioCertificateResponse;
 import dev.vmesh.store.ListOptions;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.CallOptions;
 import io.grpc.Grpc;
@@ -19,12 +24,18 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,8 +130,8 @@ class HostileXdsStreamsSeeOnlyWhatTheirCredentialsProveFuzzTest {
         FuzzRun run = FuzzRun.start("xds_tls", FuzzBudget.of(1_500, 500_000))) {
       CallOptions valid = CallOptions.DEFAULT.withCallCredentials(TlsServer.bearer(s.token("ns1", "sa1", false)));
       Node proper = TlsServer.node("sidecar~10.1.0.5~vm.ns1~ns1.svc.cluster.local", Map.of("NAMESPACE", "ns1"));
-      java.util.Map<Integer, TlsPortCredentials.Caller> callers = new java.util.HashMap<>();
-      java.security.KeyPair key = dev.vmesh.pki.KeyPairs.ecP256();
+      Map<Integer, TlsPortCredentials.Caller> callers = new HashMap<>();
+      KeyPair key = KeyPairs.ecP256();
       fuzz(run, s, () -> {
         TlsPortCredentials.Caller c = creds.pick(run.random());
         callers.put(run.index(), c);
@@ -138,8 +149,8 @@ class HostileXdsStreamsSeeOnlyWhatTheirCredentialsProveFuzzTest {
     }
   }
 
-  private void fuzz(FuzzRun run, TlsServer s, java.util.function.Supplier<Pending> generate,
-      java.util.function.Function<Pending, RawXdsCall> start, Runnable afterBatch) {
+  private void fuzz(FuzzRun run, TlsServer s, Supplier<Pending> generate,
+      Function<Pending, RawXdsCall> start, Runnable afterBatch) {
     ArrayDeque<Pending> inflight = new ArrayDeque<>();
     while (run.next()) {
       Pending p = generate.get();
@@ -186,7 +197,7 @@ class HostileXdsStreamsSeeOnlyWhatTheirCredentialsProveFuzzTest {
       run.report(Failure.CRASH, p.index(), input, FuzzRun.trace(e));
       return;
     }
-    run.outcome(result.responses().isEmpty() ? result.status().getCode().name().toLowerCase(java.util.Locale.ROOT)
+    run.outcome(result.responses().isEmpty() ? result.status().getCode().name().toLowerCase(Locale.ROOT)
         : "answered");
     if ((result.status().getCode() == Status.Code.INTERNAL || result.status().getCode() == Status.Code.UNKNOWN)
         && !p.requests().garbled() && !p.caller().equals("oversized_header")) {
@@ -220,7 +231,7 @@ class HostileXdsStreamsSeeOnlyWhatTheirCredentialsProveFuzzTest {
       return certificateFor(p, response);
     }
     String sent = p.requests().messages().stream().map(m -> new String(m, StandardCharsets.ISO_8859_1))
-        .collect(java.util.stream.Collectors.joining());
+        .collect(Collectors.joining());
     String text;
     try {
       text = p.requests().rpc() == XdsRequests.Rpc.DELTA
@@ -247,7 +258,7 @@ class HostileXdsStreamsSeeOnlyWhatTheirCredentialsProveFuzzTest {
   private static String certificateFor(Pending p, byte[] response) {
     String proven = "spiffe://cluster.local/ns/" + p.proves() + "/sa/" + (p.proves().equals("ns1") ? "sa1" : "sa2");
     try {
-      var chain = dev.vmesh.pki.Pem.parseCertificates(dev.vmesh.proto.ca.IstioCertificateResponse.parseFrom(response)
+      var chain = Pem.parseCertificates(IstioCertificateResponse.parseFrom(response)
           .getCertChain(0));
       var uris = chain.get(0).getSubjectAlternativeNames().stream().filter(n -> n.get(0).equals(6))
           .map(n -> (String) n.get(1)).toList();
@@ -302,9 +313,9 @@ class HostileXdsStreamsSeeOnlyWhatTheirCredentialsProveFuzzTest {
     Node node = TlsServer.node("sidecar~10.1.0.5~check.ns1~ns1.svc.cluster.local", Map.of("NAMESPACE", "ns1"));
     try {
       TlsServer.Stream stream = new TlsServer.Stream();
-      stream.requests = io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc.newStub(channel)
+      stream.requests = AggregatedDiscoveryServiceGrpc.newStub(channel)
           .withCallCredentials(options.getCredentials()).streamAggregatedResources(stream);
-      stream.requests.onNext(io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest.newBuilder().setNode(node)
+      stream.requests.onNext(DiscoveryRequest.newBuilder().setNode(node)
           .setTypeUrl(XdsRequests.TYPES.get(0)).build());
       DiscoveryResponse r = stream.responses.poll(10, TimeUnit.SECONDS);
       stream.requests.onCompleted();

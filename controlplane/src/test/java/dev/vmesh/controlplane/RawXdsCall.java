@@ -1,5 +1,6 @@
 package dev.vmesh.controlplane;
 
+import dev.vmesh.proto.ca.IstioCertificateServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.grpc.CallCredentials;
 import io.grpc.CallOptions;
@@ -27,7 +28,7 @@ final class RawXdsCall {
   static final MethodDescriptor<byte[], byte[]> DELTA = raw(
       AggregatedDiscoveryServiceGrpc.getDeltaAggregatedResourcesMethod().getFullMethodName());
   static final MethodDescriptor<byte[], byte[]> CERTIFICATE = raw(
-      dev.vmesh.proto.ca.IstioCertificateServiceGrpc.getCreateCertificateMethod().getFullMethodName())
+      IstioCertificateServiceGrpc.getCreateCertificateMethod().getFullMethodName())
       .toBuilder().setType(MethodDescriptor.MethodType.UNARY).build();
 
   /** The responses (raw) and the status the call ended with. */

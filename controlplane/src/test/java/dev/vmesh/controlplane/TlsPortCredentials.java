@@ -1,5 +1,6 @@
 package dev.vmesh.controlplane;
 
+import dev.vmesh.api.fuzz.Mutate;
 import dev.vmesh.ca.BootstrapTokens;
 import dev.vmesh.ca.CertificateAuthority;
 import dev.vmesh.pki.Csrs;
@@ -17,6 +18,7 @@ import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
@@ -88,7 +90,7 @@ final class TlsPortCredentials implements AutoCloseable {
       case 9, 10 -> new Caller("ns2_token", s.channel, bearer(ns2), "ns2");
       case 11 -> new Caller("no_credentials", s.channel, none, null);
       case 12, 13 -> new Caller("forged_token", s.channel, bearer(forged(r)), null);
-      case 14 -> new Caller("dead_token", s.channel, bearer(dev.vmesh.api.fuzz.Mutate.oneOf(r, expired, revoked, spent)),
+      case 14 -> new Caller("dead_token", s.channel, bearer(Mutate.oneOf(r, expired, revoked, spent)),
           null);
       case 15, 16 -> oddHeader(r);
       default -> new Caller("foreign_certificate", foreignCertChannel, none, null);
@@ -131,7 +133,7 @@ final class TlsPortCredentials implements AutoCloseable {
     }
     try {
       for (int i = 0; i < 3; i++) {
-        if (!java.util.Arrays.equals(Base64.getUrlDecoder().decode(x[i]), Base64.getUrlDecoder().decode(y[i]))) {
+        if (!Arrays.equals(Base64.getUrlDecoder().decode(x[i]), Base64.getUrlDecoder().decode(y[i]))) {
           return false;
         }
       }

@@ -16,6 +16,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,6 +29,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /** A started server with its TLS port, and what a test needs to talk to it: tokens, ADS streams, HTTP. */
 final class TlsServer implements AutoCloseable {
@@ -40,7 +42,7 @@ final class TlsServer implements AutoCloseable {
   }
 
   /** A server on {@link ServerOptions#local} options as {@code options} changes them. */
-  TlsServer(Path tmp, String configYaml, java.util.function.UnaryOperator<ServerOptions> options) throws Exception {
+  TlsServer(Path tmp, String configYaml, UnaryOperator<ServerOptions> options) throws Exception {
     Path config = Files.createDirectories(tmp.resolve("config"));
     Files.writeString(config.resolve("mesh.yaml"), configYaml);
     data = tmp.resolve("data");
@@ -50,7 +52,7 @@ final class TlsServer implements AutoCloseable {
   }
 
   /** Another channel (its own TCP connection) to the TLS port, trusting the server's root. */
-  ManagedChannel newChannel() throws java.io.IOException {
+  ManagedChannel newChannel() throws IOException {
     var creds = TlsChannelCredentials.newBuilder().trustManager(data.resolve("ca/root-cert.pem").toFile()).build();
     return Grpc.newChannelBuilderForAddress("127.0.0.1", server.xdsPort(1), creds)
         .overrideAuthority("istiod.istio-system.svc").build();

@@ -1,16 +1,22 @@
 package dev.vmesh.controlplane;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.ListValue;
 import com.google.protobuf.NullValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.rpc.Status;
 import dev.vmesh.api.fuzz.Mutate;
+import dev.vmesh.pki.Csrs;
+import dev.vmesh.proto.ca.IstioCertificateRequest;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import java.security.KeyPair;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 
 /**
@@ -125,10 +131,10 @@ record XdsRequests(Rpc rpc, List<byte[]> messages, List<String> typeUrls, boolea
    */
   private static String typeRead(boolean delta, byte[] bytes, String intended) {
     try {
-      String t = delta ? io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest.parseFrom(bytes).getTypeUrl()
-          : io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest.parseFrom(bytes).getTypeUrl();
+      String t = delta ? DeltaDiscoveryRequest.parseFrom(bytes).getTypeUrl()
+          : DiscoveryRequest.parseFrom(bytes).getTypeUrl();
       return t.isEmpty() ? intended : t;
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+    } catch (InvalidProtocolBufferException e) {
       return intended;
     }
   }
@@ -173,12 +179,12 @@ record XdsRequests(Rpc rpc, List<byte[]> messages, List<String> typeUrls, boolea
    * A {@code CreateCertificate} call: a CSR for ns1/sa1 (the identity the good credentials prove), for
    * ns2/sa2, for another identity, or garbled; with a lifetime now and then.
    */
-  static XdsRequests certificate(Random r, java.security.KeyPair key) {
+  static XdsRequests certificate(Random r, KeyPair key) {
     String uri = Mutate.oneOf(r, "spiffe://cluster.local/ns/ns1/sa/sa1", "spiffe://cluster.local/ns/ns1/sa/sa1",
         "spiffe://cluster.local/ns/ns2/sa/sa2", "spiffe://cluster.local/ns/kube-system/sa/default",
         "spiffe://other.domain/ns/ns1/sa/sa1");
-    byte[] bytes = dev.vmesh.proto.ca.IstioCertificateRequest.newBuilder()
-        .setCsr(dev.vmesh.pki.Csrs.create(key, uri))
+    byte[] bytes = IstioCertificateRequest.newBuilder()
+        .setCsr(Csrs.create(key, uri))
         .setValidityDuration(r.nextInt(4) == 0 ? r.nextLong(-10, 200L * 86400) : 0).build().toByteArray();
     boolean garbled = r.nextInt(6) == 0;
     if (garbled) {
@@ -195,12 +201,12 @@ record XdsRequests(Rpc rpc, List<byte[]> messages, List<String> typeUrls, boolea
 
   /** For failure reports: the stream in short. */
   String describe() {
-    StringBuilder sb = new StringBuilder(rpc.name().toLowerCase(java.util.Locale.ROOT)).append(garbled ? " garbled" : "");
+    StringBuilder sb = new StringBuilder(rpc.name().toLowerCase(Locale.ROOT)).append(garbled ? " garbled" : "");
     for (int i = 0; i < messages.size(); i++) {
       String t = typeUrls.get(i);
       sb.append(" [").append(t.length() > 80 ? t.substring(0, 80) + "..." : t).append(", ")
           .append(messages.get(i).length).append(" bytes: ")
-          .append(java.util.HexFormat.of().formatHex(messages.get(i), 0, Math.min(64, messages.get(i).length)))
+          .append(HexFormat.of().formatHex(messages.get(i), 0, Math.min(64, messages.get(i).length)))
           .append(']');
     }
     return sb.toString();

@@ -1,6 +1,7 @@
 package dev.vmesh.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -141,7 +142,7 @@ final class Exchanges extends ChannelInboundHandlerAdapter {
       refuse(ctx, 413, "RequestEntityTooLarge", tooLarge("more than that"));
       return;
     }
-    body.writeBytes(io.netty.buffer.ByteBufUtil.getBytes(b));
+    body.writeBytes(ByteBufUtil.getBytes(b));
     if (c instanceof LastHttpContent) {
       HttpRequest r = request;
       request = null;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -81,7 +82,7 @@ class SlowRequestsAreClosedWhenTheirPhaseTimesOutTest {
   void aClientThatDoesNotReadItsAnswerIsCutOffAtTheWriteTimeout() throws Exception {
     byte[] large = new byte[32 << 20]; // more than loopback's socket buffers hold
     port = new TestPort(HttpLimits.SERVER.withTimeouts(HOUR, HOUR, HOUR, SHORT),
-        call -> new HttpReply(200, "application/octet-stream", large, java.util.List.of()));
+        call -> new HttpReply(200, "application/octet-stream", large, List.of()));
     try (RawClient c = new RawClient("127.0.0.1", port.address())) {
       c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); // and never reads
       await().atMost(Duration.ofSeconds(10)).until(() -> port.port.openConnections() == 0);

@@ -2,19 +2,31 @@ package dev.vmesh.pki;
 
 import java.io.IOException;
 import java.io.StringReader;
+import java.io.StringWriter;
+import java.security.KeyPair;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
+import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.Extensions;
+import org.bouncycastle.asn1.x509.ExtensionsGenerator;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+import org.bouncycastle.util.io.pem.PemReader;
 
 /**
  * {@code Csrs} reads and checks certificate signing requests: PEM PKCS#10, a valid self-signature, and
@@ -28,22 +40,22 @@ public final class Csrs {
   private Csrs() {}
 
   /** A CSR (PEM) for {@code keys}, asking for {@code spiffeUri} as its only SAN (critical), empty subject. */
-  public static String create(java.security.KeyPair keys, String spiffeUri) {
+  public static String create(KeyPair keys, String spiffeUri) {
     try {
-      var san = new org.bouncycastle.asn1.x509.ExtensionsGenerator();
+      var san = new ExtensionsGenerator();
       san.addExtension(Extension.subjectAlternativeName, true,
           new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, spiffeUri)));
-      var builder = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
-          new org.bouncycastle.asn1.x500.X500Name(""), keys.getPublic());
+      var builder = new JcaPKCS10CertificationRequestBuilder(
+          new X500Name(""), keys.getPublic());
       builder.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, san.generate());
       String alg = keys.getPrivate().getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-      var csr = builder.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder(alg).build(keys.getPrivate()));
-      java.io.StringWriter out = new java.io.StringWriter();
-      try (var w = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(out)) {
+      var csr = builder.build(new JcaContentSignerBuilder(alg).build(keys.getPrivate()));
+      StringWriter out = new StringWriter();
+      try (var w = new JcaPEMWriter(out)) {
         w.writeObject(csr);
       }
       return out.toString();
-    } catch (IOException | org.bouncycastle.operator.OperatorCreationException e) {
+    } catch (IOException | OperatorCreationException e) {
       throw new IllegalStateException("cannot build a CSR: " + e.getMessage(), e);
     }
   }
@@ -52,7 +64,7 @@ public final class Csrs {
   public record Checked(PublicKey publicKey, List<String> requestedUris) {}
 
   /** One PEM block, base64 lines only, nothing but whitespace around it (the PEM reader skips junk silently). */
-  private static final java.util.regex.Pattern PEM_SHAPE = java.util.regex.Pattern.compile(
+  private static final Pattern PEM_SHAPE = Pattern.compile(
       "\\s*-----BEGIN (NEW )?CERTIFICATE REQUEST-----\\r?\\n[A-Za-z0-9+/=\\r\\n]+"
           + "-----END (NEW )?CERTIFICATE REQUEST-----\\s*");
 
@@ -64,7 +76,7 @@ public final class Csrs {
       throw new IllegalArgumentException("csr is larger than " + MAX_PEM + " characters");
     }
     PKCS10CertificationRequest req;
-    try (var reader = new org.bouncycastle.util.io.pem.PemReader(new StringReader(pem))) {
+    try (var reader = new PemReader(new StringReader(pem))) {
       var obj = reader.readPemObject();
       if (obj == null || !obj.getType().endsWith("CERTIFICATE REQUEST")) {
         throw new IllegalArgumentException("csr is not a PEM CERTIFICATE REQUEST"
@@ -76,7 +88,7 @@ public final class Csrs {
       }
       req = new PKCS10CertificationRequest(obj.getContent());
       // only canonical DER: a BER variant re-encodes differently and would be signed-for bytes it never carried
-      if (!java.util.Arrays.equals(req.toASN1Structure().getEncoded(org.bouncycastle.asn1.ASN1Encoding.DER),
+      if (!Arrays.equals(req.toASN1Structure().getEncoded(ASN1Encoding.DER),
           obj.getContent())) {
         throw new IllegalArgumentException("csr is not DER-encoded");
       }

@@ -9,10 +9,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -50,7 +52,7 @@ public final class Pem {
   }
 
   /** A "BEGIN PUBLIC KEY" PEM. */
-  public static String publicKey(java.security.PublicKey key) {
+  public static String publicKey(PublicKey key) {
     StringWriter out = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(out)) {
       w.writeObject(key);
@@ -60,10 +62,10 @@ public final class Pem {
     return out.toString();
   }
 
-  public static java.security.PublicKey parsePublicKey(String pem) {
+  public static PublicKey parsePublicKey(String pem) {
     try (PEMParser p = new PEMParser(new StringReader(pem))) {
       Object o = p.readObject();
-      if (o instanceof org.bouncycastle.asn1.x509.SubjectPublicKeyInfo info) {
+      if (o instanceof SubjectPublicKeyInfo info) {
         return new JcaPEMKeyConverter().getPublicKey(info);
       }
       throw new IllegalArgumentException("expected a public key");

@@ -3,6 +3,8 @@ package dev.vmesh.store;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -34,9 +36,9 @@ public interface Blobs {
    * The values stored directly under {@code directory} (not in directories below it), by name relative
    * to it, sorted. Stores that can read many values in one request override this.
    */
-  default java.util.SortedMap<String, byte[]> getAll(String directory) throws IOException {
+  default SortedMap<String, byte[]> getAll(String directory) throws IOException {
     String under = directory.isEmpty() ? "" : checkName(directory) + "/";
-    java.util.SortedMap<String, byte[]> out = new java.util.TreeMap<>();
+    SortedMap<String, byte[]> out = new TreeMap<>();
     for (String name : list(directory)) {
       Optional<byte[]> value = get(under + name);
       if (value.isPresent()) {

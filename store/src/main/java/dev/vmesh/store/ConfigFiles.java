@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -89,7 +90,7 @@ public final class ConfigFiles {
           }
         });
     files.sort(null);
-    problems.sort(java.util.Comparator.comparing(Problem::source));
+    problems.sort(Comparator.comparing(Problem::source));
     return new Listing(List.copyOf(files), List.copyOf(problems));
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vmesh.api.Kind;
 import dev.vmesh.api.ResourceKey;
+import dev.vmesh.api.WorkloadEntrySpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ class AFileCaughtEmptyKeepsItsObjectsForOneMoreScanTest {
       assertThat(s.get(A)).isPresent();
       Files.writeString(file, we("a", "10.0.0.2")); // the write that followed the truncation
       s.rescan();
-      assertThat(s.get(A)).get().extracting(r -> r.spec(dev.vmesh.api.WorkloadEntrySpec.class).address())
+      assertThat(s.get(A)).get().extracting(r -> r.spec(WorkloadEntrySpec.class).address())
           .isEqualTo("10.0.0.2");
 
       Files.writeString(file, "");

@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.time.ManualTimer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -96,8 +98,8 @@ class AFullDiskFailsWritesCleanlyAndTheStoreRecoversTest {
 
   @Test
   void configFileEditsMadeWhileTheDiskWasFullAreMirroredOnceItHasRoom() throws Exception {
-    Path dir = java.nio.file.Files.createDirectories(tmp.resolve("config"));
-    java.nio.file.Files.writeString(dir.resolve("a.yaml"), FileStoreFollowsTheDirectoryTest.we("a", "10.0.0.1"));
+    Path dir = Files.createDirectories(tmp.resolve("config"));
+    Files.writeString(dir.resolve("a.yaml"), FileStoreFollowsTheDirectoryTest.we("a", "10.0.0.1"));
     try (SmallDisk disk = SmallDisk.mount(tmp.resolve("disk"), 4);
         var store = new LayeredConfigStore(FileConfigStore.open(dir, clock, Duration.ZERO),
             ConfigStores.durable(disk.dir().resolve("data"), clock))) {
@@ -112,7 +114,7 @@ class AFullDiskFailsWritesCleanlyAndTheStoreRecoversTest {
         }
       }
       long failed = store.health().failedWrites();
-      java.nio.file.Files.writeString(dir.resolve("b.yaml"), FileStoreFollowsTheDirectoryTest.we("b", "10.0.0.2"));
+      Files.writeString(dir.resolve("b.yaml"), FileStoreFollowsTheDirectoryTest.we("b", "10.0.0.2"));
       store.files().rescan();
       await().atMost(Duration.ofSeconds(10)).until(() -> store.health().failedWrites() > failed);
       assertThat(store.get(Fixtures.we("b", "10.0.0.2").key())).isEmpty();
@@ -141,7 +143,7 @@ class AFullDiskFailsWritesCleanlyAndTheStoreRecoversTest {
         }
         disk.free();
         // another program writes the file meanwhile (or a write whose outcome was unknown got in)
-        try (var other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("store.db"));
+        try (var other = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("store.db"));
             var s = other.createStatement()) {
           s.execute("PRAGMA busy_timeout=5000");
           s.executeUpdate("UPDATE meta SET value = '999' WHERE key = 'revision'");

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -125,10 +126,10 @@ class ConfigDirectoryWatcherSurvivesHostileFilesTest {
   @Test
   void aMissingOrNonDirectoryConfigPathSaysWhichAndTheFix() throws IOException {
     write("file.yaml", we("a", "10.0.0.1"));
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> FileConfigStore.open(dir.resolve("file.yaml"), CLOCK,
+    Assertions.assertThatThrownBy(() -> FileConfigStore.open(dir.resolve("file.yaml"), CLOCK,
         Duration.ZERO)).hasMessageEndingWith("file.yaml is not a directory; give --config a directory of YAML or "
         + "JSON files");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> FileConfigStore.open(dir.resolve("nope"), CLOCK,
+    Assertions.assertThatThrownBy(() -> FileConfigStore.open(dir.resolve("nope"), CLOCK,
         Duration.ZERO)).hasMessageEndingWith("nope does not exist; create it or fix --config");
   }
 }

@@ -15,6 +15,8 @@ import dev.vmesh.api.ResourceStatus;
 import dev.vmesh.api.WorkloadEntrySpec;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,7 +59,7 @@ public abstract class ConfigStoreContract {
   }
 
   /** Checks the creation time a store stamped; stores stamp it with the test clock unless they say otherwise. */
-  protected void assertCreationTimestamp(java.time.Instant stamped) {
+  protected void assertCreationTimestamp(Instant stamped) {
     assertThat(stamped).isEqualTo(CLOCK.instant());
   }
 
@@ -198,7 +200,7 @@ public abstract class ConfigStoreContract {
         assertThat(rec.events).endsWith("MODIFIED x", "DELETED x");
         assertThat(rec.raw.get(rec.raw.size() - 1).object().kind()).isEqualTo(Kind.PEER_AUTHENTICATION);
         assertThat(s.list(ListOptions.all()).items()).extracting(r -> r.kind())
-            .containsExactlyInAnyOrderElementsOf(java.util.Arrays.stream(Kind.values())
+            .containsExactlyInAnyOrderElementsOf(Arrays.stream(Kind.values())
                 .filter(k -> k != Kind.PEER_AUTHENTICATION).toList());
       }
     }

@@ -4,7 +4,9 @@ import dev.vmesh.api.Resource;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Child process for {@link DurableStoreSurvivesKillDashNineTest}: writes to the durable store in a loop
@@ -48,8 +50,8 @@ public final class CrashWriter {
     try (var s = ConfigStores.durable(dir, Clock.systemUTC())) {
       out.println("ready");
       out.flush();
-      java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger(start);
-      List<Thread> writers = new java.util.ArrayList<>();
+      AtomicInteger next = new AtomicInteger(start);
+      List<Thread> writers = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         writers.add(Thread.ofPlatform().start(() -> {
           while (true) {

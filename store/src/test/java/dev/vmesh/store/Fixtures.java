@@ -5,6 +5,7 @@ import dev.vmesh.api.Kind;
 import dev.vmesh.api.MtlsMode;
 import dev.vmesh.api.ObjectMeta;
 import dev.vmesh.api.PeerAuthenticationSpec;
+import dev.vmesh.api.Resolution;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ServiceEntrySpec;
 import dev.vmesh.api.ServicePort;
@@ -12,9 +13,15 @@ import dev.vmesh.api.VirtualServiceSpec;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.WorkloadGroupSpec;
 import dev.vmesh.api.WorkloadSelector;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -34,7 +41,7 @@ public final class Fixtures {
 
   public static Resource se(String ns, String name, String host) {
     return Resource.of(ObjectMeta.of(ns, name), new ServiceEntrySpec(List.of(host), List.of(),
-        List.of(new ServicePort(80, "HTTP", "http", 0)), null, dev.vmesh.api.Resolution.DNS, null, null, null, null));
+        List.of(new ServicePort(80, "HTTP", "http", 0)), null, Resolution.DNS, null, null, null, null));
   }
 
   /** A PeerAuthentication: STRICT for workloads labelled app=web, port 8080 PERMISSIVE. */
@@ -73,18 +80,18 @@ public final class Fixtures {
   }
 
   public static Resource withAnnotation(Resource r, String key, String value) {
-    var a = new java.util.HashMap<>(r.metadata().annotations());
+    var a = new HashMap<>(r.metadata().annotations());
     a.put(key, value);
     return r.withMetadata(r.metadata().withAnnotations(a));
   }
 
   /** A store with an empty config directory (under {@code dir}) layered over {@code durable}. */
-  public static LayeredConfigStore layered(java.nio.file.Path dir, ConfigStore durable) {
+  public static LayeredConfigStore layered(Path dir, ConfigStore durable) {
     try {
-      java.nio.file.Files.createDirectories(dir.resolve("files"));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      Files.createDirectories(dir.resolve("files"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    return new LayeredConfigStore(FileConfigStore.open(dir.resolve("files"), CLOCK, java.time.Duration.ZERO), durable);
+    return new LayeredConfigStore(FileConfigStore.open(dir.resolve("files"), CLOCK, Duration.ZERO), durable);
   }
 }

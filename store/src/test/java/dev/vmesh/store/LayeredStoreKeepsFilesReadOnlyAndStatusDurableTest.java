@@ -9,12 +9,14 @@ import dev.vmesh.api.Kind;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.ResourceStatus;
+import dev.vmesh.api.ServiceEntrySpec;
 import dev.vmesh.api.WorkloadEntrySpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +46,7 @@ class LayeredStoreKeepsFilesReadOnlyAndStatusDurableTest {
   }
 
   private static Optional<String> host(ConfigStore s) {
-    return s.get(SE).map(r -> r.spec(dev.vmesh.api.ServiceEntrySpec.class).hosts().get(0));
+    return s.get(SE).map(r -> r.spec(ServiceEntrySpec.class).hosts().get(0));
   }
 
   @Test
@@ -67,7 +69,7 @@ class LayeredStoreKeepsFilesReadOnlyAndStatusDurableTest {
 
       // API objects are writable as usual
       var api = s.create(Fixtures.we("vm1", "10.0.0.1"));
-      s.update(api.withSpec(WorkloadEntrySpec.of("10.0.0.2", java.util.Map.of())));
+      s.update(api.withSpec(WorkloadEntrySpec.of("10.0.0.2", Map.of())));
     }
     try (var s = open(files, data)) {
       Resource svc = s.get(SE).orElseThrow();

@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import dev.vmesh.api.Kind;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
+import dev.vmesh.api.WorkloadEntrySpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -145,7 +146,7 @@ class WritesQueuedDuringACommitShareTheNextOneTest {
       assertThatThrownBy(() -> doomed.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(StoreException.Unavailable.class)
           .hasMessageContaining("disk full");
       Resource x = second.get(30, TimeUnit.SECONDS); // the failed create left nothing behind, so this one wins
-      assertThat(x.spec(dev.vmesh.api.WorkloadEntrySpec.class).address()).isEqualTo("10.0.0.2");
+      assertThat(x.spec(WorkloadEntrySpec.class).address()).isEqualTo("10.0.0.2");
       assertThat(unrelated.get(30, TimeUnit.SECONDS).name()).isEqualTo("y");
       assertThat(store.get(key("x"))).contains(x);
       assertThat(journal.appends).noneMatch(a -> a.contains("x@1"));

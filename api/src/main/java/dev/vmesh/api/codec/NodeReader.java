@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.stream.Collectors;
@@ -144,7 +145,7 @@ final class NodeReader {
   boolean bool(SourceNode node, String path) {
     record(path, node.position());
     if (node instanceof Scalar s && s.type() == ScalarType.BOOL) {
-      return Boolean.parseBoolean(s.text().toLowerCase(java.util.Locale.ROOT));
+      return Boolean.parseBoolean(s.text().toLowerCase(Locale.ROOT));
     }
     error(path, node.position(), "expected true or false, got " + node.describe());
     return false;

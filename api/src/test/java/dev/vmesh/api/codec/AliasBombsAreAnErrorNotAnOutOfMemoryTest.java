@@ -2,6 +2,7 @@ package dev.vmesh.api.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Collections;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,7 +19,7 @@ class AliasBombsAreAnErrorNotAnOutOfMemoryTest {
         + "metadata: {name: a, namespace: b}, spec: {address: 1.1.1.1}}\n");
     for (int i = 1; i <= levels; i++) {
       defs.append("  x").append(i).append(": &l").append(i).append(" {apiVersion: v1, kind: List, items: [")
-          .append(String.join(", ", java.util.Collections.nCopies(fan, "*l" + (i - 1)))).append("]}\n");
+          .append(String.join(", ", Collections.nCopies(fan, "*l" + (i - 1)))).append("]}\n");
     }
     return "apiVersion: v1\nkind: List\nmetadata:\n" + defs + "items: [*l" + levels + "]\n";
   }
@@ -38,7 +39,7 @@ class AliasBombsAreAnErrorNotAnOutOfMemoryTest {
   @Test
   void aliasesRepeatingAHugeStringAreCountedByCharacters() {
     String big = "x".repeat(200_000);
-    String text = "a: &s " + big + "\nb: [" + String.join(", ", java.util.Collections.nCopies(50, "*s")) + "]\n";
+    String text = "a: &s " + big + "\nb: [" + String.join(", ", Collections.nCopies(50, "*s")) + "]\n";
     assertThat(SourceParser.parse("s.yaml", text).problems()).singleElement().asString()
         .contains("aliases repeat more than");
   }
@@ -46,7 +47,7 @@ class AliasBombsAreAnErrorNotAnOutOfMemoryTest {
   @Test
   void aliasesAddUpOverTheDocumentsOfOneText() {
     String doc = "a: &a [" + "x, ".repeat(999) + "x]\nb: [" + String.join(", ",
-        java.util.Collections.nCopies(20, "*a")) + "]\n"; // 20,000 values repeated per document
+        Collections.nCopies(20, "*a")) + "]\n"; // 20,000 values repeated per document
     assertThat(SourceParser.parse("d.yaml", (doc + "---\n").repeat(4)).problems()).isEmpty();
     assertThat(SourceParser.parse("d.yaml", (doc + "---\n").repeat(6)).problems()).singleElement().asString()
         .startsWith("d.yaml:").contains("aliases repeat more than");

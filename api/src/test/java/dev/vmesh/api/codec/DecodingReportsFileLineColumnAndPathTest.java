@@ -3,6 +3,8 @@ package dev.vmesh.api.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vmesh.api.Problem;
+import dev.vmesh.api.ServiceEntrySpec;
+import dev.vmesh.api.ServicePort;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -188,8 +190,8 @@ class DecodingReportsFileLineColumnAndPathTest {
             name: http-alt
         """);
     assertThat(r.problems()).isEmpty();
-    assertThat(r.resources().get(0).spec(dev.vmesh.api.ServiceEntrySpec.class).ports()).containsExactly(
-        new dev.vmesh.api.ServicePort(80, "HTTP", "http", 0), new dev.vmesh.api.ServicePort(8080, "HTTP", "http-alt", 0));
+    assertThat(r.resources().get(0).spec(ServiceEntrySpec.class).ports()).containsExactly(
+        new ServicePort(80, "HTTP", "http", 0), new ServicePort(8080, "HTTP", "http-alt", 0));
   }
 
   @Test

@@ -6,6 +6,8 @@ import dev.vmesh.api.codec.ResourceWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Config text for the codec fuzzer: valid objects of every kind (YAML, JSON, multi-document, List),
@@ -190,7 +192,7 @@ public record ConfigTexts(List<String> yamlSeeds, List<String> jsonSeeds) {
     String out = yaml;
     int swaps = 1 + r.nextInt(3);
     for (int i = 0; i < swaps; i++) {
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile(": ([^\\s{\\[,}\\]][^,}\\]\\n]*)").matcher(out);
+      Matcher m = Pattern.compile(": ([^\\s{\\[,}\\]][^,}\\]\\n]*)").matcher(out);
       List<int[]> spots = new ArrayList<>();
       while (m.find()) {
         spots.add(new int[] {m.start(1), m.end(1)});

@@ -1,6 +1,8 @@
 package dev.vmesh.api.fuzz;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,6 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 /**
  * {@code FuzzRun} is one fuzz target's run: it hands out inputs within a {@link FuzzBudget}, each with its
@@ -53,7 +58,7 @@ public final class FuzzRun implements AutoCloseable {
   private final Map<String, Integer> outcomes = new TreeMap<>();
   private final Map<String, List<String>> failures = new TreeMap<>();
   private final Map<String, Integer> failureCounts = new TreeMap<>();
-  private final Map<String, String> figures = new java.util.LinkedHashMap<>();
+  private final Map<String, String> figures = new LinkedHashMap<>();
   private ExecutorService worker;
   private int index = -1;
   private int tried;
@@ -197,10 +202,10 @@ public final class FuzzRun implements AutoCloseable {
 
   /** The first lines of a stack trace, on one line. */
   public static String trace(Throwable t) {
-    java.io.StringWriter trace = new java.io.StringWriter();
-    t.printStackTrace(new java.io.PrintWriter(trace));
+    StringWriter trace = new StringWriter();
+    t.printStackTrace(new PrintWriter(trace));
     String[] lines = trace.toString().split("\n");
-    return String.join(" | ", java.util.Arrays.copyOf(lines, Math.min(lines.length, 6)));
+    return String.join(" | ", Arrays.copyOf(lines, Math.min(lines.length, 6)));
   }
 
   public int count(String kind) {
@@ -251,7 +256,7 @@ public final class FuzzRun implements AutoCloseable {
         target, budget.size(), budget.seed(), tried, seconds, count("crashes"), count("hangs"), count("wrong"),
         count("accepted_forgeries"), baselineHeap < 0 ? "unmeasured" : mib(growth, true), mib(heapBoundBytes, false),
         figures.entrySet().stream().map(f -> " " + f.getKey() + "=" + f.getValue())
-            .collect(java.util.stream.Collectors.joining()), outcomes);
+            .collect(Collectors.joining()), outcomes);
     System.out.println(line);
     record(line);
     StringBuilder problems = new StringBuilder();

@@ -2,6 +2,7 @@ package dev.vmesh.api.fuzz;
 
 import dev.vmesh.api.codec.InputLimits;
 import dev.vmesh.api.fuzz.ConfigTexts.Input;
+import java.util.Collections;
 import java.util.Random;
 
 /**
@@ -78,7 +79,7 @@ final class HostileYaml {
       String v = "x".repeat(1 + r.nextInt(InputLimits.MAX_VALUE_CHARS));
       return new Input("bomb.yaml", "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nv: &s " + v
           + "\nmetadata: {name: a}\nspec: {subjectAltNames: [" + String.join(", ",
-          java.util.Collections.nCopies(1 + r.nextInt(5000), "*s")) + "]}\n", null);
+          Collections.nCopies(1 + r.nextInt(5000), "*s")) + "]}\n", null);
     }
     StringBuilder b = new StringBuilder();
     if (lists) { // kind: List objects whose items are the List before: the decoder recurses into each

@@ -6,6 +6,7 @@ import dev.vmesh.api.MtlsMode;
 import dev.vmesh.api.PeerAuthenticationSpec;
 import dev.vmesh.api.Problem;
 import dev.vmesh.api.Resource;
+import dev.vmesh.api.WorkloadSelector;
 import dev.vmesh.api.codec.ResourceDecoder;
 import dev.vmesh.api.codec.ResourceWriter;
 import java.util.List;
@@ -125,7 +126,7 @@ class PeerAuthenticationIsValidatedAsIstioDoesTest {
         """);
     assertThat(decoded.problems()).isEmpty();
     Resource r = decoded.resources().get(0);
-    assertThat(r.spec()).isEqualTo(new PeerAuthenticationSpec(new dev.vmesh.api.WorkloadSelector(Map.of("app", "web")),
+    assertThat(r.spec()).isEqualTo(new PeerAuthenticationSpec(new WorkloadSelector(Map.of("app", "web")),
         MtlsMode.UNSET, Map.of(8080, MtlsMode.DISABLE, 9090, MtlsMode.UNSET)));
     assertThat(ResourceDecoder.decodeOne("rt.yaml", ResourceWriter.yaml(r))).isEqualTo(r);
     assertThat(ResourceDecoder.decodeOne("rt.json", ResourceWriter.json(r, false))).isEqualTo(r);

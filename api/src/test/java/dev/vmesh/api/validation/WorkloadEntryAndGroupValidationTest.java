@@ -5,6 +5,7 @@ import static dev.vmesh.api.validation.Check.warnings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vmesh.api.ReadinessProbe;
+import dev.vmesh.api.WorkloadGroupSpec;
 import dev.vmesh.api.codec.ResourceDecoder;
 import org.junit.jupiter.api.Test;
 
@@ -111,7 +112,7 @@ class WorkloadEntryAndGroupValidationTest {
           template: {}
           probe: {tcpSocket: {port: 22}}
         """);
-    ReadinessProbe p = r.spec(dev.vmesh.api.WorkloadGroupSpec.class).probe();
+    ReadinessProbe p = r.spec(WorkloadGroupSpec.class).probe();
     assertThat(p.effectiveFailureThreshold()).isEqualTo(3);
     assertThat(p.effectiveSuccessThreshold()).isEqualTo(1);
     assertThat(p.effectivePeriodSeconds()).isEqualTo(10);

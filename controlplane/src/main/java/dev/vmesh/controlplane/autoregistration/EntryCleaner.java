@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +61,7 @@ final class EntryCleaner implements AutoCloseable {
   private Instant lastRefill;
   private boolean draining;
   private boolean closed;
-  private volatile java.util.function.BooleanSupplier leading = () -> true;
+  private volatile BooleanSupplier leading = () -> true;
   /** Since when VMs can reach this server; a disconnect from before counts its grace period from here. */
   private volatile Instant servingSince;
 
@@ -110,7 +111,7 @@ final class EntryCleaner implements AutoCloseable {
   }
 
   /** Sweeps only while {@code leading} says so (one replica of several sharing a store). */
-  void sweepOnlyWhen(java.util.function.BooleanSupplier leading) {
+  void sweepOnlyWhen(BooleanSupplier leading) {
     this.leading = leading;
   }
 

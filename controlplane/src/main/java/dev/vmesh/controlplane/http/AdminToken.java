@@ -1,7 +1,10 @@
 package dev.vmesh.controlplane.http;
 
+import dev.vmesh.ca.Sealer;
 import dev.vmesh.pki.Pem;
+import dev.vmesh.store.Blobs;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -30,14 +33,14 @@ public final class AdminToken {
    * The token all replicas sharing {@code blobs} accept (sealed there; the first replica creates it),
    * also written to {@code <dataDir>/admin-token} for the CLI on this machine.
    */
-  public static String loadOrCreateShared(dev.vmesh.store.Blobs blobs, dev.vmesh.ca.Sealer sealer, Path dataDir)
+  public static String loadOrCreateShared(Blobs blobs, Sealer sealer, Path dataDir)
       throws IOException {
     String name = "admin/token";
-    blobs.putIfAbsent(name, sealer.seal(name, newToken().getBytes(java.nio.charset.StandardCharsets.UTF_8))
-        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    blobs.putIfAbsent(name, sealer.seal(name, newToken().getBytes(StandardCharsets.UTF_8))
+        .getBytes(StandardCharsets.UTF_8));
     byte[] sealed = blobs.get(name).orElseThrow(() -> new IOException(name + " vanished from " + blobs));
-    String token = new String(sealer.open(name, new String(sealed, java.nio.charset.StandardCharsets.UTF_8)),
-        java.nio.charset.StandardCharsets.UTF_8);
+    String token = new String(sealer.open(name, new String(sealed, StandardCharsets.UTF_8)),
+        StandardCharsets.UTF_8);
     Files.createDirectories(dataDir);
     Pem.writeAtomically(dataDir.resolve(FILE), token + "\n", "rw-------");
     return token;

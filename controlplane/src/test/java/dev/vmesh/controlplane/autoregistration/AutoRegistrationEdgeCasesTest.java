@@ -5,14 +5,26 @@ import static dev.vmesh.controlplane.autoregistration.Fixture.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import com.google.rpc.Status;
 import dev.vmesh.api.Condition;
+import dev.vmesh.api.Kind;
+import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.WellKnown;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.codec.ResourceEncoder;
+import dev.vmesh.store.ListOptions;
+import dev.vmesh.store.Preconditions;
+import dev.vmesh.xds.Proxy;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** The cases istiod's controller tests pin (spec 4.9), and the races between replicas. */
@@ -26,9 +38,9 @@ class AutoRegistrationEdgeCasesTest {
       f.connect(f.pilot1, proxy("", "1.2.3.4", "nw1", "spiffe://cluster.local/ns/a/sa/sa-a"));
       f.connect(f.pilot1, proxy("wg-a", "", "nw1", "spiffe://cluster.local/ns/a/sa/sa-a"));
       var noNs = proxy("1.2.3.4", "nw1");
-      f.connect(f.pilot1, new dev.vmesh.xds.Proxy(noNs.id(), noNs.type(), noNs.ips(), "", noNs.labels(),
+      f.connect(f.pilot1, new Proxy(noNs.id(), noNs.type(), noNs.ips(), "", noNs.labels(),
           noNs.network(), noNs.locality(), false, "wg-a", "", "", noNs.metadata(), noNs.identity()));
-      assertThat(f.store.list(dev.vmesh.store.ListOptions.of(dev.vmesh.api.Kind.WORKLOAD_ENTRY)).items()).isEmpty();
+      assertThat(f.store.list(ListOptions.of(Kind.WORKLOAD_ENTRY)).items()).isEmpty();
     }
   }
 
@@ -218,11 +230,11 @@ class AutoRegistrationEdgeCasesTest {
     try (Fixture f = new Fixture()) {
       f.apply(GROUP_A);
       f.connect(f.pilot1, proxy("1.2.3.4", "nw1"));
-      var group = f.store.get(new dev.vmesh.api.ResourceKey(dev.vmesh.api.Kind.WORKLOAD_GROUP, "a", "wg-a")).orElseThrow();
-      f.store.delete(group.key(), dev.vmesh.store.Preconditions.NONE);
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.entry(ENTRY).isEmpty());
+      var group = f.store.get(new ResourceKey(Kind.WORKLOAD_GROUP, "a", "wg-a")).orElseThrow();
+      f.store.delete(group.key(), Preconditions.NONE);
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.entry(ENTRY).isEmpty());
       f.apply(GROUP_A);
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.entry(ENTRY).isPresent());
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.entry(ENTRY).isPresent());
       assertThat(f.annotation(ENTRY, WellKnown.WORKLOAD_CONTROLLER)).isEqualTo("pilot-1");
     }
   }
@@ -233,7 +245,7 @@ class AutoRegistrationEdgeCasesTest {
       f.connect(f.pilot1, proxy("1.2.3.4", "nw1")); // no error, unlike istiod's FailedPrecondition
       assertThat(f.entry(ENTRY)).isEmpty();
       f.apply(GROUP_A);
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.entry(ENTRY).isPresent());
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.entry(ENTRY).isPresent());
     }
   }
 
@@ -266,15 +278,15 @@ class AutoRegistrationEdgeCasesTest {
     try (Fixture f = new Fixture()) {
       f.apply(GROUP_A);
       var p = proxy("1.2.3.4", "nw1");
-      var hbone = new dev.vmesh.xds.Proxy(p.id(), p.type(), p.ips(), p.namespace(), p.labels(), p.network(),
-          p.locality(), false, p.autoRegisterGroup(), "", "", com.google.protobuf.Struct.newBuilder().putFields(
-              "ENABLE_HBONE", com.google.protobuf.Value.newBuilder().setStringValue("true").build()).build(),
+      var hbone = new Proxy(p.id(), p.type(), p.ips(), p.namespace(), p.labels(), p.network(),
+          p.locality(), false, p.autoRegisterGroup(), "", "", Struct.newBuilder().putFields(
+              "ENABLE_HBONE", Value.newBuilder().setStringValue("true").build()).build(),
           p.identity());
       f.connect(f.pilot1, hbone);
       assertThat(f.entry(ENTRY).orElseThrow().spec(WorkloadEntrySpec.class).labels())
           .containsEntry("networking.istio.io/tunnel", "http");
       f.apply(GROUP_A.replace("labels: {app: a}", "labels: {app: a, networking.istio.io/tunnel: other}"));
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> "other".equals(f.entry(ENTRY)
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> "other".equals(f.entry(ENTRY)
           .orElseThrow().spec(WorkloadEntrySpec.class).labels().get("networking.istio.io/tunnel")));
     }
   }
@@ -290,7 +302,7 @@ class AutoRegistrationEdgeCasesTest {
       assertThat(f.entry(ENTRY).orElseThrow().status().condition(Condition.HEALTHY).orElseThrow().status())
           .isEqualTo("True");
       f.advance(Duration.ofSeconds(1));
-      f.pilot1.onHealthReport(p, DiscoveryRequest.newBuilder().setErrorDetail(com.google.rpc.Status.newBuilder()
+      f.pilot1.onHealthReport(p, DiscoveryRequest.newBuilder().setErrorDetail(Status.newBuilder()
           .setCode(13).setMessage("lol health bad")).build());
       var c = f.entry(ENTRY).orElseThrow().status().condition(Condition.HEALTHY).orElseThrow();
       assertThat(c.status()).isEqualTo("False");
@@ -309,11 +321,11 @@ class AutoRegistrationEdgeCasesTest {
       f.connect(f.pilot1, proxy("1.2.3.4", "nw1"));
       f.apply(GROUP_A.replace("ports: {http: 80}", "ports: {http: 8080}").replace("labels: {app: a}",
           "labels: {app: a, tier: web}"));
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.entry(ENTRY).orElseThrow()
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.entry(ENTRY).orElseThrow()
           .spec(WorkloadEntrySpec.class).ports().equals(Map.of("http", 8080)));
       assertThat(f.entry(ENTRY).orElseThrow().metadata().labels()).containsEntry("tier", "web");
       f.apply(GROUP_A.replace("serviceAccount: sa-a", "serviceAccount: sa-other"));
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.entry(ENTRY).isEmpty());
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> f.entry(ENTRY).isEmpty());
     }
   }
 
@@ -322,7 +334,7 @@ class AutoRegistrationEdgeCasesTest {
     var options = AutoRegistrationOptions.defaults("pilot-1", "cluster.local");
     try (Fixture f = new Fixture(options)) {
       f.apply(GROUP_A);
-      java.util.List<String> ids = new java.util.ArrayList<>();
+      List<String> ids = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
         ids.add(f.connect(f.pilot1, proxy("10.0.0." + i, "")));
       }
@@ -330,20 +342,20 @@ class AutoRegistrationEdgeCasesTest {
       for (int i = 0; i < 50; i++) {
         f.pilot2.onDisconnect(proxy("10.0.0." + i, ""), ids.get(i)); // not pilot-2's: ignored
       }
-      var all = f.store.list(dev.vmesh.store.ListOptions.of(dev.vmesh.api.Kind.WORKLOAD_ENTRY)).items();
+      var all = f.store.list(ListOptions.of(Kind.WORKLOAD_ENTRY)).items();
       for (var we : all) { // mark them disconnected as pilot-1 would have
-        var a = new java.util.HashMap<>(we.metadata().annotations());
+        var a = new HashMap<>(we.metadata().annotations());
         a.remove(WellKnown.CONNECTED_AT);
         a.put(WellKnown.DISCONNECTED_AT, ResourceEncoder.time(f.time.instant()));
         f.store.update(we.withMetadata(we.metadata().withAnnotations(a)));
       }
       f.advance(Duration.ofSeconds(100)); // the sweep: 20 go at once, then 20 per second
-      int left = f.store.list(dev.vmesh.store.ListOptions.of(dev.vmesh.api.Kind.WORKLOAD_ENTRY)).items().size();
+      int left = f.store.list(ListOptions.of(Kind.WORKLOAD_ENTRY)).items().size();
       assertThat(left).isEqualTo(30);
       f.advance(Duration.ofMillis(1000));
-      assertThat(f.store.list(dev.vmesh.store.ListOptions.of(dev.vmesh.api.Kind.WORKLOAD_ENTRY)).items()).hasSize(10);
+      assertThat(f.store.list(ListOptions.of(Kind.WORKLOAD_ENTRY)).items()).hasSize(10);
       f.advance(Duration.ofMillis(500));
-      assertThat(f.store.list(dev.vmesh.store.ListOptions.of(dev.vmesh.api.Kind.WORKLOAD_ENTRY)).items()).isEmpty();
+      assertThat(f.store.list(ListOptions.of(Kind.WORKLOAD_ENTRY)).items()).isEmpty();
     }
   }
 }

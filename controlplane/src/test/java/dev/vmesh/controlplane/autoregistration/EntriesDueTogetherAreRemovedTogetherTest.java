@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vmesh.api.Kind;
 import dev.vmesh.api.ObjectMeta;
+import dev.vmesh.api.OwnerReference;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.WellKnown;
@@ -15,6 +16,7 @@ import dev.vmesh.store.ListOptions;
 import dev.vmesh.store.LocalConfigStore;
 import dev.vmesh.store.Preconditions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
@@ -60,8 +62,8 @@ class EntriesDueTogetherAreRemovedTogetherTest {
     for (int i = 0; i < ENTRIES; i++) {
       store.create(Resource.of(ObjectMeta.of("a", "wg-a-10.0.0." + i).withAnnotations(Map.of(
           WellKnown.AUTO_REGISTRATION_GROUP, "wg-a", WellKnown.WORKLOAD_CONTROLLER, "pilot-1",
-          WellKnown.DISCONNECTED_AT, ResourceEncoder.time(time.instant()))).withOwnerReferences(java.util.List.of(
-              new dev.vmesh.api.OwnerReference("networking.istio.io/v1", "WorkloadGroup", "wg-a", "", true, false))),
+          WellKnown.DISCONNECTED_AT, ResourceEncoder.time(time.instant()))).withOwnerReferences(List.of(
+              new OwnerReference("networking.istio.io/v1", "WorkloadGroup", "wg-a", "", true, false))),
           WorkloadEntrySpec.of("10.0.0." + i, Map.of("app", "a"))));
     }
     try (EntryCleaner cleaner = new EntryCleaner(store, AutoRegistrationOptions.defaults("pilot-1", "cluster.local"),

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.awaitility.Awaitility;
 
 /** Two replicas (pilot-1, pilot-2) sharing one store, a fake clock and timer, and proxies to connect. */
 final class Fixture implements AutoCloseable {
@@ -46,7 +47,7 @@ final class Fixture implements AutoCloseable {
       } else {
         written = store.create(r);
       }
-      if (r.kind() == dev.vmesh.api.Kind.WORKLOAD_GROUP) {
+      if (r.kind() == Kind.WORKLOAD_GROUP) {
         last = Long.parseLong(written.resourceVersion());
       }
     }
@@ -58,7 +59,7 @@ final class Fixture implements AutoCloseable {
     if (revision == 0) {
       return;
     }
-    org.awaitility.Awaitility.await().until(() -> seen(pilot1) >= revision && seen(pilot2) >= revision);
+    Awaitility.await().until(() -> seen(pilot1) >= revision && seen(pilot2) >= revision);
   }
 
   private static long seen(AutoRegistrationController c) {

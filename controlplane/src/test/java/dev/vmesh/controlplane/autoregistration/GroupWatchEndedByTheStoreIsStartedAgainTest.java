@@ -13,6 +13,7 @@ import dev.vmesh.api.time.ManualTimer;
 import dev.vmesh.controlplane.EndingStore;
 import dev.vmesh.store.LocalConfigStore;
 import dev.vmesh.store.StoreException;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -56,10 +57,10 @@ class GroupWatchEndedByTheStoreIsStartedAgainTest {
     store.refuseNextWatches(2);
     store.endWatches(); // the restart at once is refused
     await().until(() -> store.refused.get() == 1);
-    time.advance(java.time.Duration.ofMillis(500)); // refused again
+    time.advance(Duration.ofMillis(500)); // refused again
     await().until(() -> store.refused.get() == 2);
     assertThat(store.watches).hasSize(1);
-    time.advance(java.time.Duration.ofSeconds(1)); // and now it starts
+    time.advance(Duration.ofSeconds(1)); // and now it starts
     await().until(() -> store.watches.size() == 2);
 
     store.create(ResourceDecoder.decodeOne("wg.yaml", GROUP_A));
@@ -72,7 +73,7 @@ class GroupWatchEndedByTheStoreIsStartedAgainTest {
     await().until(() -> store.watches.size() == 1);
     store.endWatches(new StoreException.Unavailable("store closed", null));
     // only an Expired watch is started again; give a wrong re-watch the chance to show up
-    await().during(java.time.Duration.ofMillis(300)).atMost(java.time.Duration.ofSeconds(2))
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
         .until(() -> store.watches.size() == 1);
   }
 }

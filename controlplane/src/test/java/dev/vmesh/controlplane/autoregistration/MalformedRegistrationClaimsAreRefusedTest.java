@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import dev.vmesh.api.Kind;
+import dev.vmesh.store.ListOptions;
 import dev.vmesh.xds.Proxy;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -58,7 +60,7 @@ class MalformedRegistrationClaimsAreRefusedTest {
       assertThat(huge.getDescription()).contains("more characters").hasSizeLessThan(1000);
       assertThat(AutoRegistrationNeverTakesOverAnEntryItDidNotCreateTest.refusals(f.pilot1, "invalid_address"))
           .isEqualTo(2);
-      assertThat(f.store.list(dev.vmesh.store.ListOptions.of(dev.vmesh.api.Kind.WORKLOAD_ENTRY)).items()).isEmpty();
+      assertThat(f.store.list(ListOptions.of(Kind.WORKLOAD_ENTRY)).items()).isEmpty();
     }
   }
 

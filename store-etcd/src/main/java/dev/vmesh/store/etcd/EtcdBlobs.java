@@ -13,6 +13,8 @@ import io.etcd.jetcd.options.PutOption;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -63,11 +65,11 @@ public final class EtcdBlobs implements Blobs {
 
   /** One range read for the whole directory. */
   @Override
-  public java.util.SortedMap<String, byte[]> getAll(String directory) {
+  public SortedMap<String, byte[]> getAll(String directory) {
     String under = root + (directory.isEmpty() ? "" : Blobs.checkName(directory) + "/");
     GetResponse r = calls.await(kv.get(ByteSequence.from(under, StandardCharsets.UTF_8),
         GetOption.builder().isPrefix(true).build()), "reading " + (directory.isEmpty() ? "blobs" : directory));
-    java.util.SortedMap<String, byte[]> out = new java.util.TreeMap<>();
+    SortedMap<String, byte[]> out = new TreeMap<>();
     r.getKvs().forEach(kv -> {
       String rest = kv.getKey().toString(StandardCharsets.UTF_8).substring(under.length());
       if (rest.indexOf('/') < 0) {

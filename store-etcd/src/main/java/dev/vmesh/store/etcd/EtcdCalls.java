@@ -3,12 +3,15 @@ package dev.vmesh.store.etcd;
 import dev.vmesh.store.StoreException;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
+import io.grpc.Status;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 
 /**
  * {@code EtcdCalls} waits for etcd's answers within the request timeout, tells the
@@ -102,21 +105,21 @@ final class EtcdCalls {
 
   static boolean isUnavailable(Throwable t) {
     return t instanceof EtcdException e ? e.getErrorCode() == ErrorCode.UNAVAILABLE
-        : io.grpc.Status.fromThrowable(t).getCode() == io.grpc.Status.Code.UNAVAILABLE;
+        : Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE;
   }
 
   private static boolean isAuthFailure(Throwable t, String detail) {
-    io.grpc.Status.Code code = io.grpc.Status.fromThrowable(t).getCode();
+    Status.Code code = Status.fromThrowable(t).getCode();
     boolean byCode = t instanceof EtcdException e
         ? e.getErrorCode() == ErrorCode.UNAUTHENTICATED || e.getErrorCode() == ErrorCode.PERMISSION_DENIED
-        : code == io.grpc.Status.Code.UNAUTHENTICATED || code == io.grpc.Status.Code.PERMISSION_DENIED;
+        : code == Status.Code.UNAUTHENTICATED || code == Status.Code.PERMISSION_DENIED;
     return byCode || detail.contains("authentication failed") || detail.contains("permission denied")
         || detail.contains("user name is empty") || detail.contains("invalid auth token");
   }
 
   private static boolean isTlsFailure(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof javax.net.ssl.SSLException || c instanceof java.security.GeneralSecurityException) {
+      if (c instanceof SSLException || c instanceof GeneralSecurityException) {
         return true;
       }
     }

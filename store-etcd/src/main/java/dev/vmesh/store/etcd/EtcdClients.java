@@ -4,6 +4,7 @@ import dev.vmesh.store.StoreException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ final class EtcdClients {
 
   static Client build(EtcdOptions o) {
     ClientBuilder b = Client.builder()
-        .endpoints(o.endpoints().toArray(java.net.URI[]::new))
+        .endpoints(o.endpoints().toArray(URI[]::new))
         // fail a request at once while no endpoint is reachable, with the reason, rather than wait out the timeout
         .waitForReady(false)
         .connectTimeout(o.requestTimeout())

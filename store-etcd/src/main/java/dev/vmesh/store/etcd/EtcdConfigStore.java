@@ -27,6 +27,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -85,7 +88,7 @@ public final class EtcdConfigStore implements ConfigStore {
     this.clock = Objects.requireNonNull(clock);
     this.checks = new WriteChecks(validate);
     this.snapshots = new Snapshots(kv, calls, keys);
-    this.timers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+    this.timers = Executors.newSingleThreadScheduledExecutor(
         r -> Thread.ofPlatform().daemon().name("etcd-watch-timer").unstarted(r));
     this.health = new WriteHealth(describe(), clock);
   }
@@ -148,7 +151,7 @@ public final class EtcdConfigStore implements ConfigStore {
     if (!t.isSucceeded()) {
       throw new StoreException.AlreadyExists(r.key(), "");
     }
-    return StoredObjects.decode(key.toString(java.nio.charset.StandardCharsets.UTF_8), value, t.getHeader().getRevision());
+    return StoredObjects.decode(key.toString(StandardCharsets.UTF_8), value, t.getHeader().getRevision());
   }
 
   @Override
@@ -193,7 +196,7 @@ public final class EtcdConfigStore implements ConfigStore {
       long read = Long.parseLong(current.resourceVersion());
       ByteSequence value = StoredObjects.encode(change.apply(current));
       // Compare what would be stored, as read back, so that two spellings of one object are equal.
-      Resource next = StoredObjects.decode(etcdKey.toString(java.nio.charset.StandardCharsets.UTF_8), value, read);
+      Resource next = StoredObjects.decode(etcdKey.toString(StandardCharsets.UTF_8), value, read);
       if (next.equals(current)) {
         return current; // no-op: no new version, no event
       }
@@ -256,7 +259,7 @@ public final class EtcdConfigStore implements ConfigStore {
    * A write's answer; a refusal for lack of space makes the store unwritable (see {@link #health()}),
    * any other failure (etcd unreachable) is counted.
    */
-  private TxnResponse awaitWrite(java.util.concurrent.CompletableFuture<TxnResponse> call, String what) {
+  private TxnResponse awaitWrite(CompletableFuture<TxnResponse> call, String what) {
     try {
       TxnResponse t = calls.await(call, what);
       health.succeeded();

@@ -6,6 +6,7 @@ import dev.vmesh.store.StoreException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,7 +103,7 @@ public final class EtcdLeadership implements Leadership {
         if (left <= 0) {
           return false;
         }
-        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(lock, left);
+        TimeUnit.NANOSECONDS.timedWait(lock, left);
       }
       return term != 0;
     }
@@ -151,7 +153,7 @@ public final class EtcdLeadership implements Leadership {
         }
         seen = changes;
       }
-      io.etcd.jetcd.Watch.Watcher watcher = null;
+      Watch.Watcher watcher = null;
       Duration recheck = Duration.ofSeconds(ttlSeconds);
       try {
         long lease = ensureLease();
@@ -163,7 +165,7 @@ public final class EtcdLeadership implements Leadership {
         long revision = t.getHeader().getRevision();
         List<KeyValue> holder = t.isSucceeded() ? List.of() : t.getGetResponses().get(0).getKvs();
         watcher = client.getWatchClient().watch(key, WatchOption.builder().withRevision(revision + 1).build(),
-            io.etcd.jetcd.Watch.listener(r -> changed(), e -> changed(), this::changed));
+            Watch.listener(r -> changed(), e -> changed(), this::changed));
         if (t.isSucceeded()) {
           lead(revision, lease);
         } else if (holder.isEmpty()) {
@@ -190,7 +192,7 @@ public final class EtcdLeadership implements Leadership {
             break;
           }
           try {
-            java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(lock, left);
+            TimeUnit.NANOSECONDS.timedWait(lock, left);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
@@ -324,7 +326,7 @@ public final class EtcdLeadership implements Leadership {
       }
     }
     try {
-      campaigner.join(java.time.Duration.ofSeconds(5));
+      campaigner.join(Duration.ofSeconds(5));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -5,6 +5,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
@@ -79,7 +80,7 @@ public record EtcdOptions(List<URI> endpoints, String keyPrefix, Duration reques
 
   /** Plaintext, no authentication, default prefix and timeout. */
   public static EtcdOptions of(String... endpoints) {
-    return new EtcdOptions(java.util.Arrays.stream(endpoints).map(URI::create).toList(), null, null, null, null);
+    return new EtcdOptions(Arrays.stream(endpoints).map(URI::create).toList(), null, null, null, null);
   }
 
   /**

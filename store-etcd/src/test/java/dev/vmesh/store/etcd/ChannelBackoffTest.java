@@ -2,6 +2,7 @@ package dev.vmesh.store.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vmesh.store.Fixtures;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
@@ -24,7 +25,7 @@ class ChannelBackoffTest {
   @Test
   void theChannelUnderJetcdsClientIsFound() {
     assertThat(ChannelBackoff.channelOf(etcd.client())).isNotNull();
-    try (var s = EtcdConfigStore.connect(etcd.options(), dev.vmesh.store.Fixtures.CLOCK)) {
+    try (var s = EtcdConfigStore.connect(etcd.options(), Fixtures.CLOCK)) {
       assertThat(s.channelBackoff().works()).isTrue();
     }
   }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vmesh.api.Resource;
 import dev.vmesh.store.ConfigStore;
 import dev.vmesh.store.Fixtures;
+import dev.vmesh.store.ListOptions;
 import dev.vmesh.store.ReadModifyWriteRace;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +38,7 @@ class ConcurrentWritersOnEtcdLoseNoUpdateTest {
     EtcdOptions options = etcd.options();
     try (var s1 = EtcdConfigStore.connect(options, CLOCK); var s2 = EtcdConfigStore.connect(options, CLOCK)) {
       assertThat(ReadModifyWriteRace.increments(List.<ConfigStore>of(s1, s2), 4, 40)).isEqualTo(160);
-      assertThat(s2.list(dev.vmesh.store.ListOptions.all()).items()).singleElement()
+      assertThat(s2.list(ListOptions.all()).items()).singleElement()
           .satisfies(r -> assertThat(r.metadata().annotations()).containsEntry("n", "160"));
     }
   }

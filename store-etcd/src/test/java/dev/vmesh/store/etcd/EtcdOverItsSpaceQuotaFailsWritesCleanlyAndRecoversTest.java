@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vmesh.api.time.ManualTimer;
+import dev.vmesh.store.ListOptions;
 import dev.vmesh.store.StoreException;
 import dev.vmesh.store.StoreHealth;
 import dev.vmesh.store.WriteHealth;
@@ -16,6 +17,7 @@ import io.etcd.jetcd.options.DeleteOption;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -36,7 +38,7 @@ class EtcdOverItsSpaceQuotaFailsWritesCleanlyAndRecoversTest {
     for (int i = 0; i < 10_000; i++) {
       try {
         c.getKVClient().put(ByteSequence.from("/filler/" + i, StandardCharsets.UTF_8), value).get(10, TimeUnit.SECONDS);
-      } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      } catch (ExecutionException | TimeoutException e) {
         assertThat(e).hasMessageContaining(EtcdCalls.NO_SPACE);
         return;
       }
@@ -85,7 +87,7 @@ class EtcdOverItsSpaceQuotaFailsWritesCleanlyAndRecoversTest {
           StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS).getKvs()).as("the probe wrote nothing").isEmpty();
 
       store.create(we("after", "10.0.0.3"));
-      assertThat(store.list(dev.vmesh.store.ListOptions.all()).items()).extracting(r -> r.name())
+      assertThat(store.list(ListOptions.all()).items()).extracting(r -> r.name())
           .containsExactlyInAnyOrder("before", "after");
     }
   }

@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -126,8 +127,8 @@ public final class EtcdServer implements BeforeAllCallback, AfterAllCallback {
       cmd.addAll(List.of("--cert-file", certificates.serverCert.toString(), "--key-file",
           certificates.serverKey.toString(), "--trusted-ca-file", certificates.ca.toString(), "--client-cert-auth"));
     }
-    Files.writeString(log, "$ " + String.join(" ", cmd) + "\n", java.nio.file.StandardOpenOption.CREATE,
-        java.nio.file.StandardOpenOption.APPEND);
+    Files.writeString(log, "$ " + String.join(" ", cmd) + "\n", StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
     process = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     HttpClient.Builder httpBuilder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));

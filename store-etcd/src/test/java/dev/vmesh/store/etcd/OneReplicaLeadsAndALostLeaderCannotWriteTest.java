@@ -6,11 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.vmesh.api.Condition;
 import dev.vmesh.api.Resource;
 import dev.vmesh.store.ConfigStore;
 import dev.vmesh.store.Preconditions;
 import dev.vmesh.store.StoreException;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -49,7 +52,7 @@ class OneReplicaLeadsAndALostLeaderCannotWriteTest {
         assertThat(a.isLeader()).isFalse();
         assertThat(b.awaitLeader(WAIT)).isTrue();
         assertThat(b.leader()).contains("replica-b");
-        b.fenced().update(byA.withMetadata(byA.metadata().withLabels(java.util.Map.of("by", "b"))));
+        b.fenced().update(byA.withMetadata(byA.metadata().withLabels(Map.of("by", "b"))));
         assertThatThrownBy(() -> a.fenced().delete(byA.key(), Preconditions.NONE))
             .isInstanceOf(StoreException.NotLeader.class);
         assertThat(s1.get(byA.key())).isPresent();
@@ -79,7 +82,7 @@ class OneReplicaLeadsAndALostLeaderCannotWriteTest {
         assertThatThrownBy(() -> stale.delete(existing.key(), Preconditions.NONE))
             .isInstanceOf(StoreException.NotLeader.class);
         assertThatThrownBy(() -> stale.updateStatus(existing.withStatus(existing.status().withConditions(
-            java.util.List.of(new dev.vmesh.api.Condition("Healthy", "False", null, null, "", "", 0))))))
+            List.of(new Condition("Healthy", "False", null, null, "", "", 0))))))
             .isInstanceOf(StoreException.NotLeader.class);
         assertThat(s2.get(we("late", "10.0.0.9").key())).isEmpty();
         assertThat(s2.get(existing.key())).contains(existing);

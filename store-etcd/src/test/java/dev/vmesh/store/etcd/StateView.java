@@ -7,6 +7,7 @@ import dev.vmesh.store.WatchEvent;
 import dev.vmesh.store.WatchListener;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
@@ -71,13 +72,13 @@ final class StateView implements WatchListener {
 
   /** Object names and versions, for comparing with a list. */
   Map<ResourceKey, String> versions() {
-    Map<ResourceKey, String> out = new java.util.TreeMap<>();
+    Map<ResourceKey, String> out = new TreeMap<>();
     objects.forEach((k, v) -> out.put(k, v.resourceVersion()));
     return out;
   }
 
   static Map<ResourceKey, String> versions(List<Resource> items) {
-    Map<ResourceKey, String> out = new java.util.TreeMap<>();
+    Map<ResourceKey, String> out = new TreeMap<>();
     items.forEach(r -> out.put(r.key(), r.resourceVersion()));
     return out;
   }

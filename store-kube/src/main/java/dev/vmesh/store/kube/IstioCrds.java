@@ -2,6 +2,7 @@ package dev.vmesh.store.kube;
 
 import dev.vmesh.api.Kind;
 import dev.vmesh.store.StoreException;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -42,7 +43,7 @@ final class IstioCrds {
         ResourceDefinitionContext ctx = context(kind, version);
         try {
           client.genericKubernetesResources(ctx).inAnyNamespace().list(
-              new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+              new ListOptionsBuilder().withLimit(1L).build());
           found.put(kind, ctx);
           break;
         } catch (KubernetesClientException e) {

@@ -9,10 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * {@code KubeBlobs} keeps the values the servers of one cluster share (the CA, the token signing key,
@@ -85,8 +90,8 @@ public final class KubeBlobs implements Blobs {
 
   /** One list request for the whole directory. */
   @Override
-  public java.util.SortedMap<String, byte[]> getAll(String directory) {
-    java.util.SortedMap<String, byte[]> out = new java.util.TreeMap<>();
+  public SortedMap<String, byte[]> getAll(String directory) {
+    SortedMap<String, byte[]> out = new TreeMap<>();
     under(directory, "reading").forEach((rest, secret) -> {
       if (rest.indexOf('/') < 0) {
         String data = secret.getData() == null ? null : secret.getData().get(DATA_KEY);
@@ -97,11 +102,11 @@ public final class KubeBlobs implements Blobs {
   }
 
   /** The blob Secrets whose names are below {@code directory}, by name relative to it (one list request). */
-  private java.util.Map<String, Secret> under(String directory, String doing) {
+  private Map<String, Secret> under(String directory, String doing) {
     String under = directory.isEmpty() ? "" : Blobs.checkName(directory) + "/";
     List<Secret> secrets = call(() -> client.secrets().inNamespace(namespace).withLabel(LABEL, "true").list().getItems(),
         doing + " " + (directory.isEmpty() ? "blobs" : directory));
-    java.util.Map<String, Secret> out = new java.util.HashMap<>();
+    Map<String, Secret> out = new HashMap<>();
     for (Secret s : secrets) {
       String name = annotation(s);
       // a labelled Secret is a blob only under the name its own name was made from (no planted names)
@@ -127,7 +132,7 @@ public final class KubeBlobs implements Blobs {
         : s.getMetadata().getAnnotations().get(NAME_ANNOTATION);
   }
 
-  private <T> T call(java.util.function.Supplier<T> call, String what) {
+  private <T> T call(Supplier<T> call, String what) {
     try {
       return call.get();
     } catch (KubernetesClientException e) {

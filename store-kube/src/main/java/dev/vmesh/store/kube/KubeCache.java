@@ -25,6 +25,7 @@ import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -64,7 +65,7 @@ final class KubeCache {
   private final Condition changed = lock.newCondition();
   private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
   /** The kinds each running watch follows (empty: all). */
-  private final Map<Watcher, Set<Kind>> watchedKinds = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<Watcher, Set<Kind>> watchedKinds = new ConcurrentHashMap<>();
 
   // Guarded by lock.
   private final Map<Kind, NavigableMap<ResourceKey, Entry>> objects = new EnumMap<>(Kind.class);

@@ -16,13 +16,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code KubeInformers} runs one fabric8 informer per kind over all namespaces and feeds their events
  * (adds, updates, deletes, and the start of every list) into the {@link KubeCache}.
  */
 final class KubeInformers implements AutoCloseable {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KubeInformers.class);
+  private static final Logger LOG = LoggerFactory.getLogger(KubeInformers.class);
   private final KubernetesClient client;
   private final IstioCrds crds;
   private final KubeCache cache;

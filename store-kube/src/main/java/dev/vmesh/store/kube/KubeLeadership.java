@@ -8,6 +8,7 @@ import dev.vmesh.store.Leadership;
 import dev.vmesh.store.Preconditions;
 import dev.vmesh.store.StoreException;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaderElectionRecord;
@@ -15,10 +16,12 @@ import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLo
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.Lock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,7 +113,7 @@ public final class KubeLeadership implements Leadership {
       round = f;
       // The elector ends after losing the lead (or on an error reaching the API server): compete again.
       f.whenComplete((ok, error) -> {
-        if (error != null && !(error instanceof java.util.concurrent.CancellationException)) {
+        if (error != null && !(error instanceof CancellationException)) {
           LOG.warn("event=kube_election_failed lease={}/{} error=\"{}\" action=retry", namespace, leaseName, error.toString());
         }
         stopped();
@@ -261,13 +264,13 @@ public final class KubeLeadership implements Leadership {
       accepted(record, began);
     }
 
-    private <T> T guarded(java.util.function.Supplier<T> call) {
+    private <T> T guarded(Supplier<T> call) {
       try {
         return call.get();
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      } catch (KubernetesClientException e) {
         throw e;
       } catch (RuntimeException e) { // e.g. a Lease someone made without the fields a record needs
-        throw new io.fabric8.kubernetes.client.KubernetesClientException("Lease " + namespace + "/" + leaseName
+        throw new KubernetesClientException("Lease " + namespace + "/" + leaseName
             + " is not usable: " + e, e);
       }
     }

@@ -2,6 +2,7 @@ package dev.vmesh.store.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vmesh.store.BlobRace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,7 @@ class BlobsAreSecretsWrittenOnceAgainstTheKubernetesMockTest {
 
   @Test
   void oneOfManyConcurrentWritersWinsAndEveryoneReadsTheWinnersValue() throws Exception {
-    int winner = dev.vmesh.store.BlobRace.oneWinner(8, i -> new KubeBlobs(cluster.client, "vmesh-system"),
+    int winner = BlobRace.oneWinner(8, i -> new KubeBlobs(cluster.client, "vmesh-system"),
         "ca/shared-root.pem", i -> ("replica " + i).getBytes(StandardCharsets.UTF_8));
     KubeBlobs reader = new KubeBlobs(cluster.client, "vmesh-system");
     assertThat(new String(reader.get("ca/shared-root.pem").orElseThrow(), StandardCharsets.UTF_8))

@@ -11,6 +11,7 @@ import dev.vmesh.store.StoreException;
 import dev.vmesh.store.Watch;
 import dev.vmesh.store.WatchEvent;
 import dev.vmesh.store.WatchOptions;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +32,7 @@ class GoneWatchExpiresAndRelistRecoversAgainstTheKubernetesMockTest {
         Recorder first = new Recorder();
         Recorder groupsOnly = new Recorder();
         try (Watch w = store.watch(WatchOptions.fromCurrentState(), first);
-            Watch g = store.watch(new WatchOptions(java.util.Set.of(Kind.WORKLOAD_GROUP), null, null), groupsOnly)) {
+            Watch g = store.watch(new WatchOptions(Set.of(Kind.WORKLOAD_GROUP), null, null), groupsOnly)) {
           await().until(() -> first.synced() && groupsOnly.synced());
           // written while the informer's watch is stuck: the store cannot know
           api.inNamespace("ns1").resource(WatchDeliversChangesInOrderAgainstTheKubernetesMockTest.raw("ns1", "missed", "10.0.0.2"))

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vmesh.api.Kind;
 import dev.vmesh.store.StoreException;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /** Connecting to a cluster without Istio's CRDs fails with the names of the missing CRDs and how to install them. */
@@ -37,7 +38,7 @@ class MissingCrdsAreNamedAgainstTheKubernetesMockTest {
             .andReturn(404, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"code\":404}").always();
       }
       try (KubeConfigStore store = cluster.store()) {
-        org.assertj.core.api.Assertions.assertThat(store.describe()).contains("workloadentries/v1beta1",
+        Assertions.assertThat(store.describe()).contains("workloadentries/v1beta1",
             "peerauthentications/v1beta1", "gateways/v1beta1", "virtualservices/v1beta1");
       }
     }

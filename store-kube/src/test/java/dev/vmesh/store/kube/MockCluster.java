@@ -15,14 +15,19 @@ import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
 import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * {@code MockCluster} is fabric8's Kubernetes mock server in CRUD mode with Istio's CRDs of every kind
@@ -32,13 +37,13 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class MockCluster implements AutoCloseable {
   /** The mock server logs every request through java.util.logging; kept here so the setting sticks. */
-  private static final java.util.logging.Logger MOCK_LOG = quiet("io.fabric8.mockwebserver");
+  private static final Logger MOCK_LOG = quiet("io.fabric8.mockwebserver");
 
   private final Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
   private final KubernetesMixedDispatcher crud = new KubernetesMixedDispatcher(expectations);
   private final AtomicReference<HeldWatch> held = new AtomicReference<>();
   /** Every request that is not a GET, as "METHOD path body". */
-  public final List<String> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
+  public final List<String> writes = new CopyOnWriteArrayList<>();
   public final KubernetesMockServer server;
   public final KubernetesClient client;
 
@@ -149,13 +154,13 @@ public final class MockCluster implements AutoCloseable {
       String path = request.getPath();
       if (!"GET".equals(request.getMethod())) {
         writes.add(request.getMethod() + " " + path + " " + new String(request.getBody().getBytes(),
-            java.nio.charset.StandardCharsets.UTF_8));
+            StandardCharsets.UTF_8));
       }
       if (h != null && path.contains("/" + h.kind.plural() + "?") && path.contains("watch=true")
           && held.compareAndSet(h, null)) {
         return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
           @Override
-          public void onOpen(WebSocket webSocket, io.fabric8.mockwebserver.http.Response response) {
+          public void onOpen(WebSocket webSocket, Response response) {
             h.socket.complete(webSocket);
           }
         });
@@ -176,9 +181,9 @@ public final class MockCluster implements AutoCloseable {
     }
   }
 
-  private static java.util.logging.Logger quiet(String name) {
-    java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
-    l.setLevel(java.util.logging.Level.WARNING);
+  private static Logger quiet(String name) {
+    Logger l = Logger.getLogger(name);
+    l.setLevel(Level.WARNING);
     return l;
   }
 

@@ -10,6 +10,8 @@ import dev.vmesh.store.ConfigStores;
 import dev.vmesh.store.Fixtures;
 import dev.vmesh.store.StoreException;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -36,7 +38,7 @@ class OneServerLeadsThroughALeaseAgainstTheKubernetesMockTest {
     return replica(identity, cluster.client);
   }
 
-  KubeLeadership replica(String identity, io.fabric8.kubernetes.client.KubernetesClient client) {
+  KubeLeadership replica(String identity, KubernetesClient client) {
     return KubeLeadership.start(store, client, "vmesh-system", "server", identity, Duration.ofSeconds(3),
         Duration.ofSeconds(2), Duration.ofMillis(200));
   }
@@ -100,8 +102,7 @@ class OneServerLeadsThroughALeaseAgainstTheKubernetesMockTest {
   @Test
   void anUnreadableLeaseKeepsTheReplicaTryingUntilItIsGone() throws Exception {
     // a Lease without the fields a leader record needs (made by hand, or by something else)
-    cluster.client.leases().inNamespace("vmesh-system").resource(new io.fabric8.kubernetes.api.model.coordination.v1
-        .LeaseBuilder().withNewMetadata().withName("vmesh-server").endMetadata().withNewSpec().endSpec().build()).create();
+    cluster.client.leases().inNamespace("vmesh-system").resource(new LeaseBuilder().withNewMetadata().withName("vmesh-server").endMetadata().withNewSpec().endSpec().build()).create();
     KubeLeadership a = replica("replica-a");
     try {
       assertThat(a.awaitLeader(Duration.ofMillis(600))).isFalse();

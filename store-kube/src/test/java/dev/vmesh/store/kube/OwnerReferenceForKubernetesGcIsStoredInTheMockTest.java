@@ -9,6 +9,7 @@ import dev.vmesh.api.OwnerReference;
 import dev.vmesh.api.Resource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,7 +40,7 @@ class OwnerReferenceForKubernetesGcIsStoredInTheMockTest {
       assertThat(stored.metadata().ownerReferences()).containsExactly(owner);
 
       // an update keeps it
-      Resource relabeled = store.update(stored.withMetadata(stored.metadata().withLabels(java.util.Map.of("k", "v"))));
+      Resource relabeled = store.update(stored.withMetadata(stored.metadata().withLabels(Map.of("k", "v"))));
       assertThat(relabeled.metadata().ownerReferences()).containsExactly(owner);
     }
   }

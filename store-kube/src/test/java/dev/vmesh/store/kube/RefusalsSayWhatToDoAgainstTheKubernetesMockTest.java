@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vmesh.store.StoreException;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,7 +36,7 @@ class RefusalsSayWhatToDoAgainstTheKubernetesMockTest {
           {"kind":"Status","apiVersion":"v1","status":"Failure","message":"workloadentries.networking.istio.io is \
           forbidden: User \\"system:serviceaccount:vmesh-system:vmesh\\" cannot create resource \\"workloadentries\\"",
            "reason":"Forbidden","code":403}""").once();
-      StoreException e = org.assertj.core.api.Assertions.catchThrowableOfType(StoreException.class,
+      StoreException e = Assertions.catchThrowableOfType(StoreException.class,
           () -> store.create(we("ns1", "vm1", "10.0.0.1")));
       assertThat(e.httpStatus()).isEqualTo(403);
       assertThat(e).hasMessageContaining("cannot create resource").hasMessageContaining("give vmesh's service account")

@@ -9,6 +9,8 @@ import dev.vmesh.api.Kind;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.store.StoreException;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +28,7 @@ class StaleVersionsConflictAgainstTheKubernetesMockTest {
       cluster.holdNextWatch(Kind.WORKLOAD_ENTRY);
       // (its writes then wait for its informer in vain: a short wait keeps the test quick)
       try (KubeConfigStore replica2 = cluster.store(KubeStoreOptions.DEFAULTS.withVisibilityTimeout(
-          java.time.Duration.ofMillis(200)))) {
+          Duration.ofMillis(200)))) {
         assertThat(replica2.get(v1.key())).contains(v1);
         Resource v2 = replica1.update(v1.withSpec(WorkloadEntrySpec.of("10.0.0.2", Map.of())));
 
@@ -70,7 +72,7 @@ class StaleVersionsConflictAgainstTheKubernetesMockTest {
     for (int done = 0; done < times; ) {
       Resource cur = s.get(start.key()).orElseThrow();
       int n = Integer.parseInt(cur.metadata().labels().getOrDefault("n", "0"));
-      var labels = new java.util.HashMap<>(cur.metadata().labels());
+      var labels = new HashMap<>(cur.metadata().labels());
       labels.put("n", Integer.toString(n + 1));
       try {
         s.update(cur.withMetadata(cur.metadata().withLabels(labels)));

@@ -8,9 +8,12 @@ import dev.vmesh.api.Kind;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceStatus;
 import dev.vmesh.api.WorkloadEntrySpec;
+import dev.vmesh.store.StoreException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +27,7 @@ class StatusSubresourceKeepsSpecAndGenerationAgainstTheKubernetesMockTest {
     try (MockCluster cluster = MockCluster.withIstioCrds(); KubeConfigStore store = cluster.store()) {
       Resource v1 = store.create(we("ns1", "vm1", "10.0.0.1"));
       ResourceStatus healthy = v1.status().withConditions(List.of(
-          new Condition("Healthy", "True", java.time.Instant.parse("2026-11-26T01:02:03.123456789Z"), null, "", "", 0)));
+          new Condition("Healthy", "True", Instant.parse("2026-11-26T01:02:03.123456789Z"), null, "", "", 0)));
       // a status write carrying a different spec: the spec part is not written
       Resource v2 = store.updateStatus(v1.withSpec(WorkloadEntrySpec.of("10.9.9.9", Map.of())).withStatus(healthy));
 
@@ -55,9 +58,9 @@ class StatusSubresourceKeepsSpecAndGenerationAgainstTheKubernetesMockTest {
     try (MockCluster cluster = MockCluster.withIstioCrds(); KubeConfigStore store = cluster.store()) {
       Resource v1 = store.create(we("ns1", "vm1", "10.0.0.1"));
       // status.addresses belongs to ServiceEntries
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.updateStatus(v1.withStatus(v1.status()
+      Assertions.assertThatThrownBy(() -> store.updateStatus(v1.withStatus(v1.status()
               .withAddresses(List.of(new ResourceStatus.HostAddress("240.240.0.9", "x"))))))
-          .isInstanceOf(dev.vmesh.store.StoreException.Invalid.class).hasMessageContaining("status.addresses");
+          .isInstanceOf(StoreException.Invalid.class).hasMessageContaining("status.addresses");
       assertThat(server(cluster, "vm1").getAdditionalProperties()).doesNotContainKey("status");
     }
   }

@@ -6,12 +6,14 @@ import static org.awaitility.Awaitility.await;
 
 import dev.vmesh.api.Condition;
 import dev.vmesh.api.Kind;
+import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.store.Preconditions;
 import dev.vmesh.store.Watch;
 import dev.vmesh.store.WatchEvent;
 import dev.vmesh.store.WatchOptions;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,7 +66,7 @@ class WatchDeliversChangesInOrderAgainstTheKubernetesMockTest {
         await().until(() -> rec.changes().size() == 3);
         assertThat(rec.changes()).containsExactly("ADDED by-kubectl", "MODIFIED by-kubectl", "DELETED by-kubectl");
         assertThat(rec.events.get(rec.events.size() - 2).object().metadata().labels()).containsEntry("edited", "yes");
-        await().until(() -> store.get(new dev.vmesh.api.ResourceKey(Kind.WORKLOAD_ENTRY, "ns2", "other-namespace"))
+        await().until(() -> store.get(new ResourceKey(Kind.WORKLOAD_ENTRY, "ns2", "other-namespace"))
             .isPresent());
       }
     }
@@ -90,7 +92,7 @@ class WatchDeliversChangesInOrderAgainstTheKubernetesMockTest {
     GenericKubernetesResource r = new GenericKubernetesResource();
     r.setApiVersion("networking.istio.io/v1");
     r.setKind("WorkloadEntry");
-    r.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withNamespace(ns).withName(name).build());
+    r.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName(name).build());
     r.setAdditionalProperty("spec", Map.of("address", address));
     return r;
   }
