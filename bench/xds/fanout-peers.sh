@@ -31,11 +31,13 @@ summary() { # file -> every p50 p99 | one p50 | floor p50 p99 | cpu per change
     /change -> one client/ {o50=$3}
     /transport floor:/ {f50=$3; f99=$4}
     /transport floor with ACKs/ {a50=$3}
+    /^\| xDS floor:/ {x50=$3}
     /server CPU per change/ {match($0, /server CPU per change: [0-9.]+/); cpu=substr($0, RSTART+23, RLENGTH-23)}
     /changes complete/ {match($0, /complete: [0-9]+\/[0-9]+/); done=substr($0, RSTART+10, RLENGTH-10)}
-    END {gsub(/ /, "", e50); gsub(/ /, "", e99); gsub(/ /, "", o50); gsub(/ /, "", f50); gsub(/ /, "", f99); gsub(/ /, "", a50);
-         printf "every p50 %s p99 %s | one p50 %s | floor p50 %s p99 %s | ratio %.2f | acked floor p50 %s ratio %.2f | cpu/change %s ms | complete %s\n",
-                e50, e99, o50, f50, f99, (f50 > 0 ? e50 / f50 : 0), (a50 == "" ? "n/a" : a50), (a50 > 0 ? e50 / a50 : 0), cpu, done}' "$1"
+    END {gsub(/ /, "", e50); gsub(/ /, "", e99); gsub(/ /, "", o50); gsub(/ /, "", f50); gsub(/ /, "", f99); gsub(/ /, "", a50); gsub(/ /, "", x50);
+         printf "every p50 %s p99 %s | one p50 %s | floor p50 %s p99 %s | ratio %.2f | acked floor p50 %s ratio %.2f | xds floor p50 %s ratio %.2f | cpu/change %s ms | complete %s\n",
+                e50, e99, o50, f50, f99, (f50 > 0 ? e50 / f50 : 0), (a50 == "" ? "n/a" : a50), (a50 > 0 ? e50 / a50 : 0),
+                (x50 == "" ? "n/a" : x50), (x50 > 0 ? e50 / x50 : 0), cpu, done}' "$1"
 }
 
 for round in $(seq 1 "$ROUNDS"); do

@@ -30,7 +30,7 @@ import java.util.List;
  * {@code BenchServer} is the server under test, run in its own JVM by {@link FanOut}: an xDS server over
  * a registry of {@code services} ServiceEntries with {@code perService} WorkloadEntries each, plus the
  * calibration service, on one port. It takes commands on stdin:
- * {@code change <workload> <weight>}, {@code blast <bytes>}, {@code stats}, {@code quit}.
+ * {@code change <workload> <weight>}, {@code blast <bytes>}, {@code blastfile <path>}, {@code stats}, {@code quit}.
  */
 public final class BenchServer {
   private BenchServer() {}
@@ -68,10 +68,7 @@ public final class BenchServer {
               spec.network(), spec.locality(), weight, spec.serviceAccount()));
           xds.onRegistryChange(registry.upsert(changed));
         }
-        case "blast" -> {
-          int sent = blast.send(new byte[Integer.parseInt(c[1])]);
-          System.out.println("blasted " + sent);
-        }
+        case "blast", "blastfile" -> System.out.println(blast.command(c));
         case "stats" -> {
           System.gc();
           var mem = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();

@@ -9,6 +9,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -73,6 +75,15 @@ final class Blast {
             }
           };
         })).build();
+  }
+
+  /**
+   * Runs a harness command: {@code blast <bytes>} pushes that many zero bytes, {@code blastfile <path>}
+   * the bytes of a file (a serialized xDS response); returns the answer line.
+   */
+  String command(String[] c) throws IOException {
+    byte[] payload = c[0].equals("blastfile") ? Files.readAllBytes(Path.of(c[1])) : new byte[Integer.parseInt(c[1])];
+    return "blasted " + send(payload);
   }
 
   /** Sends {@code payload} to every subscriber; returns how many got it. */

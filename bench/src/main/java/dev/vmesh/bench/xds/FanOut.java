@@ -1,5 +1,7 @@
 package dev.vmesh.bench.xds;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.vmesh.bench.Mesh;
@@ -24,6 +26,8 @@ import io.grpc.stub.StreamObserver;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,11 +38,15 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.HdrHistogram.Histogram;
 
 /**
  * {@code FanOut} measures how long one WorkloadEntry change takes to reach every subscribed xDS client,
- * and the transport floor for the same fan-out in the same run.
+ * and the floors for the same fan-out in the same run: the transport alone, the transport with an ACK
+ * of the real size for every payload, and a do-nothing xDS server (a pre-built response that every
+ * client parses and ACKs as it does vmesh's).
  *
  * <p>The server ({@link BenchServer}) runs in a child JVM; this JVM holds the clients (one gRPC channel,
  * so one TCP connection, each; one shared event loop) and the change driver, so send and receive times
@@ -60,6 +68,9 @@ import org.HdrHistogram.Histogram;
  * {@code benchmarks.jar}), so before and after are measured by one harness.
  */
 public final class FanOut {
+  /** Pushes per floor measurement. */
+  private static final int FLOOR_ROUNDS = 30;
+
   private FanOut() {}
 
   public static void main(String[] args) throws Exception {
@@ -115,6 +126,7 @@ public final class FanOut {
     Map<Long, AtomicLong> lastDelivery = new ConcurrentHashMap<>();
     AtomicInteger initialised = new AtomicInteger();
     AtomicLong claBytes = new AtomicLong();
+    AtomicReference<Any> sampleCla = new AtomicReference<>();
     Random random = new Random(1);
     Map<String, Double> beforeConnect = parse(stats(cmd, out));
     long t0 = System.nanoTime();
@@ -151,6 +163,7 @@ public final class FanOut {
               }
               if (first[0]) {
                 claBytes.set(any.getValue().size());
+                sampleCla.compareAndSet(null, any);
               }
               long seq = 0;
               for (LocalityLbEndpoints l : cla.getEndpointsList()) {
@@ -169,7 +182,7 @@ public final class FanOut {
                   lastDelivery.computeIfAbsent(seq, k -> new AtomicLong()).accumulateAndGet(now, Math::max);
                 }
               }
-            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            } catch (InvalidProtocolBufferException e) {
               throw new IllegalStateException(e);
             }
           }
@@ -214,12 +227,22 @@ public final class FanOut {
     double coldBytes = afterConnect.get("bytes") - beforeConnect.get("bytes");
 
     // calibration: the same number of streams, messages of the CLA's size, pushed by the same server process
-    Histogram floor = calibrate(channels, cmd, out, (int) Math.max(64, claBytes.get()), 0, clients, intervalMs);
+    int payloadBytes = (int) Math.max(64, claBytes.get());
+    Histogram floor = calibrate(channels, cmd, out, Floor.push(payloadBytes), clients, intervalMs);
     // and with an answer of an ACK's size to every payload (null when the server predates it)
     int ackBytes = DiscoveryRequest.newBuilder().setTypeUrl(TypeUrls.ENDPOINT).setResponseNonce("12345")
         .setVersionInfo("123456").addAllResourceNames(sampleNames).build().getSerializedSize();
-    Histogram ackedFloor = calibrate(channels, cmd, out, (int) Math.max(64, claBytes.get()), ackBytes, clients,
-        intervalMs);
+    Histogram ackedFloor = calibrate(channels, cmd, out, Floor.acked(payloadBytes, ackBytes), clients, intervalMs);
+    // and a do-nothing xDS server: a pre-built response with the hot CLA, which every client parses and ACKs
+    // as it does a real one; the server reads the ACKs and drops them
+    Path response = Files.createTempFile("fanout-response", ".bin");
+    Files.write(response, DiscoveryResponse.newBuilder().setTypeUrl(TypeUrls.ENDPOINT).setVersionInfo("123456")
+        .setNonce("12345").addResources(sampleCla.get()).build().toByteArray());
+    Map<String, Double> beforeXds = parse(stats(cmd, out));
+    Histogram xdsFloor = ackedFloor == null ? null
+        : calibrate(channels, cmd, out, Floor.xds(response, sampleNames), clients, intervalMs);
+    double xdsFloorCpuMs = (parse(stats(cmd, out)).get("cpu") - beforeXds.get("cpu")) / 1e6 / FLOOR_ROUNDS;
+    Files.delete(response);
 
     // warm-up changes (JIT, caches), not counted
     for (int i = 0; i < warmup; i++) {
@@ -286,6 +309,12 @@ public final class FanOut {
             ackBytes, ackedFloor.getValueAtPercentile(50) / 1e6, ackedFloor.getValueAtPercentile(99) / 1e6,
             ackedFloor.getMaxValue() / 1e6);
       }
+      if (xdsFloor != null) {
+        System.out.printf("| xDS floor: a pre-built response, parsed and ACKed by every client (ms)"
+            + " | %.1f | %.1f | %.1f |%n", xdsFloor.getValueAtPercentile(50) / 1e6, xdsFloor.getValueAtPercentile(99) / 1e6,
+            xdsFloor.getMaxValue() / 1e6);
+        System.out.printf("server CPU per push of the xDS floor: %.1f ms%n", xdsFloorCpuMs);
+      }
     }
     System.out.printf("server CPU during the change phase: %.3f cores (%.1f changes/s)%n",
         (a.get("cpu") - b.get("cpu")) / 1e9 / changePhaseSeconds, changes / changePhaseSeconds);
@@ -305,31 +334,63 @@ public final class FanOut {
   }
 
   /**
-   * Pushes {@code bytes}-sized payloads to every client {@code rounds} times; per round, time to the last
-   * client. With {@code ackBytes > 0} each client answers every payload with that many bytes on the same
-   * stream; returns null when the server does not offer that method (an older build).
+   * One way to measure the floor: what the server pushes ({@code blast} command), whether each client
+   * answers on the same stream, and what it does with a payload before answering.
    */
-  private static Histogram calibrate(List<ManagedChannel> channels, PrintWriter cmd, BufferedReader out, int bytes,
-      int ackBytes, int clients, int intervalMs) throws Exception {
+  private record Floor(String command, boolean acked, Function<byte[], byte[]> answer) {
+    /** Pre-serialized bytes; clients only receive. */
+    static Floor push(int bytes) {
+      return new Floor("blast " + bytes, false, null);
+    }
+
+    /** Pre-serialized bytes; each client answers every payload with {@code ackBytes} bytes. */
+    static Floor acked(int bytes, int ackBytes) {
+      byte[] ack = new byte[ackBytes];
+      return new Floor("blast " + bytes, true, payload -> ack);
+    }
+
+    /** A pre-built xDS response; each client parses it, unpacks its load assignments and ACKs it. */
+    static Floor xds(Path response, List<String> names) {
+      return new Floor("blastfile " + response, true, payload -> {
+        try {
+          DiscoveryResponse r = DiscoveryResponse.parseFrom(payload);
+          for (Any any : r.getResourcesList()) {
+            any.unpack(ClusterLoadAssignment.class);
+          }
+          return DiscoveryRequest.newBuilder().setTypeUrl(r.getTypeUrl()).setResponseNonce(r.getNonce())
+              .setVersionInfo(r.getVersionInfo()).addAllResourceNames(names).build().toByteArray();
+        } catch (InvalidProtocolBufferException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+    }
+  }
+
+  /**
+   * Pushes {@code floor}'s payload to every client {@link #FLOOR_ROUNDS} times; per round, time to the
+   * last client. Returns null when the server does not offer the acknowledged stream (an older build).
+   */
+  private static Histogram calibrate(List<ManagedChannel> channels, PrintWriter cmd, BufferedReader out, Floor floor,
+      int clients, int intervalMs) throws Exception {
     Map<Integer, AtomicInteger> arrived = new ConcurrentHashMap<>();
     Map<Integer, AtomicLong> last = new ConcurrentHashMap<>();
     AtomicInteger round = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
     List<ClientCall<byte[], byte[]>> calls = new ArrayList<>();
     for (ManagedChannel ch : channels) {
-      ClientCall<byte[], byte[]> call = ch.newCall(ackBytes > 0 ? Blast.SUBSCRIBE_ACKED : Blast.SUBSCRIBE,
+      ClientCall<byte[], byte[]> call = ch.newCall(floor.acked() ? Blast.SUBSCRIBE_ACKED : Blast.SUBSCRIBE,
           CallOptions.DEFAULT);
-      byte[] ack = new byte[ackBytes];
       var received = new StreamObserver<byte[]>() {
         StreamObserver<byte[]> requests;
 
         @Override
         public void onNext(byte[] value) {
+          long now = System.nanoTime();
           int r = round.get();
           arrived.computeIfAbsent(r, k -> new AtomicInteger()).incrementAndGet();
-          last.computeIfAbsent(r, k -> new AtomicLong()).accumulateAndGet(System.nanoTime(), Math::max);
-          if (ackBytes > 0) {
-            requests.onNext(ack);
+          last.computeIfAbsent(r, k -> new AtomicLong()).accumulateAndGet(now, Math::max);
+          if (floor.acked()) {
+            requests.onNext(floor.answer().apply(value));
           }
         }
 
@@ -341,7 +402,7 @@ public final class FanOut {
         @Override
         public void onCompleted() {}
       };
-      if (ackBytes > 0) {
+      if (floor.acked()) {
         received.requests = ClientCalls.asyncBidiStreamingCall(call, received);
       } else {
         ClientCalls.asyncServerStreamingCall(call, new byte[0], received);
@@ -353,10 +414,10 @@ public final class FanOut {
       return null;
     }
     Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
-    for (int r = 1; r <= 30; r++) {
+    for (int r = 1; r <= FLOOR_ROUNDS; r++) {
       round.set(r);
       long sent = System.nanoTime();
-      cmd.println("blast " + bytes);
+      cmd.println(floor.command());
       out.readLine();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (arrived.getOrDefault(r, new AtomicInteger()).get() < clients && System.nanoTime() < deadline) {

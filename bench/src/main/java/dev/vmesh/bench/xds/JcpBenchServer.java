@@ -116,7 +116,7 @@ public final class JcpBenchServer {
           }
           cache.setSnapshot(GROUP, snapshot(loadAssignments, version.incrementAndGet()));
         }
-        case "blast" -> System.out.println("blasted " + blast.send(new byte[Integer.parseInt(c[1])]));
+        case "blast", "blastfile" -> System.out.println(blast.command(c));
         case "stats" -> {
           System.gc();
           var mem = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
