@@ -45,7 +45,7 @@ final class GrpcListeners implements AutoCloseable {
       }
       if (o.xdsTlsAddress() != null) {
         var authedXds = ServerInterceptors.intercept(ServerInterceptors.intercept(xds.service(),
-            new XdsAuthInterceptor(identity.authenticator())), PeerCredentials.interceptor());
+            new XdsAuthInterceptor(identity.authenticator(), xds)), PeerCredentials.interceptor());
         var ca = ServerInterceptors.intercept(new CaService(identity.ca(), identity.authenticator(),
             new CaMetrics(metrics)), PeerCredentials.interceptor());
         servers.add(start("xDS and the CA over TLS (15012)", o.xdsTlsAddress(), "--xds-address",

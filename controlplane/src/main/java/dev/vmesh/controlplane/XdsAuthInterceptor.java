@@ -6,6 +6,7 @@ import dev.vmesh.ca.PeerCredentials;
 import dev.vmesh.ca.RefusedException;
 import dev.vmesh.xds.XdsServer;
 import io.grpc.Context;
+import io.grpc.Grpc;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -20,14 +21,18 @@ import org.slf4j.LoggerFactory;
  * certificate from the mesh CA, or a bootstrap token for a first connection) or it is closed with
  * UNAUTHENTICATED before any config is sent. A single-use token is spent by the stream it opens (its
  * one use), so neither a second stream nor a certificate request can follow with it. The proven SPIFFE
- * id is handed to the xDS server. Runs after {@link PeerCredentials#interceptor()}.
+ * id is handed to the xDS server. A refusal is logged, counted and listed on {@code /debug/refusedz} with
+ * the client's address ({@link XdsServer#refusedBeforeStream}). Runs after
+ * {@link PeerCredentials#interceptor()}.
  */
 final class XdsAuthInterceptor implements ServerInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(XdsAuthInterceptor.class);
   private final Authenticator authenticator;
+  private final XdsServer xds;
 
-  XdsAuthInterceptor(Authenticator authenticator) {
+  XdsAuthInterceptor(Authenticator authenticator, XdsServer xds) {
     this.authenticator = authenticator;
+    this.xds = xds;
   }
 
   @Override
@@ -41,6 +46,8 @@ final class XdsAuthInterceptor implements ServerInterceptor {
       LOG.warn("event=xds_unauthenticated status={} reason={} detail=\"{}\"", e.getStatus().getCode(),
           RefusedException.reasonOf(e),
           String.valueOf(e.getStatus().getDescription()).replace('"', '\'').replaceAll("[\\r\\n]+", " "));
+      xds.refusedBeforeStream(String.valueOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR)),
+          "unauthenticated", e.getStatus());
       call.close(e.getStatus(), new Metadata());
       return new ServerCall.Listener<>() {};
     }

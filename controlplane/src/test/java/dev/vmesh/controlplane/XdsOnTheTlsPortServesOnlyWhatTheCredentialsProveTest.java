@@ -83,6 +83,18 @@ class XdsOnTheTlsPortServesOnlyWhatTheCredentialsProveTest {
   }
 
   @Test
+  void aStreamRefusedForItsCredentialsIsCountedAndListedOnRefusedz() throws Exception {
+    Status forged = refusal(s.cds("not-a-token", TlsServer.node("vm-forged", Map.of())));
+    assertThat(forged.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+
+    String refusedz = s.http("GET", "/debug/refusedz", null).body();
+    assertThat(refusedz).contains("refused before the first request").contains("from /127.0.0.1:")
+        .contains("\"unauthenticated\"").contains("\"UNAUTHENTICATED\"");
+    assertThat(s.http("GET", "/metrics", null).body())
+        .contains("vmesh_xds_rejected_streams_total{reason=\"unauthenticated\"} 1");
+  }
+
+  @Test
   void claimingAnotherNamespaceIsRefusedAndClaimingNoneGetsTheProvenOne() throws Exception {
     String ns1 = s.token("ns1", "vm", false);
     Status claimed = refusal(s.cds(ns1, TlsServer.node("vm", Map.of("NAMESPACE", "ns2"))));

@@ -3,6 +3,7 @@ package dev.vmesh.xds;
 import dev.vmesh.api.time.Timer;
 import dev.vmesh.registry.Registry;
 import io.grpc.BindableService;
+import io.grpc.Status;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,6 +150,18 @@ public final class XdsServer implements AutoCloseable {
   /** The last streams the server ended with an error, most recent first, for {@code /debug/refusedz}. */
   public List<RefusedStream> refusedStreams() {
     return core.refused.list();
+  }
+
+  /**
+   * Records a stream refused before it reached the xDS server (the TLS port's authentication): it is
+   * counted in {@code vmesh_xds_rejected_streams_total{reason}} and listed on {@code /debug/refusedz}
+   * like the streams the server ends itself. {@code peer} is the client's address, the only thing known
+   * of a caller that proved nothing; {@code reason} a short word (a metric label).
+   */
+  public void refusedBeforeStream(String peer, String reason, Status status) {
+    core.metrics.rejected.labelValues(reason).inc();
+    core.refused.add(new RefusedStream(core.clock.instant(), "(no node: refused before the first request) from "
+        + peer, "", reason, status.getCode().name(), status.getDescription() == null ? "" : status.getDescription()));
   }
 
   /**
