@@ -1,10 +1,11 @@
 package dev.vmesh.e2e;
 
+import static dev.vmesh.e2e.Commands.must;
+import static dev.vmesh.e2e.Commands.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
+import dev.vmesh.e2e.Commands.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,9 +32,7 @@ class DnsCaptureInANetworkNamespaceTest {
 
   @AfterEach
   void cleanup() throws Exception {
-    for (Process p : processes) {
-      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
+    Commands.killAll(processes);
     run("ip", "netns", "del", netns);
     run("rm", "-rf", "/etc/netns/" + netns);
   }
@@ -91,7 +90,7 @@ class DnsCaptureInANetworkNamespaceTest {
     Path etc = tmp.resolve("etc");
     await().atMost(Duration.ofSeconds(60)).until(() -> vmesh("workload", "entry", "configure", "--name", "vm", "-n",
         "default", "-o", etc.toString(), "--autoregister", "--internal-ip", "127.0.0.1", "--token-file",
-        data.resolve("admin-token").toString()).exit == 0);
+        data.resolve("admin-token").toString()).exit() == 0);
     start("agent", "agent", "--config-dir", etc.toString(), "--state-dir", tmp.resolve("state").toString(),
         "--run-dir", tmp.resolve("run").toString(), "--status-address", "127.0.0.1:15020",
         "--readiness-address", "off", "--dns-capture", "iptables");
@@ -100,8 +99,8 @@ class DnsCaptureInANetworkNamespaceTest {
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(getentAsNobody("svc1.internal.com"))
         .as(log("agent")).matches("(240\\.240\\.\\d+\\.\\d+|2001:2::[0-9a-f:]+)\\s+svc1\\.internal\\.com(\\s.*)?"));
     // IPv4 as well (getent hosts prefers the IPv6 virtual IP when both exist).
-    assertThat(run("ip", "netns", "exec", netns, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-        "getent", "ahostsv4", "svc1.internal.com").out).containsPattern("240\\.240\\.\\d+\\.\\d+");
+    assertThat(run(Commands.inNetns(netns, Commands.asNobody("getent", "ahostsv4", "svc1.internal.com"))).out())
+        .containsPattern("240\\.240\\.\\d+\\.\\d+");
     assertThat(getentAsNobody("httpbin")).startsWith("10.96.0.10").contains("httpbin.default.svc.cluster.local");
     assertThat(getentAsNobody("outside.example.org")).startsWith("192.0.2.77");
     String vip = digAsNobody("svc1.internal.com");
@@ -111,23 +110,20 @@ class DnsCaptureInANetworkNamespaceTest {
 
     agent.destroy(); // SIGTERM: the agent removes its rules on the way out
     assertThat(agent.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(run("ip", "netns", "exec", netns, "iptables-save").out).doesNotContain("VMESH");
+    assertThat(run("ip", "netns", "exec", netns, "iptables-save").out()).doesNotContain("VMESH");
     assertThat(getentAsNobody("svc1.internal.com")).isEmpty();
     assertThat(getentAsNobody("outside.example.org")).startsWith("192.0.2.77");
   }
 
   private void setUpNamespace() throws Exception {
-    assumeTrue(ProcessHandle.current().info().user().orElse("").equals("root"), "needs root for a network namespace");
-    assumeTrue(run("sh", "-c", "command -v ip && command -v iptables && command -v setpriv && command -v dig")
-        .exit == 0, "needs ip, iptables, setpriv and dig");
+    Commands.assumeRootWith("ip", "iptables", "setpriv", "dig");
     must("ip", "netns", "add", netns);
     must("ip", "-n", netns, "link", "set", "lo", "up");
     must("ip", "-n", netns, "addr", "add", "10.53.0.1/32", "dev", "lo");
   }
 
   private String getentAsNobody(String name) throws Exception {
-    return run("ip", "netns", "exec", netns, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-        "getent", "hosts", name).out.strip();
+    return run(Commands.inNetns(netns, Commands.asNobody("getent", "hosts", name))).out().strip();
   }
 
   private String log(String name) {
@@ -166,7 +162,7 @@ class DnsCaptureInANetworkNamespaceTest {
 
     Result install = vmesh("agent", "iptables", "--config-dir", env.toString(), "--resolv-conf", resolv.toString(),
         "--user", "root", "--group", "root", "--backend", "iptables");
-    assertThat(install.exit).as(install.out).isZero();
+    assertThat(install.exit()).as(install.out()).isZero();
     // Captured: the proxy answers the mesh name, and forwards the rest to the real nameserver (which
     // it can reach only because its own packets, as root, are exempt).
     assertThat(digAsNobody("web.vm.example.com")).contains("240.240.0.5");
@@ -175,14 +171,14 @@ class DnsCaptureInANetworkNamespaceTest {
     assertThat(digAsRoot("10.53.0.1", "web.vm.example.com")).doesNotContain("240.240.0.5");
 
     Result remove = vmesh("agent", "iptables", "--remove", "--backend", "iptables");
-    assertThat(remove.exit).as(remove.out).isZero();
+    assertThat(remove.exit()).as(remove.out()).isZero();
     assertThat(digAsNobody("web.vm.example.com")).doesNotContain("240.240.0.5");
-    assertThat(run("ip", "netns", "exec", netns, "iptables-save").out).doesNotContain("VMESH");
+    assertThat(run("ip", "netns", "exec", netns, "iptables-save").out()).doesNotContain("VMESH");
   }
 
   private String digAsNobody(String name) throws Exception {
-    return run("ip", "netns", "exec", netns, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-        "dig", "@10.53.0.1", "+short", "+tries=1", "+time=2", name).out;
+    return run(Commands.inNetns(netns, Commands.asNobody("dig", "@10.53.0.1", "+short", "+tries=1", "+time=2", name)))
+        .out();
   }
 
   private String digAsRoot(String server, String name) throws Exception {
@@ -193,43 +189,15 @@ class DnsCaptureInANetworkNamespaceTest {
       cmd.add(parts[i]);
     }
     cmd.addAll(List.of("+short", "+tries=1", "+time=2", name));
-    return run(cmd.toArray(String[]::new)).out;
+    return run(cmd.toArray(String[]::new)).out();
   }
 
   private void start(String name, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns));
-    cmd.addAll(javaJar());
-    cmd.addAll(List.of(args));
-    processes.add(new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(tmp.resolve(name + ".log").toFile()).start());
+    processes.add(Commands.background(tmp.resolve(name + ".log"),
+        Commands.inNetns(netns, Commands.vmesh(args).toArray(String[]::new))));
   }
 
   private Result vmesh(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns));
-    cmd.addAll(javaJar());
-    cmd.addAll(List.of(args));
-    return run(cmd.toArray(String[]::new));
-  }
-
-  private static List<String> javaJar() {
-    assertThat(VmeshProcess.JAR).as("the fat jar (./mvnw package builds dist before e2e)").exists();
-    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
-        "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED", "-jar", VmeshProcess.JAR.toString());
-  }
-
-  private record Result(int exit, String out) {}
-
-  private static void must(String... cmd) throws Exception {
-    Result r = run(cmd);
-    assertThat(r.exit).as(String.join(" ", cmd) + ": " + r.out).isZero();
-  }
-
-  private static Result run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-    }
-    return new Result(p.exitValue(), out);
+    return run(Commands.inNetns(netns, Commands.vmesh(args).toArray(String[]::new)));
   }
 }

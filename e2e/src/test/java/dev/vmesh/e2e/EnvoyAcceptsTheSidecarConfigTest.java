@@ -48,7 +48,7 @@ class EnvoyAcceptsTheSidecarConfigTest {
       // and the server agrees: Envoy's stream ACKed the last version of every type it holds, NACKed none
       String token = Files.readString(tmp.resolve("data/admin-token")).strip();
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-        EnvoyUnderTest.Result status = vm.vmesh("proxy-status", "--server", "http://127.0.0.1:15014", "--token",
+        Commands.Result status = vm.vmesh("proxy-status", "--server", "http://127.0.0.1:15014", "--token",
             token);
         assertThat(status.out()).doesNotContain("NACKED", "STALE").containsPattern("(?m)^.*(SYNCED.*){4}$");
       });

@@ -1,11 +1,14 @@
 package dev.vmesh.e2e;
 
+import static dev.vmesh.e2e.Commands.NOBODY;
+import static dev.vmesh.e2e.Commands.must;
+import static dev.vmesh.e2e.Commands.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.vmesh.agent.envoy.EnvoyBinary;
-import java.nio.charset.StandardCharsets;
+import dev.vmesh.e2e.Commands.Http;
+import dev.vmesh.e2e.Commands.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,8 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  * listeners and clusters is printed, not asserted: those generators are not this test's subject.
  */
 class EnvoySidecarRunsUnderTheAgentTest {
-  static final int NOBODY = 65534;
-
   @TempDir
   Path tmp;
   final String netns = "vmesh-envoy-" + ProcessHandle.current().pid();
@@ -38,20 +39,14 @@ class EnvoySidecarRunsUnderTheAgentTest {
 
   @AfterEach
   void cleanup() throws Exception {
-    for (Process p : processes) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
+    Commands.killAll(processes);
     run("ip", "netns", "del", netns);
   }
 
   @Test
   void envoyGetsItsCertificateOverSdsAndIsSupervisedAsTheAgentsUser() throws Exception {
-    assumeTrue(ProcessHandle.current().info().user().orElse("").equals("root"), "needs root for a network namespace");
-    assumeTrue(run("sh", "-c", "command -v ip && command -v setpriv && command -v curl").exit == 0,
-        "needs ip, setpriv and curl");
+    Commands.assumeRootWith("ip", "setpriv", "curl");
     Path envoySource = EnvoyBinary.find(System.getenv()).path();
-    assertThat(VmeshProcess.JAR).as("the fat jar (./mvnw package builds dist before e2e)").exists();
     must("ip", "netns", "add", netns);
     must("ip", "-n", netns, "link", "set", "lo", "up");
 
@@ -87,7 +82,7 @@ class EnvoySidecarRunsUnderTheAgentTest {
     Path etc = tmp.resolve("etc");
     await().atMost(Duration.ofSeconds(60)).until(() -> vmesh("workload", "entry", "configure", "--name", "web", "-n",
         "vm", "-o", etc.toString(), "--autoregister", "--internal-ip", "127.0.0.1", "--token-file",
-        data.resolve("admin-token").toString()).exit == 0);
+        data.resolve("admin-token").toString()).exit() == 0);
     Path state = Files.createDirectories(tmp.resolve("state"));
     Path runDir = Files.createDirectories(tmp.resolve("run"));
     must("chown", "-R", NOBODY + ":" + NOBODY, etc.toString(), state.toString(), runDir.toString());
@@ -103,33 +98,33 @@ class EnvoySidecarRunsUnderTheAgentTest {
     assertThat(first.info().user()).as(log("agent")).hasValue("nobody");
 
     // The agent's SDS gave Envoy the VM's certificate and the mesh roots.
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(curl("127.0.0.1:15000/certs").body)
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(curl("127.0.0.1:15000/certs").body())
         .as(log("agent")).contains("spiffe://cluster.local/ns/vm/sa/web"));
-    String secrets = curl("127.0.0.1:15000/config_dump?resource=dynamic_active_secrets").body;
+    String secrets = curl("127.0.0.1:15000/config_dump?resource=dynamic_active_secrets").body();
     assertThat(secrets).contains("\"name\": \"default\"", "\"name\": \"ROOTCA\"");
 
     // Ready on 15021 once Envoy is; 15020 merges Envoy's and the agent's metrics; 15090 is Envoy's stats only.
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(curl("127.0.0.1:15021/healthz/ready").code)
-        .as(curl("127.0.0.1:15021/healthz/ready").body + log("agent")).isEqualTo(200));
-    assertThat(curl("127.0.0.1:15020/stats/prometheus").body).contains("envoy_server_live", "vmesh_agent_xds_connected 1",
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(curl("127.0.0.1:15021/healthz/ready").code())
+        .as(curl("127.0.0.1:15021/healthz/ready").body() + log("agent")).isEqualTo(200));
+    assertThat(curl("127.0.0.1:15020/stats/prometheus").body()).contains("envoy_server_live", "vmesh_agent_xds_connected 1",
         "envoy_cluster_upstream_cx_total{envoy_cluster_name=\"xds-grpc\"}");
-    assertThat(curl("127.0.0.1:15090/stats/prometheus").body).contains("envoy_server_live")
+    assertThat(curl("127.0.0.1:15090/stats/prometheus").body()).contains("envoy_server_live")
         .doesNotContain("vmesh_agent_");
-    assertThat(curl("127.0.0.1:15090/ready").code).isEqualTo(404);
+    assertThat(curl("127.0.0.1:15090/ready").code()).isEqualTo(404);
     System.out.println("Envoy's view of the server's config: " + curl("127.0.0.1:15000/stats?filter="
-        + "update_(rejected|success)|listener_create_(success|failure)").body.replace('\n', ' '));
+        + "update_(rejected|success)|listener_create_(success|failure)").body().replace('\n', ' '));
 
     // SIGKILL: readiness drops, the supervisor starts Envoy again (after ~1 s), readiness comes back.
     must("kill", "-9", Long.toString(first.pid()));
     assertThat(first.onExit().get(10, TimeUnit.SECONDS).isAlive()).isFalse();
     await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
-        .until(() -> curl("127.0.0.1:15021/healthz/ready").code == 503);
+        .until(() -> curl("127.0.0.1:15021/healthz/ready").code() == 503);
     ProcessHandle second = await().atMost(Duration.ofSeconds(60)).until(() -> envoyProcess(agent),
         p -> p != null && p.pid() != first.pid());
     assertThat(second.info().user()).hasValue("nobody");
-    await().atMost(Duration.ofSeconds(60)).until(() -> curl("127.0.0.1:15021/healthz/ready").code == 200);
-    assertThat(curl("127.0.0.1:15020/stats/prometheus").body).contains("vmesh_agent_envoy_restarts_total 1.0");
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(curl("127.0.0.1:15000/certs").body)
+    await().atMost(Duration.ofSeconds(60)).until(() -> curl("127.0.0.1:15021/healthz/ready").code() == 200);
+    assertThat(curl("127.0.0.1:15020/stats/prometheus").body()).contains("vmesh_agent_envoy_restarts_total 1.0");
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(curl("127.0.0.1:15000/certs").body())
         .contains("spiffe://cluster.local/ns/vm/sa/web"));
 
     // SIGTERM to the agent stops Envoy with it.
@@ -143,61 +138,23 @@ class EnvoySidecarRunsUnderTheAgentTest {
         .orElse(null);
   }
 
-  private record Result(int exit, String out) {}
-
-  private record Http(int code, String body) {}
-
   private Http curl(String hostPortPath) throws Exception {
-    Result r = run("ip", "netns", "exec", netns, "curl", "-s", "-m", "5", "-w", "\n%{http_code}",
-        "http://" + hostPortPath);
-    int nl = r.out.lastIndexOf('\n');
-    String code = r.out.substring(nl + 1).strip();
-    return new Http(code.matches("[0-9]{3}") ? Integer.parseInt(code) : 0, nl < 0 ? "" : r.out.substring(0, nl));
+    return Commands.curl(netns, hostPortPath);
   }
 
   private Process start(String name, List<String> as, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns));
-    cmd.addAll(as);
-    cmd.addAll(javaJar());
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".log").toFile())
-        .start();
+    List<String> cmd = new ArrayList<>(as);
+    cmd.addAll(Commands.vmesh(tmp.resolve("vmesh.jar"), args));
+    Process p = Commands.background(tmp.resolve(name + ".log"), Commands.inNetns(netns, cmd.toArray(String[]::new)));
     processes.add(p);
     return p;
   }
 
   private Result vmesh(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns));
-    cmd.addAll(javaJar());
-    cmd.addAll(List.of(args));
-    return run(cmd.toArray(String[]::new));
-  }
-
-  private List<String> javaJar() {
-    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx192m",
-        "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED", "-jar", tmp.resolve("vmesh.jar").toString());
+    return run(Commands.inNetns(netns, Commands.vmesh(tmp.resolve("vmesh.jar"), args).toArray(String[]::new)));
   }
 
   private String log(String name) {
-    try {
-      String s = Files.readString(tmp.resolve(name + ".log"));
-      return "\n--- " + name + " log (last 6000 chars):\n" + s.substring(Math.max(0, s.length() - 6000));
-    } catch (java.io.IOException e) {
-      return "";
-    }
-  }
-
-  private static void must(String... cmd) throws Exception {
-    Result r = run(cmd);
-    assertThat(r.exit).as(String.join(" ", cmd) + ": " + r.out).isZero();
-  }
-
-  private static Result run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-    }
-    return new Result(p.exitValue(), out);
+    return Commands.logTail(tmp, name, 6000);
   }
 }

@@ -1,13 +1,13 @@
 package dev.vmesh.e2e;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import static dev.vmesh.e2e.Commands.must;
+import static dev.vmesh.e2e.Commands.run;
 
-import java.nio.charset.StandardCharsets;
+import dev.vmesh.e2e.Commands.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code Lan} is a small network of network namespaces for one test run: a hub namespace holding a bridge,
@@ -16,8 +16,6 @@ import java.util.concurrent.TimeUnit;
  * started through it and deletes the namespaces (and their {@code /etc/netns} directories).
  */
 final class Lan implements AutoCloseable {
-  record Result(int exit, String out) {}
-
   private final String tag = Long.toHexString(ProcessHandle.current().pid() & 0xfff)
       + Long.toHexString(System.nanoTime() & 0xfff);
   private final String hub = "vmesh-hub-" + tag;
@@ -64,60 +62,31 @@ final class Lan implements AutoCloseable {
 
   /** Runs {@code cmd} in {@code ns} in the background until close, its output in {@code <log>.log}. */
   Process background(String ns, String log, List<String> cmd) throws Exception {
-    List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-    all.addAll(cmd);
-    Process p = new ProcessBuilder(all).redirectErrorStream(true).redirectOutput(logs.resolve(log + ".log").toFile())
-        .start();
+    Process p = Commands.background(logs.resolve(log + ".log"), Commands.inNetns(ns, cmd.toArray(String[]::new)));
     processes.add(p);
     return p;
   }
 
-  /** Runs {@code cmd} in {@code ns} and waits for it (at most 60 s). */
+  /** Runs {@code cmd} in {@code ns} and waits for it (see {@link Commands#run}). */
   Result exec(String ns, String... cmd) throws Exception {
-    List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-    all.addAll(List.of(cmd));
-    return run(all.toArray(String[]::new));
+    return run(Commands.inNetns(ns, cmd));
   }
 
   /** {@code cmd} in {@code ns} as the unprivileged user nobody (whose traffic the capture rules take). */
   Result asNobody(String ns, String... cmd) throws Exception {
-    List<String> all = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
-    all.addAll(List.of(cmd));
-    return exec(ns, all.toArray(String[]::new));
+    return exec(ns, Commands.asNobody(cmd));
   }
 
   String log(String name) {
-    try {
-      String s = Files.readString(logs.resolve(name + ".log"));
-      return "\n--- " + name + " log (last 5000 chars):\n" + s.substring(Math.max(0, s.length() - 5000));
-    } catch (java.io.IOException e) {
-      return "";
-    }
+    return Commands.logTail(logs, name, 5000);
   }
 
   @Override
   public void close() throws Exception {
-    for (Process p : processes) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
+    Commands.killAll(processes);
     for (String ns : namespaces) {
       run("ip", "netns", "del", ns);
       run("rm", "-rf", "/etc/netns/" + ns);
     }
-  }
-
-  static void must(String... cmd) throws Exception {
-    Result r = run(cmd);
-    assertThat(r.exit).as(String.join(" ", cmd) + ": " + r.out).isZero();
-  }
-
-  static Result run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-    }
-    return new Result(p.exitValue(), out);
   }
 }
