@@ -1,6 +1,5 @@
 package dev.vmesh.agent.bootstrap;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.vmesh.api.codec.TreeWriter;
 import dev.vmesh.pki.Pem;
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -21,7 +20,7 @@ public final class BootstrapFiles {
   private BootstrapFiles() {}
 
   /** The gRPC xDS bootstrap JSON. */
-  public static String grpc(Node node, Path xdsSocket, Path certDir) throws InvalidProtocolBufferException {
+  public static String grpc(Node node, Path xdsSocket, Path certDir) {
     Map<String, Object> server = new LinkedHashMap<>();
     server.put("server_uri", "unix://" + xdsSocket.toAbsolutePath());
     server.put("channel_creds", List.of(Map.of("type", "insecure")));
@@ -33,7 +32,7 @@ public final class BootstrapFiles {
     watcher.put("refresh_interval", "60s");
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("xds_servers", List.of(server));
-    root.put("node", nodeTree(node));
+    root.put("node", nodeTree(node, false));
     root.put("certificate_providers", Map.of("default", Map.of("plugin_name", "file_watcher", "config", watcher)));
     return TreeWriter.json(root, true) + "\n";
   }
@@ -45,16 +44,29 @@ public final class BootstrapFiles {
   }
 
   /**
-   * The node as gRPC's bootstrap spells it: id, cluster, locality, metadata. The locality is always
-   * written (empty when the node has none): grpc-js refuses a bootstrap whose node has no locality.
+   * The node as a bootstrap spells it: id, cluster, locality, metadata. For gRPC the locality is always
+   * written (empty when the node has none): grpc-js refuses a bootstrap whose node has no locality. For
+   * Envoy ({@code envoy}) the names are proto3 JSON's (camelCase), the locality only when there is one,
+   * and the user agent is added.
    */
-  static Map<String, Object> nodeTree(Node node) {
+  static Map<String, Object> nodeTree(Node node, boolean envoy) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", node.getId());
     out.put("cluster", node.getCluster());
-    out.put("locality", node.hasLocality() ? Map.of("region", node.getLocality().getRegion(), "zone",
-        node.getLocality().getZone(), "sub_zone", node.getLocality().getSubZone()) : Map.of());
+    if (node.hasLocality() || !envoy) {
+      Map<String, Object> locality = new LinkedHashMap<>();
+      if (node.hasLocality()) {
+        locality.put("region", node.getLocality().getRegion());
+        locality.put("zone", node.getLocality().getZone());
+        locality.put(envoy ? "subZone" : "sub_zone", node.getLocality().getSubZone());
+      }
+      out.put("locality", locality);
+    }
     out.put("metadata", tree(com.google.protobuf.Value.newBuilder().setStructValue(node.getMetadata()).build()));
+    if (envoy && !node.getUserAgentName().isEmpty()) {
+      out.put("userAgentName", node.getUserAgentName());
+      out.put("userAgentVersion", node.getUserAgentVersion());
+    }
     return out;
   }
 

@@ -1,39 +1,11 @@
 package dev.vmesh.agent.bootstrap;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.Duration;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
-import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
-import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.Address;
-import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
-import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
-import io.envoyproxy.envoy.config.core.v3.ApiVersion;
-import io.envoyproxy.envoy.config.core.v3.ConfigSource;
-import io.envoyproxy.envoy.config.core.v3.GrpcService;
-import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import dev.vmesh.api.codec.TreeWriter;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.config.core.v3.Pipe;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
-import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
-import io.envoyproxy.envoy.config.listener.v3.Filter;
-import io.envoyproxy.envoy.config.listener.v3.FilterChain;
-import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.route.v3.Route;
-import io.envoyproxy.envoy.config.route.v3.RouteAction;
-import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.config.route.v3.RouteMatch;
-import io.envoyproxy.envoy.config.route.v3.VirtualHost;
-import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
-import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * {@code EnvoyBootstrap} is the bootstrap the agent writes for the VM's Envoy, with Istio's static
@@ -50,11 +22,17 @@ import java.nio.file.Path;
  * </ul>
  *
  * Listeners and clusters for traffic come from the server over ADS.
+ *
+ * <p>The bootstrap is written as a plain JSON tree in Envoy's proto3 JSON spelling rather than built from
+ * Envoy's API classes: those would load the descriptors of most of Envoy's API into a process that
+ * otherwise never looks inside a cluster or listener (the agent forwards them as opaque bytes). The test
+ * parses the result into Envoy's {@code Bootstrap} type and has a real Envoy validate it.
  */
 public final class EnvoyBootstrap {
   static final String XDS_CLUSTER = "xds-grpc";
   static final String SDS_CLUSTER = "sds-grpc";
   static final String PROMETHEUS_CLUSTER = "prometheus_stats";
+  private static final String TYPES = "type.googleapis.com/";
 
   /**
    * Envoy's own ports.
@@ -76,77 +54,70 @@ public final class EnvoyBootstrap {
   private EnvoyBootstrap() {}
 
   /** The bootstrap as JSON. */
-  public static String json(Node node, Path xdsSocket, boolean delta, Ports ports)
-      throws InvalidProtocolBufferException {
-    ConfigSource ads = ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance())
-        .setResourceApiVersion(ApiVersion.V3).build();
-    Bootstrap.StaticResources.Builder statics = Bootstrap.StaticResources.newBuilder()
-        .addClusters(pipeCluster(XDS_CLUSTER, xdsSocket))
-        .addClusters(pipeCluster(SDS_CLUSTER, xdsSocket));
+  public static String json(Node node, Path xdsSocket, boolean delta, Ports ports) {
+    Map<String, Object> ads = map("ads", Map.of(), "resourceApiVersion", "V3");
+    List<Object> clusters = new java.util.ArrayList<>(List.of(pipeCluster(XDS_CLUSTER, xdsSocket),
+        pipeCluster(SDS_CLUSTER, xdsSocket)));
+    Map<String, Object> statics = new LinkedHashMap<>();
     if (ports.prometheus() > 0) {
-      statics.addClusters(Cluster.newBuilder().setName(PROMETHEUS_CLUSTER).setType(Cluster.DiscoveryType.STATIC)
-          .setConnectTimeout(Duration.newBuilder().setNanos(250_000_000))
-          .setLoadAssignment(assignment(PROMETHEUS_CLUSTER, tcp("127.0.0.1", ports.admin()))));
-      statics.addListeners(prometheusListener(ports.prometheus()));
+      clusters.add(map("name", PROMETHEUS_CLUSTER, "type", "STATIC", "connectTimeout", "0.250s",
+          "loadAssignment", assignment(PROMETHEUS_CLUSTER, tcp("127.0.0.1", ports.admin()))));
+      statics.put("listeners", List.of(prometheusListener(ports.prometheus())));
     }
-    Bootstrap b = Bootstrap.newBuilder()
-        .setNode(node)
-        .setAdmin(Admin.newBuilder().setAddress(tcp("127.0.0.1", ports.admin())))
-        .setDynamicResources(Bootstrap.DynamicResources.newBuilder()
-            .setAdsConfig(ApiConfigSource.newBuilder()
-                .setApiType(delta ? ApiConfigSource.ApiType.DELTA_GRPC : ApiConfigSource.ApiType.GRPC)
-                .setTransportApiVersion(ApiVersion.V3).setSetNodeOnFirstMessageOnly(true)
-                .addGrpcServices(GrpcService.newBuilder().setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder()
-                    .setClusterName(XDS_CLUSTER))))
-            .setCdsConfig(ads).setLdsConfig(ads))
-        .setStaticResources(statics)
-        .build();
-    JsonFormat.TypeRegistry types = JsonFormat.TypeRegistry.newBuilder()
-        .add(HttpProtocolOptions.getDescriptor())
-        .add(HttpConnectionManager.getDescriptor())
-        .add(Router.getDescriptor())
-        .build();
-    return JsonFormat.printer().usingTypeRegistry(types).print(b) + "\n";
+    statics.put("clusters", clusters);
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("node", BootstrapFiles.nodeTree(node, true));
+    root.put("staticResources", statics);
+    root.put("dynamicResources", map(
+        "ldsConfig", ads,
+        "cdsConfig", ads,
+        "adsConfig", map("apiType", delta ? "DELTA_GRPC" : "GRPC", "transportApiVersion", "V3",
+            "grpcServices", List.of(map("envoyGrpc", map("clusterName", XDS_CLUSTER))),
+            "setNodeOnFirstMessageOnly", true)));
+    root.put("admin", map("address", tcp("127.0.0.1", ports.admin())));
+    return TreeWriter.json(root, true) + "\n";
   }
 
   /** 0.0.0.0:port answering {@code /stats/prometheus} from the admin API; other paths get 404. */
-  private static Listener prometheusListener(int port) {
-    HttpConnectionManager hcm = HttpConnectionManager.newBuilder().setStatPrefix("stats")
-        .setCodecType(HttpConnectionManager.CodecType.AUTO)
-        .setRouteConfig(RouteConfiguration.newBuilder().setName("local_route").addVirtualHosts(VirtualHost
-            .newBuilder().setName("backend").addDomains("*").addRoutes(Route.newBuilder()
-                .setMatch(RouteMatch.newBuilder().setPrefix("/stats/prometheus"))
-                .setRoute(RouteAction.newBuilder().setCluster(PROMETHEUS_CLUSTER)))))
-        .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
-            .setTypedConfig(Any.pack(Router.getDefaultInstance())))
-        .build();
-    return Listener.newBuilder().setName("prometheus").setAddress(tcp("0.0.0.0", port))
-        .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()
-            .setName("envoy.filters.network.http_connection_manager").setTypedConfig(Any.pack(hcm))))
-        .build();
+  private static Map<String, Object> prometheusListener(int port) {
+    Map<String, Object> route = map("match", map("prefix", "/stats/prometheus"),
+        "route", map("cluster", PROMETHEUS_CLUSTER));
+    Map<String, Object> hcm = map(
+        "@type", TYPES + "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+        "statPrefix", "stats",
+        "routeConfig", map("name", "local_route", "virtualHosts", List.of(map("name", "backend",
+            "domains", List.of("*"), "routes", List.of(route)))),
+        "httpFilters", List.of(map("name", "envoy.filters.http.router",
+            "typedConfig", map("@type", TYPES + "envoy.extensions.filters.http.router.v3.Router"))));
+    return map("name", "prometheus", "address", tcp("0.0.0.0", port),
+        "filterChains", List.of(map("filters", List.of(map(
+            "name", "envoy.filters.network.http_connection_manager", "typedConfig", hcm)))));
   }
 
-  private static Cluster pipeCluster(String name, Path socket) {
-    HttpProtocolOptions h2 = HttpProtocolOptions.newBuilder().setExplicitHttpConfig(
-        HttpProtocolOptions.ExplicitHttpConfig.newBuilder().setHttp2ProtocolOptions(
-            Http2ProtocolOptions.getDefaultInstance())).build();
-    return Cluster.newBuilder().setName(name).setType(Cluster.DiscoveryType.STATIC)
-        .setConnectTimeout(Duration.newBuilder().setSeconds(1))
-        .putTypedExtensionProtocolOptions("envoy.extensions.upstreams.http.v3.HttpProtocolOptions", Any.pack(h2))
-        .setLoadAssignment(assignment(name, Address.newBuilder()
-            .setPipe(Pipe.newBuilder().setPath(socket.toAbsolutePath().toString())).build()))
-        .build();
+  /** A static cluster to the agent over its unix socket, speaking HTTP/2 (gRPC). */
+  private static Map<String, Object> pipeCluster(String name, Path socket) {
+    String h2 = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+    return map("name", name, "type", "STATIC", "connectTimeout", "1s",
+        "loadAssignment", assignment(name, map("pipe", map("path", socket.toAbsolutePath().toString()))),
+        "typedExtensionProtocolOptions", map(h2, map("@type", TYPES + h2,
+            "explicitHttpConfig", map("http2ProtocolOptions", Map.of()))));
   }
 
-  private static ClusterLoadAssignment assignment(String name, Address address) {
-    return ClusterLoadAssignment.newBuilder().setClusterName(name)
-        .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(LbEndpoint.newBuilder()
-            .setEndpoint(Endpoint.newBuilder().setAddress(address))))
-        .build();
+  private static Map<String, Object> assignment(String name, Map<String, Object> address) {
+    return map("clusterName", name, "endpoints", List.of(map("lbEndpoints", List.of(
+        map("endpoint", map("address", address))))));
   }
 
-  private static Address tcp(String host, int port) {
-    return Address.newBuilder().setSocketAddress(SocketAddress.newBuilder().setAddress(host).setPortValue(port))
-        .build();
+  private static Map<String, Object> tcp(String host, int port) {
+    return map("socketAddress", map("address", host, "portValue", port));
+  }
+
+  /** An ordered map of key/value pairs. */
+  private static Map<String, Object> map(Object... kv) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put((String) kv[i], kv[i + 1]);
+    }
+    return m;
   }
 }

@@ -5,7 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.vmesh.agent.envoy.EnvoyBinary;
+import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
+import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +59,7 @@ class EnvoyAcceptsTheBootstrapTest {
     Path file = tmp.resolve("broken.json");
     // Two clusters of one name: Envoy must refuse that, or the test above proves nothing.
     Files.writeString(file, EnvoyBootstrap.json(NODE, tmp.resolve("xds.sock"), false,
-        EnvoyBootstrap.Ports.DEFAULTS).replace("\"name\": \"sds-grpc\"", "\"name\": \"xds-grpc\""));
+        EnvoyBootstrap.Ports.DEFAULTS).replaceAll("\"name\"\\s*:\\s*\"sds-grpc\"", "\"name\": \"xds-grpc\""));
     Process p = new ProcessBuilder(envoy.toString(), "--mode", "validate", "-c", file.toString(),
         "--disable-hot-restart", "-l", "warning").redirectErrorStream(true).start();
     p.getInputStream().readAllBytes();
@@ -62,13 +70,42 @@ class EnvoyAcceptsTheBootstrapTest {
   @Test
   void theBootstrapHasIstiosStaticResources() throws Exception {
     String json = EnvoyBootstrap.json(NODE, tmp.resolve("xds.sock"), true, new EnvoyBootstrap.Ports(15100, 15190));
-    assertThat(json).contains("\"name\": \"xds-grpc\"", "\"name\": \"sds-grpc\"", "\"name\": \"prometheus_stats\"",
-        "\"path\": \"" + tmp.resolve("xds.sock") + "\"", "\"apiType\": \"DELTA_GRPC\"", "\"portValue\": 15190",
-        "\"prefix\": \"/stats/prometheus\"");
+    String compact = json.replaceAll("\\s", "");
+    assertThat(compact).contains("\"name\":\"xds-grpc\"", "\"name\":\"sds-grpc\"", "\"name\":\"prometheus_stats\"",
+        "\"path\":\"" + tmp.resolve("xds.sock") + "\"", "\"apiType\":\"DELTA_GRPC\"", "\"portValue\":15190",
+        "\"prefix\":\"/stats/prometheus\"");
     // The admin API stays on loopback.
-    assertThat(json.replaceAll("\\s", "")).contains("\"admin\":{\"address\":{\"socketAddress\":{\"address\":"
+    assertThat(compact).contains("\"admin\":{\"address\":{\"socketAddress\":{\"address\":"
         + "\"127.0.0.1\",\"portValue\":15100}}}");
     assertThat(EnvoyBootstrap.json(NODE, tmp.resolve("xds.sock"), false, new EnvoyBootstrap.Ports(15000, 0)))
-        .doesNotContain("prometheus_stats").contains("\"apiType\": \"GRPC\"");
+        .doesNotContain("prometheus_stats").containsPattern("\"apiType\"\\s*:\\s*\"GRPC\"");
+  }
+
+  @Test
+  void theBootstrapParsesStrictlyAsEnvoysBootstrapMessage() throws Exception {
+    Node node = NODE.toBuilder().setUserAgentName("vmesh-agent").setUserAgentVersion("1.2.3")
+        .setLocality(Locality.newBuilder().setRegion("r").setZone("z").setSubZone("s")).build();
+    Bootstrap.Builder b = Bootstrap.newBuilder();
+    // the parser refuses unknown fields and unknown @type names, so a misspelt key fails here
+    JsonFormat.parser().usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
+        .add(HttpProtocolOptions.getDescriptor()).add(HttpConnectionManager.getDescriptor())
+        .add(Router.getDescriptor()).build())
+        .merge(EnvoyBootstrap.json(node, tmp.resolve("xds.sock"), true, EnvoyBootstrap.Ports.DEFAULTS), b);
+    assertThat(b.getNode()).isEqualTo(node);
+    assertThat(b.getAdmin().getAddress().getSocketAddress().getAddress()).isEqualTo("127.0.0.1");
+    assertThat(b.getDynamicResources().getAdsConfig().getApiType()).isEqualTo(ApiConfigSource.ApiType.DELTA_GRPC);
+    assertThat(b.getDynamicResources().getCdsConfig().hasAds()).isTrue();
+    assertThat(b.getStaticResources().getClustersList()).extracting(Cluster::getName)
+        .containsExactly("xds-grpc", "sds-grpc", "prometheus_stats");
+    Cluster xds = b.getStaticResources().getClusters(0);
+    assertThat(xds.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress().getPipe()
+        .getPath()).isEqualTo(tmp.resolve("xds.sock").toAbsolutePath().toString());
+    assertThat(xds.getTypedExtensionProtocolOptionsOrThrow("envoy.extensions.upstreams.http.v3.HttpProtocolOptions")
+        .unpack(HttpProtocolOptions.class).getExplicitHttpConfig().hasHttp2ProtocolOptions()).isTrue();
+    HttpConnectionManager hcm = b.getStaticResources().getListeners(0).getFilterChains(0).getFilters(0)
+        .getTypedConfig().unpack(HttpConnectionManager.class);
+    assertThat(hcm.getRouteConfig().getVirtualHosts(0).getRoutes(0).getRoute().getCluster())
+        .isEqualTo("prometheus_stats");
+    assertThat(hcm.getHttpFilters(0).getTypedConfig().is(Router.class)).isTrue();
   }
 }
