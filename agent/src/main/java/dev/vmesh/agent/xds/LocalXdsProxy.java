@@ -11,11 +11,14 @@ import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -52,7 +55,7 @@ public final class LocalXdsProxy implements AutoCloseable {
   private final List<Server> servers = new ArrayList<>();
   private final AtomicInteger openStreams = new AtomicInteger();
   private final AtomicLong forwarded = new AtomicLong();
-  private EpollEventLoopGroup udsGroup;
+  private EventLoopGroup udsGroup;
   private Path socket;
 
   private final List<BindableService> localServices = new ArrayList<>();
@@ -78,7 +81,8 @@ public final class LocalXdsProxy implements AutoCloseable {
       }
       Files.createDirectories(socketPath.getParent());
       Files.deleteIfExists(socketPath);
-      udsGroup = new EpollEventLoopGroup(1);
+      udsGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vmesh-local-xds", true),
+          EpollIoHandler.newFactory());
       var b = NettyServerBuilder.forAddress(new DomainSocketAddress(socketPath.toString()))
           .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(udsGroup).workerEventLoopGroup(udsGroup)
           .addService(service);
