@@ -1,150 +1,61 @@
 package dev.vmesh.pki;
 
-import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
-import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.RSAPublicKey;
-import java.util.ArrayList;
-import java.util.Arrays;
+import java.security.Signature;
 import java.util.List;
-import java.util.regex.Pattern;
-import org.bouncycastle.asn1.ASN1Encoding;
-import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.Extensions;
-import org.bouncycastle.asn1.x509.ExtensionsGenerator;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
-import org.bouncycastle.pkcs.PKCS10CertificationRequest;
-import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
-import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
-import org.bouncycastle.util.io.pem.PemReader;
 
 /**
- * {@code Csrs} reads and checks certificate signing requests: PEM PKCS#10, a valid self-signature, and
- * a key strong enough (RSA of at least 2048 bits, or EC on P-256, P-384 or P-521). Every failure is an
- * {@link IllegalArgumentException} whose message says what is wrong.
+ * {@code Csrs} makes and reads certificate signing requests. {@link #create} (the agent's side) is PKCS#10
+ * written with the JDK alone ({@link Der}); {@link #check} (the CA's side) reads with BouncyCastle and
+ * requires PEM PKCS#10, a valid self-signature, and a key strong enough (RSA of at least 2048 bits, or EC on
+ * P-256, P-384 or P-521). Every failure is an {@link IllegalArgumentException} whose message says what is
+ * wrong.
  */
 public final class Csrs {
   /** Largest CSR accepted, in characters. */
   public static final int MAX_PEM = 64 * 1024;
+  private static final String EXTENSION_REQUEST = "1.2.840.113549.1.9.14"; // PKCS#9
+  private static final String SUBJECT_ALT_NAME = "2.5.29.17";
+  private static final String ECDSA_WITH_SHA256 = "1.2.840.10045.4.3.2";
+  private static final String SHA256_WITH_RSA = "1.2.840.113549.1.1.11";
+  private static final int URI_NAME = 0x86; // GeneralName uniformResourceIdentifier: [6] IMPLICIT IA5String
+  private static final int ATTRIBUTES = 0xa0; // [0] IMPLICIT SET OF Attribute
 
   private Csrs() {}
 
   /** A CSR (PEM) for {@code keys}, asking for {@code spiffeUri} as its only SAN (critical), empty subject. */
   public static String create(KeyPair keys, String spiffeUri) {
+    boolean rsa = keys.getPrivate().getAlgorithm().equals("RSA");
+    byte[] sans = Der.sequence(Der.element(URI_NAME, spiffeUri.getBytes(StandardCharsets.US_ASCII)));
+    byte[] extension = Der.sequence(Der.oid(SUBJECT_ALT_NAME), Der.element(Der.BOOLEAN, new byte[] {(byte) 0xff}),
+        Der.element(Der.OCTET_STRING, sans));
+    byte[] extensionRequest = Der.sequence(Der.oid(EXTENSION_REQUEST), Der.set(Der.sequence(extension)));
+    byte[] info = Der.sequence(Der.element(Der.INTEGER, new byte[] {0}), Der.sequence(), keys.getPublic().getEncoded(),
+        Der.element(ATTRIBUTES, extensionRequest));
+    byte[] algorithm = rsa ? Der.sequence(Der.oid(SHA256_WITH_RSA), Der.element(Der.NULL))
+        : Der.sequence(Der.oid(ECDSA_WITH_SHA256));
+    byte[] signature;
     try {
-      var san = new ExtensionsGenerator();
-      san.addExtension(Extension.subjectAlternativeName, true,
-          new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, spiffeUri)));
-      var builder = new JcaPKCS10CertificationRequestBuilder(
-          new X500Name(""), keys.getPublic());
-      builder.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, san.generate());
-      String alg = keys.getPrivate().getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-      var csr = builder.build(new JcaContentSignerBuilder(alg).build(keys.getPrivate()));
-      StringWriter out = new StringWriter();
-      try (var w = new JcaPEMWriter(out)) {
-        w.writeObject(csr);
-      }
-      return out.toString();
-    } catch (IOException | OperatorCreationException e) {
+      Signature s = Signature.getInstance(rsa ? "SHA256withRSA" : "SHA256withECDSA");
+      s.initSign(keys.getPrivate());
+      s.update(info);
+      signature = s.sign();
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot build a CSR: " + e.getMessage(), e);
     }
+    byte[] bits = new byte[signature.length + 1]; // no unused bits
+    System.arraycopy(signature, 0, bits, 1, signature.length);
+    return Pem.block("CERTIFICATE REQUEST", Der.sequence(info, algorithm, Der.element(Der.BIT_STRING, bits)));
   }
 
   /** A checked request: its key and the URI SANs it asks for. */
   public record Checked(PublicKey publicKey, List<String> requestedUris) {}
 
-  /** One PEM block, base64 lines only, nothing but whitespace around it (the PEM reader skips junk silently). */
-  private static final Pattern PEM_SHAPE = Pattern.compile(
-      "\\s*-----BEGIN (NEW )?CERTIFICATE REQUEST-----\\r?\\n[A-Za-z0-9+/=\\r\\n]+"
-          + "-----END (NEW )?CERTIFICATE REQUEST-----\\s*");
-
+  /** Reads and checks a request as the CA does; see the class comment. */
   public static Checked check(String pem) {
-    if (pem == null || pem.isBlank()) {
-      throw new IllegalArgumentException("csr is empty");
-    }
-    if (pem.length() > MAX_PEM) {
-      throw new IllegalArgumentException("csr is larger than " + MAX_PEM + " characters");
-    }
-    PKCS10CertificationRequest req;
-    try (var reader = new PemReader(new StringReader(pem))) {
-      var obj = reader.readPemObject();
-      if (obj == null || !obj.getType().endsWith("CERTIFICATE REQUEST")) {
-        throw new IllegalArgumentException("csr is not a PEM CERTIFICATE REQUEST"
-            + (obj == null ? "" : " (found " + obj.getType() + ")"));
-      }
-      if (!PEM_SHAPE.matcher(pem).matches()) {
-        throw new IllegalArgumentException("csr must be exactly one PEM block (BEGIN/END CERTIFICATE REQUEST lines"
-            + " with base64 lines between) and nothing but whitespace around it");
-      }
-      req = new PKCS10CertificationRequest(obj.getContent());
-      // only canonical DER: a BER variant re-encodes differently and would be signed-for bytes it never carried
-      if (!Arrays.equals(req.toASN1Structure().getEncoded(ASN1Encoding.DER),
-          obj.getContent())) {
-        throw new IllegalArgumentException("csr is not DER-encoded");
-      }
-    } catch (IllegalArgumentException e) {
-      throw e;
-    } catch (IOException | RuntimeException e) {
-      throw new IllegalArgumentException("csr is not a PEM certificate request: " + e.getMessage(), e);
-    }
-    PublicKey key;
-    try {
-      JcaPKCS10CertificationRequest jca = new JcaPKCS10CertificationRequest(req);
-      key = jca.getPublicKey();
-      if (!req.isSignatureValid(new JcaContentVerifierProviderBuilder().build(req.getSubjectPublicKeyInfo()))) {
-        throw new IllegalArgumentException("csr signature does not verify with its own key");
-      }
-    } catch (IllegalArgumentException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalArgumentException("csr cannot be verified: " + e.getMessage(), e);
-    }
-    checkStrength(key);
-    return new Checked(key, uris(req));
-  }
-
-  private static void checkStrength(PublicKey key) {
-    if (key instanceof RSAPublicKey rsa) {
-      if (rsa.getModulus().bitLength() < 2048) {
-        throw new IllegalArgumentException("csr key is RSA-" + rsa.getModulus().bitLength()
-            + "; at least 2048 bits are required");
-      }
-    } else if (key instanceof ECPublicKey ec) {
-      int bits = ec.getParams().getCurve().getField().getFieldSize();
-      if (bits != 256 && bits != 384 && bits != 521) {
-        throw new IllegalArgumentException("csr key is on a " + bits + "-bit curve; use P-256, P-384 or P-521");
-      }
-    } else {
-      throw new IllegalArgumentException("csr key type " + key.getAlgorithm() + " is not supported; use EC or RSA");
-    }
-  }
-
-  private static List<String> uris(PKCS10CertificationRequest req) {
-    List<String> out = new ArrayList<>();
-    for (var attr : req.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
-      for (var value : attr.getAttrValues()) {
-        Extensions ext = Extensions.getInstance(value);
-        GeneralNames names = GeneralNames.fromExtensions(ext, Extension.subjectAlternativeName);
-        if (names == null) {
-          continue;
-        }
-        for (GeneralName n : names.getNames()) {
-          if (n.getTagNo() == GeneralName.uniformResourceIdentifier) {
-            out.add(n.getName().toString());
-          }
-        }
-      }
-    }
-    return out;
+    return CsrChecks.check(pem);
   }
 }
