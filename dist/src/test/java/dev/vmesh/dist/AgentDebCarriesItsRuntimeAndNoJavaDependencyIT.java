@@ -96,7 +96,7 @@ class AgentDebCarriesItsRuntimeAndNoJavaDependencyIT {
     return root().resolve("usr/bin/vmesh").toString();
   }
 
-  private static synchronized Path root() {
+  static synchronized Path root() {
     if (root == null) {
       Path dir = Packages.freshDir("it-agent-deb-root");
       Packages.runOk(List.of("dpkg-deb", "-x", Packages.agentDeb().toString(), dir.toString()));

@@ -48,6 +48,27 @@ final class Packages {
     return builtFile("vmesh.rpm");
   }
 
+  /** The built agent .rpm, {@code dist/target/vmesh-agent-<version>-1.<arch>.rpm}. */
+  static Path agentRpm() {
+    return builtFile("vmesh.agent.rpm");
+  }
+
+  /** A file's SHA-256, as rpm --dump prints it. */
+  static String sha256(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+      return java.util.HexFormat.of().formatHex(md.digest());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The package version both packages carry, e.g. {@code 0.1.0~snapshot} for 0.1.0-SNAPSHOT. */
   static String version() {
     return property("vmesh.pkg.version");

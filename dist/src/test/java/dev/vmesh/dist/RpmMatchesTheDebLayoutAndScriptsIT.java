@@ -3,12 +3,8 @@ package dev.vmesh.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,7 +73,7 @@ class RpmMatchesTheDebLayoutAndScriptsIT {
   }
 
   @Test
-  void payloadIsTheSameAsTheDebs() throws Exception {
+  void payloadIsTheSameAsTheDebs() {
     Map<String, String> digests = new LinkedHashMap<>();
     String dump = Packages.runOk(List.of("rpm", "-qp", "--dump", Packages.rpm().toString()));
     for (String line : dump.lines().toList()) {
@@ -85,14 +81,14 @@ class RpmMatchesTheDebLayoutAndScriptsIT {
       digests.put(f[0], f[3]);
     }
     Path deb = Packages.debRoot();
-    assertThat(digests.get("/usr/share/vmesh/vmesh.jar")).isEqualTo(sha256(Packages.shadedJar()));
+    assertThat(digests.get("/usr/share/vmesh/vmesh.jar")).isEqualTo(Packages.sha256(Packages.shadedJar()));
     for (String path : List.of("/usr/bin/vmesh", "/usr/share/vmesh/find-java", "/usr/lib/vmesh/runtime/bin/java",
         "/usr/lib/vmesh/runtime/lib/modules",
         "/usr/lib/systemd/system/vmesh-agent.service", "/usr/lib/systemd/system/vmesh-server.service")) {
-      assertThat(digests.get(path)).as(path).isEqualTo(sha256(deb.resolve(path.substring(1))));
+      assertThat(digests.get(path)).as(path).isEqualTo(Packages.sha256(deb.resolve(path.substring(1))));
     }
-    assertThat(digests.get("/etc/sysconfig/vmesh-agent")).isEqualTo(sha256(deb.resolve("etc/default/vmesh-agent")));
-    assertThat(digests.get("/etc/sysconfig/vmesh-server")).isEqualTo(sha256(deb.resolve("etc/default/vmesh-server")));
+    assertThat(digests.get("/etc/sysconfig/vmesh-agent")).isEqualTo(Packages.sha256(deb.resolve("etc/default/vmesh-agent")));
+    assertThat(digests.get("/etc/sysconfig/vmesh-server")).isEqualTo(Packages.sha256(deb.resolve("etc/default/vmesh-server")));
   }
 
   @Test
@@ -165,16 +161,5 @@ class RpmMatchesTheDebLayoutAndScriptsIT {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-  }
-
-  private static String sha256(Path file) throws IOException, NoSuchAlgorithmException {
-    MessageDigest md = MessageDigest.getInstance("SHA-256");
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] buf = new byte[1 << 16];
-      for (int n; (n = in.read(buf)) > 0; ) {
-        md.update(buf, 0, n);
-      }
-    }
-    return HexFormat.of().formatHex(md.digest());
   }
 }
