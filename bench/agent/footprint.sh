@@ -10,12 +10,14 @@
 # Prints: the time from launching the agent to (1) its first log line (JVM start and command line parsed),
 # (2) its certificate on disk (CreateCertificate answered), (3) the first mesh name answered by its DNS
 # proxy (the first NDS response applied); then, after SETTLE seconds, the agent's RSS (VmRSS, VmHWM) and,
-# with NMT=1 (native memory tracking on, which itself costs a few MB), jcmd's split of it. Runs as any user; loopback only.
+# with NMT=1 (native memory tracking on, which itself costs a few MB), jcmd's split of it; with CLASSES=1,
+# the classes the agent loaded by library (-Xlog:class+load; "shared" = from the AOT cache). Runs as any
+# user; loopback only.
 #
 # Environment: NAMES [1000]  SETTLE [60] seconds  HTTP_PORT [25014]  XDS_PORT [25012]  VM_IP [127.0.0.3]
 #   JAVA [$JAVA_HOME/bin/java] (for the server)  VMESH_JAR [dist/target/vmesh.jar]
 #   AGENT_DEB [dist/target/vmesh-agent_*.deb]  AGENT_JAVA_OPTS [none] extra flags for the agent  NMT [0]
-#   WORKDIR [a new temporary directory]  KEEP [0]
+#   CLASSES [0]  WORKDIR [a new temporary directory]  KEEP [0]
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 NAMES=${NAMES:-1000}
@@ -70,6 +72,7 @@ dpkg-deb -x "$AGENT_DEB" "$W/pkg"
 t0=$(now)
 nmt=""
 [ "${NMT:-0}" = 1 ] && nmt="-XX:NativeMemoryTracking=summary"
+[ "${CLASSES:-0}" = 1 ] && nmt="$nmt -Xlog:class+load=info:file=$W/classes.log"
 VMESH_JAVA_OPTS="${AGENT_JAVA_OPTS:-} $nmt" "$W/pkg/usr/bin/vmesh" agent \
   --config-dir "$W/vm" --state-dir "$W/state" --run-dir "$W/run" --status-address "$VM_IP:15020" \
   --readiness-address "$VM_IP:15021" --dns on --dns-listen "$VM_IP:15053" > "$W/agent.log" 2>&1 &
@@ -95,4 +98,18 @@ if [ -n "$nmt" ] && [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/jcmd" ]; the
   "$JAVA_HOME/bin/jcmd" "$jpid" VM.native_memory summary 2>/dev/null \
     | grep -E '^(Total|-  *(Java Heap|Class|Thread|Code|GC|Internal|Other|Metaspace|Shared class space|Symbol|Arena Chunk|Native Memory Tracking))' \
     | sed 's/^/nmt: /' || true
+fi
+if [ "${CLASSES:-0}" = 1 ]; then
+  # lines: [...] name source: jrt:/java.base | shared objects file | file:/...jar
+  awk '/ source: / {
+      name = $0; sub(/^.*\] /, "", name); sub(/ source: .*/, "", name)
+      n = split(name, p, "."); lib = (n > 3) ? p[1] "." p[2] "." p[3] : name
+      if (name ~ /^(java|javax|jdk|sun|com\.sun)\./) lib = "(jdk)"
+      shared = ($0 ~ /shared objects file/) ? 1 : 0
+      total[lib]++; fromCache[lib] += shared; all++; allShared += shared
+    }
+    END {
+      printf "classes: %d loaded, %d from the AOT cache\n", all, allShared
+      for (l in total) printf "classes: %6d %6d %s\n", total[l], fromCache[l], l | "sort -k2 -n -r | head -25"
+    }' "$W/classes.log"
 fi

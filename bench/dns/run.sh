@@ -36,6 +36,9 @@
 #                 UDP server on this kernel (its answers have no records, so dig does not check them)
 #                 add "cfloor" for the same in C (bench/dns/floor.c, built here with cc -O2): no JVM, no
 #                 channel, one recvfrom and one sendto per query
+#                 add "ffloor" for the same in Java calling libc's recvfrom and sendto through the foreign
+#                 function API (bench/dns/FfmFloor.java, run as a source file; JDK 22+): the JVM without
+#                 java.nio's DatagramChannel
 #   FLOOR_PORT [15355]  CFLOOR_PORT [15356]  CC [cc]  BENCH_JAR [bench/target/benchmarks.jar]
 #   WORKDIR [a new temporary directory]  KEEP [0] 1 = keep WORKDIR
 #   RESULTS [WORKDIR/results.tsv]  one line per run, tab separated
@@ -67,6 +70,7 @@ DNSMASQ_PORT=${DNSMASQ_PORT:-15354}
 UPSTREAM_PORT=${UPSTREAM_PORT:-5399}
 FLOOR_PORT=${FLOOR_PORT:-15355}
 CFLOOR_PORT=${CFLOOR_PORT:-15356}
+FFLOOR_PORT=${FFLOOR_PORT:-15357}
 CC=${CC:-cc}
 BENCH_JAR=${BENCH_JAR:-$here/bench/target/benchmarks.jar}
 SERVERS=${SERVERS:-vmesh dnsmasq}
@@ -84,7 +88,7 @@ if [[ " $SERVERS " == *" floor "* ]] && [ ! -f "$BENCH_JAR" ]; then
   echo "run.sh: $BENCH_JAR not found; build with ./mvnw -q -o -DskipTests package" >&2
   exit 1
 fi
-for port in "$VMESH_PORT" "$DNSMASQ_PORT" "$UPSTREAM_PORT" "$FLOOR_PORT" "$CFLOOR_PORT"; do
+for port in "$VMESH_PORT" "$DNSMASQ_PORT" "$UPSTREAM_PORT" "$FLOOR_PORT" "$CFLOOR_PORT" "$FFLOOR_PORT"; do
   if ss -Hlnu "sport = :$port" | grep -q . || ss -Hlnt "sport = :$port" | grep -q .; then
     echo "run.sh: port $port is in use; choose others with VMESH_PORT, DNSMASQ_PORT, UPSTREAM_PORT" >&2
     exit 1
@@ -151,13 +155,20 @@ start_cfloor() {
   pin "$SERVER_CPUS" "$WORKDIR/cfloor" "$CFLOOR_PORT" > "$WORKDIR/cfloor.log" 2>&1 &
   pid[cfloor]=$!
 }
+start_ffloor() {
+  # shellcheck disable=SC2086 # JVM_FLAGS is a word list
+  pin "$SERVER_CPUS" "$JAVA" --enable-native-access=ALL-UNNAMED $JVM_FLAGS "$here/bench/dns/FfmFloor.java" \
+    "$FFLOOR_PORT" > "$WORKDIR/ffloor.log" 2>&1 &
+  pid[ffloor]=$!
+}
 start_floor() {
   # shellcheck disable=SC2086 # JVM_FLAGS is a word list
   pin "$SERVER_CPUS" "$JAVA" $JVM_FLAGS -cp "$BENCH_JAR" dev.vmesh.bench.dns.UdpFloor "$FLOOR_PORT" \
     > "$WORKDIR/floor.log" 2>&1 &
   pid[floor]=$!
 }
-declare -A port=([vmesh]=$VMESH_PORT [dnsmasq]=$DNSMASQ_PORT [floor]=$FLOOR_PORT [cfloor]=$CFLOOR_PORT)
+declare -A port=([vmesh]=$VMESH_PORT [dnsmasq]=$DNSMASQ_PORT [floor]=$FLOOR_PORT [cfloor]=$CFLOOR_PORT
+  [ffloor]=$FFLOOR_PORT)
 for s in $SERVERS; do
   "start_$s"
 done
@@ -170,7 +181,7 @@ for s in $SERVERS; do
     kill -0 "${pid[$s]}" 2>/dev/null || { echo "run.sh: $s exited:" >&2; cat "$WORKDIR/$s".*; exit 1; }
     sleep 0.2
   done
-  [ "$s" = floor ] || [ "$s" = cfloor ] && continue # echo queries back: nothing to check
+  [ "$s" = floor ] || [ "$s" = cfloor ] || [ "$s" = ffloor ] && continue # echo queries back: nothing to check
   while read -r name type; do
     [ -n "$name" ] || continue
     reply=$(dig +time=1 +tries=1 -p "${port[$s]}" @127.0.0.1 "$name" "$type")
