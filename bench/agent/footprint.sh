@@ -17,6 +17,8 @@
 # Environment: NAMES [1000]  SETTLE [60] seconds  HTTP_PORT [25014]  XDS_PORT [25012]  VM_IP [127.0.0.3]
 #   JAVA [$JAVA_HOME/bin/java] (for the server)  VMESH_JAR [dist/target/vmesh.jar]
 #   AGENT_DEB [dist/target/vmesh-agent_*.deb]  AGENT_JAVA_OPTS [none] extra flags for the agent  NMT [0]
+#   AGENT_JAR [the package's] another agent jar (e.g. agent-cli/target/vmesh-agent.jar of another build) run
+#     by the package's launcher and runtime; the package's AOT cache is then not used (it fits its own jar)
 #   CLASSES [0]  WORKDIR [a new temporary directory]  KEEP [0]
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
@@ -73,7 +75,7 @@ t0=$(now)
 nmt=""
 [ "${NMT:-0}" = 1 ] && nmt="-XX:NativeMemoryTracking=summary"
 [ "${CLASSES:-0}" = 1 ] && nmt="$nmt -Xlog:class+load=info:file=$W/classes.log"
-VMESH_JAVA_OPTS="${AGENT_JAVA_OPTS:-} $nmt" "$W/pkg/usr/bin/vmesh" agent \
+VMESH_JAR="${AGENT_JAR:-}" VMESH_JAVA_OPTS="${AGENT_JAVA_OPTS:-} $nmt" "$W/pkg/usr/bin/vmesh" agent \
   --config-dir "$W/vm" --state-dir "$W/state" --run-dir "$W/run" --status-address "$VM_IP:15020" \
   --readiness-address "$VM_IP:15021" --dns on --dns-listen "$VM_IP:15053" > "$W/agent.log" 2>&1 &
 agent=$!
