@@ -17,7 +17,8 @@
 #      load of LOADS against both servers, vmesh first in odd rounds and dnsmasq first in even ones.
 #   4. For each run: QPS, lost queries and average latency from dnsperf's statistics; p50/p99/p99.9
 #      from the per-query latencies dnsperf -v prints; server CPU seconds from /proc/<pid>/stat
-#      (utime + stime, all threads) read just before and after dnsperf; busy share of each CPU from
+#      (utime + stime, all threads) read just before and after dnsperf, also as microseconds of user and
+#      of system time per query; busy share of each CPU from
 #      /proc/stat, to see whether something else used the machine.
 #
 # Environment (defaults in brackets):
@@ -193,7 +194,7 @@ done
 echo "the servers answer $(echo "$sample" | wc -l) sample queries correctly (dig); $nqueries distinct queries in the dnsperf input"
 
 # --- 3. runs ---
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ticks() { awk '{print $14, $15}' "/proc/$1/stat"; } # user and system clock ticks, all threads
 cpustat() { awk '/^cpu[0-9]/ {busy = $2 + $3 + $4 + $7 + $8 + $9; printf "%s %d %d ", $1, busy, busy + $5 + $6}' /proc/stat; }
 hz=$(getconf CLK_TCK)
 
@@ -206,17 +207,18 @@ run() {
   local out="$WORKDIR/dnsperf.$s.$load.$round"
   local before after c0 c1
   c0=$(cpustat)
-  before=$(ticks "${pid[$s]}")
+  read -r -a before <<< "$(ticks "${pid[$s]}")"
   (pin "$CLIENT_CPUS" dnsperf -v -s 127.0.0.1 -p "${port[$s]}" -d "$WORKDIR/queries" -l "$seconds" \
     -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" "${rate[@]}" > "$out")
-  after=$(ticks "${pid[$s]}")
+  read -r -a after <<< "$(ticks "${pid[$s]}")"
   c1=$(cpustat)
   # per-query latencies (seconds) are the last field of the "> RCODE name type latency" lines
   local pct
   pct=$(awk '/^> / && $2 != "T" {print $NF}' "$out" | sort -g | awk '{v[NR] = $1}
     function at(f,   i) {i = int(NR * f); if (i < 1) i = 1; return v[i] * 1000}
     END {printf "%.3f %.3f %.3f", at(0.50), at(0.99), at(0.999)}')
-  awk -v s="$s" -v load="$load" -v round="$round" -v pct="$pct" -v cpu=$(( after - before )) -v hz="$hz" \
+  awk -v s="$s" -v load="$load" -v round="$round" -v pct="$pct" -v cpu=$(( after[0] + after[1] - before[0] - before[1] )) \
+      -v ucpu=$(( after[0] - before[0] )) -v hz="$hz" \
       -v c0="$c0" -v c1="$c1" '
     /Queries completed:/ {done = $3}
     /Queries lost:/ {lost = $3}
@@ -230,13 +232,15 @@ run() {
       sec = cpu / hz
       perSec = 0
       if (sec > 0) perSec = done / sec
-      printf "%s\t%s\t%d\t%.0f\t%.3f\t%s\t%s\t%s\t%.2f\t%.0f\t%d\t%d\t%s\t%s\n", s, load, round, qps, avg, p[1], p[2], p[3], sec,
-        perSec, done, lost, codes, busy
+      usr = 0; sys = 0
+      if (done > 0) { usr = 1e6 * ucpu / hz / done; sys = 1e6 * (cpu - ucpu) / hz / done }
+      printf "%s\t%s\t%d\t%.0f\t%.3f\t%s\t%s\t%s\t%.2f\t%.0f\t%d\t%d\t%s\t%s\t%.2f\t%.2f\n", s, load, round, qps, avg, p[1], p[2],
+        p[3], sec, perSec, done, lost, codes, busy, usr, sys
     }' "$out" >> "$RESULTS"
   [ "$KEEP" = 1 ] || rm -f "$out"
 }
 
-printf 'server\tload\tround\tqps\tavg_ms\tp50_ms\tp99_ms\tp999_ms\tcpu_s\tq_per_cpu_s\tcompleted\tlost\trcodes\tcpu_busy\n' > "$RESULTS"
+printf 'server\tload\tround\tqps\tavg_ms\tp50_ms\tp99_ms\tp999_ms\tcpu_s\tq_per_cpu_s\tcompleted\tlost\trcodes\tcpu_busy\tuser_us_per_q\tsys_us_per_q\n' > "$RESULTS"
 echo "warm-up: ${WARMUP} s per server and load, not counted"
 for s in $SERVERS; do
   for load in $LOADS; do
@@ -259,11 +263,11 @@ echo
 echo "names: $NAMES (+$SE_HOSTS ServiceEntry hosts), $nqueries distinct queries; dnsperf -c $CLIENTS -T $THREADS -q $OUTSTANDING -l $DURATION;" \
   "server CPUs: ${SERVER_CPUS:-any}, dnsperf CPUs: ${CLIENT_CPUS:-any}; JVM flags: ${JVM_FLAGS:-none}"
 awk -F'\t' 'NR == 1 {next} $3 != 0 {
-    rows[++n] = sprintf("| %s | %s | %s | %s | %.3f | %.3f | %.3f | %.2f | %s | %s | %s |", $1, $2 == "max" ? "max" : $2 "/s", $3,
-      $4, $5, $6, $7, $9, $10, $12, $14)
+    rows[++n] = sprintf("| %s | %s | %s | %s | %.3f | %.3f | %.3f | %.2f | %s | %.2f + %.2f | %s | %s |", $1,
+      $2 == "max" ? "max" : $2 "/s", $3, $4, $5, $6, $7, $9, $10, $15, $16, $12, $14)
   } END {
-    print "| server | load | round | QPS | avg ms | p50 ms | p99 ms | server CPU s | queries per CPU-s | lost | CPU busy |"
-    print "|---|---|---|---|---|---|---|---|---|---|---|"
+    print "| server | load | round | QPS | avg ms | p50 ms | p99 ms | server CPU s | queries per CPU-s | µs per query (user + system) | lost | CPU busy |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; i++) print rows[i]
   }' "$RESULTS"
 echo
