@@ -3,11 +3,13 @@
 # The Java runtime a package carries (/usr/lib/vmesh/runtime): jlink from the build's JDK with only the
 # modules JAR needs, as jdeps reports them, plus EXTRA_MODULES (comma-separated: modules reached only by
 # reflection or service loading, which jdeps cannot see; "-" for none). The runtime gets its own class-data archive of
-# the JDK's classes (--generate-cds-archive; only the one for compressed oops, heaps under 32 GB). With AOT_CACHE, also an AOT cache of the application's
+# the JDK's classes (--generate-cds-archive; only the one for compressed oops, heaps under 32 GB) and libjvm.so
+# without its full symbol table (when strip is installed). With AOT_CACHE, also an AOT cache of the application's
 # classes (JDK 25: -XX:AOTCacheOutput) from a training run of `JAR agent --help`, made with the new
 # runtime, which is the only one that can use it. The JVM maps the cache only for a jar of the same size
 # and modification time, wherever it lies: the cache is made for a copy of JAR beside AOT_CACHE whose
-# time is MTIME, the time the package gives its files (project.build.outputTimestamp); package that copy.
+# time is MTIME, the time the package gives its files (project.build.outputTimestamp); package that copy. The
+# runtime's class-data archive is then left out: the AOT cache replaces it.
 # Writes OUT/vmesh-modules, the modules it holds.
 set -eu
 jdk="$1"
@@ -26,6 +28,12 @@ rm -rf "$out"
 "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
   --generate-cds-archive --output "$out"
 rm -f "$out/lib/server/classes_nocoops.jsa"
+# libjvm.so comes with its full symbol table (about a fifth of its size); the dynamic symbols that stack
+# traces and crash logs resolve through stay.
+if command -v strip >/dev/null 2>&1; then
+  chmod u+w "$out/lib/server/libjvm.so"
+  strip --strip-unneeded "$out/lib/server/libjvm.so"
+fi
 echo "$modules" | tr ',' '\n' | sort -u > "$out/vmesh-modules"
 echo "runtime.sh: $out holds $(tr '\n' ' ' < "$out/vmesh-modules")($(du -sh "$out" | cut -f1))"
 
@@ -40,4 +48,7 @@ if [ -n "$aot" ]; then
     --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
     -jar "$jar" agent --help > /dev/null 2>&1
   echo "runtime.sh: AOT cache $aot ($(du -sh "$aot" | cut -f1))"
+  # The JVM maps the AOT cache, which holds the JDK's classes the agent uses, instead of the runtime's own
+  # class-data archive: the package does not need that one.
+  rm -f "$out/lib/server/classes.jsa"
 fi
