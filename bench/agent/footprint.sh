@@ -75,7 +75,8 @@ t0=$(now)
 nmt=""
 [ "${NMT:-0}" = 1 ] && nmt="-XX:NativeMemoryTracking=summary"
 [ "${CLASSES:-0}" = 1 ] && nmt="$nmt -Xlog:class+load=info:file=$W/classes.log"
-VMESH_JAR="${AGENT_JAR:-}" VMESH_JAVA_OPTS="${AGENT_JAVA_OPTS:-} $nmt" "$W/pkg/usr/bin/vmesh" agent \
+# JAVA_HOME (the server's and jcmd's JDK here) would make the launcher pick that JDK over the bundled runtime
+VMESH_JAR="${AGENT_JAR:-}" VMESH_JAVA_OPTS="${AGENT_JAVA_OPTS:-} $nmt" env -u JAVA_HOME "$W/pkg/usr/bin/vmesh" agent \
   --config-dir "$W/vm" --state-dir "$W/state" --run-dir "$W/run" --status-address "$VM_IP:15020" \
   --readiness-address "$VM_IP:15021" --dns on --dns-listen "$VM_IP:15053" > "$W/agent.log" 2>&1 &
 agent=$!
