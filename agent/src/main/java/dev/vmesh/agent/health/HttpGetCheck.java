@@ -1,26 +1,24 @@
 package dev.vmesh.agent.health;
 
 import dev.vmesh.api.ReadinessProbe;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
@@ -29,19 +27,23 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code HttpGetCheck} sends {@code GET scheme://host:port/path} and passes on a status from 200 to 399.
  * Like the kubelet it does not follow redirects, does not verify an https server's certificate or name,
- * and opens a fresh connection for every run (no proxy, HTTP/1.1). Only the status line and headers are
- * awaited; the body is not read.
+ * opens a fresh connection for every run (no proxy, HTTP/1.1, {@code Connection: close}) and sends the
+ * probe's headers as given, {@code Host} included. Only the status line is awaited; the rest of the
+ * answer is not read.
  *
- * <p>Custom headers are sent as given, except those {@code java.net.http} refuses to set ({@code Host},
- * {@code Connection}, {@code Content-Length}, {@code Expect}, {@code Upgrade}): those are left out with a
- * warning. Start the agent with {@code -Djdk.httpclient.allowRestrictedHeaders=host} to send a probe's
- * {@code Host} header.
+ * <p>Written on a plain socket rather than {@code java.net.http}: the probe needs one request line out and
+ * one status line back, where that client is a selector thread per client and a few hundred classes
+ * kept in the agent for good.
  */
 public final class HttpGetCheck implements Check {
   private static final Logger LOG = LoggerFactory.getLogger(HttpGetCheck.class);
+  /** The longest status line read; an answer without one by then is not HTTP. */
+  static final int MAX_STATUS_LINE = 8192;
 
   private final URI uri;
-  private final List<ReadinessProbe.Header> headers = new ArrayList<>();
+  private final String host;
+  private final int port;
+  private final byte[] request;
 
   /** {@code defaultHost} stands in for an empty {@code host}. */
   public HttpGetCheck(ReadinessProbe.HttpGet get, String defaultHost) {
@@ -50,23 +52,33 @@ public final class HttpGetCheck implements Check {
       throw new IllegalArgumentException("readinessProbe.httpGet.scheme: " + get.scheme() + " is not HTTP or HTTPS");
     }
     String path = get.path().isEmpty() ? "/" : get.path().startsWith("/") ? get.path() : "/" + get.path();
-    String authority = Checks.authority(Checks.hostOr(get.host(), defaultHost), Checks.port("httpGet", get.port()));
+    this.host = Checks.hostOr(get.host(), defaultHost);
+    this.port = Checks.port("httpGet", get.port());
+    String authority = Checks.authority(host, port);
     try {
       uri = URI.create(scheme + "://" + authority + path);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("readinessProbe.httpGet: " + e.getMessage(), e);
     }
+    String hostHeader = authority;
+    List<String> lines = new ArrayList<>();
     for (ReadinessProbe.Header h : get.httpHeaders()) {
-      try {
-        HttpRequest.newBuilder().header(h.name(), h.value()); // only to ask whether the client allows it
-        headers.add(h);
-      } catch (IllegalArgumentException e) {
-        String hint = h.name().equalsIgnoreCase("host")
-            ? "; start the agent with -Djdk.httpclient.allowRestrictedHeaders=host to send it" : "";
-        LOG.warn("event=probe_header_skipped header={} reason=\"{}{}\"", h.name(),
-            Checks.describe(e).replace('"', '\''), hint);
+      if (!isToken(h.name()) || h.value().indexOf('\r') >= 0 || h.value().indexOf('\n') >= 0) {
+        LOG.warn("event=probe_header_skipped header=\"{}\" reason=\"not a valid HTTP header name or value\"",
+            h.name().replace('"', '\''));
+      } else if (h.name().equalsIgnoreCase("host")) {
+        hostHeader = h.value();
+      } else if (!h.name().equalsIgnoreCase("connection")) {
+        lines.add(h.name() + ": " + h.value());
       }
     }
+    StringBuilder r = new StringBuilder("GET ").append(uri.getRawPath().isEmpty() ? "/" : uri.getRawPath());
+    if (uri.getRawQuery() != null) {
+      r.append('?').append(uri.getRawQuery());
+    }
+    r.append(" HTTP/1.1\r\nHost: ").append(hostHeader).append("\r\nUser-Agent: vmesh-probe\r\nAccept: */*\r\n");
+    lines.forEach(l -> r.append(l).append("\r\n"));
+    request = r.append("Connection: close\r\n\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
   }
 
   /** The URL this check requests. */
@@ -77,43 +89,74 @@ public final class HttpGetCheck implements Check {
   @Override
   public Health run(Duration timeout) {
     String what = "GET " + uri;
-    HttpClient.Builder builder = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .proxy(HttpClient.Builder.NO_PROXY)
-        .connectTimeout(timeout);
-    if (uri.getScheme().equals("https")) {
-      builder.sslContext(TrustAll.CONTEXT);
-    }
-    HttpClient client = builder.build();
-    CompletableFuture<HttpResponse<InputStream>> pending = null;
-    try {
-      HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).GET();
-      headers.forEach(h -> request.header(h.name(), h.value()));
-      pending = client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-      // the request timeout covers the exchange; this bound also covers anything it does not
-      HttpResponse<InputStream> response = pending.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-      response.body().close();
-      int status = response.statusCode();
-      return status >= 200 && status < 400 ? Health.ok() : Health.failed(what + " returned " + status);
-    } catch (TimeoutException e) {
-      return Health.failed(what + " timed out after " + Checks.seconds(timeout));
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof HttpTimeoutException) {
-        return Health.failed(what + " timed out after " + Checks.seconds(timeout));
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (Socket plain = new Socket()) {
+      plain.connect(new InetSocketAddress(host, port), millisLeft(deadline));
+      try (Socket socket = uri.getScheme().equals("https") ? tls(plain, deadline) : plain) {
+        OutputStream out = socket.getOutputStream();
+        out.write(request);
+        out.flush();
+        int status = status(socket, deadline);
+        return status >= 200 && status < 400 ? Health.ok() : Health.failed(what + " returned " + status);
       }
-      return Health.failed(what + " failed: " + Checks.failure(e.getCause()));
+    } catch (SocketTimeoutException e) {
+      return Health.failed(what + " timed out after " + Checks.seconds(timeout));
     } catch (IOException e) {
       return Health.failed(what + " failed: " + Checks.failure(e));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Health.failed(what + " was interrupted");
-    } finally {
-      if (pending != null) {
-        pending.cancel(true);
-      }
-      client.shutdownNow();
     }
+  }
+
+  /** {@code plain} wrapped in TLS, handshake done (any certificate accepted). */
+  private Socket tls(Socket plain, long deadline) throws IOException {
+    SSLSocket tls = (SSLSocket) TrustAll.CONTEXT.getSocketFactory().createSocket(plain, host, port, true);
+    tls.setSoTimeout(millisLeft(deadline));
+    tls.startHandshake();
+    return tls;
+  }
+
+  /** The status code of the answer's status line ("HTTP/1.1 200 OK"), read before {@code deadline}. */
+  private static int status(Socket socket, long deadline) throws IOException {
+    InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 512);
+    ByteArrayOutputStream line = new ByteArrayOutputStream(64);
+    while (true) {
+      socket.setSoTimeout(millisLeft(deadline));
+      int b = in.read();
+      if (b < 0 || line.size() >= MAX_STATUS_LINE) {
+        throw new IOException("the answer has no HTTP status line");
+      }
+      if (b == '\n') {
+        break;
+      }
+      line.write(b);
+    }
+    String[] parts = line.toString(StandardCharsets.ISO_8859_1).trim().split(" ", 3);
+    if (parts.length < 2 || !parts[0].startsWith("HTTP/1.") || !parts[1].matches("[1-5][0-9][0-9]")) {
+      throw new IOException("the answer is not HTTP/1.x: \"" + line.toString(StandardCharsets.ISO_8859_1)
+          .trim().replace('"', '\'') + "\"");
+    }
+    return Integer.parseInt(parts[1]);
+  }
+
+  private static int millisLeft(long deadline) throws SocketTimeoutException {
+    long left = (deadline - System.nanoTime()) / 1_000_000;
+    if (left <= 0) {
+      throw new SocketTimeoutException("deadline passed");
+    }
+    return (int) Math.min(Integer.MAX_VALUE, left);
+  }
+
+  /** RFC 9110's token: a header name. */
+  private static boolean isToken(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c <= ' ' || c >= 127 || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Accepts any server certificate for any name, as the kubelet's https probes do. */

@@ -36,7 +36,8 @@ public final class MergedMetrics {
   private final PrometheusRegistry agent;
   private final URI envoyStats;
   private final long maxEnvoyBytes;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+  /** Only with an Envoy: a client is a selector thread and a few hundred classes kept for the process's life. */
+  private final HttpClient http;
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
   private final Counter failures;
 
@@ -53,6 +54,7 @@ public final class MergedMetrics {
     this.agent = agent;
     this.envoyStats = envoyStats;
     this.maxEnvoyBytes = maxEnvoyBytes;
+    this.http = envoyStats == null ? null : HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     this.failures = Counter.builder().name("vmesh_agent_envoy_stats_scrape_failures")
         .help("Scrapes of /stats/prometheus whose Envoy part was missing (Envoy down, slow, failing or too large)")
         .register(agent);

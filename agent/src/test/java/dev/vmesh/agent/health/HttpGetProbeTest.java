@@ -157,11 +157,37 @@ class HttpGetProbeTest {
   }
 
   @Test
-  void aHostHeaderTheJdkRefusesIsLeftOutAndTheProbeStillRuns() {
-    // documented limit: java.net.http only sends Host with -Djdk.httpclient.allowRestrictedHeaders=host
+  void aHostHeaderReplacesTheDefaultAsTheKubeletDoes() {
     assertThat(run("/", new ReadinessProbe.Header("Host", "app.example"), new ReadinessProbe.Header("X-Probe", "1")))
         .isEqualTo(Health.ok());
-    assertThat(seen).containsEntry("host", "127.0.0.1:" + port).containsEntry("header:x-probe", "1");
+    assertThat(seen).containsEntry("host", "app.example").containsEntry("header:x-probe", "1");
+    assertThat(run("/")).isEqualTo(Health.ok());
+    assertThat(seen).containsEntry("host", "127.0.0.1:" + port);
+  }
+
+  @Test
+  void aHeaderThatWouldSplitTheRequestIsLeftOut() {
+    assertThat(run("/", new ReadinessProbe.Header("X-Probe", "1\r\nX-Injected: 2"),
+        new ReadinessProbe.Header("X-Kept", "3"))).isEqualTo(Health.ok());
+    assertThat(seen).containsEntry("header:x-kept", "3").doesNotContainKeys("header:x-probe", "header:x-injected");
+  }
+
+  @Test
+  void anAnswerThatIsNotHttpFailsAndSaysWhatCame() throws Exception {
+    try (java.net.ServerSocket notHttp = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Thread.ofVirtual().start(() -> {
+        try (java.net.Socket s = notHttp.accept()) {
+          s.getOutputStream().write("SSH-2.0-OpenSSH_9.6\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          s.getInputStream().read();
+        } catch (java.io.IOException ignored) {
+          // the probe closed first
+        }
+      });
+      HttpGetCheck check = new HttpGetCheck(new ReadinessProbe.HttpGet("/", notHttp.getLocalPort(), "127.0.0.1",
+          "", List.of()), "h");
+      assertThat(check.run(TIMEOUT)).isEqualTo(Health.failed("GET http://127.0.0.1:" + notHttp.getLocalPort()
+          + "/ failed: the answer is not HTTP/1.x: \"SSH-2.0-OpenSSH_9.6\""));
+    }
   }
 
   @Test
