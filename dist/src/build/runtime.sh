@@ -1,5 +1,5 @@
 #!/bin/sh
-# runtime.sh JDK OUT JAR [EXTRA_MODULES] [AOT_CACHE MTIME]
+# runtime.sh JDK OUT JAR [EXTRA_MODULES] [AOT_CACHE MTIME] [DROP_MODULES]
 # The Java runtime a package carries (/usr/lib/vmesh/runtime): jlink from the build's JDK with only the
 # modules JAR needs, as jdeps reports them, plus EXTRA_MODULES (comma-separated: modules reached only by
 # reflection or service loading, which jdeps cannot see; "-" for none). The runtime gets its own class-data archive of
@@ -10,6 +10,9 @@
 # and modification time, wherever it lies: the cache is made for a copy of JAR beside AOT_CACHE whose
 # time is MTIME, the time the package gives its files (project.build.outputTimestamp); package that copy. The
 # runtime's class-data archive is then left out: the AOT cache replaces it.
+# DROP_MODULES (comma-separated) are left out although jdeps names them: modules only code the program never runs
+# refers to (the agent: XML for logback's configuration files, java.sql for gson's and protobuf-util's SQL
+# dates, JFR for Netty's events, which the code checks for before using).
 # Writes OUT/vmesh-modules, the modules it holds.
 set -eu
 jdk="$1"
@@ -18,11 +21,15 @@ jar="$3"
 extra="${4:-}"
 aot="${5:-}"
 mtime="${6:-}"
+drop="${7:-}"
 
 release="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$jdk/release")"
 modules="$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release "$release" "$jar")"
 if [ -n "$extra" ] && [ "$extra" != "-" ]; then
   modules="$modules,$extra"
+fi
+if [ -n "$drop" ]; then
+  modules="$(echo "$modules" | tr ',' '\n' | grep -vxF "$(echo "$drop" | tr ',' '\n')" | paste -sd, -)"
 fi
 rm -rf "$out"
 "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \

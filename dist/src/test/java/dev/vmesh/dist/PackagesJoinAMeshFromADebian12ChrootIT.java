@@ -73,6 +73,12 @@ class PackagesJoinAMeshFromADebian12ChrootIT {
               DnsClient.a(new InetSocketAddress(vm, 15053), "db.mesh.internal")).as("agent:%n%s", a.output())
               .containsExactly("10.77.0.9"));
           assertThat(a.output()).contains("event=xds_connected");
+          // the agent's jar has no Prometheus protobuf writer: a scraper asking for protobuf gets text
+          HttpResponse<String> stats = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + vm + ":15020/stats/prometheus"))
+              .header("Accept", "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited")
+              .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+          assertThat(stats.statusCode()).as(stats.body()).isEqualTo(200);
+          assertThat(stats.body()).contains("vmesh_agent_");
         }
       }
     }
