@@ -11,6 +11,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -63,7 +64,7 @@ public final class Pem {
     for (X509Certificate c : chain) {
       try {
         out.append(block("CERTIFICATE", c.getEncoded()));
-      } catch (java.security.cert.CertificateEncodingException e) {
+      } catch (CertificateEncodingException e) {
         throw new IllegalArgumentException("cannot encode certificate " + c.getSubjectX500Principal() + ": "
             + e.getMessage(), e);
       }

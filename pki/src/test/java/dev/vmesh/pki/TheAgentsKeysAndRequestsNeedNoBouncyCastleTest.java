@@ -3,6 +3,8 @@ package dev.vmesh.pki;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.StringReader;
+import java.io.StringWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.URL;
@@ -19,6 +21,7 @@ import org.bouncycastle.asn1.x509.ExtensionsGenerator;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
@@ -72,7 +75,7 @@ class TheAgentsKeysAndRequestsNeedNoBouncyCastleTest {
         .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, san.generate())
         .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()));
     PKCS10CertificationRequest ours;
-    try (PemReader r = new PemReader(new java.io.StringReader(Csrs.create(keys, URI)))) {
+    try (PemReader r = new PemReader(new StringReader(Csrs.create(keys, URI)))) {
       ours = new PKCS10CertificationRequest(r.readPemObject().getContent());
     }
     // the signed part is deterministic (ECDSA signatures are not): it must be the same bytes
@@ -85,9 +88,9 @@ class TheAgentsKeysAndRequestsNeedNoBouncyCastleTest {
   void pemBlocksAreWrittenAsOpensslWritesThem() throws Exception {
     KeyPair keys = KeyPairs.ecP256();
     PrivateKey key = keys.getPrivate();
-    java.io.StringWriter bc = new java.io.StringWriter();
+    StringWriter bc = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(bc)) {
-      w.writeObject(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key, null));
+      w.writeObject(new JcaPKCS8Generator(key, null));
     }
     assertThat(Pem.privateKey(key)).isEqualTo(bc.toString());
     assertThat(Pem.parsePrivateKey("some text before\n" + Pem.privateKey(key) + "and after\n")).isEqualTo(key);

@@ -3,6 +3,7 @@ package dev.vmesh.agent.bootstrap;
 import dev.vmesh.api.codec.TreeWriter;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +57,7 @@ public final class EnvoyBootstrap {
   /** The bootstrap as JSON. */
   public static String json(Node node, Path xdsSocket, boolean delta, Ports ports) {
     Map<String, Object> ads = map("ads", Map.of(), "resourceApiVersion", "V3");
-    List<Object> clusters = new java.util.ArrayList<>(List.of(pipeCluster(XDS_CLUSTER, xdsSocket),
+    List<Object> clusters = new ArrayList<>(List.of(pipeCluster(XDS_CLUSTER, xdsSocket),
         pipeCluster(SDS_CLUSTER, xdsSocket)));
     Map<String, Object> statics = new LinkedHashMap<>();
     if (ports.prometheus() > 0) {

@@ -1,6 +1,7 @@
 package dev.vmesh.agent.health;
 
 import dev.vmesh.api.ReadinessProbe;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -116,7 +117,7 @@ public final class HttpGetCheck implements Check {
 
   /** The status code of the answer's status line ("HTTP/1.1 200 OK"), read before {@code deadline}. */
   private static int status(Socket socket, long deadline) throws IOException {
-    InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 512);
+    InputStream in = new BufferedInputStream(socket.getInputStream(), 512);
     ByteArrayOutputStream line = new ByteArrayOutputStream(64);
     while (true) {
       socket.setSoTimeout(millisLeft(deadline));

@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyStore;
@@ -174,12 +176,12 @@ class HttpGetProbeTest {
 
   @Test
   void anAnswerThatIsNotHttpFailsAndSaysWhatCame() throws Exception {
-    try (java.net.ServerSocket notHttp = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket notHttp = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Thread.ofVirtual().start(() -> {
-        try (java.net.Socket s = notHttp.accept()) {
-          s.getOutputStream().write("SSH-2.0-OpenSSH_9.6\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        try (Socket s = notHttp.accept()) {
+          s.getOutputStream().write("SSH-2.0-OpenSSH_9.6\r\n".getBytes(StandardCharsets.US_ASCII));
           s.getInputStream().read();
-        } catch (java.io.IOException ignored) {
+        } catch (IOException ignored) {
           // the probe closed first
         }
       });
