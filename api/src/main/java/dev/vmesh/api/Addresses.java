@@ -60,4 +60,22 @@ public final class Addresses {
     }
     return s;
   }
+
+  /** Whether IP literal {@code ip} lies in CIDR prefix {@code cidr} (both checked by the caller); false across families. */
+  public static boolean contains(String cidr, String ip) {
+    int slash = cidr.indexOf('/');
+    byte[] net = parseIp(cidr.substring(0, slash)).getAddress();
+    byte[] addr = parseIp(ip).getAddress();
+    if (net.length != addr.length) {
+      return false;
+    }
+    int bits = Integer.parseInt(cidr.substring(slash + 1));
+    for (int i = 0; i < net.length && bits > 0; i++, bits -= 8) {
+      int mask = bits >= 8 ? 0xFF : (0xFF << (8 - bits)) & 0xFF;
+      if ((net[i] & mask) != (addr[i] & mask)) {
+        return false;
+      }
+    }
+    return true;
+  }
 }

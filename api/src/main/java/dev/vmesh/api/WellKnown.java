@@ -28,7 +28,15 @@ public final class WellKnown {
   public static final String TOPOLOGY_REGION = "topology.kubernetes.io/region";
   public static final String TOPOLOGY_ZONE = "topology.kubernetes.io/zone";
   public static final String TOPOLOGY_SUBZONE = "topology.istio.io/subzone";
+  /**
+   * The network label. On a WorkloadEntry it makes the entry a network gateway of that network (with the
+   * gateway's mTLS port among its ports), as Istio's label on a gateway Service does.
+   */
   public static final String TOPOLOGY_NETWORK = "topology.istio.io/network";
+  /** Label on a network gateway: the port taking cross-network mTLS, when not {@link #DEFAULT_GATEWAY_PORT}. */
+  public static final String GATEWAY_PORT = "networking.istio.io/gatewayPort";
+  /** The port a network gateway takes cross-network mTLS on (AUTO_PASSTHROUGH), unless labelled otherwise. */
+  public static final int DEFAULT_GATEWAY_PORT = 15443;
   /** Label on ServiceEntries: waypoint use (checked by DYNAMIC_DNS validation). */
   public static final String USE_WAYPOINT = "istio.io/use-waypoint";
 }

@@ -109,6 +109,13 @@ final class ServerCommand implements Callable<Integer> {
           + " env VMESH_OUTBOUND_TRAFFIC_POLICY (default: ALLOW_ANY).")
   SidecarOptions.OutboundTrafficPolicy outboundTrafficPolicy;
 
+  @Option(names = "--mesh-networks", defaultValue = "${env:VMESH_MESH_NETWORKS}", paramLabel = "FILE",
+      converter = MeshNetworksFile.class, description = "Istio's meshNetworks file (networks: {NAME: {endpoints:"
+          + " [{fromCidr|fromRegistry}], gateways: [{address|registryServiceName, port}]}}), read at start: the"
+          + " gateways of each network beyond those that register themselves, and the networks of endpoints"
+          + " that name none; env VMESH_MESH_NETWORKS.")
+  dev.vmesh.api.MeshNetworks meshNetworks;
+
   @Option(names = "--secrets-key-file", defaultValue = "${env:VMESH_SECRETS_KEY_FILE}", paramLabel = "FILE",
       description = "With a shared store (etcd): the key that seals the CA and token keys stored there, 32 random bytes"
           + " in base64 ('head -c 32 /dev/urandom | base64 > FILE'); every replica needs the same file;"
@@ -177,7 +184,7 @@ final class ServerCommand implements Callable<Integer> {
   ServerOptions options() {
     return new ServerOptions(dataDir, configDir, httpAddress, xdsPlaintext, xdsTls, serverNames, caDir, caKeyType,
         new RegistryOptions(trustDomain, autoAllocate, RegistryOptions.DEFAULTS.ipv4Pool(),
-            RegistryOptions.DEFAULTS.ipv6Pool(), rootNamespace),
+            RegistryOptions.DEFAULTS.ipv6Pool(), rootNamespace, meshNetworks),
         new XdsOptions(debounce, debounceMax, XdsOptions.DEFAULTS.pushThreads(),
             new SidecarOptions(outboundTrafficPolicy, trustDomain)),
         new dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions(autoRegistration, healthChecks,

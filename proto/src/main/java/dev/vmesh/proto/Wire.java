@@ -32,6 +32,12 @@ public final class Wire {
     public static final String LABELS = "LABELS";
     /** The network the workload is on (a string; empty for the default network). */
     public static final String NETWORK = "NETWORK";
+    /**
+     * The networks whose endpoints the proxy wants to see, comma-separated (Istio's
+     * {@code ISTIO_META_REQUESTED_NETWORK_VIEW}); endpoints of other networks are left out of its EDS. A
+     * network gateway asks for its own network only.
+     */
+    public static final String REQUESTED_NETWORK_VIEW = "REQUESTED_NETWORK_VIEW";
     /** The cluster the proxy belongs to (a string). */
     public static final String CLUSTER_ID = "CLUSTER_ID";
     /** The WorkloadGroup (in the proxy's namespace) to auto-register a WorkloadEntry from. */

@@ -114,4 +114,17 @@ final class NameTableView {
     }
     return s.healthyEndpoints().stream().map(Endpoint::address).filter(Addresses::isIp).distinct().toList();
   }
+
+  /**
+   * Whether a service change can change the name table: the entry depends on addresses and visibility,
+   * and on endpoints only for services without addresses.
+   */
+  static boolean affectedBy(Service prev, Service next) {
+    if (prev == null || next == null || !prev.addresses().equals(next.addresses())
+        || !prev.exportTo().equals(next.exportTo())
+        || prev.resolution() != next.resolution() || prev.ports().isEmpty() != next.ports().isEmpty()) {
+      return true;
+    }
+    return next.addresses().isEmpty() && !prev.endpoints().equals(next.endpoints());
+  }
 }

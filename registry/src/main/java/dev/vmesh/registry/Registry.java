@@ -5,6 +5,9 @@ import dev.vmesh.api.NameTable;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.ResourceStatus.HostAddress;
+import dev.vmesh.registry.network.GatewayConfig;
+import dev.vmesh.registry.network.NetworkIndex;
+import dev.vmesh.registry.network.Networks;
 import dev.vmesh.registry.security.PeerAuthenticationIndex;
 import dev.vmesh.registry.security.PeerAuthentications;
 import dev.vmesh.registry.security.PolicyChange;
@@ -49,19 +52,26 @@ public final class Registry {
   private final ConcurrentHashMap<ServiceKey, Service> services = new ConcurrentHashMap<>();
   private final NameTableView nameTable = new NameTableView();
   private final PeerAuthenticationIndex peerAuthentications;
+  private final NetworkIndex networks;
+  private final GatewayConfig.Index gatewayConfig = new GatewayConfig.Index();
+  /** Whether the update running now changed the network gateways (read and reset by {@link #finish}). */
+  private boolean networksChanged;
 
   public Registry(RegistryOptions options) {
     this.options = options;
     this.vips = new VipAllocator(options.ipv4Pool(), options.ipv6Pool());
     this.addressStatus = new AddressStatus(vips);
     this.peerAuthentications = new PeerAuthenticationIndex(options.rootNamespace());
+    this.networks = new NetworkIndex(options.meshNetworks());
   }
 
   /**
    * What one update changed: each changed service with its state before and after, whether the name table
-   * changed (for some namespace's view of it), and what a PeerAuthentication update changed (else NONE).
+   * changed (for some namespace's view of it), what a PeerAuthentication update changed (else NONE), whether
+   * the network gateways changed ({@link #networks()}) and whether a Gateway or VirtualService did.
    */
-  public record Changes(Map<ServiceKey, ServiceChange> changes, boolean nameTable, PolicyChange peerAuthentication) {
+  public record Changes(Map<ServiceKey, ServiceChange> changes, boolean nameTable, PolicyChange peerAuthentication,
+      boolean networks, boolean gatewayConfig) {
     public static final Changes NONE = new Changes(Map.of(), false);
 
     public Changes {
@@ -77,8 +87,12 @@ public final class Registry {
       this(changes, nameTable, PolicyChange.NONE);
     }
 
+    public Changes(Map<ServiceKey, ServiceChange> changes, boolean nameTable, PolicyChange peerAuthentication) {
+      this(changes, nameTable, peerAuthentication, false, false);
+    }
+
     public boolean isEmpty() {
-      return changes.isEmpty() && !nameTable && peerAuthentication.isEmpty();
+      return changes.isEmpty() && !nameTable && peerAuthentication.isEmpty() && !networks && !gatewayConfig;
     }
   }
 
@@ -94,6 +108,9 @@ public final class Registry {
       case SERVICE_ENTRY -> putServiceEntry(ServiceEntryRecord.of(r, options), changed, statusCheck);
       case PEER_AUTHENTICATION -> {
         return policyChanges(peerAuthentications.upsert(r));
+      }
+      case GATEWAY, VIRTUAL_SERVICE -> {
+        return gatewayConfig.upsert(r) ? GATEWAY_CONFIG : Changes.NONE;
       }
       default -> {
         return Changes.NONE;
@@ -116,9 +133,13 @@ public final class Registry {
       }
     } else if (key.kind() == Kind.PEER_AUTHENTICATION) {
       return policyChanges(peerAuthentications.delete(key));
+    } else if (key.kind() == Kind.GATEWAY || key.kind() == Kind.VIRTUAL_SERVICE) {
+      return gatewayConfig.delete(key) ? GATEWAY_CONFIG : Changes.NONE;
     }
     return finish(changed, Set.of());
   }
+
+  private static final Changes GATEWAY_CONFIG = new Changes(Map.of(), false, PolicyChange.NONE, false, true);
 
   private static Changes policyChanges(PolicyChange c) {
     return c.isEmpty() ? Changes.NONE : new Changes(Map.of(), false, c);
@@ -135,6 +156,7 @@ public final class Registry {
       throw new IllegalStateException("load() is for an empty registry; apply events to a loaded one");
     }
     PolicyChange policies = peerAuthentications.load(resources);
+    boolean gateways = false;
     Set<ServiceKey> changed = new HashSet<>();
     Set<ResourceKey> statusCheck = new HashSet<>();
     List<ServiceEntryRecord> entries = new ArrayList<>();
@@ -143,34 +165,19 @@ public final class Registry {
         putWorkload(r.key(), Workload.of(r, options.trustDomain(), interner), changed);
       } else if (r.kind() == Kind.SERVICE_ENTRY) {
         entries.add(ServiceEntryRecord.of(r, options));
+      } else if (r.kind() == Kind.GATEWAY || r.kind() == Kind.VIRTUAL_SERVICE) {
+        gateways |= gatewayConfig.upsert(r);
       }
     }
     entries.sort(Comparator.comparing(ServiceEntryRecord::created, Comparator.nullsLast(Comparator.naturalOrder()))
         .thenComparing(e -> e.key().namespace()).thenComparing(e -> e.key().name()));
-    for (ServiceEntryRecord e : entries) {
-      vips.addUserAddresses(e.userIps());
-    }
-    for (ServiceEntryRecord e : entries) {
-      for (String host : e.allocatedHosts()) {
-        vips.claim(e.key(), host, e.claimed(host));
-      }
-    }
-    // Hosts without a recorded address get one in hostname order, not in the order the store lists
-    // objects or the order they were created: the same files then give the same addresses offline
-    // (vmesh registry) and at a server's first start, whatever the store.
-    Map<String, ServiceEntryRecord> firstHolder = new java.util.TreeMap<>();
-    for (ServiceEntryRecord e : entries) {
-      for (String host : e.allocatedHosts()) {
-        firstHolder.putIfAbsent(host, e);
-      }
-    }
-    firstHolder.forEach((host, e) -> vips.hold(e.key(), host));
+    vips.claimRecorded(entries);
     for (ServiceEntryRecord e : entries) {
       attach(e, changed, statusCheck);
       statusCheck.add(e.key());
     }
     Changes services = finish(changed, statusCheck);
-    return policies.isEmpty() ? services : new Changes(services.changes(), services.nameTable(), policies);
+    return new Changes(services.changes(), services.nameTable(), policies, services.networks(), gateways);
   }
 
   public Optional<Service> service(ServiceKey key) {
@@ -199,6 +206,16 @@ public final class Registry {
     return peerAuthentications.snapshot();
   }
 
+  /** The network gateways now, and the networks of endpoints by address (meshNetworks); an immutable snapshot. */
+  public Networks networks() {
+    return networks.snapshot();
+  }
+
+  /** The Gateways and VirtualServices now, an immutable snapshot. */
+  public GatewayConfig gatewayConfig() {
+    return gatewayConfig.snapshot();
+  }
+
   /** The name table for DNS proxies, with every service (what RegistryJson and {@code vmesh registry} show). */
   public NameTable nameTable() {
     return nameTable.snapshot();
@@ -224,6 +241,7 @@ public final class Registry {
     if (w.equals(old)) {
       return;
     }
+    networksChanged |= networks.putEntry(key, w.gateway());
     selection.putWorkload(key, old, w);
     Set<ResourceKey> affected = selection.selecting(w.namespace(), w.labels());
     if (old != null) {
@@ -240,6 +258,7 @@ public final class Registry {
       return;
     }
     selection.removeWorkload(key, old);
+    networksChanged |= networks.putEntry(key, null);
     for (ResourceKey se : selection.selecting(old.namespace(), old.labels())) {
       contribute(serviceEntries.get(se), key, null, changed);
     }
@@ -367,7 +386,7 @@ public final class Registry {
       if (!java.util.Objects.equals(prev, next)) {
         byEndpointAddress.move(sk, ServiceChange.addresses(prev), ServiceChange.addresses(next));
         reallyChanged.put(sk, new ServiceChange(sk, prev, next));
-        if (affectsNames(prev, next)) {
+        if (NameTableView.affectedBy(prev, next)) {
           hostnames.add(sk.hostname());
         }
       }
@@ -378,6 +397,13 @@ public final class Registry {
         addressStatus.check(se);
       }
     }
+    for (ServiceKey sk : reallyChanged.keySet()) {
+      if (networks.serviceNames().contains(sk.hostname())) {
+        networksChanged |= networks.putService(sk.hostname(), endpointIps(sk.hostname()));
+      }
+    }
+    boolean gateways = networksChanged;
+    networksChanged = false;
     boolean names = false;
     for (String host : hostnames) {
       List<Service> withHost = new ArrayList<>();
@@ -389,19 +415,20 @@ public final class Registry {
       }
       names |= nameTable.update(host, withHost);
     }
-    return reallyChanged.isEmpty() && !names ? Changes.NONE : new Changes(reallyChanged, names);
+    return reallyChanged.isEmpty() && !names && !gateways ? Changes.NONE
+        : new Changes(reallyChanged, names, PolicyChange.NONE, gateways, false);
   }
 
-  /**
-   * Whether a service change can change the name table: the entry depends on addresses and visibility,
-   * and on endpoints only for services without addresses.
-   */
-  private static boolean affectsNames(Service prev, Service next) {
-    if (prev == null || next == null || !prev.addresses().equals(next.addresses())
-        || !prev.exportTo().equals(next.exportTo())
-        || prev.resolution() != next.resolution() || prev.ports().isEmpty() != next.ports().isEmpty()) {
-      return true;
+  /** The IPs of the endpoints receiving traffic of every service named {@code host}. */
+  private Set<String> endpointIps(String host) {
+    Set<String> out = new HashSet<>();
+    for (Service s : servicesForHostname(host)) {
+      for (Endpoint e : s.healthyEndpoints()) {
+        if (dev.vmesh.api.Addresses.isIp(e.address())) {
+          out.add(e.address());
+        }
+      }
     }
-    return next.addresses().isEmpty() && !prev.endpoints().equals(next.endpoints());
+    return out;
   }
 }

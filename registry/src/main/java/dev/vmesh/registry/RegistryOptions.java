@@ -1,5 +1,6 @@
 package dev.vmesh.registry;
 
+import dev.vmesh.api.MeshNetworks;
 import dev.vmesh.registry.security.PeerAuthentications;
 
 /**
@@ -12,11 +13,22 @@ import dev.vmesh.registry.security.PeerAuthentications;
  * @param ipv6Pool the IPv6 prefix virtual IPs come from ({@code PILOT_IP_AUTOALLOCATE_IPV6_PREFIX})
  * @param rootNamespace the namespace whose selector-less PeerAuthentication is mesh-wide (Istio's
  *     {@code MeshConfig.rootNamespace}, {@code istio-system} by default)
+ * @param meshNetworks Istio's {@code meshNetworks}: gateways per network, networks of endpoints by address
  */
 public record RegistryOptions(String trustDomain, boolean autoAllocate, String ipv4Pool, String ipv6Pool,
-    String rootNamespace) {
+    String rootNamespace, MeshNetworks meshNetworks) {
   public static final RegistryOptions DEFAULTS = new RegistryOptions("cluster.local", true, "240.240.0.0/16",
       "2001:2::/48", PeerAuthentications.DEFAULT_ROOT_NAMESPACE);
+
+  public RegistryOptions {
+    meshNetworks = java.util.Objects.requireNonNullElse(meshNetworks, MeshNetworks.NONE);
+  }
+
+  /** Options without meshNetworks. */
+  public RegistryOptions(String trustDomain, boolean autoAllocate, String ipv4Pool, String ipv6Pool,
+      String rootNamespace) {
+    this(trustDomain, autoAllocate, ipv4Pool, ipv6Pool, rootNamespace, MeshNetworks.NONE);
+  }
 
   /** Options with Istio's default root namespace. */
   public RegistryOptions(String trustDomain, boolean autoAllocate, String ipv4Pool, String ipv6Pool) {
@@ -24,14 +36,18 @@ public record RegistryOptions(String trustDomain, boolean autoAllocate, String i
   }
 
   public RegistryOptions withTrustDomain(String td) {
-    return new RegistryOptions(td, autoAllocate, ipv4Pool, ipv6Pool, rootNamespace);
+    return new RegistryOptions(td, autoAllocate, ipv4Pool, ipv6Pool, rootNamespace, meshNetworks);
   }
 
   public RegistryOptions withPools(String v4, String v6) {
-    return new RegistryOptions(trustDomain, autoAllocate, v4, v6, rootNamespace);
+    return new RegistryOptions(trustDomain, autoAllocate, v4, v6, rootNamespace, meshNetworks);
   }
 
   public RegistryOptions withRootNamespace(String namespace) {
-    return new RegistryOptions(trustDomain, autoAllocate, ipv4Pool, ipv6Pool, namespace);
+    return new RegistryOptions(trustDomain, autoAllocate, ipv4Pool, ipv6Pool, namespace, meshNetworks);
+  }
+
+  public RegistryOptions withMeshNetworks(MeshNetworks networks) {
+    return new RegistryOptions(trustDomain, autoAllocate, ipv4Pool, ipv6Pool, rootNamespace, networks);
   }
 }

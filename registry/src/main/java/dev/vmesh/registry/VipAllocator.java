@@ -37,6 +37,29 @@ final class VipAllocator {
     this.v6 = new Pool(v6Prefix);
   }
 
+  /**
+   * Claims the addresses {@code entries} recorded in their status before any new one is handed out; hosts
+   * without a recorded address then get one in hostname order, not in the order the store lists objects or
+   * the order they were created: the same files give the same addresses offline (vmesh registry) and at a
+   * server's first start, whatever the store.
+   */
+  void claimRecorded(List<ServiceEntryRecord> entries) {
+    for (ServiceEntryRecord e : entries) {
+      addUserAddresses(e.userIps());
+    }
+    for (ServiceEntryRecord e : entries) {
+      for (String host : e.allocatedHosts()) {
+        claim(e.key(), host, e.claimed(host));
+      }
+    }
+    Map<String, ServiceEntryRecord> firstHolder = new java.util.TreeMap<>();
+    for (ServiceEntryRecord e : entries) {
+      for (String host : e.allocatedHosts()) {
+        firstHolder.putIfAbsent(host, e);
+      }
+    }
+    firstHolder.forEach((host, e) -> hold(e.key(), host));
+  }
   Vips get(String host) {
     return byHost.get(host);
   }

@@ -5,6 +5,7 @@ import dev.vmesh.api.Condition;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.WellKnown;
 import dev.vmesh.api.WorkloadEntrySpec;
+import dev.vmesh.registry.network.NetworkGateway;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -17,6 +18,7 @@ import java.util.Set;
  * @param owner {@code namespace/name} of the WorkloadEntry; empty for inline endpoints
  * @param serviceAccount the SPIFFE identity, or empty
  * @param dnsOnly the address is a hostname or unix socket: selected only by DNS-resolution services
+ * @param gateway the network gateway this entry is, or null (see {@link #gatewayOf})
  */
 record Workload(
     String namespace,
@@ -30,7 +32,8 @@ record Workload(
     String serviceAccount,
     String tlsMode,
     boolean healthy,
-    boolean dnsOnly) {
+    boolean dnsOnly,
+    NetworkGateway gateway) {
 
   private static final Set<String> TRUE = Set.of("1", "t", "T", "TRUE", "true", "True");
 
@@ -45,7 +48,34 @@ record Workload(
     String health = we.metadata().annotations().get(WellKnown.HEALTH_CHECKS_ENABLED);
     boolean healthy = health == null || !TRUE.contains(health)
         || we.status().condition(Condition.HEALTHY).map(Condition::isTrue).orElse(false);
-    return of(spec, labels, we.namespace(), we.namespace() + "/" + we.name(), healthy, trustDomain, interner);
+    Workload w = of(spec, labels, we.namespace(), we.namespace() + "/" + we.name(), healthy, trustDomain, interner);
+    NetworkGateway gateway = gatewayOf(spec, labels, healthy, "WorkloadEntry " + w.owner());
+    return gateway == null ? w : new Workload(w.namespace(), w.owner(), w.address(), w.ports(), w.labels(), w.network(),
+        w.locality(), w.weight(), w.serviceAccount(), w.tlsMode(), w.healthy(), w.dnsOnly(), gateway);
+  }
+
+  /**
+   * The network gateway a WorkloadEntry is, or null: one whose own labels carry
+   * {@code topology.istio.io/network} (as Istio marks a gateway's Service), with an IP address, healthy, and
+   * listing among its ports the gateway's mTLS port (label {@code networking.istio.io/gatewayPort}, else
+   * 15443). A VM of a network has {@code spec.network}, not the label, and is no gateway.
+   */
+  static NetworkGateway gatewayOf(WorkloadEntrySpec spec, Map<String, String> labels, boolean healthy, String source) {
+    String network = labels.getOrDefault(WellKnown.TOPOLOGY_NETWORK, "");
+    if (network.isEmpty() || !healthy || !Addresses.isIp(spec.address())) {
+      return null;
+    }
+    int port = WellKnown.DEFAULT_GATEWAY_PORT;
+    String label = labels.get(WellKnown.GATEWAY_PORT);
+    if (label != null) {
+      try {
+        port = Integer.parseInt(label);
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+    return spec.ports().containsValue(port)
+        ? new NetworkGateway(network, Addresses.normalize(spec.address()), port, source) : null;
   }
 
   /** The view of one inline endpoint of a ServiceEntry in {@code namespace}. */
@@ -85,6 +115,6 @@ record Workload(
     boolean dnsOnly = spec.isUnix() || !spec.address().isEmpty() && !Addresses.isIp(spec.address());
     return new Workload(in.intern(namespace), owner, spec.address(), spec.ports().isEmpty() ? Map.of() : spec.ports(),
         in.labels(augmented), in.intern(spec.network()), in.intern(locality), spec.weight(), sa, in.intern(tls),
-        healthy, dnsOnly);
+        healthy, dnsOnly, null);
   }
 }

@@ -389,6 +389,8 @@ abstract class Connection {
             ts.versionSent, ts.versionAcked, ts.nonce, ts.responses, ts.nacks, ts.lastNack, ts.lastNackAt));
       }
     }
-    return new SyncStatus(id, protocol(), proxy, connectedAt, perType);
+    TypeState eds = types.get(TypeUrls.ENDPOINT);
+    Iterable<String> edsNames = eds == null ? List.of() : eds.wildcard ? core.wildcardNames(eds, proxy) : eds.names;
+    return new SyncStatus(id, protocol(), proxy, connectedAt, perType, HorizonReport.of(proxy, edsNames, core.mesh));
   }
 }

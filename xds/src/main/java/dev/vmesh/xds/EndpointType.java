@@ -9,12 +9,14 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * {@code EndpointType} is EDS for every proxy: one ClusterLoadAssignment per {@code outbound|port||host}
- * of a STATIC (or NONE) service, with the endpoints of that port that receive traffic (healthy, one per
- * address and port) grouped by locality: IPs and unix sockets for Envoy, IPs only for gRPC clients,
- * which accept nothing else. Envoy's endpoints that take mTLS carry {@code tlsMode: istio} metadata
- * ({@link AutoMtls#forEndpoint}). One copy per namespace and proxy kind. Any change to a service touches
- * the assignments of every port it had or has.
+ * {@code EndpointType} is EDS for every proxy but network gateways ({@link RouterEndpointType}): one ClusterLoadAssignment per
+ * {@code outbound|port||host} of a STATIC (or NONE) service, with the endpoints of that port that receive
+ * traffic (healthy, one per address and port) grouped by locality: IPs and unix sockets for Envoy, IPs only
+ * for gRPC clients, which accept nothing else. Envoy's endpoints that take mTLS carry {@code tlsMode: istio}
+ * metadata ({@link AutoMtls#forEndpoint}). In a mesh of several networks the horizon is split per the
+ * proxy's network ({@link SplitHorizon}): endpoints elsewhere become their network's gateways. One copy per
+ * namespace, proxy kind, network and requested network view. Any change to a service touches the
+ * assignments of every port it had or has; a change of the gateways is a full push.
  */
 final class EndpointType implements ResourceType {
 
@@ -25,12 +27,14 @@ final class EndpointType implements ResourceType {
 
   @Override
   public boolean serves(Proxy proxy) {
-    return true;
+    return !proxy.router();
   }
 
   @Override
   public String cacheVariant(Proxy proxy) {
-    return (proxy.proxyless() ? "grpc/" : "envoy/") + proxy.namespace(); // unix sockets are for Envoy only
+    // unix sockets are for Envoy only; the split horizon follows the network and the requested view
+    return (proxy.proxyless() ? "grpc/" : "envoy/") + proxy.namespace() + "/" + proxy.network() + "/"
+        + String.join(",", proxy.requestedNetworkView());
   }
 
   @Override
@@ -52,13 +56,18 @@ final class EndpointType implements ResourceType {
     if (ref == null || ref.service().resolution().isDns()) {
       return null;
     }
+    return XdsResource.of(name, EnvoyProtos.loadAssignment(name, split(proxy, mesh, ref).targets()));
+  }
+
+  /** The split horizon of {@code ref}'s endpoints for {@code proxy}: what its assignment holds, what it leaves out. */
+  static SplitHorizon.Result split(Proxy proxy, MeshView mesh, MeshView.ServicePortRef ref) {
     if (proxy.proxyless()) {
-      return XdsResource.of(name, EnvoyProtos.loadAssignment(name, ref.service(), ref.port().number(),
-          EnvoyProtos.Targets.IPS, e -> false));
+      return SplitHorizon.apply(proxy, mesh.networks(), EnvoyProtos.receiving(ref.service(), ref.port().number(),
+          EnvoyProtos.Targets.IPS), e -> false);
     }
     MtlsPolicies policies = mesh.mtls();
-    return XdsResource.of(name, EnvoyProtos.loadAssignment(name, ref.service(), ref.port().number(),
-        EnvoyProtos.Targets.IPS_AND_PIPES, e -> AutoMtls.forEndpoint(ref.service(), e, policies)));
+    return SplitHorizon.apply(proxy, mesh.networks(), EnvoyProtos.receiving(ref.service(), ref.port().number(),
+        EnvoyProtos.Targets.IPS_AND_PIPES), e -> AutoMtls.forEndpoint(ref.service(), e, policies));
   }
 
   @Override

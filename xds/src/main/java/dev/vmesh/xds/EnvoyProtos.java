@@ -54,12 +54,9 @@ final class EnvoyProtos {
         .build();
   }
 
-  /** An endpoint's address: a socket address, or a pipe for unix sockets (port 0). */
-  static Address address(Endpoint e) {
-    if (e.port() == 0 && (e.address().startsWith("/") || e.address().startsWith("@"))) {
-      return Address.newBuilder().setPipe(Pipe.newBuilder().setPath(e.address())).build();
-    }
-    return socket(e.address(), e.port());
+  /** Whether an endpoint is a unix socket (port 0 and a path or an abstract name), sent as a pipe. */
+  static boolean isPipe(Endpoint e) {
+    return e.port() == 0 && (e.address().startsWith("/") || e.address().startsWith("@"));
   }
 
   /** Whether a port's protocol is handled by an HTTP connection manager. */
@@ -81,17 +78,26 @@ final class EnvoyProtos {
   static final long MAX_WEIGHT = 0xFFFF_FFFFL;
 
   /**
-   * The load assignment of one service port: the endpoints that receive traffic
-   * ({@link dev.vmesh.registry.Service#healthyEndpoints()}: healthy, one per address and port) grouped by
-   * locality, each locality weighted by the sum of its endpoints' weights (never 0: gRPC ignores
-   * zero-weight localities). When the weights of the whole port add up to more than a uint32, every
-   * endpoint weight is scaled down in proportion (at least 1), so no sum overflows. Endpoints for which
-   * {@code mtls} holds carry {@code tlsMode: istio} for the sidecar's transport socket match.
+   * The load assignment of one service port with every endpoint that receives traffic as it is (no split
+   * horizon: DNS clusters' own assignments). Endpoints for which {@code mtls} holds carry
+   * {@code tlsMode: istio} for the sidecar's transport socket match.
    */
   static ClusterLoadAssignment loadAssignment(String clusterName, Service service, int servicePort,
       Targets targets, java.util.function.Predicate<Endpoint> mtls) {
+    List<SplitHorizon.Target> out = new ArrayList<>();
+    for (Endpoint e : receiving(service, servicePort, targets)) {
+      out.add(new SplitHorizon.Target(e.address(), e.port(), isPipe(e), e.locality(), Math.max(1, e.weight()),
+          mtls.test(e)));
+    }
+    return loadAssignment(clusterName, out);
+  }
+
+  /**
+   * The endpoints of one service port that receive traffic ({@link Service#healthyEndpoints()}: healthy,
+   * one per address and port) and whose address {@code targets} allows, in order.
+   */
+  static List<Endpoint> receiving(Service service, int servicePort, Targets targets) {
     List<Endpoint> chosen = new ArrayList<>();
-    long total = 0;
     for (Endpoint e : service.healthyEndpoints()) {
       if (e.servicePort() != servicePort) {
         continue;
@@ -105,28 +111,42 @@ final class EnvoyProtos {
       };
       if (allowed) {
         chosen.add(e);
-        total += Math.max(1, e.weight());
       }
     }
-    long budget = MAX_WEIGHT - chosen.size(); // rounding each scaled weight up by one stays within a uint32
+    return chosen;
+  }
+
+  /**
+   * A load assignment of {@code targets} grouped by locality, each locality weighted by the sum of its
+   * endpoints' weights (never 0: gRPC ignores zero-weight localities). When the weights add up to more than
+   * a uint32, every weight is scaled down in proportion (at least 1), so no sum overflows.
+   */
+  static ClusterLoadAssignment loadAssignment(String clusterName, List<SplitHorizon.Target> targets) {
+    long total = 0;
+    for (SplitHorizon.Target t : targets) {
+      total += t.weight();
+    }
+    long budget = MAX_WEIGHT - targets.size(); // rounding each scaled weight up by one stays within a uint32
     Map<String, LocalityLbEndpoints.Builder> byLocality = new LinkedHashMap<>();
     Map<String, Long> localityWeights = new LinkedHashMap<>();
-    for (Endpoint e : chosen) {
-      long weight = Math.max(1, e.weight());
+    for (SplitHorizon.Target t : targets) {
+      long weight = t.weight();
       if (total > MAX_WEIGHT) {
         weight = Math.max(1, (long) ((double) weight * budget / total));
       }
-      LocalityLbEndpoints.Builder group = byLocality.computeIfAbsent(e.locality(), l -> LocalityLbEndpoints
+      LocalityLbEndpoints.Builder group = byLocality.computeIfAbsent(t.locality(), l -> LocalityLbEndpoints
           .newBuilder().setLocality(locality(l)));
+      Address address = t.pipe() ? Address.newBuilder().setPipe(Pipe.newBuilder().setPath(t.address())).build()
+          : socket(t.address(), t.port());
       LbEndpoint.Builder lb = LbEndpoint.newBuilder()
-          .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder().setAddress(address(e)))
+          .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder().setAddress(address))
           .setHealthStatus(HealthStatus.HEALTHY)
           .setLoadBalancingWeight(UInt32Value.of((int) weight));
-      if (mtls.test(e)) {
+      if (t.mtls()) {
         lb.setMetadata(SidecarTls.istioEndpoint());
       }
       group.addLbEndpoints(lb);
-      localityWeights.merge(e.locality(), weight, Long::sum);
+      localityWeights.merge(t.locality(), weight, Long::sum);
     }
     ClusterLoadAssignment.Builder cla = ClusterLoadAssignment.newBuilder().setClusterName(clusterName);
     byLocality.forEach((l, group) -> cla.addEndpoints(group.setLoadBalancingWeight(

@@ -5,6 +5,7 @@ import dev.vmesh.registry.ClusterKey;
 import dev.vmesh.registry.Endpoint;
 import dev.vmesh.registry.Registry;
 import dev.vmesh.registry.Service;
+import dev.vmesh.registry.network.Networks;
 import dev.vmesh.api.ServicePort;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,6 +49,16 @@ public final class MeshView {
 
   public Registry registry() {
     return registry.get();
+  }
+
+  /** The Gateways and VirtualServices, now. */
+  public dev.vmesh.registry.network.GatewayConfig gatewayConfig() {
+    return registry.get().gatewayConfig();
+  }
+
+  /** The network gateways and the networks of endpoints, now. */
+  public Networks networks() {
+    return registry.get().networks();
   }
 
   /** Every service visible to proxies in {@code namespace}, sorted by hostname then namespace. */

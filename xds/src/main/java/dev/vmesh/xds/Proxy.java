@@ -141,6 +141,32 @@ public record Proxy(
     return v != null && v.hasStringValue() ? v.getStringValue() : "";
   }
 
+  /** Node type of network gateways (Istio's {@code router~} node ids). */
+  public static final String ROUTER = "router";
+
+  /** Whether the proxy is a gateway ({@code router~...} node id): it gets gateway config, not sidecar config. */
+  public boolean router() {
+    return ROUTER.equals(type);
+  }
+
+  /**
+   * The networks whose endpoints the proxy sees ({@code REQUESTED_NETWORK_VIEW}, sorted, without blanks);
+   * empty means every network.
+   */
+  public List<String> requestedNetworkView() {
+    String v = string(metadata.getFieldsMap(), Meta.REQUESTED_NETWORK_VIEW);
+    if (v.isEmpty()) {
+      return List.of();
+    }
+    java.util.TreeSet<String> out = new java.util.TreeSet<>();
+    for (String n : v.split(",")) {
+      if (!n.isBlank()) {
+        out.add(n.trim());
+      }
+    }
+    return List.copyOf(out);
+  }
+
   /** The first IP, or empty. */
   public String ip() {
     return ips.isEmpty() ? "" : ips.get(0);

@@ -89,7 +89,10 @@ public final class XdsServer implements AutoCloseable {
     if (!changes.isEmpty()) {
       // A PeerAuthentication change is a full push: policies are few and rarely change, and one reshapes
       // listeners (inbound chains), clusters (a namespace's mode) and endpoints (tlsMode) of many proxies.
-      queue.add(changes.changes(), changes.nameTable(), !changes.peerAuthentication().isEmpty());
+      // So is a change of the network gateways (every proxy's split horizon, as in Istio) and of Gateways or
+      // VirtualServices (the gateways' whole config).
+      queue.add(changes.changes(), changes.nameTable(), !changes.peerAuthentication().isEmpty() || changes.networks()
+          || changes.gatewayConfig());
     }
   }
 

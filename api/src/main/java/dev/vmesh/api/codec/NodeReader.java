@@ -50,6 +50,10 @@ final class NodeReader {
     problems.add(new Problem(Problem.Severity.ERROR, source, pos, path, message));
   }
 
+  void warning(String path, Position pos, String message) {
+    problems.add(new Problem(Problem.Severity.WARNING, source, pos, path, message));
+  }
+
   void notice(String path, Position pos, String message) {
     problems.add(new Problem(Problem.Severity.NOTICE, source, pos, path, message));
   }

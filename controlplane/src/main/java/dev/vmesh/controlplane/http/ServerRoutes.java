@@ -68,6 +68,8 @@ public record ServerRoutes(ConfigStore store, FileConfigStore files, BooleanSupp
     http.raw("/metrics", false, "Prometheus metrics (docs/metrics.md)", metricsPage::serve);
     http.route("/debug/registryz", protectDebug, "services, endpoints and the name table as the registry has them",
         r -> Http.Response.json(200, RegistryJson.json(registry.get())));
+    http.route("/debug/networkz", protectDebug, "network gateways per network, where each was learned, and"
+        + " meshNetworks", r -> Http.Response.json(200, NetworkJson.json(registry.get().networks())));
     http.route("/debug/configz", protectDebug, "every stored object (ServiceEntry, WorkloadEntry, WorkloadGroup)",
         r -> Http.Response.json(200, ResourceWriter.jsonList(store.list(ListOptions.all()).items(), true) + "\n"));
     http.route("/debug/config_errors", protectDebug, "problems found in the --config directory's files",

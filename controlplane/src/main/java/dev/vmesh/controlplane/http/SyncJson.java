@@ -5,6 +5,7 @@ import com.google.protobuf.Value;
 import dev.vmesh.api.codec.ResourceEncoder;
 import dev.vmesh.api.codec.TreeWriter;
 import dev.vmesh.controlplane.autoregistration.Registrations;
+import dev.vmesh.xds.HorizonReport;
 import dev.vmesh.xds.Proxy;
 import dev.vmesh.xds.RefusedStream;
 import dev.vmesh.xds.SyncStatus;
@@ -17,7 +18,8 @@ import java.util.TreeMap;
 /**
  * {@code SyncJson} prints {@code /debug/syncz}: each connected proxy, its node metadata, what its
  * registration came to ({@code workloadEntry}, and {@code registration} for a proxy that asked for one),
- * and per type what was sent and acknowledged, with the last NACK's message; and {@code /debug/refusedz}:
+ * per type what was sent and acknowledged, with the last NACK's message, and what the split horizon left
+ * out of its endpoints ({@code splitHorizon}); and {@code /debug/refusedz}:
  * the streams the server last refused, with the status the client got.
  */
 public final class SyncJson {
@@ -68,9 +70,31 @@ public final class SyncJson {
         types.put(type, tm);
       });
       m.put("types", types);
+      m.put("splitHorizon", horizon(s.horizon()));
       out.add(m);
     }
     return TreeWriter.json(out, true) + "\n";
+  }
+
+  /** What the split horizon left out of a proxy's endpoints, and why. */
+  private static Map<String, Object> horizon(HorizonReport h) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("network", h.network());
+    m.put("requestedNetworkView", h.requestedNetworkView());
+    m.put("gateways", h.gateways());
+    m.put("droppedTotal", h.droppedTotal());
+    List<Object> dropped = new ArrayList<>();
+    for (HorizonReport.Dropped d : h.dropped()) {
+      Map<String, Object> dm = new LinkedHashMap<>();
+      dm.put("cluster", d.cluster());
+      dm.put("address", d.address());
+      dm.put("port", d.port());
+      dm.put("network", d.network());
+      dm.put("reason", d.reason());
+      dropped.add(dm);
+    }
+    m.put("dropped", dropped);
+    return m;
   }
 
   /** {@code /debug/refusedz}: the streams the server last ended with an error, most recent first. */
