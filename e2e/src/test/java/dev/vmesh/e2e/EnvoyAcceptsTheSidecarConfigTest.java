@@ -95,7 +95,7 @@ class EnvoyAcceptsTheSidecarConfigTest {
   }
 
   /** Waits for the config dump (endpoints included) to hold {@code expected}. */
-  private static void awaitLoaded(EnvoyUnderTest vm, String... expected) {
+  static void awaitLoaded(EnvoyUnderTest vm, String... expected) {
     await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
       String dump = vm.admin("/config_dump?include_eds");
       for (String e : expected) {
@@ -129,7 +129,7 @@ class EnvoyAcceptsTheSidecarConfigTest {
 
   private static final Pattern STAT = Pattern.compile("(?m)^([^:\\s]+): (\\d+)$");
 
-  private static Map<String, Long> stats(EnvoyUnderTest vm, String filter) throws Exception {
+  static Map<String, Long> stats(EnvoyUnderTest vm, String filter) throws Exception {
     Map<String, Long> out = new LinkedHashMap<>();
     Matcher m = STAT.matcher(vm.admin("/stats?filter=" + filter));
     while (m.find()) {

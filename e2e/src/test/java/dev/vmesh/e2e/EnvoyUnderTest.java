@@ -48,11 +48,16 @@ final class EnvoyUnderTest implements AutoCloseable {
 
   /** Creates the namespace and starts the server on {@code config} (xDS on 127.0.0.1:15012); waits until it serves. */
   void startServer(Path config, String... serverFlags) throws Exception {
+    startServerWithXdsOn(config, "127.0.0.1:15012", serverFlags);
+  }
+
+  /** As {@link #startServer}, with xDS on {@code xdsAddress} (a gateway in the namespace takes 15012 itself). */
+  void startServerWithXdsOn(Path config, String xdsAddress, String... serverFlags) throws Exception {
     must("ip", "netns", "add", netns);
     must("ip", "-n", netns, "link", "set", "lo", "up");
     must("ip", "-n", netns, "addr", "add", ip + "/32", "dev", "lo");
     List<String> server = new ArrayList<>(List.of("server", "--data-dir", data().toString(), "--config",
-        config.toString(), "--http-address", "127.0.0.1:15014", "--xds-address", "127.0.0.1:15012"));
+        config.toString(), "--http-address", "127.0.0.1:15014", "--xds-address", xdsAddress));
     server.addAll(List.of(serverFlags));
     start("server", server.toArray(String[]::new));
     await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(data().resolve("admin-token")));

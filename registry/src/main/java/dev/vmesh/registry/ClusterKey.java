@@ -61,6 +61,28 @@ public record ClusterKey(Direction direction, int port, String subset, String ho
     }
   }
 
+  /**
+   * The key of a cluster named in the SNI form ({@code outbound_.<port>_.<subset>_.<host>}, the names of a network
+   * gateway's AUTO_PASSTHROUGH clusters), or null when the name is not of that form.
+   */
+  public static ClusterKey ofSni(String name) {
+    String prefix = Direction.OUTBOUND.label + "_.";
+    if (!name.startsWith(prefix)) {
+      return null;
+    }
+    int portEnd = name.indexOf("_.", prefix.length());
+    int subsetEnd = portEnd < 0 ? -1 : name.indexOf("_.", portEnd + 2);
+    if (subsetEnd < 0 || subsetEnd + 2 >= name.length()) {
+      return null;
+    }
+    try {
+      return new ClusterKey(Direction.OUTBOUND, Integer.parseInt(name.substring(prefix.length(), portEnd)),
+          name.substring(portEnd + 2, subsetEnd), name.substring(subsetEnd + 2));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
   @Override
   public String toString() {
     return name();

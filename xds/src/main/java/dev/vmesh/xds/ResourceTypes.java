@@ -18,9 +18,12 @@ final class ResourceTypes {
   static final ResourceTypes ALL = new ResourceTypes(List.of(
       new GrpcClusterType(),
       new SidecarClusterType(),
+      new RouterClusterType(),
       new EndpointType(),
+      new RouterEndpointType(),
       new GrpcListenerType(),
       new SidecarListenerType(),
+      new RouterListenerType(),
       new GrpcRouteType(),
       new SidecarRouteType(),
       new NameTableType()));

@@ -49,7 +49,7 @@ final class SidecarClusterType implements ResourceType {
 
   @Override
   public boolean serves(Proxy proxy) {
-    return !proxy.proxyless();
+    return !proxy.proxyless() && !proxy.router();
   }
 
   @Override

@@ -49,7 +49,7 @@ final class SidecarListenerType implements ResourceType {
 
   @Override
   public boolean serves(Proxy proxy) {
-    return !proxy.proxyless();
+    return !proxy.proxyless() && !proxy.router();
   }
 
   /** The inbound listener depends on the proxy's own IPs (and its labels, when no endpoint is at them). */

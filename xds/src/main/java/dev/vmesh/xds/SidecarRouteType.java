@@ -34,7 +34,7 @@ final class SidecarRouteType implements ResourceType {
 
   @Override
   public boolean serves(Proxy proxy) {
-    return !proxy.proxyless();
+    return !proxy.proxyless() && !proxy.router();
   }
 
   @Override

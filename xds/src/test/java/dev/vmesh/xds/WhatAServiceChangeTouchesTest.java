@@ -75,7 +75,9 @@ class WhatAServiceChangeTouchesTest {
         metadata: {name: web1, namespace: ns1}
         spec: {address: 10.0.0.6, labels: {app: web}}
         """);
-    assertThat(byType(r)).containsOnlyKeys("EndpointType").containsEntry("EndpointType", java.util.Set.of(WEB));
+    assertThat(byType(r)).containsOnlyKeys("EndpointType", "RouterEndpointType")
+        .containsEntry("EndpointType", java.util.Set.of(WEB))
+        .containsEntry("RouterEndpointType", java.util.Set.of(WEB, "outbound_.80_._.web.internal.com"));
     assertThat(r.shapesChanged()).isFalse();
     assertThat(r.touchedIps()).containsExactlyInAnyOrder("10.0.0.5", "10.0.0.6");
 
