@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vmesh", mixinStandardHelpOptions = true, versionProvider = Launcher.Version.class,
     description = "Service mesh for virtual machines (Istio's VM API, in Java).",
     subcommands = {ServerCommand.class, ValidateCommand.class, RegistryCommand.class, ApplyCommand.class,
-        GetCommand.class, DeleteCommand.class, ProxyStatusCommand.class, ProxyConfigCommand.class, TokenCommand.class, WorkloadCommand.class, AgentCommand.class, DnsCommand.class, DemoCommand.class,
+        GetCommand.class, DeleteCommand.class, ProxyStatusCommand.class, ProxyConfigCommand.class, TokenCommand.class, WorkloadCommand.class, AgentCommand.class, GatewayCommand.class, DnsCommand.class, DemoCommand.class,
         VersionCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {

@@ -171,8 +171,14 @@ final class WorkloadCommand {
     List<String> discoveryAddresses;
 
     @Option(names = "--ingress-ip", paramLabel = "IP", defaultValue = "", converter = Inputs.Ip.class,
-        description = "IP that the discovery host name resolves to on the VM; written to the hosts file.")
+        description = "IP that the discovery host name resolves to on the VM, written to the hosts file: the"
+            + " east-west gateway through which a VM on another network reaches the server. Without"
+            + " --discovery-address the discovery address is then " + CONTROL_PLANE_NAME + ":15012, a name the"
+            + " server's certificate carries.")
     String ingressIp;
+
+    /** The control plane's name as Istio's VMs use it, in the server's certificate by default (--server-name). */
+    static final String CONTROL_PLANE_NAME = "istiod.istio-system.svc";
 
     @ArgGroup(exclusive = true)
     Ip ip = new Ip();
@@ -209,6 +215,7 @@ final class WorkloadCommand {
           .documents().get(0);
       String trustDomain = TokenCommand.text(mesh, "trustDomain");
       List<String> discovery = discoveryAddresses != null && !discoveryAddresses.isEmpty() ? discoveryAddresses
+          : !ingressIp.isEmpty() ? List.of(CONTROL_PLANE_NAME + ":15012")
           : List.of(URI.create(connection.server()).getHost() + ":15012");
       Onboarding.Files files = Onboarding.build(group, new Onboarding.Options(discovery, autoRegister, captureDns,
           ip.internal, ip.external, clusterId, trustDomain, trustDomain));

@@ -70,7 +70,7 @@ class EveryHelpDescribesEachFlagAndItsVariableTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"vmesh server", "vmesh agent"})
+  @ValueSource(strings = {"vmesh server", "vmesh agent", "vmesh gateway"})
   void everyFlagOfTheServerAndTheAgentNamesTheVariableItReads(String command) {
     for (OptionSpec o : find(command).getCommandSpec().options()) {
       if (o.usageHelp() || o.versionHelp()) {

@@ -125,6 +125,26 @@ class OnboardingFilesTest {
   }
 
   @Test
+  void throughAGatewayTheDiscoveryAddressIsTheServersNameMappedToTheGateway() throws Exception {
+    Path wg = tmp.resolve("wg-remote.yaml");
+    Files.writeString(wg, """
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadGroup
+        metadata: {name: remote, namespace: vm}
+        spec: {template: {serviceAccount: remote, network: net2}}
+        """);
+    Path out = tmp.resolve("remote");
+    Cli configure = cli("workload", "entry", "configure", "-f", wg.toString(), "-o", out.toString(),
+        "--ingress-ip", "192.0.2.10");
+    assertThat(configure.exit()).as(configure.err()).isZero();
+    assertThat(Files.readString(out.resolve("hosts"))).isEqualTo("192.0.2.10 istiod.istio-system.svc\n");
+    assertThat(MeshConfigCodec.decode("mesh.yaml", Files.readString(out.resolve("mesh.yaml"))).config()
+        .discoveryAddresses()).containsExactly("istiod.istio-system.svc:15012");
+    assertThat(ClusterEnv.parse("cluster.env", Files.readString(out.resolve("cluster.env"))))
+        .containsEntry("ISTIO_META_NETWORK", "net2");
+  }
+
+  @Test
   void aMissingGroupOrABadFileFailsWithTheFixAndWritesNothing() throws Exception {
     Path out = tmp.resolve("none");
     Cli missing = cli("workload", "entry", "configure", "--name", "nope", "-n", "vm", "-o", out.toString());

@@ -33,6 +33,8 @@ import java.util.regex.Pattern;
  * @param instanceIps the VM's addresses as the mesh sees them, first is the WorkloadEntry address
  * @param discoveryAddresses the server's xDS and CA addresses, tried in order
  * @param serverName the name the server's certificate must carry, or empty for the address's host
+ * @param proxyType the node type the agent announces: {@code sidecar}, or {@code router} for a network gateway
+ *     ({@link #asGateway})
  */
 public record AgentConfig(
     Paths paths,
@@ -51,7 +53,8 @@ public record AgentConfig(
     String serverName,
     ReadinessProbe probe,
     int statusPort,
-    List<Problem> notices) {
+    List<Problem> notices,
+    String proxyType) {
 
   /** Readiness port, as Istio's sidecar. */
   public static final int READINESS_PORT = 15021;
@@ -161,7 +164,8 @@ public record AgentConfig(
         locality(labels, settings), first(settings.get("ISTIO_META_AUTO_REGISTER_GROUP"), ""),
         first(settings.get("ISTIO_META_WORKLOAD_ENTRY"), ""), first(settings.get("ISTIO_META_CLUSTER_ID"), ""),
         List.copyOf(discovery), first(settings.get("CA_ADDR"), discovery.get(0)),
-        first(settings.get("ISTIOD_SAN"), ""), mesh.readinessProbe(), mesh.effectiveStatusPort(), List.copyOf(notices));
+        first(settings.get("ISTIOD_SAN"), ""), mesh.readinessProbe(), mesh.effectiveStatusPort(), List.copyOf(notices),
+        SIDECAR);
   }
 
   /**
@@ -184,10 +188,42 @@ public record AgentConfig(
         ? "localhost" : instanceIps.get(0);
   }
 
-  /** Istio's node id: {@code sidecar~IP~POD.NAMESPACE~NAMESPACE.svc.cluster.local}. */
+  /** Istio's node id: {@code sidecar~IP~POD.NAMESPACE~NAMESPACE.svc.cluster.local} ({@code router~...} for a gateway). */
   public String nodeId() {
-    return "sidecar~" + instanceIps.get(0) + "~" + podName + "." + identity.namespace() + "~"
+    return proxyType + "~" + instanceIps.get(0) + "~" + podName + "." + identity.namespace() + "~"
         + identity.namespace() + ".svc.cluster.local";
+  }
+
+  /** The node type of a VM's agent. */
+  public static final String SIDECAR = "sidecar";
+  /** The node type of a network gateway ({@code vmesh gateway}): it gets gateway config, not a sidecar's. */
+  public static final String ROUTER = "router";
+
+  /**
+   * This config as a network gateway's: node type {@code router}; on {@code network} (empty: the onboarding
+   * files' {@code ISTIO_META_NETWORK}), which it also asks to see only ({@code REQUESTED_NETWORK_VIEW}: a gateway
+   * forwards inside its own network); with {@code labels} added to the workload's (what Gateways select) and the
+   * label {@code topology.istio.io/network}.
+   */
+  public AgentConfig asGateway(String network, Map<String, String> labels) {
+    String net = network == null || network.isBlank() ? this.network : network.strip();
+    Map<String, String> merged = new TreeMap<>(this.labels);
+    merged.putAll(labels);
+    Map<String, String> s = new TreeMap<>(settings);
+    if (!net.isEmpty()) {
+      merged.put("topology.istio.io/network", net);
+      s.put("ISTIO_META_NETWORK", net);
+      s.put("ISTIO_META_REQUESTED_NETWORK_VIEW", net);
+    }
+    s.remove("ISTIO_METAJSON_LABELS"); // the node's LABELS are {@link #labels} (Nodes), now merged
+    return new AgentConfig(paths, Collections.unmodifiableMap(s), identity, instanceIps, podName,
+        Collections.unmodifiableMap(merged), net, locality, autoRegisterGroup, workloadEntry, clusterId,
+        discoveryAddresses, caAddress, serverName, probe, statusPort, notices, ROUTER);
+  }
+
+  /** Whether the agent runs as a network gateway. */
+  public boolean gateway() {
+    return ROUTER.equals(proxyType);
   }
 
   /** Settings with a prefix, prefix removed ({@code ISTIO_META_} gives node metadata). */

@@ -54,7 +54,8 @@ final class GroupEntries {
 
   /**
    * The entry for {@code proxy} in {@code group}: the template's spec with the proxy's address, merged
-   * labels (template, then group metadata, then the proxy's; {@code istio-locality} dropped), the
+   * labels (template, then group metadata, then the proxy's; {@code istio-locality} dropped;
+   * {@code topology.istio.io/network} only as the group has it), the
    * proxy's network and locality when it has them, the group's annotations plus
    * {@code istio.io/autoRegistrationGroup} (and health checks when the proxy runs a probe), and the
    * group as controlling owner.
@@ -64,8 +65,16 @@ final class GroupEntries {
     WorkloadEntrySpec t = g.template() != null ? g.template() : WorkloadEntrySpec.of("", Map.of());
     Map<String, String> labels = new HashMap<>(t.labels());
     labels.putAll(g.metadata().labels());
+    String gateway = labels.get(WellKnown.TOPOLOGY_NETWORK);
     labels.putAll(proxy.labels());
     labels.remove(WellKnown.ISTIO_LOCALITY);
+    // The network label makes an entry a network gateway (the registry's Networks): only the group may grant
+    // it, never the VM's own claim, or any VM of any group could draw another network's traffic to itself.
+    if (gateway == null) {
+      labels.remove(WellKnown.TOPOLOGY_NETWORK);
+    } else {
+      labels.put(WellKnown.TOPOLOGY_NETWORK, gateway);
+    }
     if (hbone(proxy) && !labels.containsKey(TUNNEL_LABEL)) {
       labels.put(TUNNEL_LABEL, "http");
     }

@@ -53,4 +53,30 @@ class EntryFromGroupTest {
     assertThat(GroupEntries.entryName(longGroup, "1.2.3.4", "nw", "a")).hasSize(253).endsWith("-1.2.3.4-nw");
     assertThat(GroupEntries.entryName("wg", "fe80::1", "", "a")).isEqualTo("wg-fe80--1");
   }
+
+  @Test
+  void onlyTheGroupMakesAnEntryANetworkGateway() {
+    Resource vms = ResourceDecoder.decodeOne("wg.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadGroup
+        metadata: {name: vms, namespace: a, uid: u1}
+        spec: {template: {serviceAccount: sa-a, ports: {tls: 15443}}}
+        """);
+    Resource gateways = ResourceDecoder.decodeOne("wg.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadGroup
+        metadata: {name: eastwest, namespace: a, uid: u2}
+        spec:
+          metadata: {labels: {topology.istio.io/network: net1, istio: eastwestgateway}}
+          template: {serviceAccount: sa-a, network: net1, ports: {tls: 15443}}
+        """);
+    Proxy claiming = new Proxy("router~10.0.0.1~gw.a~a.svc.cluster.local", "router", List.of("10.0.0.1"), "a",
+        Map.of(WellKnown.TOPOLOGY_NETWORK, "net2"), "net2", "", false, "vms", "", "", Struct.getDefaultInstance(), "");
+    assertThat(GroupEntries.fromGroup(vms, claiming).spec(WorkloadEntrySpec.class).labels())
+        .as("a VM cannot make itself another network's gateway").doesNotContainKey(WellKnown.TOPOLOGY_NETWORK);
+    Resource gw = GroupEntries.fromGroup(gateways, claiming);
+    assertThat(gw.spec(WorkloadEntrySpec.class).labels()).as("the group's network wins over the VM's claim")
+        .containsEntry(WellKnown.TOPOLOGY_NETWORK, "net1");
+    assertThat(gw.metadata().labels()).containsEntry(WellKnown.TOPOLOGY_NETWORK, "net1");
+  }
 }
