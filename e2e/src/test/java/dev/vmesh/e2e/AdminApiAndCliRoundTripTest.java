@@ -267,4 +267,47 @@ class AdminApiAndCliRoundTripTest {
     assertThat(server.store().list(ListOptions.of(Kind.VIRTUAL_SERVICE)).items())
         .extracting(r -> r.namespace() + "/" + r.name()).containsExactly("istio-system/istiod-vs");
   }
+
+  @Test
+  void badGatewayConfigIsRefusedWithItsPlaceAndNothingIsApplied() throws Exception {
+    Path bad = tmp.resolve("bad-gateways.yaml");
+    Files.writeString(bad, """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: fine, namespace: istio-system}
+        spec: {hosts: [fine.example.com], ports: [{number: 80, name: http, protocol: HTTP}], resolution: DNS}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: terminating, namespace: istio-system}
+        spec:
+          selector: {istio: eastwestgateway}
+          servers:
+          - {port: {number: 15443, name: tls, protocol: TLS}, tls: {mode: SIMPLE}, hosts: ["*.local"]}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: clash, namespace: istio-system}
+        spec:
+          selector: {istio: eastwestgateway}
+          servers:
+          - {port: {number: 15443, name: tls, protocol: TLS}, tls: {mode: AUTO_PASSTHROUGH}, hosts: ["*.local"]}
+          - {port: {number: 15443, name: tcp, protocol: TCP}, hosts: ["*"]}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: web, namespace: istio-system}
+        spec:
+          hosts: [web.example.com]
+          gateways: [clash]
+          http: [{route: [{destination: {host: web.example.com}}]}]
+        """);
+    Cli apply = Cli.run(withServer("apply", "-f", bad.toString()));
+    assertThat(apply.exit()).isOne();
+    assertThat(apply.err()).contains(bad + ":12:", "tls.mode SIMPLE is not supported")
+        .containsPattern(java.util.regex.Pattern.quote(bad.toString()) + ":2[0-9]:[0-9]+: spec.servers\\[1\\].port: port"
+            + " 15443 clashes with")
+        .contains("spec.http", "HTTP routes are not supported", "vmesh apply: nothing applied");
+    assertThat(server.store().list(ListOptions.all()).items()).as("not even the valid ServiceEntry").isEmpty();
+  }
 }

@@ -23,6 +23,7 @@ final class Lan implements AutoCloseable {
   private final List<String> namespaces = new ArrayList<>();
   private final java.util.Map<String, String> byName = new java.util.HashMap<>();
   private final List<Process> processes = new ArrayList<>();
+  private int links;
 
   Lan(Path logs) throws Exception {
     this.logs = logs;
@@ -34,25 +35,50 @@ final class Lan implements AutoCloseable {
 
   /** Adds a machine {@code name} with address {@code ip}/24 and {@code resolv} as its resolv.conf; returns its netns. */
   String machine(String name, String ip, String resolv) throws Exception {
+    return machine(name, "br0", ip, null, resolv);
+  }
+
+  /** Adds another bridge ({@code name}, at most 15 characters) in the hub: another network segment. */
+  void bridge(String name) throws Exception {
+    must("ip", "-n", hub, "link", "add", name, "type", "bridge");
+    must("ip", "-n", hub, "link", "set", name, "up");
+  }
+
+  /**
+   * Adds a machine {@code name} with {@code eth0} on {@code bridge}, address {@code ip}/24, its default route
+   * through {@code via} (an address on that bridge; null: the interface itself) and {@code resolv} as its
+   * resolv.conf; returns its netns.
+   */
+  String machine(String name, String bridge, String ip, String via, String resolv) throws Exception {
     String ns = "vmesh-" + name + "-" + tag;
     must("ip", "netns", "add", ns);
     namespaces.add(ns);
-    String here = "v" + tag + namespaces.size() + "a";
-    String there = "v" + tag + namespaces.size() + "b";
+    byName.put(name, ns);
+    attach(name, bridge, "eth0", ip);
+    must("ip", "-n", ns, "link", "set", "lo", "up");
+    // a machine has a default route: without one, connecting to a virtual IP fails before capture sees it
+    if (via == null) {
+      must("ip", "-n", ns, "route", "add", "default", "dev", "eth0");
+    } else {
+      must("ip", "-n", ns, "route", "add", "default", "via", via, "dev", "eth0");
+    }
+    Path etc = Files.createDirectories(Path.of("/etc/netns", ns));
+    Files.writeString(etc.resolve("resolv.conf"), resolv);
+    return ns;
+  }
+
+  /** Gives machine {@code name} an interface {@code ifname} on {@code bridge} with address {@code ip}/24. */
+  void attach(String name, String bridge, String ifname, String ip) throws Exception {
+    String ns = byName.get(name);
+    String here = "v" + tag + (++links) + "a";
+    String there = "v" + tag + links + "b";
     must("ip", "link", "add", here, "type", "veth", "peer", "name", there);
     must("ip", "link", "set", here, "netns", ns);
     must("ip", "link", "set", there, "netns", hub);
-    must("ip", "-n", hub, "link", "set", there, "master", "br0", "up");
-    must("ip", "-n", ns, "link", "set", here, "name", "eth0");
-    must("ip", "-n", ns, "addr", "add", ip + "/24", "dev", "eth0");
-    must("ip", "-n", ns, "link", "set", "eth0", "up");
-    must("ip", "-n", ns, "link", "set", "lo", "up");
-    // a machine has a default route: without one, connecting to a virtual IP fails before capture sees it
-    must("ip", "-n", ns, "route", "add", "default", "dev", "eth0");
-    Path etc = Files.createDirectories(Path.of("/etc/netns", ns));
-    Files.writeString(etc.resolve("resolv.conf"), resolv);
-    byName.put(name, ns);
-    return ns;
+    must("ip", "-n", hub, "link", "set", there, "master", bridge, "up");
+    must("ip", "-n", ns, "link", "set", here, "name", ifname);
+    must("ip", "-n", ns, "addr", "add", ip + "/24", "dev", ifname);
+    must("ip", "-n", ns, "link", "set", ifname, "up");
   }
 
   /** The netns of machine {@code name}. */
