@@ -23,8 +23,12 @@ import java.util.List;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1UTF8String;
-import org.bouncycastle.asn1.DERUTF8String;
+import org.bouncycastle.asn1.DERPrintableString;
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
@@ -155,10 +159,13 @@ public final class CertificateAuthority {
   }
 
   /**
-   * Extension carrying the id of the bootstrap token a certificate (and every renewal of it) descends
-   * from, so revoking the token also stops renewals. OID under the UUID arc 2.25 (ITU-T X.667).
+   * Where certificates issued before 2026-12 carried the id of the bootstrap token they descend from: an
+   * extension under the UUID arc 2.25 (ITU-T X.667). Go's crypto/x509 refuses any certificate with an
+   * OID arc over 31 bits ("malformed extension OID field"), so Go programs (Istio's pilot-agent among
+   * them) could not load those certificates. Still read, so that revoking a token keeps refusing the
+   * renewals of certificates issued before; never written.
    */
-  public static final ASN1ObjectIdentifier TOKEN_ORIGIN =
+  static final ASN1ObjectIdentifier LEGACY_TOKEN_ORIGIN =
       new ASN1ObjectIdentifier("2.25.126339559034091608893687867448285220631");
 
   /**
@@ -172,9 +179,22 @@ public final class CertificateAuthority {
     }
   }
 
-  /** The bootstrap token id recorded in {@code cert}, or empty. */
+  /**
+   * The id of the bootstrap token {@code cert} (and every renewal of it) descends from, or empty: the
+   * subject's serialNumber attribute (X.520, an identifier of the enrolled thing; here its enrollment),
+   * which the CA signs like the rest, so revoking the token also stops the renewals. A workload's
+   * identity is its URI SAN alone; the subject carries nothing else. Certificates from before 2026-12
+   * carry it in {@link #LEGACY_TOKEN_ORIGIN} instead. "?" when present but unreadable.
+   */
   public static String originToken(X509Certificate cert) {
-    byte[] ext = cert.getExtensionValue(TOKEN_ORIGIN.getId());
+    try {
+      for (RDN rdn : X500Name.getInstance(cert.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.SERIALNUMBER)) {
+        return IETFUtils.valueToString(rdn.getFirst().getValue());
+      }
+    } catch (RuntimeException e) {
+      return "?";
+    }
+    byte[] ext = cert.getExtensionValue(LEGACY_TOKEN_ORIGIN.getId());
     if (ext == null) {
       return "";
     }
@@ -184,6 +204,15 @@ public final class CertificateAuthority {
     } catch (RuntimeException e) {
       return "?";
     }
+  }
+
+  /** The subject of a leaf: empty, or the serialNumber naming the bootstrap token it descends from. */
+  private static X500Name leafSubject(String originToken) {
+    if (originToken.isEmpty()) {
+      return new X500Name("");
+    }
+    return new X500NameBuilder(BCStyle.INSTANCE)
+        .addRDN(BCStyle.SERIALNUMBER, new DERPrintableString(originToken, true)).build();
   }
 
   /**
@@ -198,7 +227,7 @@ public final class CertificateAuthority {
         notAfter = caCert.getNotAfter().toInstant();
       }
       X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert, serial(),
-          Date.from(now.minusSeconds(60)), Date.from(notAfter), new X500Name(""), key);
+          Date.from(now.minusSeconds(60)), Date.from(notAfter), leafSubject(spec.originToken()), key);
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       List<GeneralName> names = new ArrayList<>();
       spec.uris().forEach(u -> names.add(new GeneralName(GeneralName.uniformResourceIdentifier, u)));
@@ -213,9 +242,6 @@ public final class CertificateAuthority {
           new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
       b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
       b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(key));
-      if (!spec.originToken().isEmpty()) {
-        b.addExtension(TOKEN_ORIGIN, false, new DERUTF8String(spec.originToken()));
-      }
       X509Certificate leaf = new JcaX509CertificateConverter().getCertificate(b.build(signer(caKey)));
       List<X509Certificate> chain = new ArrayList<>();
       chain.add(leaf);

@@ -11,6 +11,7 @@ import dev.vmesh.proto.ca.IstioCertificateResponse;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.jsonwebtoken.Jwts;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -20,10 +21,20 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import org.bouncycastle.asn1.DERUTF8String;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -216,6 +227,7 @@ class CertificatesOnlyForTheProvenIdentityTest {
     X509Certificate first = leaf(service.issue(request(csr("spiffe://cluster.local/ns/ns1/sa/sa1"), 0), null,
         token.jwt()));
     assertThat(CertificateAuthority.originToken(first)).isEqualTo(token.id());
+    assertEveryOidArcFitsIn31Bits(first);
     clock.advance(Duration.ofHours(12)); // the token is long expired
     X509Certificate renewed = leaf(service.issue(request(csr("spiffe://cluster.local/ns/ns1/sa/sa1"), 0),
         new X509Certificate[] {first}, null));
@@ -239,5 +251,38 @@ class CertificatesOnlyForTheProvenIdentityTest {
     assertThatThrownBy(() -> service.issue(request(csr("spiffe://other.local/ns/ns1/sa/sa1"), 0),
         new X509Certificate[] {foreign}, null)).hasMessageContaining("PERMISSION_DENIED: client certificate is for "
             + "trust domain other.local");
+  }
+
+  /**
+   * Go's crypto/x509 refuses a certificate with an OID arc over 31 bits in an extension or a name, so
+   * Go programs (Istio's pilot-agent) could not load vmesh's token-issued certificates when the token id
+   * had an extension under 2.25.
+   */
+  private static void assertEveryOidArcFitsIn31Bits(X509Certificate cert) throws Exception {
+    List<String> oids = new ArrayList<>();
+    oids.addAll(cert.getCriticalExtensionOIDs());
+    oids.addAll(cert.getNonCriticalExtensionOIDs());
+    for (RDN rdn : X500Name.getInstance(cert.getSubjectX500Principal().getEncoded()).getRDNs()) {
+      oids.add(rdn.getFirst().getType().getId());
+    }
+    for (String oid : oids) {
+      for (String arc : oid.split("\\.")) {
+        assertThat(new BigInteger(arc).bitLength()).as("arc %s of %s", arc, oid).isLessThanOrEqualTo(31);
+      }
+    }
+  }
+
+  @Test
+  void aCertificateIssuedBeforeTheOriginMovedStillNamesItsTokenSoRevokingItStillRefusesRenewals() throws Exception {
+    var token = tokens.issue("ns1", "sa1", Duration.ofHours(1), false);
+    KeyPair keys = KeyPairs.ecP256();
+    var b = new JcaX509v3CertificateBuilder(new X500Name("CN=old"), BigInteger.ONE, Date.from(clock.instant()),
+        Date.from(clock.instant().plus(Duration.ofHours(24))), new X500Name(""), keys.getPublic());
+    b.addExtension(Extension.subjectAlternativeName, true, new GeneralNames(new GeneralName(
+        GeneralName.uniformResourceIdentifier, "spiffe://cluster.local/ns/ns1/sa/sa1")));
+    b.addExtension(CertificateAuthority.LEGACY_TOKEN_ORIGIN, false, new DERUTF8String(token.id()));
+    X509Certificate old = new JcaX509CertificateConverter().getCertificate(
+        b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+    assertThat(CertificateAuthority.originToken(old)).isEqualTo(token.id());
   }
 }

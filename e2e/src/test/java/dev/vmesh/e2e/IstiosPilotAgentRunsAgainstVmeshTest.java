@@ -4,15 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.vmesh.agent.envoy.EnvoyBinary;
-import dev.vmesh.ca.CertificateAuthority;
-import dev.vmesh.pki.KeyPairs;
-import dev.vmesh.pki.Pem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.KeyPair;
-import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,12 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
  * vmesh sends through its xDS proxy, registers the VM, and answers mesh names on its DNS proxy from the
  * name table vmesh sends.
  *
- * <p>Not with the bootstrap token: a certificate vmesh issues on a token carries the token's id in an
- * extension whose OID (under 2.25, a 128-bit arc) Go's crypto/x509 refuses to parse ("x509: malformed
- * extension OID field": it takes OID arcs of at most 31 bits), so pilot-agent cannot read its own
- * certificate (docs/compatibility.md). The VM starts instead from a certificate vmesh's CA issued without
- * a token (Istio's PROV_CERT provisioning), and pilot-agent gets its workload certificate from vmesh's CA
- * over mutual TLS with it. Opt-in, as it needs that build:
+ * <p>It starts from the bootstrap token, as Istio's VM onboarding does: the token proves the VM's
+ * identity to vmesh's CA, and the certificate it gets back must be one Go's crypto/x509 reads (no OID
+ * arc over 31 bits: vmesh once kept the token's id in an extension under 2.25, which Go refused as
+ * "malformed extension OID field"). Renewals then go over mutual TLS with that certificate.
+ * Opt-in, as it needs that build:
  * {@code -Dvmesh.istio=DIR} (DIR holds {@code pilot-agent} and Istio's {@code envoy_bootstrap.json}).
  */
 @EnabledIfSystemProperty(named = "vmesh.istio", matches = ".+")
@@ -61,24 +54,19 @@ class IstiosPilotAgentRunsAgainstVmeshTest {
       // Istio's VM layout, relative to the agent's working directory (istio-start.sh runs it from /)
       Path root = tmp.resolve("vm-root");
       place(etc.resolve("root-cert.pem"), root.resolve("etc/certs/root-cert.pem"));
+      // where pilot-agent looks for the CA's root when it starts from the token (no PROV_CERT)
+      place(etc.resolve("root-cert.pem"), root.resolve("var/run/secrets/istio/root-cert.pem"));
       place(etc.resolve("istio-token"), root.resolve("var/run/secrets/tokens/istio-token"));
       place(etc.resolve("mesh.yaml"), root.resolve("etc/istio/config/mesh"));
       place(etc.resolve("cluster.env"), root.resolve("var/lib/istio/envoy/cluster.env"));
       place(istio.resolve("envoy_bootstrap.json"), root.resolve("var/lib/istio/envoy/envoy_bootstrap_tmpl.json"));
       Files.createDirectories(root.resolve("etc/istio/proxy"));
-      KeyPair key = KeyPairs.ecP256();
-      List<X509Certificate> provisioned = CertificateAuthority.loadOrCreate(vm.data().resolve("ca"), "cluster.local",
-          Clock.systemUTC()).issue(key.getPublic(), new CertificateAuthority.LeafSpec(
-              List.of("spiffe://cluster.local/ns/vm/sa/my-vm"), List.of(), List.of(), Duration.ofHours(1)));
-      Files.writeString(root.resolve("etc/certs/cert-chain.pem"), Pem.certificates(provisioned));
-      Files.writeString(root.resolve("etc/certs/key.pem"), Pem.privateKey(key.getPrivate()));
 
       // what istio-start.sh gives pilot-agent: cluster.env's keys, then its own defaults
       Map<String, String> env = new LinkedHashMap<>(clusterEnv(etc.resolve("cluster.env")));
       env.put("INSTANCE_IP", vm.ip);
       env.put("POD_NAME", "vm1");
       env.put("POD_NAMESPACE", env.getOrDefault("ISTIO_NAMESPACE", "default"));
-      env.put("PROV_CERT", "./etc/certs");
       env.put("OUTPUT_CERTS", "./etc/certs");
       // not in Istio's VM package: where this machine's Envoy is, instead of /usr/local/bin/envoy
       env.put("PROXY_CONFIG", "{\"binaryPath\": \"" + envoy + "\", \"configPath\": \"./etc/istio/proxy\", "
