@@ -26,8 +26,8 @@ import java.util.concurrent.TimeUnit;
  * {@code vm}, service account {@code echo}) and the ServiceEntry {@code echo.vm.example.com:80} applied
  * with the CLI, onboarding files from {@code workload entry configure --autoregister}, the agent (in
  * this JVM) registered and ready, and a gRPC backend on the VM that requires a mesh client certificate
- * (the agent's files) and answers with the caller's SPIFFE id. Proxyless apps on the VM need nothing
- * but {@link #grpcBootstrap()}.
+ * (the agent's files) and answers with the caller's SPIFFE id (or another {@link Backend}). Proxyless apps
+ * on the VM need nothing but {@link #grpcBootstrap()}.
  */
 final class EchoVm implements AutoCloseable {
   static final String HOST_PORT = "echo.vm.example.com:80";
@@ -43,7 +43,26 @@ final class EchoVm implements AutoCloseable {
     this.backend = backend;
   }
 
+  /** The VM's application: a gRPC server on {@code 127.0.0.2:port} answering who called. */
+  interface Backend {
+    Server start(AgentConfig config, int port) throws Exception;
+  }
+
+  /** The default application: a plain gRPC server requiring a mesh client certificate (the agent's files). */
+  static Server tlsBackend(AgentConfig config, int port) throws Exception {
+    Path certs = config.paths().certDir();
+    return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.2", port),
+        TlsServerCredentials.newBuilder().keyManager(certs.resolve("cert-chain.pem").toFile(),
+            certs.resolve("key.pem").toFile()).trustManager(certs.resolve("root-cert.pem").toFile())
+            .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE).build())
+        .addService(ProxylessMutualTlsTest.whoCalled()).build().start();
+  }
+
   static EchoVm start(VmeshServer server, Path dir) throws Exception {
+    return start(server, dir, EchoVm::tlsBackend);
+  }
+
+  static EchoVm start(VmeshServer server, Path dir, Backend app) throws Exception {
     String base = "http://127.0.0.1:" + server.httpAddress().getPort();
     int appPort = VmeshProcess.freePort();
     Path mesh = dir.resolve("mesh.yaml");
@@ -81,12 +100,7 @@ final class EchoVm implements AutoCloseable {
     Server backend = null;
     try {
       agent.started().get(60, TimeUnit.SECONDS);
-      Path certs = config.paths().certDir();
-      backend = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.2", appPort),
-          TlsServerCredentials.newBuilder().keyManager(certs.resolve("cert-chain.pem").toFile(),
-              certs.resolve("key.pem").toFile()).trustManager(certs.resolve("root-cert.pem").toFile())
-              .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE).build())
-          .addService(ProxylessMutualTlsTest.whoCalled()).build().start();
+      backend = app.start(config, appPort);
       EchoVm vm = new EchoVm(config, agent, backend);
       await().atMost(Duration.ofSeconds(30)).until(() -> get(vm.readinessUrl()).statusCode() == 200);
       return vm;

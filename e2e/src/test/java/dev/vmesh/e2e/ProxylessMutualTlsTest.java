@@ -64,7 +64,10 @@ class ProxylessMutualTlsTest {
 
   static final io.grpc.Context.Key<String> PEER = io.grpc.Context.key("peer");
 
-  /** The backend answers with the SPIFFE id of whoever called it. */
+  /** What {@link #whoCalled} answers a call that came without TLS. */
+  static final String PLAINTEXT = "plaintext";
+
+  /** The backend answers with the SPIFFE id of whoever called it, or {@value #PLAINTEXT}. */
   static ServerServiceDefinition whoCalled() {
     ServerServiceDefinition svc = ServerServiceDefinition.builder("vmesh.test.Echo")
         .addMethod(Backends.WHO, ServerCalls.asyncUnaryCall((req, out) -> {
@@ -75,13 +78,15 @@ class ProxylessMutualTlsTest {
       @Override
       public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
           ServerCallHandler<Q, A> next) {
-        String id = "?";
-        try {
-          SSLSession s = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-          var leaf = (X509Certificate) s.getPeerCertificates()[0];
-          id = String.valueOf(leaf.getSubjectAlternativeNames().iterator().next().get(1));
-        } catch (Exception e) {
-          id = "error: " + e;
+        String id = PLAINTEXT;
+        SSLSession s = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+        if (s != null) {
+          try {
+            var leaf = (X509Certificate) s.getPeerCertificates()[0];
+            id = String.valueOf(leaf.getSubjectAlternativeNames().iterator().next().get(1));
+          } catch (Exception e) {
+            id = "error: " + e;
+          }
         }
         return Contexts.interceptCall(io.grpc.Context.current().withValue(PEER, id), call, headers, next);
       }
@@ -89,24 +94,24 @@ class ProxylessMutualTlsTest {
     return ServerInterceptors.intercept(svc, peer);
   }
 
-  private CertManager identity(VmeshServer server, String sa, String token) throws Exception {
-    Path tokenFile = tmp.resolve(sa + ".token");
-    Files.writeString(tokenFile, token);
-    Path bundle = tmp.resolve("data/ca/root-cert.pem");
+  /**
+   * A certificate manager for {@code namespace}/{@code sa} with files under {@code dir}, its first
+   * certificate issued by {@code server}'s CA (whose data directory is {@code dir/data}) for a token.
+   */
+  static CertManager identity(VmeshServer server, Path dir, String namespace, String sa) throws Exception {
+    Cli c = Cli.run("token", "create", "-n", namespace, "-s", sa, "--single-use", "--server", "http://127.0.0.1:"
+        + server.httpAddress().getPort(), "--token", server.adminToken());
+    assertThat(c.exit()).as(c.err()).isZero();
+    Path tokenFile = dir.resolve(sa + ".token");
+    Files.writeString(tokenFile, c.out().trim());
+    Path bundle = dir.resolve("data/ca/root-cert.pem");
     var scheduler = Executors.newSingleThreadScheduledExecutor();
-    CertManager m = new CertManager(CertManager.Options.defaults(tmp.resolve(sa), new SpiffeId("cluster.local", "ns1",
-        sa), tokenFile, bundle), new GrpcCaClient("127.0.0.1:" + server.xdsPort(1), "istiod.istio-system.svc",
-        bundle), Clock.systemUTC(), Timer.of(scheduler), new Random());
+    CertManager m = new CertManager(CertManager.Options.defaults(dir.resolve(sa), new SpiffeId("cluster.local",
+        namespace, sa), tokenFile, bundle), new GrpcCaClient("127.0.0.1:" + server.xdsPort(1),
+        "istiod.istio-system.svc", bundle), Clock.systemUTC(), Timer.of(scheduler), new Random());
     m.start();
     m.firstCertificate().get(30, TimeUnit.SECONDS);
     return m;
-  }
-
-  private static String token(VmeshServer server, String sa) {
-    Cli c = Cli.run("token", "create", "-n", "ns1", "-s", sa, "--single-use", "--server", "http://127.0.0.1:"
-        + server.httpAddress().getPort(), "--token", server.adminToken());
-    assertThat(c.exit()).as(c.err()).isZero();
-    return c.out().trim();
   }
 
   @Test
@@ -125,8 +130,8 @@ class ProxylessMutualTlsTest {
         """);
     try (VmeshServer server = VmeshServer.start(ServerOptions.local(tmp.resolve("data"), config), Clock.systemUTC())) {
       assertThat(server.awaitReady(30, TimeUnit.SECONDS)).isTrue();
-      CertManager backendId = identity(server, "backend", token(server, "backend"));
-      CertManager clientId = identity(server, "client", token(server, "client"));
+      CertManager backendId = identity(server, tmp, "ns1", "backend");
+      CertManager clientId = identity(server, tmp, "ns1", "client");
 
       Server backend = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.2", 0),
           TlsServerCredentials.newBuilder().keyManager(backendId.certChain().toFile(), backendId.key().toFile())

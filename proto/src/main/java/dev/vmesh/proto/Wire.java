@@ -17,6 +17,14 @@ public final class Wire {
    * means unhealthy); the server never answers it.
    */
   public static final String HEALTH_INFORMATION_TYPE = "type.googleapis.com/istio.v1.HealthInformation";
+  /**
+   * The prefix of the listener a proxyless gRPC server asks for (gRFC A36): its bootstrap's
+   * {@code server_listener_resource_name_template} is this followed by {@code %s}, which gRPC replaces
+   * with the address it listens on ({@code 0.0.0.0:50051}). Istio's: istio-agent writes the same.
+   */
+  public static final String GRPC_SERVER_LISTENER_PREFIX = "xds.istio.io/grpc/lds/inbound/";
+  /** The certificate provider instance a proxyless app's bootstrap defines and xDS TLS settings name. */
+  public static final String GRPC_CERTIFICATE_PROVIDER = "default";
 
   private Wire() {}
 

@@ -1,8 +1,11 @@
 package dev.vmesh.registry;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -54,22 +57,36 @@ public record ServiceChange(ServiceKey key, Service previous, Service next) {
         s.ports(), s.exportTo(), s.subjectAltNames(), List.of(), s.serviceEntries());
   }
 
-  /** Endpoint addresses present before or after but not both (empty when the endpoints did not change). */
+  /**
+   * Addresses whose workload the change concerns: endpoint addresses present before or after but not both,
+   * and those present in both whose endpoints changed what a workload's own (inbound) side is made of:
+   * ports, labels, TLS mode or service account. Health, weight, network and locality do not count. Empty
+   * when the endpoints did not change.
+   */
   public Set<String> touchedAddresses() {
     if (!endpointsChanged()) {
       return Set.of();
     }
-    Set<String> before = addresses(previous);
-    Set<String> after = addresses(next);
+    Map<String, Set<List<Object>>> before = workloads(previous);
+    Map<String, Set<List<Object>>> after = workloads(next);
     Set<String> out = new HashSet<>();
-    for (String a : before) {
-      if (!after.contains(a)) {
-        out.add(a);
+    for (Map<String, Set<List<Object>>> side : List.of(before, after)) {
+      for (String a : side.keySet()) {
+        if (!Objects.equals(before.get(a), after.get(a))) {
+          out.add(a);
+        }
       }
     }
-    for (String a : after) {
-      if (!before.contains(a)) {
-        out.add(a);
+    return out;
+  }
+
+  /** Per endpoint address, what its workload serves and is: ports, labels, TLS mode, service account. */
+  private static Map<String, Set<List<Object>>> workloads(Service s) {
+    Map<String, Set<List<Object>>> out = new HashMap<>();
+    if (s != null) {
+      for (Endpoint e : s.endpoints()) {
+        out.computeIfAbsent(e.address(), a -> new HashSet<>())
+            .add(List.of(e.port(), e.servicePort(), e.labels(), e.tlsMode(), e.serviceAccount()));
       }
     }
     return out;

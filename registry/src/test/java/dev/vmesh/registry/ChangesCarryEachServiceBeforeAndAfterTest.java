@@ -43,6 +43,21 @@ class ChangesCarryEachServiceBeforeAndAfterTest {
   }
 
   @Test
+  void aWorkloadThatChangesInPlaceTouchesItsAddressButAWeightChangeDoesNot() {
+    Registry reg = registry(MESH);
+    String entry = "{address: 10.0.0.1, labels: {app: s}}";
+    ServiceChange tls = reg.upsert(objects(MESH.replace(entry, "{address: 10.0.0.1, labels: {app: s, "
+        + "security.istio.io/tlsMode: disabled}}")).get(1)).changes().get(S);
+    assertThat(tls.endpointsChanged()).isTrue();
+    assertThat(tls.touchedAddresses()).as("its inbound side (TLS mode, labels) changed").containsExactly("10.0.0.1");
+
+    ServiceChange weight = reg.upsert(objects(MESH.replace(entry, "{address: 10.0.0.1, labels: {app: s, "
+        + "security.istio.io/tlsMode: disabled}, weight: 5}")).get(1)).changes().get(S);
+    assertThat(weight.endpointsChanged()).isTrue();
+    assertThat(weight.touchedAddresses()).isEmpty();
+  }
+
+  @Test
   void aNewPortChangesTheShapeAndADeletionLeavesNoNextState() {
     Registry reg = registry(MESH);
     ServiceChange ports = reg.upsert(objects(MESH.replace("ports: [{number: 80, name: http}]",

@@ -11,14 +11,16 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * {@code GrpcClusterType} is CDS for proxyless gRPC clients: every visible service port is a cluster
  * {@code outbound|port||host}, over EDS, or LOGICAL_DNS for DNS resolutions (left out while the
- * service has no endpoint: gRPC wants exactly one), with mutual TLS when every endpoint runs it
- * ({@link ClusterTls#proxyless}). A cluster changes with the service's shape, with its mTLS policy,
- * and with the endpoints of a DNS service (they live in the cluster).
+ * service has no endpoint: gRPC wants exactly one), with mutual TLS when automatic mTLS picks it for
+ * every endpoint ({@link GrpcTls#client}: the endpoints' {@code tlsMode} and PeerAuthentication, as for
+ * sidecars). A cluster changes with the service's shape, with what its mTLS policy reads, and with the
+ * endpoints of a DNS service (they live in the cluster).
  */
 final class GrpcClusterType implements ResourceType {
 
@@ -69,7 +71,8 @@ final class GrpcClusterType implements ResourceType {
       }
       case STATIC, NONE, DYNAMIC_DNS -> {
         EnvoyProtos.eds(c, name);
-        ClusterTls.proxyless(c, ClusterTls.Policy.of(ref.service()), ref.service().cluster(ref.port().number()).sni());
+        GrpcTls.client(c, GrpcTls.Policy.of(ref.service(), mesh.mtls()),
+            ref.service().cluster(ref.port().number()).sni());
       }
     }
     return XdsResource.of(name, c.build());
@@ -79,7 +82,7 @@ final class GrpcClusterType implements ResourceType {
   public void touchedBy(ServiceChange change, Set<String> names) {
     boolean dns = change.states().stream().anyMatch(s -> s.resolution().isDns());
     if (change.shapeChanged() || dns && change.endpointsChanged()
-        || !ClusterTls.Policy.of(change.previous()).equals(ClusterTls.Policy.of(change.next()))) {
+        || !Objects.equals(GrpcTls.Policy.inputs(change.previous()), GrpcTls.Policy.inputs(change.next()))) {
       ServiceNames.outboundClusters(change, names);
     }
   }

@@ -35,6 +35,12 @@ final class GrpcListenerType implements ResourceType {
     return proxy.proxyless();
   }
 
+  /** Everything but proxyless servers' listeners ({@link GrpcInboundListenerType}). */
+  @Override
+  public boolean owns(String name) {
+    return !GrpcInboundListenerType.isInbound(name);
+  }
+
   @Override
   public Set<String> wildcardNames(Proxy proxy, MeshView mesh) {
     Set<String> out = new LinkedHashSet<>();

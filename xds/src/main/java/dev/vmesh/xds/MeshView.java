@@ -104,12 +104,14 @@ public final class MeshView {
 
   /**
    * What {@code proxy}'s own workload serves: each target port with the protocol of the first service
-   * (by hostname) that sends traffic to it, and the workload's labels (those of its endpoint, else the
-   * node's). Only services of the proxy's own namespace count: an entry elsewhere that names the VM's
-   * address does not shape its inbound side.
+   * (by hostname) that sends traffic to it, which of those ports its endpoint runs with
+   * {@code tlsMode: istio}, and the workload's labels (those of its endpoint, else the node's). Only
+   * services of the proxy's own namespace count: an entry elsewhere that names the VM's address does not
+   * shape its inbound side.
    */
   public Inbound inbound(Proxy proxy) {
     Map<Integer, String> ports = new TreeMap<>();
+    Set<Integer> istioTls = new java.util.TreeSet<>();
     Map<String, String> labels = null;
     List<Service> services = new ArrayList<>();
     for (String ip : proxy.ips()) {
@@ -131,19 +133,23 @@ public final class MeshView {
               protocol = p.protocol();
             }
           }
-          ports.putIfAbsent(e.port(), protocol);
+          if (ports.putIfAbsent(e.port(), protocol) == null && Endpoint.TLS_ISTIO.equals(e.tlsMode())) {
+            istioTls.add(e.port());
+          }
         }
       }
     }
-    return new Inbound(Collections.unmodifiableMap(ports), labels == null ? proxy.labels() : labels);
+    return new Inbound(Collections.unmodifiableMap(ports), Collections.unmodifiableSet(istioTls),
+        labels == null ? proxy.labels() : labels);
   }
 
   /**
    * The inbound side of a proxy's workload.
    *
    * @param ports protocol by target port, in port order
+   * @param istioTls the target ports whose endpoint runs with {@code tlsMode: istio} (mesh clients send mTLS)
    */
-  public record Inbound(Map<Integer, String> ports, Map<String, String> labels) {}
+  public record Inbound(Map<Integer, String> ports, Set<Integer> istioTls, Map<String, String> labels) {}
 
   /** A service and one of its ports. */
   public record ServicePortRef(Service service, ServicePort port) {}

@@ -11,7 +11,7 @@ import java.util.Set;
  * @param full everything may have changed (start, resync): every connection re-checks every type
  * @param changed per resource type, the resource names whose content may have changed (or that vanished)
  * @param shapesChanged some service changed more than its endpoints (ports, addresses, visibility, ...)
- * @param touchedIps workload IPs whose endpoint membership changed
+ * @param touchedIps workload IPs whose workload came, went or changed its ports, labels, TLS mode or identity
  * @param startNanos when the oldest change of the batch happened ({@code System.nanoTime}), for push latency
  */
 record PushRequest(boolean full, Map<ResourceType, Set<String>> changed, boolean shapesChanged,
@@ -25,7 +25,7 @@ record PushRequest(boolean full, Map<ResourceType, Set<String>> changed, boolean
     return changed.getOrDefault(type, Set.of());
   }
 
-  /** Whether an endpoint at one of {@code proxy}'s own IPs came or went (its inbound config follows them). */
+  /** Whether a workload at one of {@code proxy}'s own IPs came, went or changed (its inbound config follows it). */
   boolean touches(Proxy proxy) {
     if (touchedIps.isEmpty()) {
       return false;
@@ -36,5 +36,18 @@ record PushRequest(boolean full, Map<ResourceType, Set<String>> changed, boolean
       }
     }
     return false;
+  }
+
+  /**
+   * Whether the inbound side of {@code proxy}'s own workload (the ports it serves and their TLS) may have
+   * changed: a service's shape, or a workload at one of its IPs.
+   */
+  boolean reshapesInbound(Proxy proxy) {
+    return shapesChanged || touches(proxy);
+  }
+
+  /** Whether the inbound side of any proxy's workload may have changed ({@link #reshapesInbound}). */
+  boolean reshapesAnyInbound() {
+    return shapesChanged || !touchedIps.isEmpty();
   }
 }

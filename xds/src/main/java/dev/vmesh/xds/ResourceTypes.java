@@ -22,6 +22,7 @@ final class ResourceTypes {
       new EndpointType(),
       new RouterEndpointType(),
       new GrpcListenerType(),
+      new GrpcInboundListenerType(),
       new SidecarListenerType(),
       new RouterListenerType(),
       new GrpcRouteType(),

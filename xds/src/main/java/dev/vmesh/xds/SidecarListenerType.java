@@ -167,11 +167,11 @@ final class SidecarListenerType implements ResourceType {
 
   @Override
   public boolean affects(PushRequest request, Proxy proxy) {
-    return request.shapesChanged() || request.touches(proxy);
+    return request.reshapesInbound(proxy);
   }
 
   @Override
   public boolean staleAll(PushRequest request) {
-    return request.shapesChanged() || !request.touchedIps().isEmpty();
+    return request.reshapesAnyInbound();
   }
 }

@@ -2,6 +2,7 @@ package dev.vmesh.agent.bootstrap;
 
 import dev.vmesh.api.codec.TreeWriter;
 import dev.vmesh.pki.Pem;
+import dev.vmesh.proto.Wire;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,9 +13,11 @@ import java.util.Map;
 /**
  * {@code BootstrapFiles} writes the bootstrap files local xDS clients start from. Both point at the
  * agent's local xDS proxy (a unix socket), never at the server: the agent holds the VM's certificate
- * and forwards. Proxyless gRPC apps read the gRPC bootstrap ({@code GRPC_XDS_BOOTSTRAP}); its
- * {@code file_watcher} certificate provider reads the certificate files the agent renews. Envoy's
- * bootstrap is {@link EnvoyBootstrap}.
+ * and forwards. Proxyless gRPC apps read the gRPC bootstrap ({@code GRPC_XDS_BOOTSTRAP}): its
+ * {@code file_watcher} certificate provider reads the certificate files the agent renews (clients and
+ * xDS-enabled servers take their mTLS certificates from it), and its
+ * {@code server_listener_resource_name_template} (Istio's) is what an xDS-enabled server (grpc-java's
+ * {@code XdsServerBuilder}) asks the server for. Envoy's bootstrap is {@link EnvoyBootstrap}.
  */
 public final class BootstrapFiles {
   private BootstrapFiles() {}
@@ -33,7 +36,9 @@ public final class BootstrapFiles {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("xds_servers", List.of(server));
     root.put("node", nodeTree(node, false));
-    root.put("certificate_providers", Map.of("default", Map.of("plugin_name", "file_watcher", "config", watcher)));
+    root.put("server_listener_resource_name_template", Wire.GRPC_SERVER_LISTENER_PREFIX + "%s");
+    root.put("certificate_providers", Map.of(Wire.GRPC_CERTIFICATE_PROVIDER, Map.of("plugin_name", "file_watcher",
+        "config", watcher)));
     return TreeWriter.json(root, true) + "\n";
   }
 
