@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +73,23 @@ final class SidecarMesh implements AutoCloseable {
    * {@code mesh} and starts its agent (Envoy, capture with iptables, DNS proxy); returns its netns.
    */
   String vm(String name, String ip, String group) throws Exception {
+    return vm(name, ip, group, List.of("--envoy", envoy.toString(), "--capture", "iptables"));
+  }
+
+  /**
+   * Adds machine {@code name} like {@link #vm}, but its agent runs no Envoy and captures nothing: a VM of
+   * proxyless gRPC apps, which find the agent's {@code grpc-bootstrap.json} in {@link #stateDir}.
+   */
+  String proxylessVm(String name, String ip, String group) throws Exception {
+    return vm(name, ip, group, List.of());
+  }
+
+  /** The agent's state directory of VM {@code name} (certificates, bootstraps). */
+  Path stateDir(String name) {
+    return tmp.resolve("state-" + name);
+  }
+
+  private String vm(String name, String ip, String group, List<String> agentFlags) throws Exception {
     String ns = lan.machine(name, ip, RESOLV);
     Path etc = tmp.resolve("etc-" + name);
     String server = lan.namespace("server");
@@ -81,10 +99,12 @@ final class SidecarMesh implements AutoCloseable {
         .toArray(String[]::new)).exit() == 0);
     Files.writeString(etc.resolve("cluster.env"), "ISTIO_SERVICE_CIDR='*'\nISTIO_INBOUND_PORTS='*'\n",
         StandardOpenOption.APPEND);
-    Process agent = lan.background(ns, agentLog(name), Commands.vmesh("agent", "--config-dir", etc.toString(),
-        "--state-dir", Files.createDirectories(tmp.resolve("state-" + name)).toString(), "--run-dir",
-        Files.createDirectories(tmp.resolve("run-" + name)).toString(), "--envoy", envoy.toString(), "--capture",
-        "iptables", "--status-address", "127.0.0.1:15020", "--readiness-address", "127.0.0.1:15021"));
+    List<String> cmd = new ArrayList<>(Commands.vmesh("agent", "--config-dir", etc.toString(),
+        "--state-dir", Files.createDirectories(stateDir(name)).toString(), "--run-dir",
+        Files.createDirectories(tmp.resolve("run-" + name)).toString(), "--status-address", "127.0.0.1:15020",
+        "--readiness-address", "127.0.0.1:15021"));
+    cmd.addAll(agentFlags);
+    Process agent = lan.background(ns, agentLog(name), cmd);
     agents.put(name, agent);
     return ns;
   }

@@ -78,12 +78,9 @@ final class SidecarClusterType implements ResourceType {
       }
       case EnvoyProtos.PASSTHROUGH -> {
         return XdsResource.of(name, originalDestination(name)
-            .putTypedExtensionProtocolOptions(HTTP_OPTIONS, Any.pack(HttpProtocolOptions.newBuilder()
+            .putTypedExtensionProtocolOptions(HTTP_OPTIONS, Any.pack(downstreamProtocol()
                 .setCommonHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
                     .setIdleTimeout(Duration.newBuilder().setSeconds(300)))
-                .setUseDownstreamProtocolConfig(HttpProtocolOptions.UseDownstreamHttpConfig.newBuilder()
-                    .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance())
-                    .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
                 .build()))
             .build());
       }
@@ -150,11 +147,22 @@ final class SidecarClusterType implements ResourceType {
 
   /**
    * Delivery to the workload: to the connection's original destination (the VM's address and port),
-   * from 127.0.0.6, which capture leaves alone, so the connection does not come back to Envoy.
+   * from 127.0.0.6, which capture leaves alone, so the connection does not come back to Envoy. HTTP goes
+   * to the app in the protocol it came in (HTTP/2 for gRPC, which would fail over HTTP/1.1; Istio picks
+   * by the port's protocol, which would make these clusters differ per proxy).
    */
   private static Cluster inbound(String name) {
     return originalDestination(name).setUpstreamBindConfig(BindConfig.newBuilder()
-        .setSourceAddress(SocketAddress.newBuilder().setAddress(INBOUND_SOURCE).setPortValue(0))).build();
+            .setSourceAddress(SocketAddress.newBuilder().setAddress(INBOUND_SOURCE).setPortValue(0)))
+        .putTypedExtensionProtocolOptions(HTTP_OPTIONS, Any.pack(downstreamProtocol().build())).build();
+  }
+
+  /** HTTP/1.1 or HTTP/2 upstream, whichever the downstream connection speaks. */
+  private static HttpProtocolOptions.Builder downstreamProtocol() {
+    return HttpProtocolOptions.newBuilder()
+        .setUseDownstreamProtocolConfig(HttpProtocolOptions.UseDownstreamHttpConfig.newBuilder()
+            .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance())
+            .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()));
   }
 
   /** Source address of connections from Envoy to its own workload. */

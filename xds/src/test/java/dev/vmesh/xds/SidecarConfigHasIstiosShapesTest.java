@@ -15,6 +15,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -159,6 +160,11 @@ class SidecarConfigHasIstiosShapesTest {
       assertThat(in.getType()).isEqualTo(Cluster.DiscoveryType.ORIGINAL_DST);
       assertThat(in.getLbPolicy()).isEqualTo(Cluster.LbPolicy.CLUSTER_PROVIDED);
       assertThat(in.getUpstreamBindConfig().getSourceAddress().getAddress()).isEqualTo("127.0.0.6");
+      var toApp = in.getTypedExtensionProtocolOptionsOrThrow(SidecarClusterType.HTTP_OPTIONS)
+          .unpack(HttpProtocolOptions.class);
+      assertThat(toApp.getUseDownstreamProtocolConfig().hasHttp2ProtocolOptions())
+          .as("gRPC reaches the app over HTTP/2, HTTP/1.1 over HTTP/1.1").isTrue();
+      assertThat(toApp.getUseDownstreamProtocolConfig().hasHttpProtocolOptions()).isTrue();
       Cluster inPass = gen(new SidecarClusterType(), WEB, "InboundPassthroughCluster", mesh(h), Cluster.class);
       assertThat(inPass.getUpstreamBindConfig().getSourceAddress().getAddress()).isEqualTo("127.0.0.6");
       assertThat(gen(new SidecarClusterType(), WEB, "PassthroughCluster", mesh(h), Cluster.class).getType())
