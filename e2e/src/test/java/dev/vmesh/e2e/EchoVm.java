@@ -35,27 +35,36 @@ final class EchoVm implements AutoCloseable {
 
   final AgentConfig config;
   final Agent agent;
-  final Server backend;
+  /** The port the VM's application serves on 127.0.0.2 (the group's {@code grpc} port). */
+  final int appPort;
+  private final Stop backend;
 
-  private EchoVm(AgentConfig config, Agent agent, Server backend) {
+  private EchoVm(AgentConfig config, Agent agent, int appPort, Stop backend) {
     this.config = config;
     this.agent = agent;
+    this.appPort = appPort;
     this.backend = backend;
   }
 
-  /** The VM's application: a gRPC server on {@code 127.0.0.2:port} answering who called. */
+  /** The VM's application: a gRPC server on {@code 127.0.0.2:port} answering who called; returns how to stop it. */
   interface Backend {
-    Server start(AgentConfig config, int port) throws Exception;
+    Stop start(AgentConfig config, int port) throws Exception;
+  }
+
+  /** Stops a {@link Backend}. */
+  interface Stop {
+    void stop();
   }
 
   /** The default application: a plain gRPC server requiring a mesh client certificate (the agent's files). */
-  static Server tlsBackend(AgentConfig config, int port) throws Exception {
+  static Stop tlsBackend(AgentConfig config, int port) throws Exception {
     Path certs = config.paths().certDir();
-    return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.2", port),
+    Server s = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.2", port),
         TlsServerCredentials.newBuilder().keyManager(certs.resolve("cert-chain.pem").toFile(),
             certs.resolve("key.pem").toFile()).trustManager(certs.resolve("root-cert.pem").toFile())
             .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE).build())
         .addService(ProxylessMutualTlsTest.whoCalled()).build().start();
+    return s::shutdownNow;
   }
 
   static EchoVm start(VmeshServer server, Path dir) throws Exception {
@@ -97,16 +106,16 @@ final class EchoVm implements AutoCloseable {
     Agent agent = Agent.start(new Agent.Options(config, new InetSocketAddress("127.0.0.2", 0),
         new InetSocketAddress("127.0.0.2", 0), config.paths().xdsSocket(), null, null, false, Duration.ofHours(1),
         "test", null, null), Clock.systemUTC());
-    Server backend = null;
+    Stop backend = null;
     try {
       agent.started().get(60, TimeUnit.SECONDS);
       backend = app.start(config, appPort);
-      EchoVm vm = new EchoVm(config, agent, backend);
+      EchoVm vm = new EchoVm(config, agent, appPort, backend);
       await().atMost(Duration.ofSeconds(30)).until(() -> get(vm.readinessUrl()).statusCode() == 200);
       return vm;
     } catch (Exception | AssertionError e) {
       if (backend != null) {
-        backend.shutdownNow();
+        backend.stop();
       }
       agent.close();
       throw e;
@@ -134,7 +143,7 @@ final class EchoVm implements AutoCloseable {
 
   @Override
   public void close() {
-    backend.shutdownNow();
+    backend.stop();
     agent.close();
   }
 }

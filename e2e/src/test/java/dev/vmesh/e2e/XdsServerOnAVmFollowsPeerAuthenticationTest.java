@@ -86,13 +86,21 @@ class XdsServerOnAVmFollowsPeerAuthenticationTest {
           throw new java.io.UncheckedIOException(e);
         }
       }).get(60, TimeUnit.SECONDS);
-      return s;
+      return s::shutdownNow;
     };
+    passesMtlsAndPlainTextAsPeerAuthenticationSays(tmp, xdsServer);
+    assertThat(serving).as("the server got its listener").contains("serving");
+  }
+
+  /**
+   * The scenario for any xDS-enabled gRPC server {@code app} on the VM that answers who called
+   * ({@link ProxylessMutualTlsTest#whoCalled}'s answers).
+   */
+  static void passesMtlsAndPlainTextAsPeerAuthenticationSays(Path tmp, EchoVm.Backend app) throws Exception {
     try (VmeshServer server = VmeshServer.start(ServerOptions.local(tmp.resolve("data"), null), Clock.systemUTC());
-        EchoVm vm = EchoVm.start(server, tmp, xdsServer)) {
+        EchoVm vm = EchoVm.start(server, tmp, app)) {
       assertThat(Files.readString(vm.grpcBootstrap())).contains("xds.istio.io/grpc/lds/inbound/%s");
-      assertThat(serving).as("the server got its listener").contains("serving");
-      int port = Backends.port(vm.backend);
+      int port = vm.appPort;
       CertManager clientId = ProxylessMutualTlsTest.identity(server, tmp, "vm", "client");
       System.setProperty("io.grpc.xds.bootstrapConfig", clientBootstrap(server, clientId));
       ManagedChannel mesh = Grpc.newChannelBuilder("xds:///" + EchoVm.HOST_PORT,
@@ -103,12 +111,12 @@ class XdsServerOnAVmFollowsPeerAuthenticationTest {
         assertPlainTextRefused(port);
 
         // DISABLE: plain text on both sides
-        apply(server, "DISABLE");
+        apply(tmp, server, "DISABLE");
         awaitAnswer(mesh, ProxylessMutualTlsTest.PLAINTEXT, vm);
         assertThat(plainText(port)).isEqualTo(ProxylessMutualTlsTest.PLAINTEXT);
 
         // STRICT: mTLS only
-        apply(server, "STRICT");
+        apply(tmp, server, "STRICT");
         awaitAnswer(mesh, CLIENT, vm);
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertPlainTextRefused(port));
       } finally {
@@ -156,7 +164,7 @@ class XdsServerOnAVmFollowsPeerAuthenticationTest {
     };
   }
 
-  private void apply(VmeshServer server, String mode) throws Exception {
+  private static void apply(Path tmp, VmeshServer server, String mode) throws Exception {
     Path pa = tmp.resolve("pa-" + mode + ".yaml");
     Files.writeString(pa, """
         apiVersion: security.istio.io/v1
