@@ -1,14 +1,24 @@
 package dev.vmesh.cli;
 
+import ch.qos.logback.classic.Level;
 import dev.vmesh.agent.Agent;
+import dev.vmesh.agent.bootstrap.EnvoyBootstrap;
+import dev.vmesh.agent.capture.ResolvedDropIn;
 import dev.vmesh.agent.config.AgentConfig;
+import dev.vmesh.agent.envoy.EnvoyBinary;
 import dev.vmesh.api.Listeners;
+import dev.vmesh.dns.NameTableJson;
+import dev.vmesh.pki.Pem;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -49,12 +59,12 @@ final class AgentCommand implements Callable<Integer> {
       paramLabel = "HOST:PORT", converter = Inputs.ListenOrOff.class, description = "Metrics (/metrics; /stats/prometheus adds Envoy's), /healthz/ready,"
           + " /healthz, /version; debug pages (/debug) answer only from the VM itself; 'off' for none;"
           + " env VMESH_AGENT_STATUS_ADDRESS (default: 0.0.0.0:15020).")
-  java.net.InetSocketAddress statusAddress;
+  InetSocketAddress statusAddress;
 
   @Option(names = "--readiness-address", defaultValue = "${env:VMESH_AGENT_READINESS_ADDRESS:-0.0.0.0:15021}",
       paramLabel = "HOST:PORT", converter = Inputs.ListenOrOff.class, description = "Readiness only (/healthz/ready); 'off' for none;"
           + " env VMESH_AGENT_READINESS_ADDRESS (default: 0.0.0.0:15021).")
-  java.net.InetSocketAddress readinessAddress;
+  InetSocketAddress readinessAddress;
 
   @Option(names = "--local-xds-socket", negatable = true, defaultValue = "${env:VMESH_AGENT_LOCAL_XDS_SOCKET:-true}",
       fallbackValue = "true", description = "Serve local xDS and SDS on <run-dir>/xds.sock and write the gRPC and"
@@ -64,7 +74,7 @@ final class AgentCommand implements Callable<Integer> {
   @Option(names = "--local-xds-address", defaultValue = "${env:VMESH_AGENT_LOCAL_XDS_ADDRESS:-off}",
       paramLabel = "HOST:PORT", converter = Inputs.ListenOrOff.class, description = "Also serve local xDS on this loopback address;"
           + " env VMESH_AGENT_LOCAL_XDS_ADDRESS (default: off).")
-  java.net.InetSocketAddress localXdsAddress;
+  InetSocketAddress localXdsAddress;
 
   @Option(names = "--envoy", paramLabel = "off|auto|PATH", defaultValue = "${env:VMESH_AGENT_ENVOY:-off}",
       description = "Run and supervise Envoy with the agent's bootstrap: auto finds it (VMESH_ENVOY, then envoy on"
@@ -121,7 +131,7 @@ final class AgentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Launcher.setLogLevel(ch.qos.logback.classic.Level.toLevel(logLevel, ch.qos.logback.classic.Level.INFO));
+    Launcher.setLogLevel(Level.toLevel(logLevel, Level.INFO));
     AgentConfig config;
     try {
       config = AgentConfig.load(new AgentConfig.Paths(configDir, stateDir, runDir), System.getenv(), discovery);
@@ -132,7 +142,7 @@ final class AgentCommand implements Callable<Integer> {
     Path envoyBinary;
     try {
       envoyBinary = envoyBinary(envoy);
-    } catch (dev.vmesh.agent.envoy.EnvoyBinary.NotFoundException e) {
+    } catch (EnvoyBinary.NotFoundException e) {
       spec.commandLine().getErr().println("vmesh agent: --envoy auto: " + e.getMessage());
       return 1;
     }
@@ -160,17 +170,17 @@ final class AgentCommand implements Callable<Integer> {
     return new Agent.Options(config, statusAddress, readinessAddress,
         localXdsSocket ? config.paths().xdsSocket() : null, localXdsAddress, envoyBinary,
         envoyDelta, certTtl, Launcher.Version.version(), null, dnsOptions(config),
-        dev.vmesh.agent.bootstrap.EnvoyBootstrap.Ports.DEFAULTS,
+        EnvoyBootstrap.Ports.DEFAULTS,
         capture.equals("none") ? null : AgentIptablesCommand.backend(capture, false, false));
   }
 
   /** {@code off} (or empty): no Envoy; {@code auto}: {@link dev.vmesh.agent.envoy.EnvoyBinary}'s lookup; else a path. */
-  static Path envoyBinary(String value) throws dev.vmesh.agent.envoy.EnvoyBinary.NotFoundException {
+  static Path envoyBinary(String value) throws EnvoyBinary.NotFoundException {
     if (value == null || value.isBlank() || value.equals("off")) {
       return null;
     }
     if (value.equals("auto")) {
-      return dev.vmesh.agent.envoy.EnvoyBinary.find(System.getenv()).path();
+      return EnvoyBinary.find(System.getenv()).path();
     }
     return Path.of(value);
   }
@@ -185,12 +195,12 @@ final class AgentCommand implements Callable<Integer> {
     if (!on || dnsListen != null && dnsListen.equals(List.of("off"))) {
       return null;
     }
-    List<java.net.InetSocketAddress> listen = dnsListen == null ? List.of()
+    List<InetSocketAddress> listen = dnsListen == null ? List.of()
         : dnsListen.stream().map(AgentCommand::dnsListenAddress).toList();
     return new Agent.DnsOptions(listen, resolvConf, dnsTimeout, dnsParallel);
   }
 
-  private static java.net.InetSocketAddress dnsListenAddress(String value) {
+  private static InetSocketAddress dnsListenAddress(String value) {
     try {
       return Inputs.listenAddress(value);
     } catch (IllegalArgumentException e) {
@@ -199,7 +209,7 @@ final class AgentCommand implements Callable<Integer> {
   }
 
   /** As Istio: DNS_CAPTURE or ENABLE_DNS_SERVER set to true. */
-  static boolean dnsWanted(java.util.Map<String, String> settings) {
+  static boolean dnsWanted(Map<String, String> settings) {
     return "true".equalsIgnoreCase(settings.getOrDefault("ISTIO_META_DNS_CAPTURE", ""))
         || "true".equalsIgnoreCase(settings.getOrDefault("ISTIO_META_ENABLE_DNS_SERVER", ""));
   }
@@ -210,7 +220,7 @@ final class AgentCommand implements Callable<Integer> {
           + " DNS proxy, then reload resolved: an alternative to capture rules that rewrites no packets.",
           "Run the agent with --resolv-conf /run/systemd/resolve/resolv.conf so it forwards to resolved's own"
           + " upstreams. Domains come from --domains, else from the name table the agent saved."})
-  static final class Resolved implements java.util.concurrent.Callable<Integer> {
+  static final class Resolved implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -229,7 +239,7 @@ final class AgentCommand implements Callable<Integer> {
 
     @Option(names = "--listen", defaultValue = "127.0.0.1:15053", paramLabel = "HOST:PORT",
         converter = Inputs.Listen.class, description = "The DNS proxy (default: ${DEFAULT-VALUE}).")
-    java.net.InetSocketAddress listen;
+    InetSocketAddress listen;
 
     @Option(names = "--drop-in-dir", defaultValue = "/etc/systemd/resolved.conf.d", paramLabel = "DIR",
         description = "Where systemd-resolved reads drop-ins (default: ${DEFAULT-VALUE}).")
@@ -247,9 +257,9 @@ final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      Path file = dropInDir.resolve(dev.vmesh.agent.capture.ResolvedDropIn.FILE_NAME);
+      Path file = dropInDir.resolve(ResolvedDropIn.FILE_NAME);
       if (remove) {
-        if (!dryRun && java.nio.file.Files.deleteIfExists(file)) {
+        if (!dryRun && Files.deleteIfExists(file)) {
           reloadResolved();
         }
         spec.commandLine().getOut().println((dryRun ? "would remove " : "removed ") + file);
@@ -258,33 +268,33 @@ final class AgentCommand implements Callable<Integer> {
       List<String> routed = domains;
       if (routed == null || routed.isEmpty()) {
         Path table = stateDir.resolve("dns").resolve("name-table.json");
-        if (!java.nio.file.Files.exists(table)) {
+        if (!Files.exists(table)) {
           spec.commandLine().getErr().println("vmesh agent resolved: no --domains and no saved name table in " + table
               + " (the agent writes it once connected); pass --domains");
           return 1;
         }
-        var names = dev.vmesh.dns.NameTableJson.parse(table.toString(), java.nio.file.Files.readString(table));
-        routed = dev.vmesh.agent.capture.ResolvedDropIn.domains(names.table().keySet(), clusterDomain);
+        var names = NameTableJson.parse(table.toString(), Files.readString(table));
+        routed = ResolvedDropIn.domains(names.table().keySet(), clusterDomain);
       }
-      String text = dev.vmesh.agent.capture.ResolvedDropIn.text(listen, routed);
+      String text = ResolvedDropIn.text(listen, routed);
       if (dryRun) {
         spec.commandLine().getOut().print(text);
         return 0;
       }
-      java.nio.file.Files.createDirectories(dropInDir);
-      dev.vmesh.pki.Pem.writeAtomically(file, text, "rw-r--r--");
+      Files.createDirectories(dropInDir);
+      Pem.writeAtomically(file, text, "rw-r--r--");
       reloadResolved();
       spec.commandLine().getOut().println("wrote " + file + ": " + String.join(" ", routed) + " -> "
-          + dev.vmesh.api.Listeners.hostPort(listen));
+          + Listeners.hostPort(listen));
       return 0;
     }
 
     private void reloadResolved() throws Exception {
-      if (!reload || !java.nio.file.Files.isDirectory(Path.of("/run/systemd/system"))) {
+      if (!reload || !Files.isDirectory(Path.of("/run/systemd/system"))) {
         return;
       }
       Process p = new ProcessBuilder("systemctl", "try-reload-or-restart", "systemd-resolved").inheritIO().start();
-      if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
         spec.commandLine().getErr().println("vmesh agent resolved: systemctl try-reload-or-restart systemd-resolved"
             + " failed; restart it yourself");
       }

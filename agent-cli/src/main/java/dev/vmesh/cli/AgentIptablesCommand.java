@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -87,7 +88,7 @@ final class AgentIptablesCommand implements Callable<Integer> {
         return 1;
       }
       // Removing needs nothing from cluster.env: a broken file must not keep the rules in place.
-      config = CaptureConfig.from(java.util.Map.of("ISTIO_SVC_IP", "127.0.0.1"), "defaults");
+      config = CaptureConfig.from(Map.of("ISTIO_SVC_IP", "127.0.0.1"), "defaults");
     }
     if (config.customIptables()) {
       out.println("vmesh agent iptables: cluster.env sets ISTIO_CUSTOM_IP_TABLES='true': the capture rules are"

@@ -1,7 +1,10 @@
 package dev.vmesh.cli;
 
+import ch.qos.logback.classic.Level;
 import dev.vmesh.agent.Agent;
+import dev.vmesh.agent.bootstrap.EnvoyBootstrap;
 import dev.vmesh.agent.config.AgentConfig;
+import dev.vmesh.agent.envoy.EnvoyBinary;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -94,7 +97,7 @@ final class GatewayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Launcher.setLogLevel(ch.qos.logback.classic.Level.toLevel(logLevel, ch.qos.logback.classic.Level.INFO));
+    Launcher.setLogLevel(Level.toLevel(logLevel, Level.INFO));
     AgentConfig config;
     try {
       config = AgentConfig.load(new AgentConfig.Paths(configDir, stateDir, runDir), System.getenv(), discovery)
@@ -111,7 +114,7 @@ final class GatewayCommand implements Callable<Integer> {
     Path envoyBinary;
     try {
       envoyBinary = AgentCommand.envoyBinary(envoy);
-    } catch (dev.vmesh.agent.envoy.EnvoyBinary.NotFoundException e) {
+    } catch (EnvoyBinary.NotFoundException e) {
       spec.commandLine().getErr().println("vmesh gateway: --envoy auto: " + e.getMessage());
       return 1;
     }
@@ -121,7 +124,7 @@ final class GatewayCommand implements Callable<Integer> {
     }
     Agent agent = Agent.start(new Agent.Options(config, statusAddress, readinessAddress, config.paths().xdsSocket(),
         null, envoyBinary, false, certTtl, Launcher.Version.version(), null, null,
-        dev.vmesh.agent.bootstrap.EnvoyBootstrap.Ports.DEFAULTS, null), Clock.systemUTC());
+        EnvoyBootstrap.Ports.DEFAULTS, null), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       agent.close();

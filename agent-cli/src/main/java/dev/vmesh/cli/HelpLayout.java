@@ -3,6 +3,7 @@ package dev.vmesh.cli;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
@@ -109,7 +110,7 @@ final class HelpLayout {
   }
 
   private static String sortKey(OptionSpec o) {
-    return o.longestName().replaceFirst("^-+", "").toLowerCase(java.util.Locale.ROOT);
+    return o.longestName().replaceFirst("^-+", "").toLowerCase(Locale.ROOT);
   }
 
   private static void row(StringBuilder sb, String label, ArgSpec arg, int width) {

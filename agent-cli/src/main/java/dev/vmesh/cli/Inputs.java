@@ -3,6 +3,8 @@ package dev.vmesh.cli;
 import dev.vmesh.api.Addresses;
 import dev.vmesh.api.validation.Names;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
@@ -298,11 +300,11 @@ final class Inputs {
   }
 
   /** A directory to write into: missing (it is created) or a directory, not a file. */
-  static final class OutputDir implements ITypeConverter<java.nio.file.Path> {
+  static final class OutputDir implements ITypeConverter<Path> {
     @Override
-    public java.nio.file.Path convert(String value) {
-      java.nio.file.Path p = java.nio.file.Path.of(value);
-      if (java.nio.file.Files.exists(p) && !java.nio.file.Files.isDirectory(p)) {
+    public Path convert(String value) {
+      Path p = Path.of(value);
+      if (Files.exists(p) && !Files.isDirectory(p)) {
         throw new TypeConversionException("\"" + value + "\" is a file; name a directory (it is created if"
             + " missing)");
       }
@@ -311,11 +313,11 @@ final class Inputs {
   }
 
   /** A file to write: missing or a regular file, not a directory. */
-  static final class OutputFile implements ITypeConverter<java.nio.file.Path> {
+  static final class OutputFile implements ITypeConverter<Path> {
     @Override
-    public java.nio.file.Path convert(String value) {
-      java.nio.file.Path p = java.nio.file.Path.of(value);
-      if (java.nio.file.Files.isDirectory(p)) {
+    public Path convert(String value) {
+      Path p = Path.of(value);
+      if (Files.isDirectory(p)) {
         throw new TypeConversionException("\"" + value + "\" is a directory; name a file, e.g. " + p.resolve(
             "my-vm.token"));
       }

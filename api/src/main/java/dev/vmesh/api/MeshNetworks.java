@@ -1,5 +1,6 @@
 package dev.vmesh.api;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,7 @@ public record MeshNetworks(Map<String, Network> networks) {
   public static final String REGISTRY = "Kubernetes";
 
   public MeshNetworks {
-    networks = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(networks));
+    networks = Collections.unmodifiableMap(new LinkedHashMap<>(networks));
   }
 
   /** One network: where its endpoints are, and its gateways. */

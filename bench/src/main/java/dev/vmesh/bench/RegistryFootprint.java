@@ -4,6 +4,7 @@ import dev.vmesh.api.Resource;
 import dev.vmesh.registry.Registry;
 import dev.vmesh.registry.RegistryOptions;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -32,7 +33,7 @@ public final class RegistryFootprint {
 
   private static Registry build(int services, int workloads) {
     Registry r = new Registry(RegistryOptions.DEFAULTS);
-    List<Resource> all = new java.util.ArrayList<>(Mesh.serviceEntries(services));
+    List<Resource> all = new ArrayList<>(Mesh.serviceEntries(services));
     all.addAll(Mesh.workloadEntries(workloads, services));
     r.load(all);
     return r;

@@ -5,13 +5,21 @@ import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.codec.ResourceDecoder;
 import dev.vmesh.api.codec.ResourceWriter;
+import dev.vmesh.api.codec.SourceNode;
+import dev.vmesh.api.codec.SourceParser;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -114,12 +122,12 @@ final class AdminClient {
     StringBuilder sb = new StringBuilder();
     for (Throwable t = e; t != null && sb.length() < 300; t = t.getCause()) {
       String what = switch (t) {
-        case java.net.ConnectException c -> "connection refused";
-        case java.net.http.HttpConnectTimeoutException c -> "no answer within the 5 s connect timeout";
-        case java.net.http.HttpTimeoutException c -> "no response within 30 s";
-        case java.net.UnknownHostException u -> "unknown host " + u.getMessage();
-        case java.nio.file.NoSuchFileException n -> "no such file";
-        case java.nio.file.AccessDeniedException a -> "permission denied";
+        case ConnectException c -> "connection refused";
+        case HttpConnectTimeoutException c -> "no answer within the 5 s connect timeout";
+        case HttpTimeoutException c -> "no response within 30 s";
+        case UnknownHostException u -> "unknown host " + u.getMessage();
+        case NoSuchFileException n -> "no such file";
+        case AccessDeniedException a -> "permission denied";
         default -> t.getMessage() != null && !t.getMessage().isBlank() ? t.getMessage()
             : t == e ? t.getClass().getSimpleName() : "";
       };
@@ -142,18 +150,18 @@ final class AdminClient {
 
   /** The message of a Status body, then its causes (field: message), one per line. */
   static String message(String body) {
-    var parsed = dev.vmesh.api.codec.SourceParser.parseJson("status.json", body);
+    var parsed = SourceParser.parseJson("status.json", body);
     if (parsed.hasErrors() || parsed.documents().isEmpty()
-        || !(parsed.documents().get(0) instanceof dev.vmesh.api.codec.SourceNode.MapNode status)) {
+        || !(parsed.documents().get(0) instanceof SourceNode.MapNode status)) {
       return body.trim();
     }
     StringBuilder sb = new StringBuilder(text(status, "message"));
     if (status.fields().get("details") != null
-        && status.fields().get("details").value() instanceof dev.vmesh.api.codec.SourceNode.MapNode details
+        && status.fields().get("details").value() instanceof SourceNode.MapNode details
         && details.fields().get("causes") != null
-        && details.fields().get("causes").value() instanceof dev.vmesh.api.codec.SourceNode.ListNode causes) {
+        && details.fields().get("causes").value() instanceof SourceNode.ListNode causes) {
       for (var c : causes.items()) {
-        if (c instanceof dev.vmesh.api.codec.SourceNode.MapNode cause) {
+        if (c instanceof SourceNode.MapNode cause) {
           String field = text(cause, "field");
           sb.append("\n  ").append(field.isEmpty() ? "" : field + ": ").append(text(cause, "message"));
         }
@@ -162,9 +170,9 @@ final class AdminClient {
     return sb.toString();
   }
 
-  private static String text(dev.vmesh.api.codec.SourceNode.MapNode m, String key) {
+  private static String text(SourceNode.MapNode m, String key) {
     var f = m.fields().get(key);
-    return f != null && f.value() instanceof dev.vmesh.api.codec.SourceNode.Scalar s ? s.text() : "";
+    return f != null && f.value() instanceof SourceNode.Scalar s ? s.text() : "";
   }
 
   private static Resource decode(String json) {

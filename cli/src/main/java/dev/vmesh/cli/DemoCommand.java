@@ -1,5 +1,6 @@
 package dev.vmesh.cli;
 
+import dev.vmesh.api.Listeners;
 import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -9,6 +10,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import java.io.ByteArrayInputStream;
@@ -16,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +74,7 @@ final class DemoCommand {
 
     @Option(names = "--listen", defaultValue = "127.0.0.1:9091", paramLabel = "HOST:PORT",
         converter = Inputs.Listen.class, description = "Where to listen (default: 127.0.0.1:9091).")
-    java.net.InetSocketAddress listen;
+    InetSocketAddress listen;
 
     @Option(names = "--name", paramLabel = "NAME", description = "How answers name this server (default: the"
         + " --listen address).")
@@ -82,9 +85,9 @@ final class DemoCommand {
 
     @Override
     public Integer call() throws IOException {
-      String at = dev.vmesh.api.Listeners.hostPort(listen);
+      String at = Listeners.hostPort(listen);
       String who = name == null || name.isBlank() ? at : name;
-      Server server = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(listen,
+      Server server = NettyServerBuilder.forAddress(listen,
               InsecureServerCredentials.create())
           .addService(ServerServiceDefinition.builder("vmesh.demo.Hello").addMethod(SAY,
               ServerCalls.asyncUnaryCall((request, reply) -> {

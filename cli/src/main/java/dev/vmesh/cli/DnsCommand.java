@@ -1,5 +1,6 @@
 package dev.vmesh.cli;
 
+import ch.qos.logback.classic.Level;
 import dev.vmesh.api.Addresses;
 import dev.vmesh.dns.DnsProxy;
 import dev.vmesh.dns.DnsProxyConfig;
@@ -9,6 +10,7 @@ import dev.vmesh.dns.ResolvConf;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -115,7 +117,7 @@ final class DnsCommand {
         return 2;
       }
       conf.warnings().forEach(w -> err.println("warning: " + w));
-      Main.setLogLevel(ch.qos.logback.classic.Level.INFO);
+      Main.setLogLevel(Level.INFO);
       DnsProxy proxy = DnsProxy.builder().listen(addresses).resolvConf(conf).namespace(namespace)
           .clusterDomain(clusterDomain).forwardTimeout(timeout)
           .parallelForwarding(parallel).ioThreads(ioThreads).build();
@@ -258,7 +260,7 @@ final class DnsCommand {
     }
 
     private static String describe(List<InetSocketAddress> addresses) {
-      return addresses.stream().map(a -> (a.getAddress() instanceof java.net.Inet6Address
+      return addresses.stream().map(a -> (a.getAddress() instanceof Inet6Address
           ? "[" + a.getAddress().getHostAddress() + "]" : a.getAddress().getHostAddress()) + ":" + a.getPort())
           .collect(Collectors.joining(", "));
     }

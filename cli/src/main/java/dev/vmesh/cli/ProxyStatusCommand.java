@@ -5,9 +5,11 @@ import dev.vmesh.api.codec.SourceParser;
 import dev.vmesh.proto.Wire;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -152,8 +154,8 @@ final class ProxyStatusCommand implements Callable<Integer> {
   }
 
   /** {@code namespace/name} of the WorkloadEntry each connected proxy is registered as, to its version. */
-  static java.util.Map<String, String> versionsByWorkloadEntry(String syncz) {
-    java.util.Map<String, String> out = new java.util.HashMap<>();
+  static Map<String, String> versionsByWorkloadEntry(String syncz) {
+    Map<String, String> out = new HashMap<>();
     var parsed = SourceParser.parseJson("syncz.json", syncz);
     if (!parsed.documents().isEmpty() && parsed.documents().get(0) instanceof SourceNode.ListNode list) {
       for (SourceNode n : list.items()) {

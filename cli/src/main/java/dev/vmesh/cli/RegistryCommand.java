@@ -1,5 +1,6 @@
 package dev.vmesh.cli;
 
+import ch.qos.logback.classic.Level;
 import dev.vmesh.api.Problem;
 import dev.vmesh.registry.Registry;
 import dev.vmesh.registry.RegistryJson;
@@ -50,7 +51,7 @@ final class RegistryCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("vmesh registry: -o must be json or table, not " + output);
       return 2;
     }
-    Main.setLogLevel(ch.qos.logback.classic.Level.ERROR); // problems are printed below, not logged
+    Main.setLogLevel(Level.ERROR); // problems are printed below, not logged
     List<Problem> problems;
     Registry registry = new Registry(new RegistryOptions(trustDomain, !noAutoAllocate,
         RegistryOptions.DEFAULTS.ipv4Pool(), RegistryOptions.DEFAULTS.ipv6Pool()));

@@ -1,18 +1,25 @@
 package dev.vmesh.cli;
 
+import ch.qos.logback.classic.Level;
+import dev.vmesh.api.MeshNetworks;
+import dev.vmesh.ca.CertificateAuthority;
 import dev.vmesh.controlplane.ServerOptions;
 import dev.vmesh.controlplane.VmeshServer;
+import dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions;
 import dev.vmesh.http.HttpLimits;
 import dev.vmesh.registry.RegistryOptions;
 import dev.vmesh.xds.SidecarOptions;
 import dev.vmesh.xds.XdsOptions;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -35,7 +42,7 @@ final class ServerCommand implements Callable<Integer> {
           + " (default: ./vmesh-data).")
   Path dataDir;
 
-  @picocli.CommandLine.Mixin
+  @CommandLine.Mixin
   StoreFlags storeFlags = new StoreFlags();
 
   @Option(names = "--config", defaultValue = "${env:VMESH_CONFIG_DIR}", paramLabel = "DIR",
@@ -68,7 +75,7 @@ final class ServerCommand implements Callable<Integer> {
   @Option(names = "--ca-key-type", defaultValue = "${env:VMESH_CA_KEY_TYPE:-EC_P256}", paramLabel = "TYPE",
       description = "Key of a root vmesh creates: EC_P256, RSA_2048 or RSA_4096; env VMESH_CA_KEY_TYPE"
           + " (default: EC_P256).")
-  dev.vmesh.ca.CertificateAuthority.KeyType caKeyType;
+  CertificateAuthority.KeyType caKeyType;
 
   @Option(names = "--server-name", split = ",", paramLabel = "NAME",
       defaultValue = "${env:VMESH_SERVER_NAMES:-vmesh-server,istiod.istio-system.svc,istiod,localhost,127.0.0.1}",
@@ -114,7 +121,7 @@ final class ServerCommand implements Callable<Integer> {
           + " [{fromCidr|fromRegistry}], gateways: [{address|registryServiceName, port}]}}), read at start: the"
           + " gateways of each network beyond those that register themselves, and the networks of endpoints"
           + " that name none; env VMESH_MESH_NETWORKS.")
-  dev.vmesh.api.MeshNetworks meshNetworks;
+  MeshNetworks meshNetworks;
 
   @Option(names = "--secrets-key-file", defaultValue = "${env:VMESH_SECRETS_KEY_FILE}", paramLabel = "FILE",
       description = "With a shared store (etcd): the key that seals the CA and token keys stored there, 32 random bytes"
@@ -164,7 +171,7 @@ final class ServerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Main.setLogLevel(ch.qos.logback.classic.Level.INFO);
+    Main.setLogLevel(Level.INFO);
     ServerOptions options = options();
     CountDownLatch stopped = new CountDownLatch(1);
     VmeshServer server = VmeshServer.start(options, Clock.systemUTC());
@@ -187,7 +194,7 @@ final class ServerCommand implements Callable<Integer> {
             RegistryOptions.DEFAULTS.ipv6Pool(), rootNamespace, meshNetworks),
         new XdsOptions(debounce, debounceMax, XdsOptions.DEFAULTS.pushThreads(),
             new SidecarOptions(outboundTrafficPolicy, trustDomain)),
-        new dev.vmesh.controlplane.autoregistration.AutoRegistrationOptions(autoRegistration, healthChecks,
+        new AutoRegistrationOptions(autoRegistration, healthChecks,
             validateIdentity, gracePeriod, maxConnectionAge,
             replicaName != null && !replicaName.isBlank() ? replicaName : hostName(), trustDomain, cleanupRate()),
         pollInterval, storeFlags.backend(dataDir), secretsKeyFile, storeFlags.tokenReviewer(), HttpLimits.SERVER);
@@ -202,8 +209,8 @@ final class ServerCommand implements Callable<Integer> {
 
   private static String hostName() {
     try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (java.net.UnknownHostException e) {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
       return "vmesh-" + ProcessHandle.current().pid();
     }
   }

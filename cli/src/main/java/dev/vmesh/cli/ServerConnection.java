@@ -1,5 +1,6 @@
 package dev.vmesh.cli;
 
+import dev.vmesh.api.Kind;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -81,9 +82,9 @@ final class ServerConnection {
   }
 
   /** The kind a user typed (se, serviceentries, ServiceEntry, ...), or a usage error naming the choices. */
-  static dev.vmesh.api.Kind kind(String name) {
-    return dev.vmesh.api.Kind.fromUserName(name).orElseThrow(() -> new IllegalArgumentException("unknown kind \""
-        + name + "\"; use " + dev.vmesh.api.Kind.userNames()));
+  static Kind kind(String name) {
+    return Kind.fromUserName(name).orElseThrow(() -> new IllegalArgumentException("unknown kind \""
+        + name + "\"; use " + Kind.userNames()));
   }
 
   private static Path configFile() {

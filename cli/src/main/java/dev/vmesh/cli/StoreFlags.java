@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /**
@@ -80,7 +81,7 @@ final class StoreFlags {
   @Option(names = "--etcd-timeout", defaultValue = "${env:VMESH_ETCD_TIMEOUT:-5s}", paramLabel = "DURATION",
       converter = Inputs.PositiveDuration.class,
       description = "How long one request to etcd may take; env VMESH_ETCD_TIMEOUT (default: 5s).")
-  java.time.Duration timeout;
+  Duration timeout;
 
   /** The backend these flags name, opened when the server starts; the embedded one lives in {@code dataDir}. */
   StoreBackend.Opener backend(Path dataDir) {

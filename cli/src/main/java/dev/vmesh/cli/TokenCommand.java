@@ -2,10 +2,12 @@ package dev.vmesh.cli;
 
 import dev.vmesh.api.codec.SourceNode;
 import dev.vmesh.api.codec.SourceParser;
+import dev.vmesh.api.codec.TreeWriter;
 import dev.vmesh.pki.Pem;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -129,7 +131,7 @@ final class TokenCommand {
   /** Asks the server for a token; the answer has {@code token}, {@code id} and {@code expires}. */
   static SourceNode.MapNode create(AdminClient client, String namespace, String serviceAccount, Duration ttl,
       boolean singleUse) {
-    String body = dev.vmesh.api.codec.TreeWriter.json(java.util.Map.of("namespace", namespace, "serviceAccount",
+    String body = TreeWriter.json(Map.of("namespace", namespace, "serviceAccount",
         serviceAccount, "ttlSeconds", ttl.toSeconds(), "singleUse", singleUse), false);
     String json = client.call("POST", "/admin/tokens", body);
     return (SourceNode.MapNode) SourceParser.parseJson("token.json", json).documents().get(0);

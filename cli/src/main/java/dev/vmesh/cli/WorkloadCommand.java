@@ -2,6 +2,7 @@ package dev.vmesh.cli;
 
 import dev.vmesh.agent.config.ClusterEnv;
 import dev.vmesh.agent.config.Onboarding;
+import dev.vmesh.api.Addresses;
 import dev.vmesh.api.Kind;
 import dev.vmesh.api.ObjectMeta;
 import dev.vmesh.api.Problem;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -239,7 +241,7 @@ final class WorkloadCommand {
       List<String> names = new ArrayList<>();
       for (String a : discovery) {
         String host = a.substring(0, a.lastIndexOf(':'));
-        if (!dev.vmesh.api.Addresses.isIp(host.replace("[", "").replace("]", "")) && !names.contains(host)) {
+        if (!Addresses.isIp(host.replace("[", "").replace("]", "")) && !names.contains(host)) {
           names.add(host);
         }
       }
@@ -261,7 +263,7 @@ final class WorkloadCommand {
       String text;
       try {
         text = Files.readString(file);
-      } catch (java.nio.file.NoSuchFileException e) {
+      } catch (NoSuchFileException e) {
         throw new IllegalArgumentException(file + ": no such file");
       }
       ResourceDecoder.Result r = ResourceDecoder.decode(file.toString(), text);

@@ -13,10 +13,13 @@ import dev.vmesh.api.WorkloadSelector;
 import dev.vmesh.controlplane.ServerOptions;
 import dev.vmesh.controlplane.VmeshServer;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -34,7 +37,7 @@ import picocli.CommandLine;
 class DemoCallReachesEveryEndpointThroughXdsTest {
   @TempDir
   Path tmp;
-  final List<DemoCommand.Serve> backends = new java.util.ArrayList<>();
+  final List<DemoCommand.Serve> backends = new ArrayList<>();
 
   @AfterEach
   void stop() {
@@ -82,7 +85,7 @@ class DemoCallReachesEveryEndpointThroughXdsTest {
     DemoCommand.Serve serve = new DemoCommand.Serve();
     backends.add(serve);
     CompletableFuture<String> started = new CompletableFuture<>();
-    java.io.PrintWriter out = new java.io.PrintWriter(new java.io.Writer() {
+    PrintWriter out = new PrintWriter(new Writer() {
       private final StringBuilder sb = new StringBuilder();
 
       @Override

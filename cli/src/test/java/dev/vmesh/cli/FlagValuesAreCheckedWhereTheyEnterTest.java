@@ -2,6 +2,11 @@ package dev.vmesh.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -40,22 +45,22 @@ class FlagValuesAreCheckedWhereTheyEnterTest {
       workload entry configure --name web -n vm -o /etc/passwd | '--output': "/etc/passwd" is a file; name a directory
       """)
   void badValueIsRefusedNamingTheFlagAndTheValue(String command, String message) {
-    String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(split(command)),
-        java.util.stream.Stream.of(NO_SERVER)).toArray(String[]::new);
+    String[] args = Stream.concat(Arrays.stream(split(command)),
+        Stream.of(NO_SERVER)).toArray(String[]::new);
 
     Cli r = Cli.run(args);
 
     assertThat(r.exit()).as(r.err()).isEqualTo(2);
     assertThat(r.err()).contains("Invalid value for option " + message)
-        .contains("Run 'vmesh " + String.join(" ", java.util.Arrays.stream(split(command))
+        .contains("Run 'vmesh " + String.join(" ", Arrays.stream(split(command))
             .takeWhile(w -> !w.startsWith("-")).toList()) + " --help' for its flags.")
         .doesNotContain("cannot reach the server").doesNotContain("Usage:");
   }
 
   /** Words of a command line, with single quotes grouping words as a shell would. */
   private static String[] split(String line) {
-    java.util.List<String> words = new java.util.ArrayList<>();
-    var m = java.util.regex.Pattern.compile("'([^']*)'|(\\S+)").matcher(line);
+    List<String> words = new ArrayList<>();
+    var m = Pattern.compile("'([^']*)'|(\\S+)").matcher(line);
     while (m.find()) {
       words.add(m.group(1) != null ? m.group(1) : m.group(2));
     }

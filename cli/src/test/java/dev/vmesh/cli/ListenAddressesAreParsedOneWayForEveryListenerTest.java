@@ -3,6 +3,9 @@ package dev.vmesh.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -61,8 +64,8 @@ class ListenAddressesAreParsedOneWayForEveryListenerTest {
   }
 
   private static String[] words(String line) {
-    java.util.List<String> words = new java.util.ArrayList<>();
-    var m = java.util.regex.Pattern.compile("'([^']*)'|(\\S+)").matcher(line);
+    List<String> words = new ArrayList<>();
+    var m = Pattern.compile("'([^']*)'|(\\S+)").matcher(line);
     while (m.find()) {
       words.add(m.group(1) != null ? m.group(1) : m.group(2));
     }

@@ -8,6 +8,7 @@ import dev.vmesh.agent.identity.CaClient;
 import dev.vmesh.agent.identity.GrpcCaClient;
 import dev.vmesh.api.Kind;
 import dev.vmesh.api.Resource;
+import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.codec.ResourceDecoder;
 import dev.vmesh.pki.Csrs;
 import dev.vmesh.pki.KeyPairs;
@@ -15,12 +16,20 @@ import dev.vmesh.controlplane.VmeshServer;
 import dev.vmesh.pki.Pem;
 import dev.vmesh.store.kube.MockCluster;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -59,8 +68,8 @@ class ServerOnKubernetesAgainstTheKubernetesMockTest {
           resolution: DNS
         """);
     byte[] key = new byte[32];
-    new java.security.SecureRandom().nextBytes(key);
-    Files.writeString(tmp.resolve("secrets.key"), java.util.Base64.getEncoder().encodeToString(key) + "\n");
+    new SecureRandom().nextBytes(key);
+    Files.writeString(tmp.resolve("secrets.key"), Base64.getEncoder().encodeToString(key) + "\n");
     server = startReplica("replica-a");
   }
 
@@ -82,10 +91,10 @@ class ServerOnKubernetesAgainstTheKubernetesMockTest {
   }
 
   static String get(VmeshServer s, String path) throws Exception {
-    var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
         + s.httpAddress().getPort() + path)).header("Authorization", "Bearer " + s.adminToken()).build();
-    var response = java.net.http.HttpClient.newHttpClient().send(request,
-        java.net.http.HttpResponse.BodyHandlers.ofString());
+    var response = HttpClient.newHttpClient().send(request,
+        HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(path).isEqualTo(200);
     return response.body();
   }
@@ -133,7 +142,7 @@ class ServerOnKubernetesAgainstTheKubernetesMockTest {
     GenericKubernetesResource we = new GenericKubernetesResource();
     we.setApiVersion("networking.istio.io/v1");
     we.setKind("WorkloadEntry");
-    we.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withNamespace("shop").withName("vm-1")
+    we.setMetadata(new ObjectMetaBuilder().withNamespace("shop").withName("vm-1")
         .build());
     we.setAdditionalProperty("spec", Map.of("address", "10.1.2.3", "labels", Map.of("app", "orders")));
     cluster.client.genericKubernetesResources("networking.istio.io/v1", "WorkloadEntry").inNamespace("shop")
@@ -149,7 +158,7 @@ class ServerOnKubernetesAgainstTheKubernetesMockTest {
     assertThat(fromFile).isNotNull();
     assertThat(fromFile.getMetadata().getAnnotations()).containsEntry("vmesh.dev/config-file", "payments.yaml");
     AdminClient admin = new AdminClient("http://127.0.0.1:" + server.httpAddress().getPort(), server.adminToken());
-    Resource mirrored = admin.get(new dev.vmesh.api.ResourceKey(Kind.SERVICE_ENTRY, "shop", "payments")).orElseThrow();
+    Resource mirrored = admin.get(new ResourceKey(Kind.SERVICE_ENTRY, "shop", "payments")).orElseThrow();
     assertThatThrownBy(() -> admin.delete(mirrored.key())).hasMessageContaining("payments.yaml");
   }
 
@@ -187,8 +196,8 @@ class ServerOnKubernetesAgainstTheKubernetesMockTest {
           .getItems();
       assertThat(blobs).isNotEmpty();
       for (var secret : blobs) {
-        String value = new String(java.util.Base64.getDecoder().decode(secret.getData().get("value")),
-            java.nio.charset.StandardCharsets.ISO_8859_1);
+        String value = new String(Base64.getDecoder().decode(secret.getData().get("value")),
+            StandardCharsets.ISO_8859_1);
         assertThat(value).as(secret.getMetadata().getAnnotations().toString()).doesNotContain("PRIVATE KEY");
       }
 

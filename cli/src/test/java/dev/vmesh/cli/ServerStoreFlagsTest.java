@@ -2,10 +2,12 @@ package dev.vmesh.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vmesh.store.ListOptions;
 import dev.vmesh.store.etcd.EtcdOptions;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,8 +72,8 @@ class ServerStoreFlagsTest {
 
     ServerCommand allowed = new ServerCommand();
     new CommandLine(allowed).parseArgs("--data-dir", data.toString(), "--allow-empty-store");
-    try (var backend = allowed.storeFlags.backend(data).open(java.time.Clock.systemUTC())) {
-      assertThat(backend.store().list(dev.vmesh.store.ListOptions.all()).items()).isEmpty();
+    try (var backend = allowed.storeFlags.backend(data).open(Clock.systemUTC())) {
+      assertThat(backend.store().list(ListOptions.all()).items()).isEmpty();
     }
   }
 }

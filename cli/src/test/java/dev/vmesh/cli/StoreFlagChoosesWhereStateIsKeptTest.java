@@ -3,8 +3,10 @@ package dev.vmesh.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vmesh.store.kube.MockCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -24,7 +26,7 @@ class StoreFlagChoosesWhereStateIsKeptTest {
   void theEmbeddedStoreIsTheDefaultAndTheCaTakesNoKubernetesTokens() {
     var o = parse("--data-dir", tmp.toString()).options();
     assertThat(o.tokenReviewer()).isNull();
-    try (var backend = o.store().open(java.time.Clock.systemUTC())) {
+    try (var backend = o.store().open(Clock.systemUTC())) {
       assertThat(backend.store().describe()).contains(tmp.toString());
     }
   }
@@ -33,7 +35,7 @@ class StoreFlagChoosesWhereStateIsKeptTest {
   void kubernetesAddsTheTokenReviewAndConnectsOnlyWhenOpened() {
     var o = parse("--store", "kubernetes", "--kubeconfig", tmp.resolve("absent").toString()).options();
     assertThat(o.tokenReviewer()).isNotNull();
-    assertThatThrownBy(() -> o.store().open(java.time.Clock.systemUTC()))
+    assertThatThrownBy(() -> o.store().open(Clock.systemUTC()))
         .hasMessageContaining("cannot read --kubeconfig " + tmp.resolve("absent"));
   }
 
@@ -48,7 +50,7 @@ class StoreFlagChoosesWhereStateIsKeptTest {
   @Test
   void anUnreachableApiServerStopsTheServerWithItsAddress() throws Exception {
     Path kubeconfig = tmp.resolve("kubeconfig");
-    Files.writeString(kubeconfig, dev.vmesh.store.kube.MockCluster.kubeconfig("http://127.0.0.1:1"));
+    Files.writeString(kubeconfig, MockCluster.kubeconfig("http://127.0.0.1:1"));
     Cli r = Cli.run("server", "--store", "kubernetes", "--kubeconfig", kubeconfig.toString(), "--data-dir",
         tmp.resolve("data").toString(), "--http-address", "127.0.0.1:0", "--xds-address", "127.0.0.1:0");
     assertThat(r.exit()).isNotZero();

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -31,7 +32,7 @@ class WalkthroughFilesAreValidAndItsSecretsIgnoredTest {
     List<String> written = List.of("vmesh-data/admin-token", "vmesh-data/ca/ca-key.pem", "vm1/istio-token",
         "vm1/cluster.env", "vm1-state/certs/key.pem", "vm1-run/xds.sock", "vm-files/istio-token", "my-vm.token",
         "secrets.key");
-    var command = new java.util.ArrayList<>(List.of("git", "-C", repo.toString(), "check-ignore", "--no-index",
+    var command = new ArrayList<>(List.of("git", "-C", repo.toString(), "check-ignore", "--no-index",
         "--verbose", "--non-matching"));
     command.addAll(written);
     Process p;

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,7 +119,7 @@ class FindJavaPicksTheFirstJava21OrNewerTest {
     env.put("PATH", tools.toString());
     env.put("VMESH_JVM_DIR", jvm.toString());
     env.putAll(extraEnv);
-    List<String> command = new java.util.ArrayList<>(List.of("/bin/sh", SCRIPT.toString()));
+    List<String> command = new ArrayList<>(List.of("/bin/sh", SCRIPT.toString()));
     command.addAll(List.of(args));
     return Packages.run(command, env);
   }

@@ -3,6 +3,7 @@ package dev.vmesh.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -159,7 +160,7 @@ class RpmMatchesTheDebLayoutAndScriptsIT {
     try {
       Files.writeString(file, content);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 }

@@ -5,6 +5,7 @@ import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.Locale;
 
 /**
  * {@code DnsMetrics} are the DNS proxy's Prometheus metrics, named as Istio's agent names them with
@@ -22,7 +23,7 @@ public final class DnsMetrics {
     UDP,
     TCP;
 
-    final String label = name().toLowerCase(java.util.Locale.ROOT);
+    final String label = name().toLowerCase(Locale.ROOT);
   }
 
   /** How a query ended (label {@code result}). */
@@ -38,7 +39,7 @@ public final class DnsMetrics {
     /** Not answered at all: shorter than a header, or not a query. */
     DROPPED;
 
-    final String label = name().toLowerCase(java.util.Locale.ROOT);
+    final String label = name().toLowerCase(Locale.ROOT);
   }
 
   private final CounterDataPoint[][] requests = new CounterDataPoint[Protocol.values().length][Result.values().length];

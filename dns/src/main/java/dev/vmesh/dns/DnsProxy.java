@@ -3,6 +3,7 @@ package dev.vmesh.dns;
 import dev.vmesh.api.NameTable;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -11,6 +12,7 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -168,7 +171,7 @@ public final class DnsProxy implements AutoCloseable {
     await(b.bind(address).awaitUninterruptibly(), address, "tcp");
   }
 
-  private Channel await(io.netty.channel.ChannelFuture f, InetSocketAddress address, String what) throws IOException {
+  private Channel await(ChannelFuture f, InetSocketAddress address, String what) throws IOException {
     if (!f.isSuccess()) {
       BindException e = new BindException("cannot listen on " + what + " " + address.getAddress().getHostAddress()
           + ":" + address.getPort() + ": " + f.cause().getMessage());
@@ -195,7 +198,7 @@ public final class DnsProxy implements AutoCloseable {
     unsaved.set(newTable);
     try {
       return CompletableFuture.runAsync(this::saveLatest, writer);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       return CompletableFuture.failedFuture(new IllegalStateException("the DNS proxy is closed; table not saved"));
     }
   }
@@ -209,7 +212,7 @@ public final class DnsProxy implements AutoCloseable {
       tableFile.save(t);
     } catch (IOException e) {
       log.warn("event=dns_table_save_failed file={} error=\"{}\"", tableFile.path(), e.toString());
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 

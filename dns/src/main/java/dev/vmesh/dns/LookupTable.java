@@ -5,6 +5,7 @@ import dev.vmesh.api.NameTable;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -12,7 +13,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +66,7 @@ final class LookupTable {
     String search0 = search.isEmpty() ? null : trimDot(search.getFirst().toLowerCase(Locale.ROOT));
     Map<String, Addressed> addressed = new TreeMap<>();
     Map<String, String> aliases = new TreeMap<>();
-    Map<String, java.util.SortedSet<String>> pointers = new TreeMap<>();
+    Map<String, SortedSet<String>> pointers = new TreeMap<>();
     for (Map.Entry<String, NameTable.NameInfo> e : table.table().entrySet()) {
       NameTable.NameInfo info = e.getValue();
       List<InetAddress> v4 = new ArrayList<>();
@@ -82,7 +85,7 @@ final class LookupTable {
       if (!hostname.startsWith("*.")) {
         for (List<InetAddress> family : List.of(v4, v6)) {
           for (InetAddress address : family) {
-            pointers.computeIfAbsent(PointerRecords.reverseName(address), r -> new java.util.TreeSet<>()).add(hostname);
+            pointers.computeIfAbsent(PointerRecords.reverseName(address), r -> new TreeSet<>()).add(hostname);
           }
         }
       }
@@ -155,7 +158,7 @@ final class LookupTable {
       return false;
     }
     if (name.startsWith("*.")) {
-      byte[] suffix = java.util.Arrays.copyOfRange(wire, 2, wire.length);
+      byte[] suffix = Arrays.copyOfRange(wire, 2, wire.length);
       if (suffix.length == 1) {
         log.warn("event=dns_name_skipped name={} reason=\"a wildcard needs a domain\"", name);
         return false;

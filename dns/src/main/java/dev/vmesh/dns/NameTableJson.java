@@ -1,5 +1,6 @@
 package dev.vmesh.dns;
 
+import dev.vmesh.api.Addresses;
 import dev.vmesh.api.NameTable;
 import dev.vmesh.api.Problem;
 import dev.vmesh.api.codec.Position;
@@ -112,7 +113,7 @@ public final class NameTableJson {
     }
     List<String> ips = strings(source, at, m, "ips", problems);
     for (int i = 0; i < ips.size(); i++) {
-      if (!dev.vmesh.api.Addresses.isIp(ips.get(i))) {
+      if (!Addresses.isIp(ips.get(i))) {
         Position pos = ((ListNode) m.fields().get("ips").value()).items().get(i).position();
         problems.add(new Problem(Problem.Severity.ERROR, source, pos, at + ".ips[" + i + "]",
             "\"" + ips.get(i) + "\" is not an IP address"));

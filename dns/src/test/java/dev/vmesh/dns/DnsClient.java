@@ -6,9 +6,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 
@@ -43,7 +45,7 @@ final class DnsClient {
         s.send(new DatagramPacket(query, query.length, server));
         try {
           return receive(s);
-        } catch (java.net.SocketTimeoutException e) {
+        } catch (SocketTimeoutException e) {
           if (attempt == 5) {
             throw e;
           }
@@ -56,7 +58,7 @@ final class DnsClient {
 
   /** The loopback address of the server's family, any port. */
   static InetSocketAddress localFor(InetSocketAddress server) throws IOException {
-    return new InetSocketAddress(server.getAddress() instanceof java.net.Inet6Address
+    return new InetSocketAddress(server.getAddress() instanceof Inet6Address
         ? InetAddress.getByName("::1") : InetAddress.getLoopbackAddress(), 0);
   }
 

@@ -5,6 +5,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.AddressedEnvelope;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -34,12 +35,14 @@ import io.netty.handler.codec.dns.TcpDnsQueryDecoder;
 import io.netty.handler.codec.dns.TcpDnsResponseEncoder;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Test helper: a fake upstream resolver on 127.0.0.1 (UDP and TCP, one port), built on Netty's DNS
@@ -85,7 +88,7 @@ final class FakeUpstream implements AutoCloseable {
           ch.pipeline().addLast(new UdpTap(), new DatagramDnsQueryDecoder(), new DatagramDnsResponseEncoder() {
             @Override
             public boolean acceptOutboundMessage(Object msg) {
-              return msg instanceof io.netty.channel.AddressedEnvelope<?, ?> e && e.content() instanceof DnsResponse;
+              return msg instanceof AddressedEnvelope<?, ?> e && e.content() instanceof DnsResponse;
             }
           }, new UdpServer());
         }
@@ -154,7 +157,7 @@ final class FakeUpstream implements AutoCloseable {
   public void close() {
     udp.close().syncUninterruptibly();
     tcp.close().syncUninterruptibly();
-    group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
   /** Builds the reply to {@code query} per the rules, or null for none; may complete later. */
@@ -221,7 +224,7 @@ final class FakeUpstream implements AutoCloseable {
   private static byte[] ip(String ip) {
     try {
       return InetAddress.getByName(ip).getAddress(); // a literal: no lookup
-    } catch (java.net.UnknownHostException e) {
+    } catch (UnknownHostException e) {
       throw new IllegalArgumentException(ip, e);
     }
   }

@@ -10,6 +10,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -153,7 +155,7 @@ class FuzzedPacketsNeverBreakTheProxyTest {
         Random random = run.random();
         if (random.nextInt(20) > 0) {
           byte[] p = generate(random, corpus);
-          udp.send(new java.net.DatagramPacket(p, p.length, f.address()));
+          udp.send(new DatagramPacket(p, p.length, f.address()));
           run.outcome("udp");
         } else {
           tcp(run, f, random, corpus);
@@ -183,7 +185,7 @@ class FuzzedPacketsNeverBreakTheProxyTest {
       }
       out.write(new byte[] {0x7f}); // half a length field, then the connection goes away
       out.flush();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       // The proxy closes a connection after a packet it cannot answer at all; writes may then fail.
     }
   }

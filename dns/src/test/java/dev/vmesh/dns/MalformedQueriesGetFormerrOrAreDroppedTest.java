@@ -12,6 +12,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,7 +60,7 @@ class MalformedQueriesGetFormerrOrAreDroppedTest {
     // a 64-byte label (the 0x40 label type)
     byte[] label64 = new byte[66];
     label64[0] = 64;
-    java.util.Arrays.fill(label64, 1, 65, (byte) 'x');
+    Arrays.fill(label64, 1, 65, (byte) 'x');
     assertFormerr(tcp, packet(0x1234, 0x0100, 1, 0, 0, 0, label64, TYPE_A_IN));
     // a name longer than 255 bytes: five 63-byte labels
     ByteArrayOutputStream longName = new ByteArrayOutputStream();

@@ -7,6 +7,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.dns.DatagramDnsResponseDecoder;
 import io.netty.handler.codec.dns.DefaultDnsRecordDecoder;
+import io.netty.handler.codec.dns.DnsPtrRecord;
 import io.netty.handler.codec.dns.DnsQuestion;
 import io.netty.handler.codec.dns.DnsRawRecord;
 import io.netty.handler.codec.dns.DnsRecord;
@@ -59,7 +60,7 @@ record Reply(int id, boolean aa, boolean tc, boolean rd, boolean ra, int rcode, 
     for (int i = 0; i < r.count(s); i++) {
       DnsRecord rec = r.recordAt(s, i);
       String data = "";
-      if (rec instanceof io.netty.handler.codec.dns.DnsPtrRecord ptr) {
+      if (rec instanceof DnsPtrRecord ptr) {
         data = ptr.hostname();
       } else if (rec instanceof DnsRawRecord raw) {
         ByteBuf c = raw.content();

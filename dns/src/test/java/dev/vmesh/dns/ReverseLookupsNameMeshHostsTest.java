@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vmesh.api.NameTable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -46,7 +47,7 @@ class ReverseLookupsNameMeshHostsTest {
   void anIpv6AddressByItsNibbles() {
     String name = "9.2.3.8.2.4.0.0.0.0.f.f.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.";
     assertThat(ptrs(f.ask(true, name, TestQuery.PTR))).containsExactly("dual.localhost.", "ipv6.localhost.");
-    assertThat(ptrs(f.ask(false, name.toUpperCase(java.util.Locale.ROOT), TestQuery.PTR)))
+    assertThat(ptrs(f.ask(false, name.toUpperCase(Locale.ROOT), TestQuery.PTR)))
         .containsExactly("dual.localhost.", "ipv6.localhost.");
   }
 

@@ -6,11 +6,16 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,10 +29,10 @@ class UdpListenerOutlivesFailuresTest {
 
   @AfterEach
   void close() {
-    loops.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+    loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 
-  UdpListener listener(java.util.function.Supplier<LookupTable> tables) throws Exception {
+  UdpListener listener(Supplier<LookupTable> tables) throws Exception {
     Forwarder forwarder = new Forwarder(Transports.select(false), List.of(), Duration.ofSeconds(5), false, false, 16,
         new ManualTimeouts(), DnsMetrics.unregistered());
     QueryProcessor processor = new QueryProcessor(tables, forwarder, DnsMetrics.unregistered(), 1232);
@@ -44,17 +49,17 @@ class UdpListenerOutlivesFailuresTest {
       }
       return table;
     });
-        java.net.DatagramSocket client = new java.net.DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+        DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
       client.setSoTimeout(20_000);
       byte[] first = TestQuery.of("productpage.", TestQuery.A).bytes();
-      client.send(new java.net.DatagramPacket(first, first.length, l.localAddress())); // its handling throws
+      client.send(new DatagramPacket(first, first.length, l.localAddress())); // its handling throws
       TestQuery second = TestQuery.of("www.google.com.", TestQuery.A);
       byte[] q = second.bytes();
-      client.send(new java.net.DatagramPacket(q, q.length, l.localAddress()));
+      client.send(new DatagramPacket(q, q.length, l.localAddress()));
       byte[] buf = new byte[1232];
-      java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+      DatagramPacket p = new DatagramPacket(buf, buf.length);
       client.receive(p);
-      Reply r = Reply.parse(java.util.Arrays.copyOf(buf, p.getLength()));
+      Reply r = Reply.parse(Arrays.copyOf(buf, p.getLength()));
       assertThat(r.id()).isEqualTo(second.id);
       assertThat(r.addresses()).containsExactly("1.1.1.1");
     }
@@ -63,7 +68,7 @@ class UdpListenerOutlivesFailuresTest {
   @Test
   void aReplyFromAnInterruptedThreadLeavesTheSocketOpenAndTheInterruptSet() throws Exception {
     try (UdpListener l = listener(() -> table);
-        java.net.DatagramSocket client = new java.net.DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+        DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
       client.setSoTimeout(20_000);
       AtomicBoolean stillInterrupted = new AtomicBoolean();
       Thread t = Thread.ofPlatform().start(() -> {
@@ -74,15 +79,15 @@ class UdpListenerOutlivesFailuresTest {
       t.join();
       assertThat(stillInterrupted).isTrue();
       byte[] buf = new byte[16];
-      java.net.DatagramPacket got = new java.net.DatagramPacket(buf, buf.length);
+      DatagramPacket got = new DatagramPacket(buf, buf.length);
       client.receive(got);
-      assertThat(java.util.Arrays.copyOf(buf, got.getLength())).containsExactly(1, 2, 3);
+      assertThat(Arrays.copyOf(buf, got.getLength())).containsExactly(1, 2, 3);
       // and the listener still serves queries on its socket
       TestQuery q = TestQuery.of("www.google.com.", TestQuery.A);
-      client.send(new java.net.DatagramPacket(q.bytes(), q.bytes().length, l.localAddress()));
-      java.net.DatagramPacket answer = new java.net.DatagramPacket(new byte[1232], 1232);
+      client.send(new DatagramPacket(q.bytes(), q.bytes().length, l.localAddress()));
+      DatagramPacket answer = new DatagramPacket(new byte[1232], 1232);
       client.receive(answer);
-      assertThat(Reply.parse(java.util.Arrays.copyOf(answer.getData(), answer.getLength())).addresses())
+      assertThat(Reply.parse(Arrays.copyOf(answer.getData(), answer.getLength())).addresses())
           .containsExactly("1.1.1.1");
     }
   }

@@ -3,6 +3,7 @@ package dev.vmesh.dns;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vmesh.api.NameTable;
+import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -75,7 +76,7 @@ class UnknownNamesAreForwardedUpstreamTest {
   void aTableUpdateTakesEffectForTheNextQuery(boolean tcp) {
     try (ProxyFixture f = ProxyFixture.start()) {
       assertThat(f.ask(tcp, "www.google.com.", TestQuery.A).addresses()).containsExactly("1.1.1.1");
-      f.proxy.updateTable(new NameTable(java.util.Map.of("www.google.com", NameTable.NameInfo.external("7.7.7.7"))));
+      f.proxy.updateTable(new NameTable(Map.of("www.google.com", NameTable.NameInfo.external("7.7.7.7"))));
       assertThat(f.ask(tcp, "www.google.com.", TestQuery.A).addresses()).containsExactly("7.7.7.7");
       f.proxy.updateTable(NameTable.EMPTY);
       assertThat(f.ask(tcp, "www.google.com.", TestQuery.A).rcode()).isEqualTo(3); // now upstream's

@@ -3,6 +3,7 @@ package dev.vmesh.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +30,7 @@ class AVmThatCannotRegisterSaysWhyTest {
     try {
       return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
           HttpResponse.BodyHandlers.ofString()).body();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return "unreachable: " + e;
     }
   }

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -305,7 +306,7 @@ class AdminApiAndCliRoundTripTest {
     Cli apply = Cli.run(withServer("apply", "-f", bad.toString()));
     assertThat(apply.exit()).isOne();
     assertThat(apply.err()).contains(bad + ":12:", "tls.mode SIMPLE is not supported")
-        .containsPattern(java.util.regex.Pattern.quote(bad.toString()) + ":2[0-9]:[0-9]+: spec.servers\\[1\\].port: port"
+        .containsPattern(Pattern.quote(bad.toString()) + ":2[0-9]:[0-9]+: spec.servers\\[1\\].port: port"
             + " 15443 clashes with")
         .contains("spec.http", "HTTP routes are not supported", "vmesh apply: nothing applied");
     assertThat(server.store().list(ListOptions.all()).items()).as("not even the valid ServiceEntry").isEmpty();

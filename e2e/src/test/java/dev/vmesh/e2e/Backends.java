@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 
 /** Real gRPC servers that answer "who are you" with their name, and a client for them. */
 final class Backends {
@@ -56,6 +57,6 @@ final class Backends {
 
   static String who(Channel channel) {
     return ClientCalls.blockingUnaryCall(channel, WHO, CallOptions.DEFAULT.withDeadlineAfter(5,
-        java.util.concurrent.TimeUnit.SECONDS), "");
+        TimeUnit.SECONDS), "");
   }
 }

@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.vmesh.e2e.Commands.Result;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -106,7 +108,7 @@ class DnsCaptureInANetworkNamespaceTest {
     String vip = digAsNobody("svc1.internal.com");
     assertThat(vip).matches("240\\.240\\.\\d+\\.\\d+\\s*");
     // and back: the virtual IP the control plane allocated names its host (PTR from the pushed table)
-    assertThat(getentAsNobody(vip.strip())).matches(java.util.regex.Pattern.quote(vip.strip()) + "\\s+svc1\\.internal\\.com");
+    assertThat(getentAsNobody(vip.strip())).matches(Pattern.quote(vip.strip()) + "\\s+svc1\\.internal\\.com");
 
     agent.destroy(); // SIGTERM: the agent removes its rules on the way out
     assertThat(agent.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -129,7 +131,7 @@ class DnsCaptureInANetworkNamespaceTest {
   private String log(String name) {
     try {
       return Files.readString(tmp.resolve(name + ".log"));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return "";
     }
   }

@@ -2,9 +2,12 @@ package dev.vmesh.e2e;
 
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLSession;
 
 /** The answer tests use when a server does not answer at all (connection refused while it restarts). */
 record FakeResponse(int statusCode) implements HttpResponse<String> {
@@ -19,8 +22,8 @@ record FakeResponse(int statusCode) implements HttpResponse<String> {
   }
 
   @Override
-  public java.net.http.HttpHeaders headers() {
-    return java.net.http.HttpHeaders.of(java.util.Map.of(), (x, y) -> true);
+  public HttpHeaders headers() {
+    return HttpHeaders.of(Map.of(), (x, y) -> true);
   }
 
   @Override
@@ -29,7 +32,7 @@ record FakeResponse(int statusCode) implements HttpResponse<String> {
   }
 
   @Override
-  public Optional<javax.net.ssl.SSLSession> sslSession() {
+  public Optional<SSLSession> sslSession() {
     return Optional.empty();
   }
 

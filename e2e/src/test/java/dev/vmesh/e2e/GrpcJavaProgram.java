@@ -1,6 +1,7 @@
 package dev.vmesh.e2e;
 
 import io.grpc.CallOptions;
+import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -17,6 +18,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.xds.XdsChannelCredentials;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -32,11 +34,11 @@ public final class GrpcJavaProgram {
   static final String NO_XFCC = "no-xfcc";
   private static final Metadata.Key<String> XFCC = Metadata.Key.of("x-forwarded-client-cert",
       Metadata.ASCII_STRING_MARSHALLER);
-  private static final io.grpc.Context.Key<String> SEEN = io.grpc.Context.key("xfcc");
+  private static final Context.Key<String> SEEN = Context.key("xfcc");
 
   private GrpcJavaProgram() {}
 
-  public static void main(String[] args) throws java.io.IOException, InterruptedException {
+  public static void main(String[] args) throws IOException, InterruptedException {
     if (args.length == 2 && args[0].equals("serve")) {
       serve(Integer.parseInt(args[1])).awaitTermination();
     } else if (args.length == 2 && args[0].equals("call")) {
@@ -47,7 +49,7 @@ public final class GrpcJavaProgram {
     }
   }
 
-  static Server serve(int port) throws java.io.IOException {
+  static Server serve(int port) throws IOException {
     ServerServiceDefinition svc = ServerServiceDefinition.builder("vmesh.test.Echo")
         .addMethod(Backends.WHO, ServerCalls.asyncUnaryCall((req, out) -> {
           out.onNext(SEEN.get());
@@ -58,7 +60,7 @@ public final class GrpcJavaProgram {
       public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
           ServerCallHandler<Q, A> next) {
         String v = headers.get(XFCC);
-        return Contexts.interceptCall(io.grpc.Context.current().withValue(SEEN, v == null ? NO_XFCC : v), call,
+        return Contexts.interceptCall(Context.current().withValue(SEEN, v == null ? NO_XFCC : v), call,
             headers, next);
       }
     };

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -83,7 +84,7 @@ class GrpcioAndGrpcJsNacksShowTheirCauseTest {
     ManagedChannel ch = Grpc.newChannelBuilderForAddress("127.0.0.1", server.xdsPort(0),
         InsecureChannelCredentials.create()).build();
     try {
-      var ended = new java.util.concurrent.CountDownLatch(1);
+      var ended = new CountDownLatch(1);
       AggregatedDiscoveryServiceGrpc.newStub(ch).streamAggregatedResources(new StreamObserver<>() {
         @Override
         public void onNext(DiscoveryResponse r) {}

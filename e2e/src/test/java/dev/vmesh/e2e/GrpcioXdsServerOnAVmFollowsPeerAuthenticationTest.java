@@ -3,8 +3,10 @@ package dev.vmesh.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +38,7 @@ class GrpcioXdsServerOnAVmFollowsPeerAuthenticationTest {
       String first = CompletableFuture.supplyAsync(() -> {
         try {
           return out.readLine();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
           return e.toString();
         }
       }).get(60, TimeUnit.SECONDS);
@@ -61,8 +63,8 @@ class GrpcioXdsServerOnAVmFollowsPeerAuthenticationTest {
 
   private static String read(Path log) {
     try {
-      return java.nio.file.Files.readString(log);
-    } catch (java.io.IOException e) {
+      return Files.readString(log);
+    } catch (IOException e) {
       return "(no log: " + e + ")";
     }
   }

@@ -7,7 +7,9 @@ import dev.vmesh.e2e.Commands.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code Lan} is a small network of network namespaces for one test run: a hub namespace holding a bridge,
@@ -21,7 +23,7 @@ final class Lan implements AutoCloseable {
   private final String hub = "vmesh-hub-" + tag;
   private final Path logs;
   private final List<String> namespaces = new ArrayList<>();
-  private final java.util.Map<String, String> byName = new java.util.HashMap<>();
+  private final Map<String, String> byName = new HashMap<>();
   private final List<Process> processes = new ArrayList<>();
   private int links;
 

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -176,7 +177,7 @@ class MeshTrafficCrossesBothEnvoysWithMutualTlsTest {
         last[0] = mesh.curlAsNobody("a", "http://vmservice.example.com/");
         return last[0].startsWith("peer=");
       });
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
+    } catch (ConditionTimeoutException e) {
       throw new AssertionError("curl on a: " + last[0] + mesh.diagnostics("a", "b"), e);
     }
     return last[0];

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +43,7 @@ class OnboardingFilesTest {
   }
 
   private Cli cli(String... args) {
-    String[] all = java.util.Arrays.copyOf(args, args.length + 4);
+    String[] all = Arrays.copyOf(args, args.length + 4);
     all[args.length] = "--server";
     all[args.length + 1] = "http://127.0.0.1:" + server.httpAddress().getPort();
     all[args.length + 2] = "--token";

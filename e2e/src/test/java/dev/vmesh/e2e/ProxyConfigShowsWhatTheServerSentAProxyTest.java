@@ -16,8 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,7 +89,7 @@ class ProxyConfigShowsWhatTheServerSentAProxyTest {
   }
 
   private static String[] args(String[] conn, String... command) {
-    return java.util.stream.Stream.concat(java.util.Arrays.stream(command), java.util.Arrays.stream(conn))
+    return Stream.concat(Arrays.stream(command), Arrays.stream(conn))
         .toArray(String[]::new);
   }
 }

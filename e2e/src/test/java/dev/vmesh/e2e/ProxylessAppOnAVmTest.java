@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.util.JsonFormat;
+import dev.vmesh.api.Kind;
+import dev.vmesh.api.ResourceKey;
 import dev.vmesh.controlplane.ServerOptions;
 import dev.vmesh.controlplane.VmeshServer;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -52,16 +56,16 @@ class ProxylessAppOnAVmTest {
         assertThat(EchoVm.get(vm.statusUrl() + "/metrics").body()).contains("vmesh_agent_xds_connected 1.0",
             "vmesh_agent_local_xds_streams 1.0", "vmesh_agent_certificate_expiry_seconds");
         // The server sees two streams from this VM: the agent's (registering it) and the app's.
-        assertThat(server.store().get(new dev.vmesh.api.ResourceKey(dev.vmesh.api.Kind.WORKLOAD_ENTRY, "vm",
+        assertThat(server.store().get(new ResourceKey(Kind.WORKLOAD_ENTRY, "vm",
             "echo-127.0.0.2"))).isPresent();
 
         // Envoy's bootstrap is a valid Bootstrap pointing at the same socket for ADS and SDS.
         Bootstrap.Builder envoy = Bootstrap.newBuilder();
         JsonFormat.parser().usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
             .add(HttpProtocolOptions.getDescriptor())
-            .add(io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+            .add(HttpConnectionManager
                 .getDescriptor())
-            .add(io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDescriptor()).build())
+            .add(Router.getDescriptor()).build())
             .merge(Files.readString(vm.config.paths().envoyBootstrap()), envoy);
         assertThat(envoy.getStaticResources().getClustersList()).extracting(c -> c.getName())
             .containsExactly("xds-grpc", "sds-grpc", "prometheus_stats");

@@ -17,6 +17,7 @@ import dev.vmesh.controlplane.VmeshServer;
 import dev.vmesh.pki.Pem;
 import dev.vmesh.pki.SpiffeId;
 import io.grpc.CallOptions;
+import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -62,7 +63,7 @@ class ProxylessMutualTlsTest {
   @TempDir
   Path tmp;
 
-  static final io.grpc.Context.Key<String> PEER = io.grpc.Context.key("peer");
+  static final Context.Key<String> PEER = Context.key("peer");
 
   /** What {@link #whoCalled} answers a call that came without TLS. */
   static final String PLAINTEXT = "plaintext";
@@ -88,7 +89,7 @@ class ProxylessMutualTlsTest {
             id = "error: " + e;
           }
         }
-        return Contexts.interceptCall(io.grpc.Context.current().withValue(PEER, id), call, headers, next);
+        return Contexts.interceptCall(Context.current().withValue(PEER, id), call, headers, next);
       }
     };
     return ServerInterceptors.intercept(svc, peer);

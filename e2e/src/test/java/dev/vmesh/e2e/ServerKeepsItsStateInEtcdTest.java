@@ -8,6 +8,7 @@ import dev.vmesh.api.codec.ResourceDecoder;
 import dev.vmesh.store.etcd.EtcdServer;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,7 @@ class ServerKeepsItsStateInEtcdTest {
         "--etcd-prefix", PREFIX, "--secrets-key-file", key.toString(), "--data-dir", dataDir.toString(), "--config", configDir.toString(),
         "--http-address", "127.0.0.1:" + httpPort, "--xds-address", "127.0.0.1:" + VmeshProcess.freePort()).start();
     token = null;
-    await().atMost(WAIT).ignoreExceptionsInstanceOf(java.io.IOException.class).untilAsserted(() ->
+    await().atMost(WAIT).ignoreExceptionsInstanceOf(IOException.class).untilAsserted(() ->
         assertThat(request("GET", "/ready", null).statusCode()).as(s.output()).isEqualTo(200));
     token = Files.readString(dataDir.resolve("admin-token")).trim();
     return s;

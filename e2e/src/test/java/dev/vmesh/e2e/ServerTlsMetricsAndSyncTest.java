@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,7 +52,7 @@ class ServerTlsMetricsAndSyncTest {
       try {
         var responses = new LinkedBlockingQueue<DiscoveryResponse>();
         // without credentials the TLS port refuses xDS
-        var refused = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+        var refused = new AtomicReference<Throwable>();
         AggregatedDiscoveryServiceGrpc.newStub(ch).streamAggregatedResources(new StreamObserver<>() {
           @Override
           public void onNext(DiscoveryResponse r) {}

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code SidecarMesh} is a mesh of real processes on a {@link Lan}: a vmesh server on machine
@@ -54,7 +55,7 @@ final class SidecarMesh implements AutoCloseable {
       String server = mesh.lan.machine("server", SERVER, RESOLV);
       Files.createDirectories(mesh.config);
       Files.writeString(mesh.config.resolve("mesh.yaml"), meshYaml);
-      List<String> cmd = new java.util.ArrayList<>(List.of("server", "--data-dir", mesh.data.toString(), "--config",
+      List<String> cmd = new ArrayList<>(List.of("server", "--data-dir", mesh.data.toString(), "--config",
           mesh.config.toString(), "--http-address", "0.0.0.0:15014", "--xds-address", "0.0.0.0:15012",
           "--server-name", "vmesh-server,localhost,127.0.0.1," + SERVER));
       cmd.addAll(List.of(serverFlags));
@@ -113,7 +114,7 @@ final class SidecarMesh implements AutoCloseable {
   int stopAgent(String name) throws Exception {
     Process agent = agents.get(name);
     agent.destroy();
-    if (!agent.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+    if (!agent.waitFor(60, TimeUnit.SECONDS)) {
       throw new AssertionError("the agent of " + name + " did not stop within 60 s" + lan.log(agentLog(name)));
     }
     return agent.exitValue();

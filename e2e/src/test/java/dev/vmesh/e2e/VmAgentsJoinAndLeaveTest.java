@@ -9,14 +9,19 @@ import dev.vmesh.api.Resource;
 import dev.vmesh.api.WellKnown;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.codec.ResourceDecoder;
+import dev.vmesh.api.codec.SourceNode;
+import dev.vmesh.api.codec.SourceParser;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -120,7 +125,7 @@ class VmAgentsJoinAndLeaveTest {
   }
 
   Cli cli(String... args) {
-    String[] all = java.util.Arrays.copyOf(args, args.length + 4);
+    String[] all = Arrays.copyOf(args, args.length + 4);
     all[args.length] = "--server";
     all[args.length + 1] = "http://127.0.0.1:" + httpPort;
     all[args.length + 2] = "--token";
@@ -235,26 +240,26 @@ class VmAgentsJoinAndLeaveTest {
   }
 
   /** The endpoints of web.vm.example.com in the server's registry: address to whether it gets traffic. */
-  java.util.Map<String, Boolean> endpoints() throws Exception {
-    var doc = (dev.vmesh.api.codec.SourceNode.MapNode) dev.vmesh.api.codec.SourceParser.parseJson("registryz.json",
+  Map<String, Boolean> endpoints() throws Exception {
+    var doc = (SourceNode.MapNode) SourceParser.parseJson("registryz.json",
         get("/debug/registryz").body()).documents().get(0);
-    java.util.Map<String, Boolean> out = new java.util.TreeMap<>();
-    for (var svc : ((dev.vmesh.api.codec.SourceNode.ListNode) doc.fields().get("services").value()).items()) {
-      var m = (dev.vmesh.api.codec.SourceNode.MapNode) svc;
+    Map<String, Boolean> out = new TreeMap<>();
+    for (var svc : ((SourceNode.ListNode) doc.fields().get("services").value()).items()) {
+      var m = (SourceNode.MapNode) svc;
       if (!text(m, "hostname").equals("web.vm.example.com")) {
         continue;
       }
-      for (var e : ((dev.vmesh.api.codec.SourceNode.ListNode) m.fields().get("endpoints").value()).items()) {
-        var em = (dev.vmesh.api.codec.SourceNode.MapNode) e;
+      for (var e : ((SourceNode.ListNode) m.fields().get("endpoints").value()).items()) {
+        var em = (SourceNode.MapNode) e;
         out.put(text(em, "address"), Boolean.parseBoolean(text(em, "healthy")));
       }
     }
     return out;
   }
 
-  private static String text(dev.vmesh.api.codec.SourceNode.MapNode m, String key) {
+  private static String text(SourceNode.MapNode m, String key) {
     var f = m.fields().get(key);
-    return f != null && f.value() instanceof dev.vmesh.api.codec.SourceNode.Scalar sc ? sc.text() : "";
+    return f != null && f.value() instanceof SourceNode.Scalar sc ? sc.text() : "";
   }
 
   /** The answer section of {@code dig +short} against the agent's DNS proxy at {@code ip}. */

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +42,7 @@ final class VmeshProcess implements AutoCloseable {
    */
   VmeshProcess wrappedIn(Path dir, String... command) throws IOException {
     wrapper.addAll(List.of(command));
-    jar = java.nio.file.Files.copy(JAR, dir.resolve("vmesh.jar"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    jar = Files.copy(JAR, dir.resolve("vmesh.jar"), StandardCopyOption.REPLACE_EXISTING);
     return this;
   }
 
@@ -72,7 +74,7 @@ final class VmeshProcess implements AutoCloseable {
   }
 
   /** Waits for the process to end by itself and returns its exit code; fails if it is still running. */
-  int waitForExit(java.time.Duration timeout) throws InterruptedException {
+  int waitForExit(Duration timeout) throws InterruptedException {
     assertThat(process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)).as(name + " exits; log:\n" + output())
         .isTrue();
     return process.exitValue();

@@ -6,9 +6,14 @@ import static org.awaitility.Awaitility.await;
 import dev.vmesh.agent.envoy.EnvoyBinary;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -145,7 +150,7 @@ class VmsOnTwoNetworksMeetThroughEastWestGatewaysTest {
         last[0] = lan.asNobody(ns, "curl", "-sS", "-m", "5", "http://" + service + ".mesh.svc.cluster.local/").out();
         return last[0].startsWith("peer=");
       });
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
+    } catch (ConditionTimeoutException e) {
       throw new AssertionError("curl " + service + ": " + last[0] + diagnostics(lan), e);
     }
     return last[0];
@@ -186,7 +191,7 @@ class VmsOnTwoNetworksMeetThroughEastWestGatewaysTest {
     return -1;
   }
 
-  private final java.util.Map<String, Process> gateways = new java.util.HashMap<>();
+  private final Map<String, Process> gateways = new HashMap<>();
   private Path envoy;
   private Path data;
 
@@ -255,7 +260,7 @@ class VmsOnTwoNetworksMeetThroughEastWestGatewaysTest {
     String hosts = Files.readString(etc.resolve("hosts"));
     Files.writeString(Path.of("/etc/netns", lan.namespace(name), "hosts"), "127.0.0.1 localhost\n" + hosts);
     Files.writeString(etc.resolve("cluster.env"), "ISTIO_SERVICE_CIDR='*'\nISTIO_INBOUND_PORTS='*'\n",
-        java.nio.file.StandardOpenOption.APPEND);
+        StandardOpenOption.APPEND);
   }
 
   private void startVm(Lan lan, String name) throws Exception {
@@ -276,7 +281,7 @@ class VmsOnTwoNetworksMeetThroughEastWestGatewaysTest {
   private void stopGateway(Lan lan, String name) throws Exception {
     Process p = gateways.remove(name);
     p.descendants().forEach(ProcessHandle::destroyForcibly);
-    p.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     await().atMost(Duration.ofSeconds(30)).until(() -> lan.exec(lan.namespace(name), "curl", "-s", "-m", "1",
         "http://127.0.0.1:15000/ready").exit() != 0);
   }

@@ -22,6 +22,8 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.xds.XdsChannelCredentials;
 import io.grpc.xds.XdsServerBuilder;
 import io.grpc.xds.XdsServerCredentials;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,8 +85,8 @@ class XdsServerOnAVmFollowsPeerAuthenticationTest {
       CompletableFuture.runAsync(() -> {
         try {
           s.start();
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
         }
       }).get(60, TimeUnit.SECONDS);
       return s::shutdownNow;
@@ -190,7 +193,7 @@ class XdsServerOnAVmFollowsPeerAuthenticationTest {
         }
         return last[0].equals(expected);
       });
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
+    } catch (ConditionTimeoutException e) {
       throw new AssertionError("the mesh client got " + last[0] + ", not " + expected + "; agent status: "
           + status(vm), e);
     }

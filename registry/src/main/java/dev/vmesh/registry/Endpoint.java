@@ -2,6 +2,7 @@ package dev.vmesh.registry;
 
 import java.util.Comparator;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * {@code Endpoint} is one address:port that serves one port of a service, with what the proxy needs to
@@ -30,7 +31,7 @@ public record Endpoint(
       .thenComparingInt(Endpoint::port)
       .thenComparingInt(Endpoint::servicePort)
       .thenComparing(Endpoint::workloadEntry)
-      .thenComparing(e -> new java.util.TreeMap<>(e.labels()).toString()) // ties: keep the order total
+      .thenComparing(e -> new TreeMap<>(e.labels()).toString()) // ties: keep the order total
       .thenComparing(Endpoint::network)
       .thenComparing(Endpoint::locality)
       .thenComparingLong(Endpoint::weight)

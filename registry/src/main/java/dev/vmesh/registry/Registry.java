@@ -1,5 +1,6 @@
 package dev.vmesh.registry;
 
+import dev.vmesh.api.Addresses;
 import dev.vmesh.api.Kind;
 import dev.vmesh.api.NameTable;
 import dev.vmesh.api.Resource;
@@ -18,9 +19,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * {@code Registry} computes services, their endpoints and addresses, and the DNS name table from
@@ -292,7 +295,7 @@ public final class Registry {
       for (String host : old.allocatedHosts()) {
         VipAllocator.Vips v = vips.get(host);
         if (v != null) {
-          keep.put(host, java.util.stream.Stream.of(v.v4(), v.v6()).filter(java.util.Objects::nonNull).toList());
+          keep.put(host, Stream.of(v.v4(), v.v6()).filter(Objects::nonNull).toList());
         }
       }
       detach(old, changed);
@@ -383,7 +386,7 @@ public final class Registry {
       ServiceState st = states.get(sk);
       Service next = st == null ? null : st.build(vips.get(sk.hostname()));
       Service prev = next == null ? services.remove(sk) : services.put(sk, next);
-      if (!java.util.Objects.equals(prev, next)) {
+      if (!Objects.equals(prev, next)) {
         byEndpointAddress.move(sk, ServiceChange.addresses(prev), ServiceChange.addresses(next));
         reallyChanged.put(sk, new ServiceChange(sk, prev, next));
         if (NameTableView.affectedBy(prev, next)) {
@@ -424,7 +427,7 @@ public final class Registry {
     Set<String> out = new HashSet<>();
     for (Service s : servicesForHostname(host)) {
       for (Endpoint e : s.healthyEndpoints()) {
-        if (dev.vmesh.api.Addresses.isIp(e.address())) {
+        if (Addresses.isIp(e.address())) {
           out.add(e.address());
         }
       }

@@ -2,6 +2,7 @@ package dev.vmesh.registry;
 
 import dev.vmesh.api.MeshNetworks;
 import dev.vmesh.registry.security.PeerAuthentications;
+import java.util.Objects;
 
 /**
  * {@code RegistryOptions} are the mesh settings the registry's results depend on.
@@ -21,7 +22,7 @@ public record RegistryOptions(String trustDomain, boolean autoAllocate, String i
       "2001:2::/48", PeerAuthentications.DEFAULT_ROOT_NAMESPACE);
 
   public RegistryOptions {
-    meshNetworks = java.util.Objects.requireNonNullElse(meshNetworks, MeshNetworks.NONE);
+    meshNetworks = Objects.requireNonNullElse(meshNetworks, MeshNetworks.NONE);
   }
 
   /** Options without meshNetworks. */

@@ -3,6 +3,8 @@ package dev.vmesh.registry;
 import dev.vmesh.api.Location;
 import dev.vmesh.api.Resolution;
 import dev.vmesh.api.ServicePort;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -54,12 +56,12 @@ public record Service(
         kept = e;
       }
       if (!serves && out == null) {
-        out = new java.util.ArrayList<>(endpoints.subList(0, i));
+        out = new ArrayList<>(endpoints.subList(0, i));
       } else if (serves && out != null) {
         out.add(e);
       }
     }
-    return out == null ? endpoints : java.util.Collections.unmodifiableList(out);
+    return out == null ? endpoints : Collections.unmodifiableList(out);
   }
 
   /** Envoy's outbound cluster of {@code port}: {@code outbound|port||host}. */

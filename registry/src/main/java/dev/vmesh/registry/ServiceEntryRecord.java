@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * {@code ServiceEntryRecord} is what the registry keeps of a ServiceEntry: its spec, age, which hosts get
@@ -61,7 +62,7 @@ record ServiceEntryRecord(
 
   /** Same entry apart from what its status says. */
   boolean sameExceptStatus(ServiceEntryRecord o) {
-    return o != null && key.equals(o.key) && java.util.Objects.equals(created, o.created) && spec.equals(o.spec)
+    return o != null && key.equals(o.key) && Objects.equals(created, o.created) && spec.equals(o.spec)
         && allocatedHosts.equals(o.allocatedHosts);
   }
 

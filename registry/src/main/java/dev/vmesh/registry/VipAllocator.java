@@ -3,12 +3,14 @@ package dev.vmesh.registry;
 import com.google.common.net.InetAddresses;
 import java.math.BigInteger;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * {@code VipAllocator} gives each hostname that needs one a virtual IPv4 and IPv6 address from the
@@ -52,7 +54,7 @@ final class VipAllocator {
         claim(e.key(), host, e.claimed(host));
       }
     }
-    Map<String, ServiceEntryRecord> firstHolder = new java.util.TreeMap<>();
+    Map<String, ServiceEntryRecord> firstHolder = new TreeMap<>();
     for (ServiceEntryRecord e : entries) {
       for (String host : e.allocatedHosts()) {
         firstHolder.putIfAbsent(host, e);
@@ -227,7 +229,7 @@ final class VipAllocator {
       System.arraycopy(raw, raw.length - copy, out, out.length - copy, copy);
       try {
         return InetAddresses.toAddrString(InetAddress.getByAddress(out));
-      } catch (java.net.UnknownHostException e) {
+      } catch (UnknownHostException e) {
         throw new IllegalStateException(e);
       }
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vmesh.api.MtlsMode;
 import dev.vmesh.api.Resource;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,15 +37,15 @@ class KindsOutsideTheServiceModelChangeNothingTest {
     List<Service> before = reg.services();
     var nameTable = reg.nameTable();
 
-    assertThat(reg.peerAuthentications().effectiveMode("ns1", java.util.Map.of(), 80)).isEqualTo(MtlsMode.STRICT);
+    assertThat(reg.peerAuthentications().effectiveMode("ns1", Map.of(), 80)).isEqualTo(MtlsMode.STRICT);
 
     Resource pa = mesh.get(1);
     assertThat(reg.upsert(pa)).as("the same policy again").isEqualTo(Registry.Changes.NONE);
     Registry.Changes deleted = reg.delete(pa.key());
     assertThat(deleted.services()).isEmpty();
     assertThat(deleted.nameTable()).isFalse();
-    assertThat(deleted.peerAuthentication().affects("ns1", java.util.Map.of())).isTrue();
-    assertThat(reg.peerAuthentications().effectiveMode("ns1", java.util.Map.of(), 80))
+    assertThat(deleted.peerAuthentication().affects("ns1", Map.of())).isTrue();
+    assertThat(reg.peerAuthentications().effectiveMode("ns1", Map.of(), 80))
         .isEqualTo(MtlsMode.PERMISSIVE);
     Registry.Changes added = reg.upsert(pa);
     assertThat(added.services()).isEmpty();
@@ -68,8 +69,8 @@ class KindsOutsideTheServiceModelChangeNothingTest {
         metadata: {name: default, namespace: istio-system}
         spec: {mtls: {mode: DISABLE}}
         """));
-    assertThat(reg.peerAuthentications().effectiveMode("ns1", java.util.Map.of(), 80)).isEqualTo(MtlsMode.STRICT);
-    assertThat(reg.peerAuthentications().effectiveMode("istio-system", java.util.Map.of(), 80))
+    assertThat(reg.peerAuthentications().effectiveMode("ns1", Map.of(), 80)).isEqualTo(MtlsMode.STRICT);
+    assertThat(reg.peerAuthentications().effectiveMode("istio-system", Map.of(), 80))
         .isEqualTo(MtlsMode.DISABLE);
   }
 }

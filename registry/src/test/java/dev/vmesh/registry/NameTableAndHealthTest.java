@@ -9,6 +9,8 @@ import dev.vmesh.api.Condition;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceStatus;
 import java.util.List;
+import java.util.Map;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 class NameTableAndHealthTest {
@@ -52,8 +54,8 @@ class NameTableAndHealthTest {
     Registry reg = registry(HEADLESS);
     Service s = service(reg, "foo.bar.com", "ns");
     assertThat(s.endpoints()).extracting(Endpoint::address, Endpoint::healthy)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("10.0.0.1", true),
-            org.assertj.core.groups.Tuple.tuple("10.0.0.2", false));
+        .containsExactly(Tuple.tuple("10.0.0.1", true),
+            Tuple.tuple("10.0.0.2", false));
     assertThat(s.healthyEndpoints()).extracting(Endpoint::address).containsExactly("10.0.0.1");
 
     Resource b = objects(HEADLESS).get(2);
@@ -72,7 +74,7 @@ class NameTableAndHealthTest {
         .containsExactly("10.0.0.1");
 
     // the annotation with a value that is not "true" means "always included"
-    reg.upsert(b.withMetadata(b.metadata().withAnnotations(java.util.Map.of(
+    reg.upsert(b.withMetadata(b.metadata().withAnnotations(Map.of(
         "proxy.istio.io/health-checks-enabled", "false"))));
     assertThat(service(reg, "foo.bar.com", "ns").healthyEndpoints()).hasSize(2);
   }

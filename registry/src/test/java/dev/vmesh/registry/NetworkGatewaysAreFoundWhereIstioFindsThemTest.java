@@ -7,6 +7,7 @@ import dev.vmesh.api.Resource;
 import dev.vmesh.api.codec.MeshNetworksCodec;
 import dev.vmesh.registry.network.NetworkGateway;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,7 +67,7 @@ class NetworkGatewaysAreFoundWhereIstioFindsThemTest {
     assertThat(reg.upsert(gw).networks()).isTrue();
     assertThat(reg.upsert(gw).networks()).as("the same object again").isFalse();
 
-    Resource unhealthy = gw.withMetadata(gw.metadata().withAnnotations(java.util.Map.of(
+    Resource unhealthy = gw.withMetadata(gw.metadata().withAnnotations(Map.of(
         "proxy.istio.io/health-checks-enabled", "true")));
     assertThat(reg.upsert(unhealthy).networks()).as("a gateway whose probe has not passed takes no traffic").isTrue();
     assertThat(reg.networks().all()).isEmpty();
@@ -173,8 +174,8 @@ class NetworkGatewaysAreFoundWhereIstioFindsThemTest {
     }
     assertThat(reg.upsert(objects.get(0)).gatewayConfig()).as("unchanged").isFalse();
     var config = reg.gatewayConfig();
-    assertThat(config.gatewaysFor(java.util.Map.of("istio", "eastwestgateway", "app", "x"))).hasSize(1);
-    assertThat(config.gatewaysFor(java.util.Map.of("app", "x"))).isEmpty();
+    assertThat(config.gatewaysFor(Map.of("istio", "eastwestgateway", "app", "x"))).hasSize(1);
+    assertThat(config.gatewaysFor(Map.of("app", "x"))).isEmpty();
     assertThat(config.virtualServicesFor(config.gateways().get(0))).extracting(Resource::name).containsExactly("istiod-vs");
     assertThat(reg.delete(objects.get(1).key()).gatewayConfig()).isTrue();
     assertThat(reg.gatewayConfig().virtualServices()).isEmpty();

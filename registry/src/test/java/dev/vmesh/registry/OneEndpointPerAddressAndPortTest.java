@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vmesh.api.Kind;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,8 +51,8 @@ class OneEndpointPerAddressAndPortTest {
     assertThat(s.endpoints()).extracting(Endpoint::workloadEntry).containsExactly("ns/vm-a", "ns/vm-b", "ns/vm-c");
     assertThat(s.healthyEndpoints()).extracting(Endpoint::workloadEntry, Endpoint::port, Endpoint::weight,
         Endpoint::locality, Endpoint::serviceAccount).containsExactly(
-        org.assertj.core.groups.Tuple.tuple("ns/vm-a", 9000, 3L, "r1/z1", "spiffe://cluster.local/ns/ns/sa/a"),
-        org.assertj.core.groups.Tuple.tuple("ns/vm-c", 9001, 1L, "", ""));
+        Tuple.tuple("ns/vm-a", 9000, 3L, "r1/z1", "spiffe://cluster.local/ns/ns/sa/a"),
+        Tuple.tuple("ns/vm-c", 9001, 1L, "", ""));
     assertThat(s.healthyEndpoints().get(0).labels()).containsEntry("copy", "vm-a");
 
     // the one that served goes away: the other takes its place

@@ -6,6 +6,7 @@ import static dev.vmesh.registry.Yaml.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vmesh.api.Resolution;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ServicesAndEndpointsFromServiceEntriesTest {
@@ -278,7 +279,7 @@ class ServicesAndEndpointsFromServiceEntriesTest {
 
   private static Service withExport(Service s, String... exportTo) {
     return new Service(s.hostname(), s.namespace(), s.addresses(), s.autoAllocated(), s.resolution(), s.location(),
-        s.ports(), java.util.List.of(exportTo), s.subjectAltNames(), s.endpoints(), s.serviceEntries());
+        s.ports(), List.of(exportTo), s.subjectAltNames(), s.endpoints(), s.serviceEntries());
   }
 
   @Test

@@ -10,6 +10,7 @@ import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.ResourceStatus;
 import dev.vmesh.api.ResourceStatus.HostAddress;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +95,7 @@ class VirtualIpAllocationTest {
     // after a restart: a new entry created before the others, and everything loaded in reverse order
     List<Resource> later = new ArrayList<>(objects(se("z", "ns", "[z.example.com]", "")));
     later.set(0, later.get(0).withMetadata(later.get(0).metadata().withCreationTimestamp(
-        java.time.Instant.parse("2025-01-01T00:00:00Z"))));
+        Instant.parse("2025-01-01T00:00:00Z"))));
     later.addAll(persisted.reversed());
     Registry after = new Registry(RegistryOptions.DEFAULTS);
     after.load(later);

@@ -1,6 +1,7 @@
 package dev.vmesh.xds;
 
 import com.google.common.util.concurrent.MoreExecutors;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -11,9 +12,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,7 +81,7 @@ abstract class Connection {
    * else after learning who the proxy is from {@code node} and running {@code onConnect} on the hook
    * executor. A refused or malformed first request fails the stream instead.
    */
-  final void whenOpen(io.envoyproxy.envoy.config.core.v3.Node node, String identity, Runnable handle) {
+  final void whenOpen(Node node, String identity, Runnable handle) {
     if (closed) {
       return;
     }
@@ -141,7 +144,7 @@ abstract class Connection {
   }
 
   /** Runs a callback on the hook executor, in order with this connection's other callbacks. */
-  final void hook(java.util.function.BiConsumer<XdsCallbacks, Proxy> call) {
+  final void hook(BiConsumer<XdsCallbacks, Proxy> call) {
     Proxy p = proxy;
     hooks.execute(() -> call.accept(core.callbacks, p));
   }
@@ -370,7 +373,7 @@ abstract class Connection {
   /** What this proxy holds, for {@code /debug/config_dump}; on the connection's executor. */
   final ConfigDump dump() {
     Map<String, List<ConfigDump.Entry>> perType = new LinkedHashMap<>();
-    types.forEach((t, ts) -> perType.put(ts.shortName(), new java.util.TreeMap<>(ts.sent).entrySet().stream()
+    types.forEach((t, ts) -> perType.put(ts.shortName(), new TreeMap<>(ts.sent).entrySet().stream()
         .map(e -> {
           XdsResource now = core.resource(ts, proxy, e.getKey());
           return new ConfigDump.Entry(e.getKey(), e.getValue(), now != null && now.version().equals(e.getValue()),

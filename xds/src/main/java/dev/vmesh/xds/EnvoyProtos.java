@@ -34,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /** {@code EnvoyProtos} holds the small Envoy config builders the generators share. */
 final class EnvoyProtos {
@@ -83,7 +84,7 @@ final class EnvoyProtos {
    * {@code tlsMode: istio} for the sidecar's transport socket match.
    */
   static ClusterLoadAssignment loadAssignment(String clusterName, Service service, int servicePort,
-      Targets targets, java.util.function.Predicate<Endpoint> mtls) {
+      Targets targets, Predicate<Endpoint> mtls) {
     List<SplitHorizon.Target> out = new ArrayList<>();
     for (Endpoint e : receiving(service, servicePort, targets)) {
       out.add(new SplitHorizon.Target(e.address(), e.port(), isPipe(e), e.locality(), Math.max(1, e.weight()),

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -106,7 +107,7 @@ final class InboundListener {
         .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(PORT)))
         .addFilters(EnvoyProtos.tcpProxy(EnvoyProtos.BLACKHOLE)).build());
     addChains(chains, 0, Kind.PASSTHROUGH, mtls.mode(), trustDomain);
-    for (Map.Entry<Integer, MtlsPolicies.Mode> e : new java.util.TreeMap<>(mtls.ports()).entrySet()) {
+    for (Map.Entry<Integer, MtlsPolicies.Mode> e : new TreeMap<>(mtls.ports()).entrySet()) {
       if (!inbound.ports().containsKey(e.getKey()) && e.getKey() != PORT) {
         addChains(chains, e.getKey(), Kind.PASSTHROUGH, e.getValue(), trustDomain);
         if (e.getValue() == MtlsPolicies.Mode.DISABLE) {

@@ -5,6 +5,7 @@ import dev.vmesh.registry.ClusterKey;
 import dev.vmesh.registry.Endpoint;
 import dev.vmesh.registry.Registry;
 import dev.vmesh.registry.Service;
+import dev.vmesh.registry.network.GatewayConfig;
 import dev.vmesh.registry.network.Networks;
 import dev.vmesh.api.ServicePort;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -52,7 +54,7 @@ public final class MeshView {
   }
 
   /** The Gateways and VirtualServices, now. */
-  public dev.vmesh.registry.network.GatewayConfig gatewayConfig() {
+  public GatewayConfig gatewayConfig() {
     return registry.get().gatewayConfig();
   }
 
@@ -111,7 +113,7 @@ public final class MeshView {
    */
   public Inbound inbound(Proxy proxy) {
     Map<Integer, String> ports = new TreeMap<>();
-    Set<Integer> istioTls = new java.util.TreeSet<>();
+    Set<Integer> istioTls = new TreeSet<>();
     Map<String, String> labels = null;
     List<Service> services = new ArrayList<>();
     for (String ip : proxy.ips()) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * {@code Proxy} is what the server knows about one connected xDS client, read from its {@code Node}
@@ -158,7 +159,7 @@ public record Proxy(
     if (v.isEmpty()) {
       return List.of();
     }
-    java.util.TreeSet<String> out = new java.util.TreeSet<>();
+    TreeSet<String> out = new TreeSet<>();
     for (String n : v.split(",")) {
       if (!n.isBlank()) {
         out.add(n.trim());

@@ -14,6 +14,7 @@ import dev.vmesh.registry.Service;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -92,7 +93,7 @@ record RouterPlan(List<PortPlan> ports, Set<String> clusters) {
   }
 
   private static boolean isTls(Server s) {
-    String p = s.port().protocol().toUpperCase(java.util.Locale.ROOT);
+    String p = s.port().protocol().toUpperCase(Locale.ROOT);
     return p.equals("TLS") || p.equals("HTTPS");
   }
 

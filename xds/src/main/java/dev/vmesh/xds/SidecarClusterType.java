@@ -17,6 +17,7 @@ import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.LinkedHashSet;
@@ -43,7 +44,7 @@ final class SidecarClusterType implements ResourceType {
   @Override
   public List<Descriptor> messages() {
     return List.of(UpstreamTlsContext.getDescriptor(),
-        io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer.getDescriptor(),
+        RawBuffer.getDescriptor(),
         HttpProtocolOptions.getDescriptor());
   }
 

@@ -21,6 +21,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsCont
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * {@code SidecarListenerType} is LDS for Envoy sidecars: {@code virtualOutbound} (15001, original
@@ -55,7 +56,7 @@ final class SidecarListenerType implements ResourceType {
   /** The inbound listener depends on the proxy's own IPs (and its labels, when no endpoint is at them). */
   @Override
   public String cacheVariant(Proxy proxy) {
-    return proxy.namespace() + "/" + proxy.ips() + "/" + new java.util.TreeMap<>(proxy.labels());
+    return proxy.namespace() + "/" + proxy.ips() + "/" + new TreeMap<>(proxy.labels());
   }
 
   @Override

@@ -3,15 +3,22 @@ package dev.vmesh.xds;
 import dev.vmesh.api.time.Timer;
 import dev.vmesh.registry.Registry;
 import io.grpc.BindableService;
+import io.grpc.Context;
 import io.grpc.Status;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +34,7 @@ public final class XdsServer implements AutoCloseable {
    * Where an interceptor puts the identity the transport proved (a SPIFFE URI) before the ADS call
    * starts; the connection's {@link Proxy#identity()} comes from it.
    */
-  public static final io.grpc.Context.Key<String> PEER_IDENTITY = AdsService.IDENTITY;
+  public static final Context.Key<String> PEER_IDENTITY = AdsService.IDENTITY;
   /**
    * Threads for {@link XdsCallbacks}. They mostly wait (auto-registration waits for a durable store
    * write and for the registry), so there are more of them than cores: 32 lets registrations of
@@ -55,20 +62,20 @@ public final class XdsServer implements AutoCloseable {
         r -> Thread.ofPlatform().daemon().name("xds-push-", 0).unstarted(r));
     this.pushThread = Executors.newSingleThreadScheduledExecutor(
         r -> Thread.ofPlatform().daemon().name("xds-debounce").unstarted(r));
-    java.util.concurrent.Executor tolerant = task -> {
+    Executor tolerant = task -> {
       try {
         pool.execute(task);
-      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      } catch (RejectedExecutionException stopping) {
         // the server is closing: stream bookkeeping after close has nothing left to do
       }
     };
-    java.util.concurrent.atomic.AtomicInteger hookThreads = new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger hookThreads = new AtomicInteger();
     this.hookPool = Executors.newFixedThreadPool(HOOK_THREADS,
         r -> Thread.ofPlatform().daemon().name("xds-hooks-" + hookThreads.getAndIncrement()).unstarted(r));
-    java.util.concurrent.Executor hooks = task -> {
+    Executor hooks = task -> {
       try {
         hookPool.execute(task);
-      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      } catch (RejectedExecutionException stopping) {
         // closing: the hooks' own state is going away too
       }
     };
@@ -101,7 +108,7 @@ public final class XdsServer implements AutoCloseable {
    * replaced wholesale (its changes then say nothing about what proxies have).
    */
   public void fullPush() {
-    queue.add(java.util.Map.of(), true, true);
+    queue.add(Map.of(), true, true);
   }
 
   private void onBatch(PushQueue.Batch batch) {
@@ -146,7 +153,7 @@ public final class XdsServer implements AutoCloseable {
         LOG.debug("event=syncz_skipped error={}", e.toString());
       }
     }
-    out.sort(java.util.Comparator.comparing(SyncStatus::connectionId));
+    out.sort(Comparator.comparing(SyncStatus::connectionId));
     return out;
   }
 
@@ -171,16 +178,16 @@ public final class XdsServer implements AutoCloseable {
    * What the proxy on connection {@code connectionId} holds (see {@link ConfigDump}), read on its
    * connection's executor; empty when no such connection is open.
    */
-  public java.util.Optional<ConfigDump> configDump(String connectionId) {
+  public Optional<ConfigDump> configDump(String connectionId) {
     Connection c = connections.get(connectionId);
     if (c == null) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     try {
-      return java.util.Optional.of(CompletableFuture.supplyAsync(c::dump, c.executor).get(5, TimeUnit.SECONDS));
+      return Optional.of(CompletableFuture.supplyAsync(c::dump, c.executor).get(5, TimeUnit.SECONDS));
     } catch (Exception e) {
       LOG.debug("event=config_dump_skipped id={} error={}", connectionId, e.toString());
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 

@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,7 +18,7 @@ class ATypeSubscribedLaterIsPushedTooTest {
 
   private static DiscoveryRequest ack(DiscoveryResponse r, String... names) {
     return DiscoveryRequest.newBuilder().setTypeUrl(r.getTypeUrl()).setResponseNonce(r.getNonce())
-        .setVersionInfo(r.getVersionInfo()).addAllResourceNames(java.util.List.of(names)).build();
+        .setVersionInfo(r.getVersionInfo()).addAllResourceNames(List.of(names)).build();
   }
 
   @Test

@@ -10,8 +10,10 @@ import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -126,8 +128,8 @@ class DeltaProtocolTest {
           .putAllInitialResourceVersions(had).build());
       // the changes may still be in the debounce window when the client comes back: what it gets, over
       // one or two responses, is exactly the changed A and the removal of C; never the unchanged B
-      java.util.Set<String> updated = new java.util.HashSet<>();
-      java.util.Set<String> removed = new java.util.HashSet<>();
+      Set<String> updated = new HashSet<>();
+      Set<String> removed = new HashSet<>();
       while (!updated.contains(A) || !removed.contains(C)) {
         DeltaDiscoveryResponse r = rec2.next();
         updated.addAll(versions(r).keySet());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import dev.vmesh.registry.network.NetworkGateway;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -12,6 +13,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -160,11 +162,11 @@ class EndpointsOnOtherNetworksGoThroughTheirGatewaysTest {
 
   @Test
   void weightsAreScaledThenSplitAndTheCacheIsKeptPerNetwork() throws Exception {
-    var into = new java.util.TreeMap<dev.vmesh.registry.network.NetworkGateway, Long>(
-        dev.vmesh.registry.network.NetworkGateway.ORDER);
-    var gws = List.of(new dev.vmesh.registry.network.NetworkGateway("n", "192.0.2.1", 15443, "t"),
-        new dev.vmesh.registry.network.NetworkGateway("n", "192.0.2.2", 15443, "t"),
-        new dev.vmesh.registry.network.NetworkGateway("n", "192.0.2.3", 15443, "t"));
+    var into = new TreeMap<NetworkGateway, Long>(
+        NetworkGateway.ORDER);
+    var gws = List.of(new NetworkGateway("n", "192.0.2.1", 15443, "t"),
+        new NetworkGateway("n", "192.0.2.2", 15443, "t"),
+        new NetworkGateway("n", "192.0.2.3", 15443, "t"));
     SplitHorizon.split(2, gws, into);
     assertThat(into.values()).as("less weight than gateways: 1 each until used up").containsExactly(1L, 1L);
     SplitHorizon.split(7, gws, into);

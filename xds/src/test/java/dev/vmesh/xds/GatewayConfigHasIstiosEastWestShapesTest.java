@@ -2,8 +2,10 @@ package dev.vmesh.xds;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import dev.vmesh.registry.ClusterKey;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
@@ -108,7 +110,7 @@ class GatewayConfigHasIstiosEastWestShapesTest {
         "spiffe://cluster.local/ns/istio-system/sa/istio-eastwestgateway");
   }
 
-  static <T extends com.google.protobuf.Message> T gen(ResourceType type, Proxy p, String name, Harness h, Class<T> cls)
+  static <T extends Message> T gen(ResourceType type, Proxy p, String name, Harness h, Class<T> cls)
       throws Exception {
     XdsResource r = type.generate(p, name, new MeshView(() -> h.registry));
     return r == null ? null : r.resource().unpack(cls);
@@ -213,10 +215,10 @@ class GatewayConfigHasIstiosEastWestShapesTest {
 
   @Test
   void sniClusterNamesReadBack() {
-    var key = dev.vmesh.registry.ClusterKey.ofSni("outbound_.80_._.web.apps.svc.cluster.local");
-    assertThat(key).isEqualTo(dev.vmesh.registry.ClusterKey.outbound("web.apps.svc.cluster.local", 80));
-    assertThat(dev.vmesh.registry.ClusterKey.ofSni("outbound_.x_._.web")).isNull();
-    assertThat(dev.vmesh.registry.ClusterKey.ofSni("outbound|80||web")).isNull();
-    assertThat(dev.vmesh.registry.ClusterKey.ofSni("outbound_.80_.v1_.web.example.com").subset()).isEqualTo("v1");
+    var key = ClusterKey.ofSni("outbound_.80_._.web.apps.svc.cluster.local");
+    assertThat(key).isEqualTo(ClusterKey.outbound("web.apps.svc.cluster.local", 80));
+    assertThat(ClusterKey.ofSni("outbound_.x_._.web")).isNull();
+    assertThat(ClusterKey.ofSni("outbound|80||web")).isNull();
+    assertThat(ClusterKey.ofSni("outbound_.80_.v1_.web.example.com").subset()).isEqualTo("v1");
   }
 }

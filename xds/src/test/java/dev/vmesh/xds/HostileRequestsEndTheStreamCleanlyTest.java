@@ -8,14 +8,21 @@ import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ClientCall;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +55,7 @@ class HostileRequestsEndTheStreamCleanlyTest {
   };
 
   /** Sends {@code messages} as they are on an ADS call and returns how the call ended. */
-  private static Status rawCall(io.grpc.Channel channel, byte[]... messages) throws Exception {
+  private static Status rawCall(Channel channel, byte[]... messages) throws Exception {
     MethodDescriptor<byte[], byte[]> method = MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
         .setFullMethodName(AggregatedDiscoveryServiceGrpc.getStreamAggregatedResourcesMethod().getFullMethodName())
@@ -78,10 +85,10 @@ class HostileRequestsEndTheStreamCleanlyTest {
   void aStreamGrpcEndsForAnUnreadableRequestIsForgotten() throws Exception {
     // over a real (Netty) transport: the in-process one reports the parse failure as a cancellation
     try (Harness h = new Harness(MESH)) {
-      io.grpc.Server server = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder
-          .forAddress(new java.net.InetSocketAddress("127.0.0.1", 0)).addService(h.xds.service()).build().start();
-      io.grpc.ManagedChannel channel = io.grpc.Grpc.newChannelBuilderForAddress("127.0.0.1", server.getPort(),
-          io.grpc.InsecureChannelCredentials.create()).build();
+      Server server = NettyServerBuilder
+          .forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(h.xds.service()).build().start();
+      ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.getPort(),
+          InsecureChannelCredentials.create()).build();
       try {
         byte[] valid = DiscoveryRequest.newBuilder().setNode(Harness.node("client-1", "ns1", true))
             .setTypeUrl(TypeUrls.CLUSTER).build().toByteArray();

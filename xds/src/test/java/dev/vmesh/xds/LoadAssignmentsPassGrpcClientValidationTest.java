@@ -2,6 +2,8 @@ package dev.vmesh.xds;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Struct;
+import dev.vmesh.api.Addresses;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -11,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,10 +24,10 @@ import org.junit.jupiter.api.Test;
  */
 class LoadAssignmentsPassGrpcClientValidationTest {
   static final Proxy GRPC = new Proxy("sidecar~10.9.0.1~app.ns1~ns1.svc.cluster.local", "sidecar",
-      List.of("10.9.0.1"), "ns1", Map.of(), "", "", true, "", "", "", com.google.protobuf.Struct.getDefaultInstance(),
+      List.of("10.9.0.1"), "ns1", Map.of(), "", "", true, "", "", "", Struct.getDefaultInstance(),
       "");
   static final Proxy ENVOY = new Proxy("sidecar~10.9.0.2~web.ns1~ns1.svc.cluster.local", "sidecar",
-      List.of("10.9.0.2"), "ns1", Map.of(), "", "", false, "", "", "", com.google.protobuf.Struct.getDefaultInstance(),
+      List.of("10.9.0.2"), "ns1", Map.of(), "", "", false, "", "", "", Struct.getDefaultInstance(),
       "");
 
   static final String MESH = """
@@ -105,7 +108,7 @@ class LoadAssignmentsPassGrpcClientValidationTest {
       for (LbEndpoint e : l.getLbEndpointsList()) {
         assertThat(e.getEndpoint().getAddress().hasSocketAddress()).as("socket address").isTrue();
         var sa = e.getEndpoint().getAddress().getSocketAddress();
-        assertThat(dev.vmesh.api.Addresses.isIp(sa.getAddress())).as(sa.getAddress()).isTrue();
+        assertThat(Addresses.isIp(sa.getAddress())).as(sa.getAddress()).isTrue();
         assertThat(addresses.add(sa.getAddress() + ":" + sa.getPortValue())).as("address once").isTrue();
         assertThat(e.getLoadBalancingWeight().getValue()).as("endpoint weight").isNotZero();
         endpoints += Integer.toUnsignedLong(e.getLoadBalancingWeight().getValue());
@@ -133,7 +136,7 @@ class LoadAssignmentsPassGrpcClientValidationTest {
       assertThat(addresses(cla)).containsExactlyInAnyOrder("10.0.0.1:9000", "10.0.0.2:9000", "10.0.0.3:9000");
       // vm1 (first by name) decides for 10.0.0.1: locality r1/z1, with vm2
       assertThat(cla.getEndpointsList()).extracting(l -> l.getLocality().getRegion(), l -> l.getLbEndpointsCount())
-          .containsExactly(org.assertj.core.groups.Tuple.tuple("r1", 2), org.assertj.core.groups.Tuple.tuple("r2", 1));
+          .containsExactly(Tuple.tuple("r1", 2), Tuple.tuple("r2", 1));
       // three equal weights stay equal after scaling
       assertThat(cla.getEndpointsList()).flatExtracting(LocalityLbEndpoints::getLbEndpointsList)
           .extracting(e -> e.getLoadBalancingWeight().getValue()).containsOnly(

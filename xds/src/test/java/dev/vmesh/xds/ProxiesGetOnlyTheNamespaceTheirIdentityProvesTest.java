@@ -15,12 +15,16 @@ import io.grpc.Contexts;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -66,10 +70,10 @@ class ProxiesGetOnlyTheNamespaceTheirIdentityProvesTest {
     harness = new Harness(MESH);
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).directExecutor().addService(ServerInterceptors.intercept(
-        harness.xds.service(), new io.grpc.ServerInterceptor() {
+        harness.xds.service(), new ServerInterceptor() {
           @Override
-          public <Q, A> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, A> call, Metadata headers,
-              io.grpc.ServerCallHandler<Q, A> next) {
+          public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
+              ServerCallHandler<Q, A> next) {
             String id = headers.get(PROVEN);
             Context ctx = id == null ? Context.current() : Context.current().withValue(XdsServer.PEER_IDENTITY, id);
             return Contexts.interceptCall(ctx, call, headers, next);
@@ -101,7 +105,7 @@ class ProxiesGetOnlyTheNamespaceTheirIdentityProvesTest {
   }
 
   private static List<String> clusters(DiscoveryResponse r) throws Exception {
-    List<String> names = new java.util.ArrayList<>();
+    List<String> names = new ArrayList<>();
     for (var any : r.getResourcesList()) {
       names.add(any.unpack(Cluster.class).getName());
     }

@@ -15,12 +15,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PushPipelineTest {
 
-  private static java.util.Map<ServiceKey, ServiceChange> change(ServiceKey key) {
-    return java.util.Map.of(key, new ServiceChange(key, null, null));
+  private static Map<ServiceKey, ServiceChange> change(ServiceKey key) {
+    return Map.of(key, new ServiceChange(key, null, null));
   }
 
   private static long nanos(ManualTimer timer) {
@@ -82,11 +83,11 @@ class PushPipelineTest {
     timer.advance(Duration.ZERO); // the leading push
     ServiceChange first = new ServiceChange(a, null, null);
     ServiceChange second = new ServiceChange(a, null, null);
-    q.add(java.util.Map.of(a, first), false, false);
-    q.add(java.util.Map.of(a, second), false, false);
+    q.add(Map.of(a, first), false, false);
+    q.add(Map.of(a, second), false, false);
     timer.advance(Duration.ofMillis(10));
     assertThat(fired).hasSize(2);
-    assertThat(fired.get(1).changes()).containsExactly(java.util.Map.entry(a, first.then(second)));
+    assertThat(fired.get(1).changes()).containsExactly(Map.entry(a, first.then(second)));
   }
 
   /** A client that reads nothing must not stop another client from getting its push. */

@@ -2,6 +2,7 @@ package dev.vmesh.xds;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import dev.vmesh.xds.MtlsPolicies.Mode;
 import dev.vmesh.xds.MtlsPolicies.WorkloadMode;
@@ -18,6 +19,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContex
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -105,7 +107,7 @@ class SidecarConfigHasIstiosShapesTest {
     return mesh(h, SidecarOptions.OutboundTrafficPolicy.ALLOW_ANY, MtlsPolicies.PERMISSIVE);
   }
 
-  private static <T extends com.google.protobuf.Message> T gen(ResourceType type, Proxy p, String name, MeshView m,
+  private static <T extends Message> T gen(ResourceType type, Proxy p, String name, MeshView m,
       Class<T> cls) throws Exception {
     XdsResource r = type.generate(p, name, m);
     return r == null ? null : r.resource().unpack(cls);
@@ -182,8 +184,8 @@ class SidecarConfigHasIstiosShapesTest {
       ClusterLoadAssignment cla = gen(new EndpointType(), WEB, name, mesh(h), ClusterLoadAssignment.class);
       assertThat(cla.getEndpoints(0).getLbEndpointsList()).extracting(SidecarConfigHasIstiosShapesTest::address,
           SidecarConfigHasIstiosShapesTest::tlsMode).containsExactly(
-              org.assertj.core.groups.Tuple.tuple("10.0.0.5", "istio"), // serviceAccount
-              org.assertj.core.groups.Tuple.tuple("10.0.0.6", "")); // label security.istio.io/tlsMode: disabled
+              Tuple.tuple("10.0.0.5", "istio"), // serviceAccount
+              Tuple.tuple("10.0.0.6", "")); // label security.istio.io/tlsMode: disabled
       MeshView portDisabled = mesh(h, SidecarOptions.OutboundTrafficPolicy.ALLOW_ANY,
           new Fixed(new WorkloadMode(Mode.STRICT, Map.of(8080, Mode.DISABLE)), Mode.PERMISSIVE));
       assertThat(gen(new EndpointType(), WEB, name, portDisabled, ClusterLoadAssignment.class).getEndpoints(0)

@@ -3,6 +3,7 @@ package dev.vmesh.xds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Struct;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -57,9 +58,9 @@ class SidecarResourcesTest {
       """;
 
   static final Proxy SIDECAR = new Proxy("sidecar~10.0.0.5~web1.ns1~ns1.svc.cluster.local", "sidecar",
-      List.of("10.0.0.5"), "ns1", Map.of(), "", "", false, "", "", "", com.google.protobuf.Struct.getDefaultInstance(), "");
+      List.of("10.0.0.5"), "ns1", Map.of(), "", "", false, "", "", "", Struct.getDefaultInstance(), "");
   static final Proxy OUTSIDER = new Proxy("x", "sidecar", List.of("10.9.9.9"), "ns2", Map.of(), "", "", false, "", "",
-      "", com.google.protobuf.Struct.getDefaultInstance(), "");
+      "", Struct.getDefaultInstance(), "");
 
   private static Cluster cluster(Harness h, Proxy p, String name) throws InvalidProtocolBufferException {
     XdsResource r = new SidecarClusterType().generate(p, name, new MeshView(() -> h.registry));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.rpc.Status;
+import dev.vmesh.proto.nds.NameTable;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -14,6 +15,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -174,7 +176,7 @@ class StateOfTheWorldProtocolTest {
       StreamObserver<DiscoveryRequest> req = h.stub().streamAggregatedResources(rec);
       req.onNext(request(TypeUrls.NAME_TABLE, List.of(), null).toBuilder()
           .setNode(Harness.node("agent", "ns1", false)).build());
-      var table = rec.next().getResources(0).unpack(dev.vmesh.proto.nds.NameTable.class);
+      var table = rec.next().getResources(0).unpack(NameTable.class);
       assertThat(table.getTableMap()).containsOnlyKeys("svc1.internal.com");
       assertThat(table.getTableMap().get("svc1.internal.com").getIpsList()).containsExactly("240.240.0.1", "2001:2::1");
       assertThat(table.getTableMap().get("svc1.internal.com").getRegistry()).isEqualTo("External");
@@ -191,7 +193,7 @@ class StateOfTheWorldProtocolTest {
       DiscoveryResponse first = rec.next();
       req.onNext(request(TypeUrls.NAME_TABLE, List.of(), first));
       h.upsert(MESH.substring(MESH.lastIndexOf("---") + 4).replace("exportTo: ['.']", "exportTo: ['*']"));
-      var table = rec.next().getResources(0).unpack(dev.vmesh.proto.nds.NameTable.class);
+      var table = rec.next().getResources(0).unpack(NameTable.class);
       assertThat(table.getTableMap()).containsOnlyKeys("svc1.internal.com", "private.internal.com");
       assertThat(table.getTableMap().get("private.internal.com").getIpsList()).containsExactly("10.9.9.9");
     }
@@ -216,7 +218,7 @@ class StateOfTheWorldProtocolTest {
   }
 
   static List<String> names(DiscoveryResponse r) throws Exception {
-    List<String> out = new java.util.ArrayList<>();
+    List<String> out = new ArrayList<>();
     for (var any : r.getResourcesList()) {
       out.add(any.unpack(Cluster.class).getName());
     }

@@ -8,6 +8,8 @@ import dev.vmesh.registry.Registry;
 import dev.vmesh.registry.RegistryOptions;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -61,8 +63,8 @@ class WhatAServiceChangeTouchesTest {
     return ChangeSet.compute(types, changes.changes().values(), changes.nameTable(), 0);
   }
 
-  private Map<String, java.util.Set<String>> byType(PushRequest r) {
-    Map<String, java.util.Set<String>> out = new java.util.TreeMap<>();
+  private Map<String, Set<String>> byType(PushRequest r) {
+    Map<String, Set<String>> out = new TreeMap<>();
     r.changed().forEach((type, names) -> out.merge(type.getClass().getSimpleName(), names, (a, b) -> a));
     return out;
   }
@@ -76,8 +78,8 @@ class WhatAServiceChangeTouchesTest {
         spec: {address: 10.0.0.6, labels: {app: web}}
         """);
     assertThat(byType(r)).containsOnlyKeys("EndpointType", "RouterEndpointType")
-        .containsEntry("EndpointType", java.util.Set.of(WEB))
-        .containsEntry("RouterEndpointType", java.util.Set.of(WEB, "outbound_.80_._.web.internal.com"));
+        .containsEntry("EndpointType", Set.of(WEB))
+        .containsEntry("RouterEndpointType", Set.of(WEB, "outbound_.80_._.web.internal.com"));
     assertThat(r.shapesChanged()).isFalse();
     assertThat(r.touchedIps()).containsExactlyInAnyOrder("10.0.0.5", "10.0.0.6");
 
@@ -94,11 +96,11 @@ class WhatAServiceChangeTouchesTest {
     PushRequest r = push(MESH.replace("[{number: 80, name: http, protocol: HTTP}]",
         "[{number: 80, name: http, protocol: HTTP}, {number: 81, name: admin, protocol: HTTP}]"));
     String web81 = "outbound|81||web.internal.com";
-    assertThat(byType(r)).containsEntry("EndpointType", java.util.Set.of(WEB, web81))
-        .containsEntry("GrpcClusterType", java.util.Set.of(WEB, web81))
-        .containsEntry("SidecarClusterType", java.util.Set.of(WEB, web81))
-        .containsEntry("GrpcListenerType", java.util.Set.of("web.internal.com:80", "web.internal.com:81"))
-        .containsEntry("GrpcRouteType", java.util.Set.of("web.internal.com:80", "web.internal.com:81"));
+    assertThat(byType(r)).containsEntry("EndpointType", Set.of(WEB, web81))
+        .containsEntry("GrpcClusterType", Set.of(WEB, web81))
+        .containsEntry("SidecarClusterType", Set.of(WEB, web81))
+        .containsEntry("GrpcListenerType", Set.of("web.internal.com:80", "web.internal.com:81"))
+        .containsEntry("GrpcRouteType", Set.of("web.internal.com:80", "web.internal.com:81"));
     assertThat(r.shapesChanged()).isTrue();
     assertThat(new SidecarListenerType().affects(r, SidecarResourcesTest.OUTSIDER)).isTrue();
     assertThat(new SidecarRouteType().staleAll(r)).isTrue();
@@ -113,8 +115,8 @@ class WhatAServiceChangeTouchesTest {
         spec: {address: 10.0.0.9, labels: {app: api}}
         """);
     String api = "outbound|443||api.example.org";
-    assertThat(byType(r)).containsEntry("GrpcClusterType", java.util.Set.of(api))
-        .containsEntry("SidecarClusterType", java.util.Set.of(api)).containsEntry("EndpointType", java.util.Set.of(api))
+    assertThat(byType(r)).containsEntry("GrpcClusterType", Set.of(api))
+        .containsEntry("SidecarClusterType", Set.of(api)).containsEntry("EndpointType", Set.of(api))
         .doesNotContainKeys("GrpcListenerType", "GrpcRouteType");
   }
 
@@ -129,7 +131,7 @@ class WhatAServiceChangeTouchesTest {
           labels: {security.istio.io/tlsMode: istio}
         spec: {address: 10.0.0.5, labels: {app: web}}
         """);
-    assertThat(byType(r)).containsEntry("GrpcClusterType", java.util.Set.of(WEB))
+    assertThat(byType(r)).containsEntry("GrpcClusterType", Set.of(WEB))
         .doesNotContainKey("SidecarClusterType");
   }
 }

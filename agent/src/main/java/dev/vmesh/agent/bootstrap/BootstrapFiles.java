@@ -1,14 +1,17 @@
 package dev.vmesh.agent.bootstrap;
 
+import com.google.protobuf.Value;
 import dev.vmesh.api.codec.TreeWriter;
 import dev.vmesh.pki.Pem;
 import dev.vmesh.proto.Wire;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * {@code BootstrapFiles} writes the bootstrap files local xDS clients start from. Both point at the
@@ -44,7 +47,7 @@ public final class BootstrapFiles {
 
   /** Writes {@code text} to {@code file} atomically, readable by the VM's apps. */
   public static void write(Path file, String text) throws IOException {
-    java.nio.file.Files.createDirectories(file.getParent());
+    Files.createDirectories(file.getParent());
     Pem.writeAtomically(file, text, "rw-r--r--");
   }
 
@@ -67,7 +70,7 @@ public final class BootstrapFiles {
       }
       out.put("locality", locality);
     }
-    out.put("metadata", tree(com.google.protobuf.Value.newBuilder().setStructValue(node.getMetadata()).build()));
+    out.put("metadata", tree(Value.newBuilder().setStructValue(node.getMetadata()).build()));
     if (envoy && !node.getUserAgentName().isEmpty()) {
       out.put("userAgentName", node.getUserAgentName());
       out.put("userAgentVersion", node.getUserAgentVersion());
@@ -75,10 +78,10 @@ public final class BootstrapFiles {
     return out;
   }
 
-  private static Object tree(com.google.protobuf.Value v) {
+  private static Object tree(Value v) {
     return switch (v.getKindCase()) {
       case STRUCT_VALUE -> {
-        Map<String, Object> m = new java.util.TreeMap<>();
+        Map<String, Object> m = new TreeMap<>();
         v.getStructValue().getFieldsMap().forEach((k, x) -> m.put(k, tree(x)));
         yield m;
       }

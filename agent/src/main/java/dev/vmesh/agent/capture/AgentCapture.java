@@ -1,5 +1,6 @@
 package dev.vmesh.agent.capture;
 
+import com.sun.security.auth.module.UnixSystem;
 import dev.vmesh.agent.config.AgentConfig;
 import dev.vmesh.agent.config.CaptureConfig;
 import java.io.IOException;
@@ -29,7 +30,7 @@ public final class AgentCapture {
     } catch (AgentConfig.ConfigException e) {
       throw new IOException(e.getMessage(), e);
     }
-    var unix = new com.sun.security.auth.module.UnixSystem();
+    var unix = new UnixSystem();
     List<String> uids = new ArrayList<>(List.of(Long.toString(unix.getUid())));
     cc.proxyUids().stream().filter(u -> !uids.contains(u)).forEach(uids::add);
     List<String> gids = new ArrayList<>(List.of(Long.toString(unix.getGid())));

@@ -1,6 +1,7 @@
 package dev.vmesh.agent.capture;
 
 import dev.vmesh.agent.config.CaptureConfig;
+import dev.vmesh.api.Addresses;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -57,9 +58,9 @@ public final class CaptureRules {
     public Inputs {
       uids = List.copyOf(uids);
       gids = List.copyOf(gids);
-      nameservers = nameservers.stream().map(dev.vmesh.api.Addresses::normalize).distinct().toList();
+      nameservers = nameservers.stream().map(Addresses::normalize).distinct().toList();
       for (String ns : nameservers) {
-        if (!dev.vmesh.api.Addresses.isIp(ns)) {
+        if (!Addresses.isIp(ns)) {
           throw new IllegalArgumentException("nameserver \"" + ns + "\" is not an IP address");
         }
       }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -91,7 +92,7 @@ public final class Netfilter {
     }
     removeOtherBackends();
     LOG.info("event=capture_installed backend={} rules_v4={} rules_v6={}",
-        backend.name().toLowerCase(java.util.Locale.ROOT), v4.size(), v6.size());
+        backend.name().toLowerCase(Locale.ROOT), v4.size(), v6.size());
   }
 
   /** Removes every vmesh chain and the jumps to them, with both tools; nothing there is fine. */
@@ -113,7 +114,7 @@ public final class Netfilter {
       new Netfilter(other, shell).removeOwn();
     } catch (IOException e) {
       LOG.warn("event=capture_cleanup_failed backend={} error=\"{}\"",
-          other.name().toLowerCase(java.util.Locale.ROOT), e.getMessage());
+          other.name().toLowerCase(Locale.ROOT), e.getMessage());
     }
   }
 
@@ -131,7 +132,7 @@ public final class Netfilter {
         }
       }
     }
-    LOG.info("event=capture_removed backend={}", backend.name().toLowerCase(java.util.Locale.ROOT));
+    LOG.info("event=capture_removed backend={}", backend.name().toLowerCase(Locale.ROOT));
   }
 
   /** What {@code apply} would feed the tools on a machine without vmesh rules ({@code --dry-run}). */
@@ -260,7 +261,7 @@ public final class Netfilter {
   }
 
   private static String hook(Rule r) {
-    String hook = r.chain().toLowerCase(java.util.Locale.ROOT);
+    String hook = r.chain().toLowerCase(Locale.ROOT);
     return switch (r.table()) {
       case "nat" -> "type nat hook " + hook + " priority " + (hook.equals("prerouting") ? "dstnat" : "-100")
           + "; policy accept;";

@@ -1,8 +1,10 @@
 package dev.vmesh.agent.capture;
 
+import dev.vmesh.api.Addresses;
 import java.net.InetSocketAddress;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.TreeSet;
 
 /**
@@ -23,7 +25,7 @@ public final class ResolvedDropIn {
     if (domains.isEmpty()) {
       throw new IllegalArgumentException("no mesh domains to route; pass --domains (e.g. cluster.local,example.com)");
     }
-    String host = dev.vmesh.api.Addresses.normalize(proxy.getAddress().getHostAddress());
+    String host = Addresses.normalize(proxy.getAddress().getHostAddress());
     String server = (host.contains(":") ? "[" + host + "]" : host) + ":" + proxy.getPort();
     StringBuilder sb = new StringBuilder("# Written by 'vmesh agent resolved': mesh names go to the vmesh DNS proxy,\n"
         + "# everything else to the usual servers. Remove with 'vmesh agent resolved --remove'.\n[Resolve]\n");
@@ -45,7 +47,7 @@ public final class ResolvedDropIn {
       all.add(clusterDomain);
     }
     for (String h : hosts) {
-      String host = h.toLowerCase(java.util.Locale.ROOT);
+      String host = h.toLowerCase(Locale.ROOT);
       if (host.startsWith("*.")) {
         all.add(host.substring(2)); // names under the wildcard's base
         continue;

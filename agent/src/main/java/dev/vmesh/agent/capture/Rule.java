@@ -1,7 +1,9 @@
 package dev.vmesh.agent.capture;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -99,7 +101,7 @@ public record Rule(String table, String chain, String inIface, String outIface, 
 
   /** The nft chain the rule goes into. */
   public String nftChain() {
-    return inBuiltinChain() ? table + "_" + chain.toLowerCase(java.util.Locale.ROOT) : chain;
+    return inBuiltinChain() ? table + "_" + chain.toLowerCase(Locale.ROOT) : chain;
   }
 
   /** The rule as an nft statement for a table of family {@code ip} or {@code ip6} ({@code v6}). */
@@ -213,7 +215,7 @@ public record Rule(String table, String chain, String inIface, String outIface, 
     }
 
     Builder dport(int... ports) {
-      dports = java.util.Arrays.stream(ports).boxed().toList();
+      dports = Arrays.stream(ports).boxed().toList();
       return this;
     }
 

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,7 +32,7 @@ public class Shell {
     }
     p.getOutputStream().close();
     // stderr on its own thread, so that neither pipe can fill up while the other is read
-    var errText = new java.util.concurrent.CompletableFuture<String>();
+    var errText = new CompletableFuture<String>();
     Thread.ofVirtual().start(() -> {
       try {
         errText.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip());

@@ -1,5 +1,11 @@
 package dev.vmesh.agent.health;
 
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Locale;
+
 /** Small helpers the checks share. */
 final class Checks {
   private Checks() {}
@@ -45,14 +51,14 @@ final class Checks {
   /** The network reason in {@code e}'s causes ("connection refused", ...), or null when there is none. */
   static String networkFailure(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.net.ConnectException
-          && (t.getMessage() == null || t.getMessage().toLowerCase(java.util.Locale.ROOT).contains("refused"))) {
+      if (t instanceof ConnectException
+          && (t.getMessage() == null || t.getMessage().toLowerCase(Locale.ROOT).contains("refused"))) {
         return "connection refused";
       }
-      if (t instanceof java.net.NoRouteToHostException) {
+      if (t instanceof NoRouteToHostException) {
         return "no route to host";
       }
-      if (t instanceof java.net.UnknownHostException) {
+      if (t instanceof UnknownHostException) {
         return "unknown host " + t.getMessage();
       }
     }
@@ -60,7 +66,7 @@ final class Checks {
   }
 
   /** {@code d} in the form users write timeouts in ("1s", "1.5s"). */
-  static String seconds(java.time.Duration d) {
+  static String seconds(Duration d) {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() / 1000.0 + "s";
   }
 }

@@ -16,7 +16,9 @@ import io.grpc.stub.ClientResponseObserver;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -46,7 +48,7 @@ public final class AgentStream implements AutoCloseable {
    * Codes a server answers with when it will not take this VM as it is (the VM's identity, address or
    * name, or its credentials) rather than failing to serve: retrying without a change will not help.
    */
-  static final java.util.Set<Status.Code> REFUSALS = java.util.EnumSet.of(Status.Code.INVALID_ARGUMENT,
+  static final Set<Status.Code> REFUSALS = EnumSet.of(Status.Code.INVALID_ARGUMENT,
       Status.Code.PERMISSION_DENIED, Status.Code.ALREADY_EXISTS, Status.Code.FAILED_PRECONDITION,
       Status.Code.UNAUTHENTICATED);
 

@@ -3,6 +3,7 @@ package dev.vmesh.agent.envoy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -21,7 +22,7 @@ class EnvoyIsFoundInTheDocumentedOrderTest {
   }
 
   Path script(String dir) throws Exception {
-    return file(dir, "#!/bin/sh\nexec envoy \"$@\"\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return file(dir, "#!/bin/sh\nexec envoy \"$@\"\n".getBytes(StandardCharsets.UTF_8));
   }
 
   Path file(String dir, byte[] content) throws Exception {

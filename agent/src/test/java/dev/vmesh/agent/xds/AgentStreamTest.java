@@ -1,5 +1,5 @@
 package dev.vmesh.agent.xds;
-
+import com.google.protobuf.ByteString;
 import dev.vmesh.api.time.ManualTimer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -67,7 +67,7 @@ class AgentStreamTest {
     // A table that cannot be read is NACKed and not applied.
     s.out.onNext(DiscoveryResponse.newBuilder().setTypeUrl(Wire.NAME_TABLE_TYPE).setVersionInfo("2").setNonce("n2")
         .addResources(Any.newBuilder().setTypeUrl("type.googleapis.com/istio.networking.nds.v1.NameTable")
-            .setValue(com.google.protobuf.ByteString.copyFromUtf8("\u00ff\u00ff garbage"))).build());
+            .setValue(ByteString.copyFromUtf8("\u00ff\u00ff garbage"))).build());
     assertThat(tables).hasSize(1);
     assertThat(s.requests.get(2).hasErrorDetail()).isTrue();
   }

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
@@ -19,6 +20,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -123,10 +125,10 @@ class LocalXdsProxyTest {
   @Test
   void deltaStreamsAndSdsOnTheUnixSocket() throws Exception {
     Path certs = tmp.resolve("certs");
-    java.nio.file.Files.createDirectories(certs);
-    java.nio.file.Files.writeString(certs.resolve("cert-chain.pem"), "CHAIN");
-    java.nio.file.Files.writeString(certs.resolve("key.pem"), "KEY");
-    java.nio.file.Files.writeString(certs.resolve("root-cert.pem"), "ROOT");
+    Files.createDirectories(certs);
+    Files.writeString(certs.resolve("cert-chain.pem"), "CHAIN");
+    Files.writeString(certs.resolve("key.pem"), "KEY");
+    Files.writeString(certs.resolve("root-cert.pem"), "ROOT");
     SdsService sds = new SdsService(certs.resolve("cert-chain.pem"), certs.resolve("key.pem"),
         certs.resolve("root-cert.pem"));
     Path socket = tmp.resolve("run/xds.sock");
@@ -146,16 +148,16 @@ class LocalXdsProxyTest {
     await().until(() -> secrets.items.size() == 1);
     var first = secrets.items.get(0);
     assertThat(first.getResourcesCount()).isEqualTo(2);
-    var secret = first.getResources(0).unpack(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.class);
+    var secret = first.getResources(0).unpack(Secret.class);
     assertThat(secret.getTlsCertificate().getPrivateKey().getInlineBytes().toStringUtf8()).isEqualTo("KEY");
     // ACK: nothing new is sent; a renewal pushes the new files.
     sdsStream.onNext(DiscoveryRequest.newBuilder().addResourceNames("default").addResourceNames("ROOTCA")
         .setVersionInfo(first.getVersionInfo()).setResponseNonce(first.getNonce()).build());
-    java.nio.file.Files.writeString(certs.resolve("cert-chain.pem"), "CHAIN2");
+    Files.writeString(certs.resolve("cert-chain.pem"), "CHAIN2");
     sds.certificatesChanged();
     await().until(() -> secrets.items.size() == 2);
     assertThat(secrets.items.get(1).getResources(0)
-        .unpack(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.class).getTlsCertificate()
+        .unpack(Secret.class).getTlsCertificate()
         .getCertificateChain().getInlineBytes().toStringUtf8()).isEqualTo("CHAIN2");
     assertThat(secrets.items).hasSize(2);
 

@@ -4,6 +4,7 @@ import com.sun.management.OperatingSystemMXBean;
 import dev.vmesh.api.ObjectMeta;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.WorkloadEntrySpec;
+import dev.vmesh.bench.Mesh;
 import dev.vmesh.registry.Registry;
 import dev.vmesh.registry.RegistryOptions;
 import dev.vmesh.xds.XdsCallbacks;
@@ -40,8 +41,8 @@ public final class BenchServer {
     int perService = Integer.parseInt(args[1]);
     Duration debounce = Duration.ofMillis(Long.parseLong(args[2]));
     Registry registry = new Registry(RegistryOptions.DEFAULTS);
-    List<Resource> all = new ArrayList<>(dev.vmesh.bench.Mesh.serviceEntries(services));
-    all.addAll(dev.vmesh.bench.Mesh.workloadEntries(services * perService, services));
+    List<Resource> all = new ArrayList<>(Mesh.serviceEntries(services));
+    all.addAll(Mesh.workloadEntries(services * perService, services));
     registry.load(all);
     PrometheusRegistry metrics = new PrometheusRegistry();
     XdsServer xds = new XdsServer(() -> registry, new XdsOptions(debounce, Duration.ofMillis(100),
@@ -62,7 +63,7 @@ public final class BenchServer {
         case "change" -> {
           int n = Integer.parseInt(c[1]);
           long weight = Long.parseLong(c[2]);
-          Resource we = dev.vmesh.bench.Mesh.workloadEntry(n, services, 0);
+          Resource we = Mesh.workloadEntry(n, services, 0);
           var spec = we.spec(WorkloadEntrySpec.class);
           Resource changed = we.withSpec(new WorkloadEntrySpec(spec.address(), spec.ports(), spec.labels(),
               spec.network(), spec.locality(), weight, spec.serviceAccount()));

@@ -1,5 +1,6 @@
 package dev.vmesh.bench.xds;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
@@ -57,8 +59,8 @@ import java.util.function.Predicate;
  * removed at {@code bench.warmupRate} 300/s before anything is measured; 0 for none).
  */
 public final class Registrations {
-  private static final com.sun.management.OperatingSystemMXBean OWN_CPU =
-      (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+  private static final OperatingSystemMXBean OWN_CPU =
+      (OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
   final VmeshProcess server;
   private final SyntheticVms vms;
   private final Map<String, Vm> byIp;
@@ -280,7 +282,7 @@ public final class Registrations {
   /** Counts the entries through the admin API while {@code expected} are connected: one per VM, no other. */
   String entriesCheck(List<Vm> expected, String where) throws Exception {
     List<VmeshProcess.Entry> entries = server.workloadEntries();
-    java.util.Set<String> addresses = new HashSet<>();
+    Set<String> addresses = new HashSet<>();
     int duplicates = 0;
     for (VmeshProcess.Entry e : entries) {
       if (!addresses.add(e.address())) {

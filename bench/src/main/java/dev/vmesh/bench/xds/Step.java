@@ -1,5 +1,8 @@
 package dev.vmesh.bench.xds;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -93,12 +96,12 @@ final class Step {
   /** Total microseconds some task waited for a CPU, from {@code /proc/pressure/cpu}; -1 if unknown. */
   static long cpuStallMicros() {
     try {
-      for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/pressure/cpu"))) {
+      for (String l : Files.readAllLines(Path.of("/proc/pressure/cpu"))) {
         if (l.startsWith("some ")) {
           return Long.parseLong(l.substring(l.indexOf("total=") + 6).trim());
         }
       }
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       return -1;
     }
     return -1;

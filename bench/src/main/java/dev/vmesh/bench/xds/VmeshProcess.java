@@ -2,6 +2,7 @@ package dev.vmesh.bench.xds;
 
 import dev.vmesh.api.codec.SourceNode;
 import dev.vmesh.api.codec.SourceParser;
+import dev.vmesh.ca.CertificateAuthority;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -9,13 +10,22 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -75,14 +85,14 @@ final class VmeshProcess implements AutoCloseable {
     Path caDir = Files.createDirectories(replicas > 1 ? dir.resolve("ca") : dir.resolve("data-0").resolve("ca"));
     Transport transport = tls ? Transport.mutualTls(caDir, NAMESPACE, "default") : Transport.plaintext();
     if (!tls && replicas > 1) { // the replicas load one CA from --ca-dir; none of them should create it
-      dev.vmesh.ca.CertificateAuthority.loadOrCreate(caDir, "cluster.local", java.time.Clock.systemUTC());
+      CertificateAuthority.loadOrCreate(caDir, "cluster.local", Clock.systemUTC());
     }
     VmeshProcess servers = new VmeshProcess(dir, replicas, transport);
     List<String> shared = new ArrayList<>();
     if (replicas > 1) {
       int client = servers.startEtcd(cpus);
       Path key = dir.resolve("secrets.key");
-      Files.writeString(key, java.util.Base64.getEncoder().encodeToString(new java.security.SecureRandom()
+      Files.writeString(key, Base64.getEncoder().encodeToString(new SecureRandom()
           .generateSeed(32)) + "\n");
       shared.addAll(List.of("--store", "etcd://127.0.0.1:" + client, "--secrets-key-file", key.toString(),
           "--ca-dir", caDir.toString()));
@@ -236,9 +246,9 @@ final class VmeshProcess implements AutoCloseable {
   String fsyncProbe() throws IOException {
     Path probe = dir.resolve("fsync-probe");
     long[] nanos = new long[200];
-    try (var ch = java.nio.channels.FileChannel.open(probe, java.nio.file.StandardOpenOption.CREATE,
-        java.nio.file.StandardOpenOption.WRITE)) {
-      java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(4096);
+    try (var ch = FileChannel.open(probe, StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE)) {
+      ByteBuffer block = ByteBuffer.allocate(4096);
       for (int i = 0; i < nanos.length; i++) {
         block.clear();
         long t0 = System.nanoTime();
@@ -249,7 +259,7 @@ final class VmeshProcess implements AutoCloseable {
     } finally {
       Files.deleteIfExists(probe);
     }
-    java.util.Arrays.sort(nanos);
+    Arrays.sort(nanos);
     return String.format("%.2f / %.2f ms", nanos[nanos.length / 2] / 1e6, nanos[nanos.length * 99 / 100] / 1e6);
   }
 
@@ -285,7 +295,7 @@ final class VmeshProcess implements AutoCloseable {
 
   /** Responses the servers sent so far, by xDS type ({@code vmesh_xds_pushes_total} from /metrics). */
   Map<String, Long> responsesByType() throws IOException, InterruptedException {
-    Map<String, Long> out = new java.util.TreeMap<>();
+    Map<String, Long> out = new TreeMap<>();
     for (int port : httpPorts) {
       var r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
           HttpResponse.BodyHandlers.ofString());
@@ -362,7 +372,7 @@ final class VmeshProcess implements AutoCloseable {
   /** Removes the data and config directories, keeping nothing but what {@code keep} names. */
   void deleteFiles(boolean keepLog) throws IOException {
     try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         if (keepLog && (p.equals(dir) || p.getFileName().toString().endsWith(".log")
             || p.getFileName().toString().endsWith(".jfr"))) {
           continue;

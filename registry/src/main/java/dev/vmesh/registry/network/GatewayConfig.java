@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -94,7 +95,7 @@ public final class GatewayConfig {
     public boolean upsert(Resource r) {
       Resource old = objects.put(r.key(), r);
       if (old != null && old.spec().equals(r.spec())
-          && java.util.Objects.equals(old.metadata().creationTimestamp(), r.metadata().creationTimestamp())) {
+          && Objects.equals(old.metadata().creationTimestamp(), r.metadata().creationTimestamp())) {
         return false;
       }
       snapshot = of(objects);

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -53,7 +54,7 @@ public final class NetworkIndex {
   /** Records what WorkloadEntry {@code key} is now: a gateway, or (null) none; true when the gateways changed. */
   public boolean putEntry(ResourceKey key, NetworkGateway gateway) {
     NetworkGateway old = gateway == null ? fromEntries.remove(key) : fromEntries.put(key, gateway);
-    return !java.util.Objects.equals(old, gateway) && publish();
+    return !Objects.equals(old, gateway) && publish();
   }
 
   /** Records the endpoint addresses of the services named {@code host}; true when the gateways changed. */
@@ -69,7 +70,7 @@ public final class NetworkIndex {
       }
     }
     List<NetworkGateway> old = gateways.isEmpty() ? fromServices.remove(host) : fromServices.put(host, gateways);
-    return !java.util.Objects.equals(old == null ? List.of() : old, gateways) && publish();
+    return !Objects.equals(old == null ? List.of() : old, gateways) && publish();
   }
 
   private boolean publish() {

@@ -6,6 +6,7 @@ import dev.vmesh.api.ResourceKey;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code PeerAuthenticationIndex} keeps the current {@link PeerAuthentications} snapshot in step with store
@@ -38,7 +39,7 @@ public final class PeerAuthenticationIndex {
       return PolicyChange.NONE;
     }
     current = PeerAuthentications.of(before.rootNamespace(), policies);
-    return new PolicyChange(before, current, true, java.util.Set.of());
+    return new PolicyChange(before, current, true, Set.of());
   }
 
   /** Adds or replaces a PeerAuthentication. */
