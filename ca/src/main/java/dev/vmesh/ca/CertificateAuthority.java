@@ -188,8 +188,9 @@ public final class CertificateAuthority {
    */
   public static String originToken(X509Certificate cert) {
     try {
-      for (RDN rdn : X500Name.getInstance(cert.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.SERIALNUMBER)) {
-        return IETFUtils.valueToString(rdn.getFirst().getValue());
+      RDN[] serial = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.SERIALNUMBER);
+      if (serial.length > 0) {
+        return IETFUtils.valueToString(serial[0].getFirst().getValue());
       }
     } catch (RuntimeException e) {
       return "?";

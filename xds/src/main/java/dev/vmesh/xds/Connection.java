@@ -328,10 +328,8 @@ abstract class Connection {
     if (closed) {
       return;
     }
-    core.metrics.rejected.labelValues(reason).inc();
+    core.recordRefusal(id == null ? "" : id, identity, reason, status);
     String message = status.getDescription() == null ? "" : status.getDescription();
-    core.refused.add(new RefusedStream(core.clock.instant(), id == null ? "" : id, identity, reason,
-        status.getCode().name(), message));
     LOG.warn("event=xds_stream_error id={} identity={} reason={} status={} message=\"{}\"", id, identity, reason,
         status.getCode(), oneLine(message));
     try {

@@ -1,5 +1,6 @@
 package dev.vmesh.xds;
 
+import io.grpc.Status;
 import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -57,5 +58,15 @@ final class XdsCore {
 
   void nextVersion() {
     version.incrementAndGet();
+  }
+
+  /**
+   * Counts a stream the server refused in {@code vmesh_xds_rejected_streams_total{reason}} and keeps it
+   * for {@code /debug/refusedz}, whoever refused it (a connection, or the TLS port before one existed).
+   */
+  void recordRefusal(String proxy, String identity, String reason, Status status) {
+    metrics.rejected.labelValues(reason).inc();
+    refused.add(new RefusedStream(clock.instant(), proxy, identity, reason, status.getCode().name(),
+        status.getDescription() == null ? "" : status.getDescription()));
   }
 }

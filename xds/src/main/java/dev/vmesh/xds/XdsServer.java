@@ -169,9 +169,7 @@ public final class XdsServer implements AutoCloseable {
    * of a caller that proved nothing; {@code reason} a short word (a metric label).
    */
   public void refusedBeforeStream(String peer, String reason, Status status) {
-    core.metrics.rejected.labelValues(reason).inc();
-    core.refused.add(new RefusedStream(core.clock.instant(), "(no node: refused before the first request) from "
-        + peer, "", reason, status.getCode().name(), status.getDescription() == null ? "" : status.getDescription()));
+    core.recordRefusal("(no node: refused before the first request) from " + peer, "", reason, status);
   }
 
   /**
