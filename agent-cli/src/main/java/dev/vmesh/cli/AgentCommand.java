@@ -82,9 +82,10 @@ final class AgentCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   String envoy;
 
-  @Option(names = "--envoy-delta", negatable = true, defaultValue = "${env:VMESH_AGENT_ENVOY_DELTA:-false}",
-      fallbackValue = "true", description = "Envoy uses delta (incremental) xDS;"
-          + " env VMESH_AGENT_ENVOY_DELTA=true|false (default: off).")
+  @Option(names = "--envoy-delta", negatable = true, defaultValue = "${env:VMESH_AGENT_ENVOY_DELTA:-true}",
+      fallbackValue = "true", description = "Envoy uses delta (incremental) xDS, as Istio's agent does by default"
+          + " (ISTIO_DELTA_XDS): a change sends only the resources it touches; --no-envoy-delta asks for state of"
+          + " the world; env VMESH_AGENT_ENVOY_DELTA=true|false (default: on).")
   boolean envoyDelta;
 
   @Option(names = "--cert-ttl", defaultValue = "${env:VMESH_AGENT_CERT_TTL:-24h}", paramLabel = "DURATION",

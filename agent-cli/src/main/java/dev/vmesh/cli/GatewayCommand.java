@@ -123,7 +123,7 @@ final class GatewayCommand implements Callable<Integer> {
       return 1;
     }
     Agent agent = Agent.start(new Agent.Options(config, statusAddress, readinessAddress, config.paths().xdsSocket(),
-        null, envoyBinary, false, certTtl, Launcher.Version.version(), null, null,
+        null, envoyBinary, true, certTtl, Launcher.Version.version(), null, null,
         EnvoyBootstrap.Ports.DEFAULTS, null), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

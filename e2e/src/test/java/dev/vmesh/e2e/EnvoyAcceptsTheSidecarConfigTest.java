@@ -27,6 +27,19 @@ class EnvoyAcceptsTheSidecarConfigTest {
 
   @Test
   void theExampleMeshIsLoadedWithoutARejection() throws Exception {
+    loadsTheExampleMesh(1);
+  }
+
+  @Test
+  void theExampleMeshIsLoadedOverStateOfTheWorldToo() throws Exception {
+    loadsTheExampleMesh(0, "--no-envoy-delta");
+  }
+
+  /**
+   * Envoy loads the whole example mesh; the server counts {@code deltaStreams} delta streams (Envoy's, when it
+   * asks for delta: the agent's own stream is state of the world either way).
+   */
+  private void loadsTheExampleMesh(int deltaStreams, String... agentFlags) throws Exception {
     EnvoyUnderTest.assumeRunnable();
     Path config = Files.createDirectories(tmp.resolve("config"));
     try (var files = Files.list(Path.of("../examples/mesh"))) {
@@ -34,7 +47,7 @@ class EnvoyAcceptsTheSidecarConfigTest {
         Files.copy(f, config.resolve(f.getFileName()));
       }
     }
-    try (EnvoyUnderTest vm = new EnvoyUnderTest(tmp, "10.77.0.2")) {
+    try (EnvoyUnderTest vm = new EnvoyUnderTest(tmp, "10.77.0.2").agentFlags(agentFlags)) {
       vm.start(config, "python-http", "vm");
       // the WorkloadGroup's probe reads port 9090: an app there makes the VM a healthy endpoint
       vm.background("app", "python3", "-m", "http.server", "9090", "--bind", vm.ip);
@@ -52,6 +65,8 @@ class EnvoyAcceptsTheSidecarConfigTest {
             token);
         assertThat(status.out()).doesNotContain("NACKED", "STALE").containsPattern("(?m)^.*(SYNCED.*){4}$");
       });
+      assertThat(serverMetric(vm, "vmesh_xds_connected_proxies{protocol=\"delta\"}"))
+          .as("delta streams").isEqualTo(deltaStreams);
     }
   }
 
@@ -91,7 +106,38 @@ class EnvoyAcceptsTheSidecarConfigTest {
           "\"name\": \"10.100.3.250_5019\"", "svc-999.big.svc.cluster.local:80",
           "outbound_.80_._.svc-0.big.svc.cluster.local", "spiffe://cluster.local/ns/big/sa/sa-9");
       assertAccepted(vm, 1);
+
+      // a new TCP service is one listener, one cluster and its endpoints: over delta xDS (the agent's
+      // default) the server sends those, not the 1,000 listeners of the state of the world again
+      long ldsBefore = serverMetric(vm, "vmesh_xds_push_bytes_total{type=\"lds\"}");
+      long cdsBefore = serverMetric(vm, "vmesh_xds_push_bytes_total{type=\"cds\"}");
+      Files.writeString(config.resolve("one-more.yaml"), """
+          apiVersion: networking.istio.io/v1
+          kind: ServiceEntry
+          metadata: {name: one-more, namespace: big}
+          spec:
+            hosts: [one-more.big.svc.cluster.local]
+            addresses: [10.101.0.1]
+            location: MESH_INTERNAL
+            ports: [{number: 7000, name: tcp, protocol: TCP}]
+            resolution: STATIC
+            endpoints: [{address: 10.201.0.1, serviceAccount: sa-1}]
+          """);
+      awaitLoaded(vm, "\"name\": \"10.101.0.1_7000\"", "outbound|7000||one-more.big.svc.cluster.local",
+          "\"address\": \"10.201.0.1\"");
+      assertThat(serverMetric(vm, "vmesh_xds_push_bytes_total{type=\"lds\"}") - ldsBefore)
+          .as("listener bytes sent for one new service").isPositive().isLessThan(10_000);
+      assertThat(serverMetric(vm, "vmesh_xds_push_bytes_total{type=\"cds\"}") - cdsBefore)
+          .as("cluster bytes sent for one new service").isPositive().isLessThan(10_000);
+      assertAccepted(vm, 2);
     }
+  }
+
+  /** The value of one series on the server's metrics page (0 when absent). */
+  private static long serverMetric(EnvoyUnderTest vm, String series) throws Exception {
+    String page = vm.curl("127.0.0.1:15014/metrics").body();
+    return page.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+        .map(l -> (long) Double.parseDouble(l.substring(series.length() + 1).strip())).orElse(0L);
   }
 
   /** Waits for the config dump (endpoints included) to hold {@code expected}. */

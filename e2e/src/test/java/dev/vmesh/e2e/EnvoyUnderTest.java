@@ -24,6 +24,7 @@ final class EnvoyUnderTest implements AutoCloseable {
   final String netns = "vmesh-dp-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime() & 0xffff);
   final String ip;
   private final List<Process> processes = new ArrayList<>();
+  private final List<String> agentFlags = new ArrayList<>();
 
   EnvoyUnderTest(Path tmp, String ip) {
     this.tmp = tmp;
@@ -40,10 +41,18 @@ final class EnvoyUnderTest implements AutoCloseable {
     Path envoy = EnvoyBinary.find(System.getenv()).path();
     startServer(config, serverFlags);
     Path etc = onboard(group, namespace);
-    start("agent", "agent", "--config-dir", etc.toString(), "--state-dir",
+    List<String> agent = new ArrayList<>(List.of("agent", "--config-dir", etc.toString(), "--state-dir",
         Files.createDirectories(tmp.resolve("state")).toString(), "--run-dir",
         Files.createDirectories(tmp.resolve("run")).toString(), "--envoy", envoy.toString(), "--dns", "off",
-        "--status-address", "127.0.0.1:15020", "--readiness-address", "127.0.0.1:15021");
+        "--status-address", "127.0.0.1:15020", "--readiness-address", "127.0.0.1:15021"));
+    agent.addAll(agentFlags);
+    start("agent", agent.toArray(String[]::new));
+  }
+
+  /** Adds {@code flags} to the agent's command line (call before {@link #start}). */
+  EnvoyUnderTest agentFlags(String... flags) {
+    agentFlags.addAll(List.of(flags));
+    return this;
   }
 
   /** Creates the namespace and starts the server on {@code config} (xDS on 127.0.0.1:15012); waits until it serves. */
