@@ -20,6 +20,16 @@ public final class Protocols {
     return Optional.ofNullable(KNOWN.get(protocol.toLowerCase(Locale.ROOT)));
   }
 
+  /**
+   * Whether a sidecar detects the protocol of each connection on a port of {@code protocol} (HTTP or
+   * anything else): a port without a protocol, Istio's "unsupported" protocol. A ServiceEntry port's
+   * protocol comes from its {@code protocol} field alone, as in Istio (its name is not read; the name
+   * prefixes and {@code appProtocol} are Istio's rules for Kubernetes Services, which vmesh does not read).
+   */
+  public static boolean isAutoDetected(String protocol) {
+    return canonical(protocol).isEmpty();
+  }
+
   /** HTTP, HTTP2, HTTP_PROXY, GRPC, GRPC-Web. */
   public static boolean isHttp(String protocol) {
     String c = canonical(protocol).orElse("");

@@ -65,6 +65,11 @@ final class EnvoyProtos {
     return Protocols.isHttp(protocol);
   }
 
+  /** Whether a port's protocol is detected per connection (no protocol given): HTTP and TCP chains both. */
+  static boolean isAutoDetected(String protocol) {
+    return Protocols.isAutoDetected(protocol);
+  }
+
   /** Which endpoint addresses a load assignment may carry. */
   enum Targets {
     /** EDS for Envoy: IP addresses and unix sockets (pipes). */

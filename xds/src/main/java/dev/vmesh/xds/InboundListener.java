@@ -34,7 +34,10 @@ import java.util.TreeSet;
  * arrive, the way Istio builds it for a sidecar: original destination, TLS and HTTP detection, then filter
  * chains in Istio's order: {@code virtualInbound-blackhole} (direct connections to 15006), the passthrough
  * chains under the workload-wide mTLS mode, passthrough chains of port-level modes on ports no service
- * targets, and the chains of each target port by its mode (rows of {@link Row#of}).
+ * targets, and the chains of each target port by its mode (rows of {@link Row#of}). A target port whose
+ * protocol is auto-detected takes the passthrough rows, to its own inbound cluster: mesh HTTP (ALPN
+ * {@code istio-http/1.x}, {@code istio-h2}) and sniffed plain-text HTTP reach an HTTP connection manager,
+ * everything else a TCP proxy.
  *
  * <p>Envoy uses the chains of a connection's exact destination port when it has any, and does not fall
  * back to the port-less ones: plaintext to a STRICT port is closed although the passthrough chains would
@@ -56,8 +59,17 @@ final class InboundListener {
 
   private InboundListener() {}
 
-  /** What a port's chains carry. */
-  enum Kind { HTTP, TCP, PASSTHROUGH }
+  /**
+   * What a port's chains carry: HTTP, TCP, either as detected on a target port of an auto-detected
+   * protocol (AUTO), or either on any port (PASSTHROUGH, to the InboundPassthroughCluster).
+   */
+  enum Kind {
+    HTTP, TCP, AUTO, PASSTHROUGH;
+
+    static Kind of(String protocol) {
+      return EnvoyProtos.isHttp(protocol) ? HTTP : EnvoyProtos.isAutoDetected(protocol) ? AUTO : TCP;
+    }
+  }
 
   /**
    * One filter chain's match and what it does.
@@ -85,7 +97,7 @@ final class InboundListener {
               new Row(RAW, List.of(), false, false));
           case DISABLE -> List.of(new Row(RAW, List.of(), false, false));
         };
-        case PASSTHROUGH -> switch (mode) {
+        case AUTO, PASSTHROUGH -> switch (mode) {
           case STRICT -> List.of(new Row(TLS, MESH_HTTP, true, true), new Row(TLS, List.of(), false, true));
           case PERMISSIVE -> List.of(new Row(TLS, MESH_HTTP, true, true), new Row(RAW, PLAIN_HTTP, true, false),
               new Row(TLS, MESH_TCP, false, true), new Row(RAW, List.of(), false, false),
@@ -122,9 +134,13 @@ final class InboundListener {
         continue; // the blackhole chain's: a second chain for it would make Envoy refuse the listener
       }
       MtlsPolicies.Mode mode = mtls.forPort(e.getKey());
-      addChains(chains, e.getKey(), EnvoyProtos.isHttp(e.getValue()) ? Kind.HTTP : Kind.TCP, mode, trustDomain);
+      Kind kind = Kind.of(e.getValue());
+      addChains(chains, e.getKey(), kind, mode, trustDomain);
       if (mode == MtlsPolicies.Mode.DISABLE) {
         noTls.add(e.getKey());
+      }
+      if (kind == Kind.AUTO && mode != MtlsPolicies.Mode.STRICT) {
+        noHttpSniffing.remove(e.getKey()); // its plain-text chains tell HTTP from TCP
       }
     }
     Listener.Builder l = Listener.newBuilder().setName(NAME)

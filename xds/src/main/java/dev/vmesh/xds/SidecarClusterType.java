@@ -107,6 +107,9 @@ final class SidecarClusterType implements ResourceType {
           .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
               .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
           .build()));
+    } else if (EnvoyProtos.isAutoDetected(ref.port().protocol())) {
+      // HTTP/1.1 or HTTP/2 upstream as the sniffed request came (the TCP chain ignores it), as Istio does
+      c.putTypedExtensionProtocolOptions(HTTP_OPTIONS, Any.pack(downstreamProtocol().build()));
     }
     MtlsPolicies policies = mesh.mtls();
     boolean mtls = AutoMtls.forService(service, policies);

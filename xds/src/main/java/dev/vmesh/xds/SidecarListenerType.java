@@ -3,7 +3,6 @@ package dev.vmesh.xds;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.UInt32Value;
-import dev.vmesh.api.Addresses;
 import dev.vmesh.api.ServicePort;
 import dev.vmesh.registry.Service;
 import dev.vmesh.registry.ServiceChange;
@@ -12,6 +11,7 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.http.set_filter_state.v3.Config;
 import io.envoyproxy.envoy.extensions.filters.listener.http_inspector.v3.HttpInspector;
 import io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst;
 import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
@@ -25,8 +25,9 @@ import java.util.TreeMap;
 
 /**
  * {@code SidecarListenerType} is LDS for Envoy sidecars: {@code virtualOutbound} (15001, original
- * destination), one listener per HTTP port ({@code 0.0.0.0_<port>}, routes {@code <port>}), one per TCP
- * service address and port ({@code <ip>_<port>}), and {@code virtualInbound} (15006) with a chain per
+ * destination), the per-port outbound listeners ({@link OutboundListeners}: {@code 0.0.0.0_<port>} for HTTP
+ * services and services without a single-IP address, {@code <ip>_<port>} per address of a TCP or
+ * auto-detected service), and {@code virtualInbound} (15006) with a chain per
  * port its workload serves ({@link InboundListener}: mTLS per PeerAuthentication). Listeners aggregate services by port, so any change of a service's shape
  * rebuilds them all; {@code virtualInbound} also follows the endpoints at the proxy's own IPs.
  */
@@ -45,7 +46,7 @@ final class SidecarListenerType implements ResourceType {
   public List<Descriptor> messages() {
     return List.of(HttpConnectionManager.getDescriptor(), Router.getDescriptor(), TcpProxy.getDescriptor(),
         OriginalDst.getDescriptor(), TlsInspector.getDescriptor(), HttpInspector.getDescriptor(),
-        DownstreamTlsContext.getDescriptor());
+        DownstreamTlsContext.getDescriptor(), Config.getDescriptor());
   }
 
   @Override
@@ -66,17 +67,7 @@ final class SidecarListenerType implements ResourceType {
     out.add(VIRTUAL_INBOUND);
     for (Service s : mesh.visibleServices(proxy.namespace())) {
       for (ServicePort p : s.ports()) {
-        if (EnvoyProtos.isHttp(p.protocol())) {
-          if (!isOwnPort(p.number())) {
-            out.add("0.0.0.0_" + p.number());
-          }
-        } else {
-          for (String a : s.addresses()) {
-            if (Addresses.isIp(a)) {
-              out.add(a + "_" + p.number());
-            }
-          }
-        }
+        OutboundListeners.names(s, p, out);
       }
     }
     return out;
@@ -122,7 +113,7 @@ final class SidecarListenerType implements ResourceType {
     return port == OUTBOUND_PORT || port == INBOUND_PORT;
   }
 
-  /** {@code 0.0.0.0_<port>} (HTTP, all hosts on the port) or {@code <ip>_<port>} (TCP, one service). */
+  /** {@code 0.0.0.0_<port>} or {@code <ip>_<port>} ({@link OutboundListeners}). */
   private static XdsResource outboundPort(Proxy proxy, String name, MeshView mesh) {
     int sep = name.lastIndexOf('_');
     if (sep <= 0) {
@@ -135,31 +126,10 @@ final class SidecarListenerType implements ResourceType {
     } catch (NumberFormatException e) {
       return null;
     }
-    for (Service s : mesh.visibleServices(proxy.namespace())) {
-      for (ServicePort p : s.ports()) {
-        if (p.number() != port) {
-          continue;
-        }
-        boolean http = EnvoyProtos.isHttp(p.protocol());
-        if (http && ip.equals("0.0.0.0") && !isOwnPort(port)) {
-          return XdsResource.of(name, Listener.newBuilder().setName(name)
-              .setAddress(EnvoyProtos.socket("0.0.0.0", port)).setBindToPort(BoolValue.of(false))
-              .setTrafficDirection(TrafficDirection.OUTBOUND)
-              .addFilterChains(FilterChain.newBuilder().setName(name).addFilters(EnvoyProtos.httpFilter(
-                  "outbound_" + name, Integer.toString(port))))
-              .build());
-        }
-        if (!http && s.addresses().contains(ip) && mesh.isChosen(s, proxy.namespace())) {
-          String cluster = s.cluster(port).name();
-          return XdsResource.of(name, Listener.newBuilder().setName(name)
-              .setAddress(EnvoyProtos.socket(ip, port)).setBindToPort(BoolValue.of(false))
-              .setTrafficDirection(TrafficDirection.OUTBOUND)
-              .addFilterChains(FilterChain.newBuilder().setName(cluster).addFilters(EnvoyProtos.tcpProxy(cluster)))
-              .build());
-        }
-      }
-    }
-    return null;
+    Listener l = ip.equals(OutboundListeners.WILDCARD)
+        ? OutboundListeners.forWildcard(name, port, mesh, mesh.sidecar(), proxy.namespace())
+        : OutboundListeners.forAddress(name, ip, port, mesh, proxy.namespace());
+    return l == null ? null : XdsResource.of(name, l);
   }
 
   /** Names are per port, not per service: a shape change rebuilds the type ({@link #affects}). */

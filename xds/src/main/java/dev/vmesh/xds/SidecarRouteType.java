@@ -22,7 +22,8 @@ import java.util.Set;
  * {@code SidecarRouteType} is RDS for Envoy sidecars: route config {@code <port>} with a virtual host per
  * visible HTTP service on that port, for every name it answers to ({@link #domains}; a name already taken
  * by an earlier host is left out, since Envoy refuses a domain twice), then the catch-all of the outbound
- * traffic policy ({@link #catchAll}). Route configs aggregate services by port, so any change of a service's
+ * traffic policy ({@link #catchAll}); and {@code <host>:<port>} for each auto-detected port of a service
+ * with a single-IP address ({@link #sniffed}). Route configs aggregate services by port, so any change of a service's
  * shape rebuilds them all.
  */
 final class SidecarRouteType implements ResourceType {
@@ -44,6 +45,8 @@ final class SidecarRouteType implements ResourceType {
       for (ServicePort p : s.ports()) {
         if (EnvoyProtos.isHttp(p.protocol())) {
           out.add(Integer.toString(p.number()));
+        } else if (EnvoyProtos.isAutoDetected(p.protocol()) && !OutboundListeners.ips(s).isEmpty()) {
+          out.add(s.hostname() + ":" + p.number());
         }
       }
     }
@@ -52,6 +55,9 @@ final class SidecarRouteType implements ResourceType {
 
   @Override
   public XdsResource generate(Proxy proxy, String name, MeshView mesh) {
+    if (name.indexOf(':') > 0) {
+      return sniffed(proxy, name, mesh);
+    }
     int port;
     try {
       port = Integer.parseInt(name);
@@ -81,6 +87,22 @@ final class SidecarRouteType implements ResourceType {
     }
     rc.addVirtualHosts(catchAll(mesh.sidecar().outboundTrafficPolicy()));
     return XdsResource.of(name, rc.build());
+  }
+
+  /**
+   * Route config {@code <host>:<port>}: the HTTP chain of an auto-detected service's own listener (at its
+   * address), so every request there goes to that service, whatever its Host (Istio's route for a sniffed
+   * service port: its one virtual host, domain {@code *}, no catch-all).
+   */
+  private static XdsResource sniffed(Proxy proxy, String name, MeshView mesh) {
+    MeshView.ServicePortRef ref = mesh.hostPort(name, proxy.namespace());
+    if (ref == null || !EnvoyProtos.isAutoDetected(ref.port().protocol())
+        || OutboundListeners.ips(ref.service()).isEmpty()) {
+      return null;
+    }
+    return XdsResource.of(name, RouteConfiguration.newBuilder().setName(name).setValidateClusters(BoolValue.of(false))
+        .addVirtualHosts(EnvoyProtos.virtualHost(name, Set.of("*"), ref.service().cluster(ref.port().number()).name()))
+        .build());
   }
 
   /**
