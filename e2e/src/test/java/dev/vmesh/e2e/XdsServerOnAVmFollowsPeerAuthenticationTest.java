@@ -9,17 +9,22 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import dev.vmesh.agent.identity.CertManager;
+import dev.vmesh.ca.CertificateAuthority;
 import dev.vmesh.controlplane.ServerOptions;
 import dev.vmesh.controlplane.VmeshServer;
+import dev.vmesh.pki.KeyPairs;
+import dev.vmesh.pki.Pem;
 import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.NameResolverRegistry;
 import io.grpc.Server;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.xds.XdsChannelCredentials;
+import io.grpc.xds.XdsNameResolverProvider;
 import io.grpc.xds.XdsServerBuilder;
 import io.grpc.xds.XdsServerCredentials;
 import java.io.IOException;
@@ -27,6 +32,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -51,7 +57,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       server takes mTLS (a gRPC server cannot detect TLS): the mesh call passes and the server sees the
  *       caller's SPIFFE id; the plain-text client is refused.
  *   <li>DISABLE: the server takes plain text, and the mesh client's cluster stops originating TLS: both pass.
- *   <li>STRICT: mTLS again; plain text is refused.
+ *   <li>STRICT: mTLS again; plain text is refused; a client whose certificate the mesh's roots issued but
+ *       for another trust domain completes its handshake and is refused each call (PERMISSION_DENIED: the
+ *       listener's RBAC filter takes callers of the mesh's trust domain only).
  * </ul>
  */
 class XdsServerOnAVmFollowsPeerAuthenticationTest {
@@ -108,6 +116,7 @@ class XdsServerOnAVmFollowsPeerAuthenticationTest {
       System.setProperty("io.grpc.xds.bootstrapConfig", clientBootstrap(server, clientId));
       ManagedChannel mesh = Grpc.newChannelBuilder("xds:///" + EchoVm.HOST_PORT,
           XdsChannelCredentials.create(InsecureChannelCredentials.create())).build();
+      ManagedChannel foreign = null;
       try {
         // PERMISSIVE, endpoint tlsMode istio: mTLS, and the server sees who called
         awaitAnswer(mesh, CLIENT, vm);
@@ -122,7 +131,18 @@ class XdsServerOnAVmFollowsPeerAuthenticationTest {
         apply(tmp, server, "STRICT");
         awaitAnswer(mesh, CLIENT, vm);
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertPlainTextRefused(port));
+
+        // a certificate from the mesh's roots naming another trust domain: its handshake passes, its calls don't
+        foreign = foreignClient(tmp, server);
+        ManagedChannel other = foreign;
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).untilAsserted(() ->
+            assertThatThrownBy(() -> Backends.who(other)).isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("PERMISSION_DENIED"));
+        awaitAnswer(mesh, CLIENT, vm);
       } finally {
+        if (foreign != null) {
+          foreign.shutdownNow();
+        }
         mesh.shutdownNow();
         clientId.close();
         System.clearProperty("io.grpc.xds.bootstrapConfig");
@@ -130,17 +150,44 @@ class XdsServerOnAVmFollowsPeerAuthenticationTest {
     }
   }
 
+  /**
+   * An xDS client whose certificate, issued by the mesh's CA (read from the server's data directory, as no
+   * VM could), names {@value #FOREIGN}: a caller from another trust domain. Its own resolver scheme, so its
+   * bootstrap is not the JVM's.
+   */
+  private static ManagedChannel foreignClient(Path tmp, VmeshServer server) throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("foreign"));
+    CertificateAuthority ca = CertificateAuthority.load(tmp.resolve("data/ca"), Clock.systemUTC());
+    KeyPair key = KeyPairs.ecP256();
+    Files.writeString(dir.resolve("cert-chain.pem"), Pem.certificates(ca.issue(key.getPublic(),
+        new CertificateAuthority.LeafSpec(List.of(FOREIGN), List.of(), List.of(), Duration.ofHours(1)))));
+    Files.writeString(dir.resolve("key.pem"), Pem.privateKey(key.getPrivate()));
+    Files.copy(tmp.resolve("data/ca/root-cert.pem"), dir.resolve("root-cert.pem"));
+    String bootstrap = clientBootstrap(server, "127.0.0.4", dir.resolve("cert-chain.pem"), dir.resolve("key.pem"),
+        dir.resolve("root-cert.pem"));
+    String scheme = "foreign" + Long.toHexString(System.nanoTime());
+    NameResolverRegistry.getDefaultRegistry().register(XdsNameResolverProvider.createForTest(scheme, json(bootstrap)));
+    return Grpc.newChannelBuilder(scheme + ":///" + EchoVm.HOST_PORT,
+        XdsChannelCredentials.create(InsecureChannelCredentials.create())).build();
+  }
+
+  static final String FOREIGN = "spiffe://other.example/ns/vm/sa/client";
+
   /** The mesh client's bootstrap: the server's plaintext xDS port, its own node and certificate files. */
   private static String clientBootstrap(VmeshServer server, CertManager id) {
+    return clientBootstrap(server, "127.0.0.3", id.certChain(), id.key(), id.rootCert());
+  }
+
+  private static String clientBootstrap(VmeshServer server, String ip, Path chain, Path key, Path root) {
     return """
         {"xds_servers": [{"server_uri": "127.0.0.1:%d", "channel_creds": [{"type": "insecure"}],
                           "server_features": ["xds_v3"]}],
-         "node": {"id": "sidecar~127.0.0.3~client.vm~vm.svc.cluster.local",
+         "node": {"id": "sidecar~%s~client.vm~vm.svc.cluster.local",
                   "metadata": {"NAMESPACE": "vm", "GENERATOR": "grpc"}},
          "certificate_providers": {"default": {"plugin_name": "file_watcher", "config": {
              "certificate_file": "%s", "private_key_file": "%s", "ca_certificate_file": "%s",
              "refresh_interval": "1s"}}}}
-        """.formatted(server.xdsPort(0), id.certChain(), id.key(), id.rootCert());
+        """.formatted(server.xdsPort(0), ip, chain, key, root);
   }
 
   /** A JSON object as the maps, lists, strings, doubles and booleans gRPC reads bootstraps into. */

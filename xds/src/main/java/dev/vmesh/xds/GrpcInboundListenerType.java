@@ -7,6 +7,9 @@ import com.google.protobuf.Descriptors.Descriptor;
 import dev.vmesh.proto.Wire;
 import dev.vmesh.registry.ServiceChange;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.rbac.v3.Permission;
+import io.envoyproxy.envoy.config.rbac.v3.Policy;
+import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.NonForwardingAction;
@@ -14,9 +17,12 @@ import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
@@ -29,7 +35,8 @@ import java.util.TreeMap;
  * listener at that address with one filter chain: an HTTP connection manager with an inline route config
  * that serves every call ({@code non_forwarding_action}) and the router, and mutual TLS when the port's
  * PeerAuthentication mode asks for it ({@link GrpcTls#serverMode}; the certificates from the bootstrap's
- * certificate provider). gRPC servers take no listener filters and never match a chain by destination port,
+ * certificate provider), with an RBAC filter that takes callers of the mesh's trust domain only
+ * ({@link #trustDomainOnly}). gRPC servers take no listener filters and never match a chain by destination port,
  * transport protocol or ALPN, so there is nothing to detect TLS with: one chain, TLS or plain text.
  *
  * <p>Like the sidecar's inbound side, the mode follows the proxy's own workload (its endpoints at the
@@ -53,7 +60,8 @@ final class GrpcInboundListenerType implements ResourceType {
 
   @Override
   public List<Descriptor> messages() {
-    return List.of(HttpConnectionManager.getDescriptor(), Router.getDescriptor(), DownstreamTlsContext.getDescriptor());
+    return List.of(HttpConnectionManager.getDescriptor(), Router.getDescriptor(), DownstreamTlsContext.getDescriptor(),
+        RBAC.getDescriptor());
   }
 
   @Override
@@ -94,10 +102,14 @@ final class GrpcInboundListenerType implements ResourceType {
     MtlsPolicies.Mode mode = GrpcTls.serverMode(
         mesh.mtls().forWorkload(proxy.namespace(), inbound.labels()).forPort(port), inbound.istioTls().contains(port));
     boolean mtls = mode != MtlsPolicies.Mode.DISABLE;
+    HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder().setStatPrefix("inbound_" + port)
+        .setRouteConfig(serveEverything(port));
+    if (mtls) {
+      hcm.addHttpFilters(trustDomainOnly(mesh.sidecar().trustDomain()));
+    }
     FilterChain.Builder chain = FilterChain.newBuilder().setName(mtls ? MTLS_CHAIN : PLAINTEXT_CHAIN)
         .addFilters(Filter.newBuilder().setName("envoy.filters.network.http_connection_manager")
-            .setTypedConfig(Any.pack(HttpConnectionManager.newBuilder().setStatPrefix("inbound_" + port)
-                .setRouteConfig(serveEverything(port)).addHttpFilters(EnvoyProtos.router()).build())));
+            .setTypedConfig(Any.pack(hcm.addHttpFilters(EnvoyProtos.router()).build())));
     if (mtls) {
       chain.setTransportSocket(GrpcTls.server());
     }
@@ -129,6 +141,28 @@ final class GrpcInboundListenerType implements ResourceType {
     } catch (IllegalArgumentException e) {
       return null;
     }
+  }
+
+  static final String RBAC_FILTER = "envoy.filters.http.rbac";
+
+  /**
+   * The check a sidecar makes in its TLS context, that the caller's certificate names an identity of the mesh's
+   * trust domain (a URI SAN starting {@code spiffe://<trustDomain>/}), as gRPC servers can make it: gRPC refuses
+   * SAN matchers in a server's TLS context, but takes the RBAC HTTP filter (gRFC A41), whose authenticated
+   * principal is matched against the certificate's URI SANs. Calls from another trust domain are answered
+   * PERMISSION_DENIED. Optional, so a gRPC without RBAC (grpc-js unless {@code GRPC_XDS_EXPERIMENTAL_RBAC=true})
+   * still serves, checking the mesh roots only, as before.
+   */
+  static HttpFilter trustDomainOnly(String trustDomain) {
+    RBAC rbac = RBAC.newBuilder().setRules(io.envoyproxy.envoy.config.rbac.v3.RBAC.newBuilder()
+            .setAction(io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.ALLOW)
+            .putPolicies("trust-domain", Policy.newBuilder()
+                .addPermissions(Permission.newBuilder().setAny(true))
+                .addPrincipals(Principal.newBuilder().setAuthenticated(Principal.Authenticated.newBuilder()
+                    .setPrincipalName(StringMatcher.newBuilder().setPrefix("spiffe://" + trustDomain + "/"))))
+                .build()))
+        .build();
+    return HttpFilter.newBuilder().setName(RBAC_FILTER).setTypedConfig(Any.pack(rbac)).setIsOptional(true).build();
   }
 
   /** Every call is served by the server itself (gRPC servers refuse routes that forward). */

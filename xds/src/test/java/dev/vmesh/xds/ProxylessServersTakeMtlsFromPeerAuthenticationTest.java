@@ -7,7 +7,9 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
@@ -82,6 +84,19 @@ class ProxylessServersTakeMtlsFromPeerAuthenticationTest {
           .isEqualTo("ROOTCA");
       assertThat(common.hasTlsParams()).as("gRPC refuses tls_params").isFalse();
       assertThat(common.getValidationContext().getMatchSubjectAltNamesList()).as("refused on servers").isEmpty();
+      // the trust domain is checked by RBAC instead (gRFC A41): callers of spiffe://cluster.local/ only
+      HttpFilter rbac = hcm.getHttpFilters(0);
+      assertThat(rbac.getName()).isEqualTo("envoy.filters.http.rbac");
+      assertThat(rbac.getIsOptional()).as("a gRPC without RBAC still serves").isTrue();
+      var rules = rbac.getTypedConfig().unpack(RBAC.class).getRules();
+      assertThat(rules.getAction()).isEqualTo(io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.ALLOW);
+      assertThat(rules.getPoliciesMap().values()).singleElement().satisfies(p -> {
+        assertThat(p.getPermissionsList()).singleElement().satisfies(x -> assertThat(x.getAny()).isTrue());
+        assertThat(p.getPrincipalsList()).singleElement().satisfies(x -> assertThat(
+            x.getAuthenticated().getPrincipalName().getPrefix()).isEqualTo("spiffe://cluster.local/"));
+      });
+    } else {
+      assertThat(hcm.getHttpFiltersList()).as("no caller identity in plain text: no RBAC").hasSize(1);
     }
     return c.getName();
   }
