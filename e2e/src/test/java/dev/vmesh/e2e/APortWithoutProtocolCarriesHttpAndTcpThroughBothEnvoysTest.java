@@ -34,21 +34,7 @@ class APortWithoutProtocolCarriesHttpAndTcpThroughBothEnvoysTest {
   static final String A = "10.88.0.2";
   static final String B = "10.88.0.3";
 
-  static final String MESH = """
-      apiVersion: networking.istio.io/v1
-      kind: WorkloadGroup
-      metadata: {name: client, namespace: mesh}
-      spec:
-        metadata: {labels: {app: client}}
-        template: {serviceAccount: client}
-      ---
-      apiVersion: networking.istio.io/v1
-      kind: WorkloadGroup
-      metadata: {name: web, namespace: mesh}
-      spec:
-        metadata: {labels: {app: web}}
-        template: {serviceAccount: web}
-      ---
+  static final String MESH = SidecarMesh.CLIENT_AND_WEB_GROUPS + """
       apiVersion: networking.istio.io/v1
       kind: ServiceEntry
       metadata: {name: mixed, namespace: mesh}

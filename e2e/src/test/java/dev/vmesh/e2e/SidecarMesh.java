@@ -26,6 +26,23 @@ import java.util.concurrent.TimeUnit;
 final class SidecarMesh implements AutoCloseable {
   static final String SERVER = "10.88.0.1";
   static final String RESOLV = "nameserver " + SERVER + "\noptions attempts:1 timeout:2\n";
+  /** The WorkloadGroups of namespace mesh the tests onboard VMs into: client (sa client) and web (sa web). */
+  static final String CLIENT_AND_WEB_GROUPS = """
+      apiVersion: networking.istio.io/v1
+      kind: WorkloadGroup
+      metadata: {name: client, namespace: mesh}
+      spec:
+        metadata: {labels: {app: client}}
+        template: {serviceAccount: client}
+      ---
+      apiVersion: networking.istio.io/v1
+      kind: WorkloadGroup
+      metadata: {name: web, namespace: mesh}
+      spec:
+        metadata: {labels: {app: web}}
+        template: {serviceAccount: web}
+      ---
+      """;
 
   final Lan lan;
   final Path config;

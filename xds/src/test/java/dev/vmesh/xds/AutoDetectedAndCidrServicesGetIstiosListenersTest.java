@@ -72,11 +72,11 @@ class AutoDetectedAndCidrServicesGetIstiosListenersTest {
       """;
 
   private static MeshView mesh(Harness h, SidecarOptions.OutboundTrafficPolicy policy, MtlsPolicies mtls) {
-    return new MeshView(() -> h.registry, new SidecarOptions(policy, "example.org"), () -> mtls);
+    return SidecarConfigHasIstiosShapesTest.mesh(h, policy, mtls);
   }
 
   private static MeshView mesh(Harness h) {
-    return mesh(h, SidecarOptions.OutboundTrafficPolicy.ALLOW_ANY, MtlsPolicies.PERMISSIVE);
+    return SidecarConfigHasIstiosShapesTest.mesh(h);
   }
 
   private static <T extends Message> T gen(ResourceType type, String name, MeshView m, Class<T> cls) throws Exception {

@@ -99,11 +99,11 @@ class SidecarConfigHasIstiosShapesTest {
     }
   }
 
-  private static MeshView mesh(Harness h, SidecarOptions.OutboundTrafficPolicy policy, MtlsPolicies mtls) {
+  static MeshView mesh(Harness h, SidecarOptions.OutboundTrafficPolicy policy, MtlsPolicies mtls) {
     return new MeshView(() -> h.registry, new SidecarOptions(policy, "example.org"), () -> mtls);
   }
 
-  private static MeshView mesh(Harness h) {
+  static MeshView mesh(Harness h) {
     return mesh(h, SidecarOptions.OutboundTrafficPolicy.ALLOW_ANY, MtlsPolicies.PERMISSIVE);
   }
 
