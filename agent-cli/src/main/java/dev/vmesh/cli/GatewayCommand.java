@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
  * onboarding files, certificate, registration (auto-registration into the gateway's WorkloadGroup) and Envoy
  * supervision, with a {@code router~} node on its network, which gets the config of the Gateways selecting its
  * labels (15443 AUTO_PASSTHROUGH, 15012 to the control plane) instead of a sidecar's; no traffic capture, no DNS
- * proxy. Readiness on 15021 as Istio's gateways.
+ * proxy. Readiness on 15021 as Istio's gateways. A graceful stop withdraws first ({@link Agent#withdraw}): the
+ * gateway reports itself unhealthy and keeps serving for {@code --drain} while clients move to other gateways.
  */
 @Command(name = "gateway", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Run a network (east-west) gateway: Envoy configured by the server from the Gateways that select"
@@ -88,6 +89,14 @@ final class GatewayCommand implements Callable<Integer> {
           + " renewed at half; env VMESH_GATEWAY_CERT_TTL (default: 24h).")
   Duration certTtl;
 
+  @Option(names = "--drain", defaultValue = "${env:VMESH_GATEWAY_DRAIN:-5s}", paramLabel = "DURATION",
+      converter = Inputs.AnyDuration.class, description = "On stop (SIGTERM), how long to keep serving after"
+          + " reporting this gateway unhealthy, so that the server moves other networks' traffic to the other"
+          + " gateways before Envoy closes; needs a probe on the gateway's WorkloadGroup (without one the"
+          + " server ignores health reports and the gateway stops at once); 0s stops at once;"
+          + " env VMESH_GATEWAY_DRAIN (default: 5s, Istio's terminationDrainDuration).")
+  Duration drain;
+
   @Option(names = "--log-level", defaultValue = "${env:VMESH_LOG_LEVEL:-INFO}", paramLabel = "LEVEL",
       description = "ERROR, WARN, INFO, DEBUG or TRACE; env VMESH_LOG_LEVEL (default: INFO).")
   String logLevel;
@@ -127,6 +136,7 @@ final class GatewayCommand implements Callable<Integer> {
         EnvoyBootstrap.Ports.DEFAULTS, null), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      agent.withdraw(drain).join();
       agent.close();
       stopped.countDown();
     }, "shutdown"));

@@ -316,6 +316,29 @@ public final class Agent implements AutoCloseable {
   }
 
   /**
+   * The first step of a graceful stop, before {@link #close()}: stops probing and reports the workload
+   * unhealthy, so that the server takes its entry out of endpoints (and a gateway out of its network's
+   * gateways) and pushes that to the other proxies, then completes after {@code drain}, during which Envoy
+   * keeps serving what is in flight. The readiness port answers "not ready" from here on, so that load
+   * balancers in front stop sending too. Completes at once, reporting nothing, without a probe (the server
+   * heeds health reports only for WorkloadGroups with one), without a stream, or for a zero drain.
+   */
+  public CompletableFuture<Void> withdraw(Duration drain) {
+    parts.withdrawn = true;
+    Prober prober = parts.prober;
+    AgentStream stream = parts.stream;
+    if (prober == null || stream == null || drain.isZero() || drain.isNegative() || closed) {
+      return CompletableFuture.completedFuture(null);
+    }
+    prober.close(); // no later probe result takes the report back
+    stream.reportHealth(false, "shutting down");
+    LOG.info("event=withdrawn reason=\"shutting down\" drain={}", drain);
+    CompletableFuture<Void> drained = new CompletableFuture<>();
+    timer.schedule(() -> drained.complete(null), drain);
+    return drained;
+  }
+
+  /**
    * Stops: Envoy drains, local streams and the agent's stream close (the server marks the VM
    * disconnected and removes it after its grace period), then the status ports.
    */

@@ -24,4 +24,6 @@ final class AgentParts {
   volatile NameTable nameTable;
   /** Why bringing the parts up failed, or empty. */
   volatile String startupError = "";
+  /** Whether the agent has withdrawn before stopping ({@link Agent#withdraw}): no longer ready. */
+  volatile boolean withdrawn;
 }

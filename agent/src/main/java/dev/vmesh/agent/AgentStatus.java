@@ -36,6 +36,9 @@ final class AgentStatus {
 
   /** Why the agent is not ready (certificate, connection, Envoy), or null. */
   String notReadyReason() {
+    if (parts.withdrawn) {
+      return "shutting down";
+    }
     var cs = certs.status();
     if (cs.notAfter() == null) {
       return "no certificate yet" + (cs.lastError().isEmpty() ? "" : ": " + cs.lastError());

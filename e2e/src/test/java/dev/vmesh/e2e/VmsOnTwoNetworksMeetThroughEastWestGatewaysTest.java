@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
  * directly; it is onboarded with {@code --ingress-ip} of gw1, gets its certificate and registers through gw1's
  * 15012 (its entry carries network net2), and reaches a's app by name through gw1 with mutual TLS from b's Envoy
  * to a's (a sees b's SPIFFE id; gw1 holds no TLS context and counts no handshake); a reaches b's app through gw2.
- * With gw1 stopped b keeps its names and its entry; with gw1 back traffic resumes without onboarding again.
+ * With gw1 stopped b keeps its names and its entry; with gw1 back traffic resumes without onboarding again. A second
+ * replica of gw1 (gw1b, same WorkloadGroup) registers and b's requests to a spread over both (each gateway's Envoy
+ * counts them); gw1b stopped gracefully withdraws first (it reports itself unhealthy, the server drops it from the
+ * gateways it sends b, then its Envoy closes), so b's requests keep succeeding.
  */
 class VmsOnTwoNetworksMeetThroughEastWestGatewaysTest {
   static final String SERVER = "10.91.1.1";
@@ -35,6 +39,15 @@ class VmsOnTwoNetworksMeetThroughEastWestGatewaysTest {
   static final String GW2_PRIVATE = "10.91.2.10";
   static final String GW1 = "10.91.0.1";
   static final String GW2 = "10.91.0.2";
+  static final String GW1B_PRIVATE = "10.91.1.11";
+  static final String GW1B = "10.91.0.3";
+  static final String RESOLV = "nameserver 192.0.2.53\noptions attempts:1 timeout:1\n";
+  /**
+   * A probe on the gateways' group, so that the server heeds their health reports (a gateway stopping withdraws
+   * with one): Envoy's 15443 listener, which keeps answering while the gateway's link to the server is down (its
+   * 15021 readiness does not).
+   */
+  static final String GATEWAY_PROBE = "probe: {tcpSocket: {port: 15443}, periodSeconds: 1}";
 
   static final String MESH = """
       apiVersion: networking.istio.io/v1
@@ -57,6 +70,7 @@ class VmsOnTwoNetworksMeetThroughEastWestGatewaysTest {
       spec:
         metadata: {labels: {istio: eastwestgateway, topology.istio.io/network: net1}}
         template: {serviceAccount: istio-eastwestgateway, network: net1, ports: {tls: 15443, tls-istiod: 15012}}
+        %2$s
       ---
       apiVersion: networking.istio.io/v1
       kind: WorkloadGroup
@@ -64,6 +78,7 @@ class VmsOnTwoNetworksMeetThroughEastWestGatewaysTest {
       spec:
         metadata: {labels: {istio: eastwestgateway, topology.istio.io/network: net2}}
         template: {serviceAccount: istio-eastwestgateway, network: net2, ports: {tls: 15443, tls-istiod: 15012}}
+        %2$s
       ---
       apiVersion: networking.istio.io/v1
       kind: ServiceEntry
@@ -93,8 +108,8 @@ class VmsOnTwoNetworksMeetThroughEastWestGatewaysTest {
         location: MESH_INTERNAL
         ports: [{number: 15012, name: tls-xds, protocol: TLS}]
         resolution: STATIC
-        endpoints: [{address: %s}]
-      """.formatted(SERVER);
+        endpoints: [{address: %1$s}]
+      """.formatted(SERVER, GATEWAY_PROBE);
 
   @TempDir
   Path tmp;
@@ -139,7 +154,69 @@ class VmsOnTwoNetworksMeetThroughEastWestGatewaysTest {
           .containsPattern("\"address\" *: *\"" + B + "\"");
       startGateway(lan, "gw1", GW1, "net1");
       awaitServed(lan, b, "web-a");
+
+      secondReplicaSharesTrafficAndLeavesWithoutErrors(lan, b);
     }
+  }
+
+  /**
+   * gw1b, a second gateway of network 1, registers; b's requests to a spread over gw1 and gw1b, as each one's Envoy
+   * counts; gw1b stopped gracefully (SIGTERM) reports itself unhealthy before its Envoy closes, so at most the one
+   * request in flight fails while it goes, and once b's Envoy has only gw1 left every request succeeds.
+   */
+  private void secondReplicaSharesTrafficAndLeavesWithoutErrors(Lan lan, String b) throws Exception {
+    gatewayMachine(lan, "gw1b", "net1", GW1B_PRIVATE, GW1B);
+    onboard(lan, "eastwest-net1", "istio-system", GW1B, List.of("--discovery-address", SERVER + ":15012"), "gw1b");
+    startGateway(lan, "gw1b", GW1B, "net1");
+    String gw1 = lan.namespace("gw1");
+    String gw1b = lan.namespace("gw1b");
+    String toA = "cluster.outbound_.80_._.web-a.mesh.svc.cluster.local.upstream_cx_rx_bytes_total";
+    List<String> failed = new ArrayList<>();
+    // gw1b joins: b's requests (all answered) start to cross it; from then on they cross both
+    requestUntil(lan, b, failed, "gw1b carried none of b's requests", () -> stat(lan, gw1b, toA) > 0);
+    long gw1From = stat(lan, gw1, toA);
+    long gw1bFrom = stat(lan, gw1b, toA);
+    requestUntil(lan, b, failed, "b's requests did not spread over gw1 and gw1b",
+        () -> stat(lan, gw1, toA) > gw1From && stat(lan, gw1b, toA) > gw1bFrom);
+    assertThat(stat(lan, gw1b, "listener.0.0.0.0_15443.downstream_cx_total")).as("connections through gw1b")
+        .isPositive();
+    assertThat(failed).as("failed requests while gw1b joined").isEmpty();
+
+    // graceful stop: withdraw (unhealthy), drain, then Envoy closes
+    Process stopping = gateways.remove("gw1b");
+    stopping.destroy();
+    List<String> failedWhileStopping = new ArrayList<>();
+    requestUntil(lan, b, failedWhileStopping, "gw1b did not stop", () -> !stopping.isAlive());
+    assertThat(stopping.exitValue()).as("gw1b's exit after SIGTERM" + lan.log("gw1b")).isIn(0, 143);
+    assertThat(lan.log("gw1b")).contains("event=withdrawn");
+    assertThat(failedWhileStopping).as("failed requests while gw1b stopped (at most the one in flight)")
+        .hasSizeLessThanOrEqualTo(1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> !lan.exec(b, "curl", "-s",
+        "http://127.0.0.1:15000/clusters?filter=web-a").out().contains(GW1B + ":15443"));
+    for (int i = 0; i < 20; i++) {
+      assertThat(request(lan, b)).as("request %d after gw1b left", i).startsWith("peer=");
+    }
+  }
+
+  /** Sends b's requests to a (failures into {@code failed}) until {@code done}, for two minutes at most. */
+  private static void requestUntil(Lan lan, String b, List<String> failed, String otherwise, Callable<Boolean> done) {
+    int[] sent = {0};
+    try {
+      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
+        String out = request(lan, b);
+        sent[0]++;
+        if (!out.startsWith("peer=")) {
+          failed.add(out);
+        }
+        return done.call();
+      });
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(otherwise + " after " + sent[0] + " requests" + diagnostics(lan), e);
+    }
+  }
+
+  private static String request(Lan lan, String ns) throws Exception {
+    return lan.asNobody(ns, "curl", "-sS", "-m", "5", "http://web-a.mesh.svc.cluster.local/").out();
   }
 
   /** Waits until curl as nobody on {@code ns} gets an answer from {@code service}'s app, and returns it. */
@@ -165,8 +242,11 @@ class VmsOnTwoNetworksMeetThroughEastWestGatewaysTest {
   private static String diagnostics(Lan lan) {
     StringBuilder out = new StringBuilder();
     try {
-      for (String vm : List.of("a", "b", "gw1", "gw2")) {
+      for (String vm : List.of("a", "b", "gw1", "gw2", "gw1b")) {
         String ns = lan.namespace(vm);
+        if (ns == null) {
+          continue;
+        }
         out.append("\n=== ").append(vm).append(" envoy stats\n").append(lan.exec(ns, "curl", "-s",
             "http://127.0.0.1:15000/stats?filter=update_(rejected|success)|ssl.handshake|cx_connect_fail|"
                 + "downstream_cx_total|no_filter_chain_match").out())
@@ -204,21 +284,11 @@ class VmsOnTwoNetworksMeetThroughEastWestGatewaysTest {
       lan.bridge("net1");
       lan.bridge("net2");
       lan.bridge("pub");
-      String resolv = "nameserver 192.0.2.53\noptions attempts:1 timeout:1\n";
-      String server = lan.machine("server", "net1", SERVER, GW1_PRIVATE, resolv);
-      String a = lan.machine("a", "net1", A, GW1_PRIVATE, resolv);
-      lan.machine("gw1", "net1", GW1_PRIVATE, null, resolv);
-      lan.machine("b", "net2", B, GW2_PRIVATE, resolv);
-      lan.machine("gw2", "net2", GW2_PRIVATE, null, resolv);
-      for (String[] gw : List.of(new String[] {"gw1", GW1, "net1"}, new String[] {"gw2", GW2, "net2"})) {
-        String ns = lan.namespace(gw[0]);
-        lan.attach(gw[0], "pub", "pub0", gw[1]);
-        // the gateway's network goes out to the public segment under the gateway's address, and only there
-        Commands.must("ip", "-n", ns, "route", "replace", "default", "dev", "pub0");
-        Commands.must("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1");
-        Commands.must("ip", "netns", "exec", ns, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "pub0", "-j",
-            "MASQUERADE");
-      }
+      String server = lan.machine("server", "net1", SERVER, GW1_PRIVATE, RESOLV);
+      String a = lan.machine("a", "net1", A, GW1_PRIVATE, RESOLV);
+      gatewayMachine(lan, "gw1", "net1", GW1_PRIVATE, GW1);
+      lan.machine("b", "net2", B, GW2_PRIVATE, RESOLV);
+      gatewayMachine(lan, "gw2", "net2", GW2_PRIVATE, GW2);
       Path config = Files.createDirectories(tmp.resolve("config"));
       Files.writeString(config.resolve("mesh.yaml"), MESH);
       Files.copy(Path.of("../api/src/test/resources/istio/expose-services.yaml"), config.resolve("expose-services.yaml"));
@@ -248,6 +318,18 @@ class VmsOnTwoNetworksMeetThroughEastWestGatewaysTest {
     }
   }
 
+  /** A gateway machine: {@code privateIp} on {@code network}'s bridge, {@code publicIp} on the public segment. */
+  private static void gatewayMachine(Lan lan, String name, String network, String privateIp, String publicIp)
+      throws Exception {
+    String ns = lan.machine(name, network, privateIp, null, RESOLV);
+    lan.attach(name, "pub", "pub0", publicIp);
+    // the gateway's network goes out to the public segment under the gateway's address, and only there
+    Commands.must("ip", "-n", ns, "route", "replace", "default", "dev", "pub0");
+    Commands.must("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+    Commands.must("ip", "netns", "exec", ns, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "pub0", "-j",
+        "MASQUERADE");
+  }
+
   /** Onboarding files for machine {@code name} in {@code tmp/etc-NAME}; the hosts file goes to its netns. */
   private void onboard(Lan lan, String group, String namespace, String ip, List<String> flags, String name)
       throws Exception {
@@ -275,7 +357,7 @@ class VmsOnTwoNetworksMeetThroughEastWestGatewaysTest {
         tmp.resolve("etc-" + name).toString(), "--state-dir",
         Files.createDirectories(tmp.resolve("state-" + name)).toString(), "--run-dir",
         Files.createDirectories(tmp.resolve("run-" + name)).toString(), "--envoy", envoy.toString(), "--network",
-        network, "--status-address", "127.0.0.1:15020", "--readiness-address", ip + ":15021")));
+        network, "--status-address", "127.0.0.1:15020", "--readiness-address", ip + ":15021", "--drain", "3s")));
   }
 
   private void stopGateway(Lan lan, String name) throws Exception {
