@@ -5,7 +5,7 @@
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload >/dev/null 2>&1 || :
   if [ "$1" -ge 1 ]; then
-    systemctl try-restart vmesh-agent.service vmesh-server.service >/dev/null 2>&1 || :
+    systemctl try-restart vmesh-agent.service vmesh-server.service vmesh-gateway.service >/dev/null 2>&1 || :
   fi
 fi
 exit 0

@@ -48,8 +48,12 @@ class DebHasTheLayoutOwnersAndItsOwnRuntimeIT {
         .containsEntry("/usr/lib/vmesh/runtime/lib/modules", "-rw-r--r-- root/root")
         .containsEntry("/usr/lib/systemd/system/vmesh-agent.service", "-rw-r--r-- root/root")
         .containsEntry("/usr/lib/systemd/system/vmesh-server.service", "-rw-r--r-- root/root")
+        .containsEntry("/usr/lib/systemd/system/vmesh-gateway.service", "-rw-r--r-- root/root")
         .containsEntry("/etc/default/vmesh-agent", "-rw-r--r-- root/root")
         .containsEntry("/etc/default/vmesh-server", "-rw-r--r-- root/root")
+        .containsEntry("/etc/default/vmesh-gateway", "-rw-r--r-- root/root")
+        // the gateway's onboarding files are root:vmesh-gateway 0640 in a directory anyone may enter
+        .containsEntry("/etc/vmesh-gateway", "drwxr-xr-x root/root")
         // root in the archive; postinst makes them root:vmesh and vmesh:vmesh with dpkg-statoverride.
         .containsEntry("/etc/vmesh", "drwxr-x--- root/root")
         .containsEntry("/etc/vmesh/server.d", "drwxr-x--- root/root")
@@ -59,17 +63,21 @@ class DebHasTheLayoutOwnersAndItsOwnRuntimeIT {
         .as("regular files in the .deb")
         .containsExactlyInAnyOrder("/usr/share/vmesh/vmesh.jar", "/usr/share/vmesh/find-java", "/usr/bin/vmesh",
             "/usr/lib/systemd/system/vmesh-agent.service", "/usr/lib/systemd/system/vmesh-server.service",
-            "/etc/default/vmesh-agent", "/etc/default/vmesh-server");
+            "/usr/lib/systemd/system/vmesh-gateway.service",
+            "/etc/default/vmesh-agent", "/etc/default/vmesh-server", "/etc/default/vmesh-gateway");
     assertThat(entries.keySet()).as("nothing under /etc/vmesh but the server config directory")
         .filteredOn(p -> p.startsWith("/etc/vmesh/")).containsExactly("/etc/vmesh/server.d");
     assertThat(entries.keySet()).as("/run/vmesh comes from RuntimeDirectory=, not the package")
         .noneMatch(p -> p.startsWith("/run") || p.startsWith("/var/run"));
+    assertThat(entries.keySet()).as("/var/lib/vmesh-gateway comes from StateDirectory=, owned by the gateway's user")
+        .noneMatch(p -> p.startsWith("/var/lib/vmesh-gateway"));
   }
 
   @Test
   void onlyTheEnvironmentFilesAreConffiles() {
-    assertThat(Packages.debControl().resolve("conffiles")).content()
-        .isEqualTo("/etc/default/vmesh-agent\n/etc/default/vmesh-server\n");
+    assertThat(Packages.readString(Packages.debControl().resolve("conffiles")).lines())
+        .containsExactlyInAnyOrder("/etc/default/vmesh-agent", "/etc/default/vmesh-gateway",
+            "/etc/default/vmesh-server");
   }
 
   @Test
@@ -78,7 +86,7 @@ class DebHasTheLayoutOwnersAndItsOwnRuntimeIT {
         .as("the jar in the .deb differs from target/vmesh.jar").isEqualTo(-1L);
     assertThat(Packages.debRoot().resolve("usr/share/vmesh/find-java"))
         .hasSameTextualContentAs(Packages.moduleDir().resolve("../bin/find-java"));
-    for (String unit : List.of("vmesh-agent.service", "vmesh-server.service")) {
+    for (String unit : List.of("vmesh-agent.service", "vmesh-server.service", "vmesh-gateway.service")) {
       assertThat(Packages.debRoot().resolve("usr/lib/systemd/system/" + unit))
           .hasSameTextualContentAs(Packages.moduleDir().resolve("src/systemd/" + unit));
     }

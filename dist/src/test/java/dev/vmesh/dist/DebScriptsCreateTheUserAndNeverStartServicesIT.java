@@ -57,7 +57,10 @@ class DebScriptsCreateTheUserAndNeverStartServicesIT {
             + " --shell /usr/sbin/nologin vmesh",
         "dpkg-statoverride --update --add root vmesh 0750 /etc/vmesh",
         "dpkg-statoverride --update --add root vmesh 0750 /etc/vmesh/server.d",
-        "dpkg-statoverride --update --add vmesh vmesh 0750 /var/lib/vmesh");
+        "dpkg-statoverride --update --add vmesh vmesh 0750 /var/lib/vmesh",
+        "addgroup --system --quiet vmesh-gateway",
+        "adduser --system --quiet --ingroup vmesh-gateway --home /var/lib/vmesh-gateway --no-create-home"
+            + " --shell /usr/sbin/nologin vmesh-gateway");
     assertThat(fresh.output()).contains("not enabled or started", "systemctl enable --now vmesh-agent");
     assertThat(actions(fresh.calls())).as("a fresh install only reloads systemd").isSubsetOf("daemon-reload");
 
@@ -80,6 +83,10 @@ class DebScriptsCreateTheUserAndNeverStartServicesIT {
     assertThat(serviceActions(scripts().get("postinst"))).contains("daemon-reload", "try-restart");
     assertThat(serviceActions(scripts().get("prerm"))).containsExactly("stop");
     assertThat(scripts().get("prerm")).contains("remove|deconfigure)", "invoke stop $units");
+    for (String script : List.of("postinst", "prerm")) {
+      assertThat(scripts().get(script)).as(script + "'s units")
+          .contains("units=\"vmesh-agent.service vmesh-server.service vmesh-gateway.service\"");
+    }
   }
 
   @Test
@@ -106,7 +113,8 @@ class DebScriptsCreateTheUserAndNeverStartServicesIT {
     String remove = postrm.substring(postrm.indexOf("  remove)"), postrm.indexOf("  purge)"));
     assertThat(remove).doesNotContain("rm ", "/etc/vmesh", "/var/lib/vmesh");
     String purge = postrm.substring(postrm.indexOf("  purge)"), postrm.indexOf("  upgrade|"));
-    assertThat(purge).contains("rm -rf /var/lib/vmesh", "rmdir /etc/vmesh 2>/dev/null")
+    assertThat(purge).contains("rm -rf /var/lib/vmesh /var/lib/vmesh-gateway", "rmdir /etc/vmesh 2>/dev/null",
+            "rmdir /etc/vmesh-gateway 2>/dev/null", "*.wants/vmesh-gateway.service")
         .doesNotContain("rm -rf /etc/vmesh", "deluser", "delgroup", "userdel");
   }
 

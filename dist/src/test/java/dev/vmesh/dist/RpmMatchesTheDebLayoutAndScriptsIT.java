@@ -37,11 +37,11 @@ class RpmMatchesTheDebLayoutAndScriptsIT {
   }
 
   @Test
-  void requiresNoJavaAndShadowUtilsForPre() {
+  void requiresNoJavaAndShadowUtilsForPreAndPost() {
     String requires = Packages.runOk(List.of("rpm", "-qp", "--qf",
         "[%{REQUIRENAME} %{REQUIREFLAGS:deptype} %{REQUIREFLAGS:depflags} %{REQUIREVERSION}\\n]",
         Packages.rpm().toString()));
-    assertThat(requires.lines()).contains("shadow-utils pre  ").noneMatch(l -> l.contains("java"));
+    assertThat(requires.lines()).contains("shadow-utils pre,post  ").noneMatch(l -> l.contains("java"));
   }
 
   @Test
@@ -66,8 +66,11 @@ class RpmMatchesTheDebLayoutAndScriptsIT {
         Map.entry("/usr/bin/vmesh", "100755 root root"),
         Map.entry("/usr/lib/systemd/system/vmesh-agent.service", "100644 root root"),
         Map.entry("/usr/lib/systemd/system/vmesh-server.service", "100644 root root"),
+        Map.entry("/usr/lib/systemd/system/vmesh-gateway.service", "100644 root root"),
         Map.entry("/etc/sysconfig/vmesh-agent", "100644 root root cn"),
         Map.entry("/etc/sysconfig/vmesh-server", "100644 root root cn"),
+        Map.entry("/etc/sysconfig/vmesh-gateway", "100644 root root cn"),
+        Map.entry("/etc/vmesh-gateway", "40755 root root"),
         Map.entry("/etc/vmesh", "40750 root vmesh"),
         Map.entry("/etc/vmesh/server.d", "40750 root vmesh"),
         Map.entry("/var/lib/vmesh", "40750 vmesh vmesh"));
@@ -85,11 +88,14 @@ class RpmMatchesTheDebLayoutAndScriptsIT {
     assertThat(digests.get("/usr/share/vmesh/vmesh.jar")).isEqualTo(Packages.sha256(Packages.shadedJar()));
     for (String path : List.of("/usr/bin/vmesh", "/usr/share/vmesh/find-java", "/usr/lib/vmesh/runtime/bin/java",
         "/usr/lib/vmesh/runtime/lib/modules",
-        "/usr/lib/systemd/system/vmesh-agent.service", "/usr/lib/systemd/system/vmesh-server.service")) {
+        "/usr/lib/systemd/system/vmesh-agent.service", "/usr/lib/systemd/system/vmesh-server.service",
+        "/usr/lib/systemd/system/vmesh-gateway.service")) {
       assertThat(digests.get(path)).as(path).isEqualTo(Packages.sha256(deb.resolve(path.substring(1))));
     }
     assertThat(digests.get("/etc/sysconfig/vmesh-agent")).isEqualTo(Packages.sha256(deb.resolve("etc/default/vmesh-agent")));
     assertThat(digests.get("/etc/sysconfig/vmesh-server")).isEqualTo(Packages.sha256(deb.resolve("etc/default/vmesh-server")));
+    assertThat(digests.get("/etc/sysconfig/vmesh-gateway"))
+        .isEqualTo(Packages.sha256(deb.resolve("etc/default/vmesh-gateway")));
   }
 
   @Test
@@ -127,14 +133,39 @@ class RpmMatchesTheDebLayoutAndScriptsIT {
   }
 
   @Test
+  void postCreatesTheGatewaysUserOnlyWhereTheGatewaysUnitIs() throws IOException {
+    // %post is shared with vmesh-agent, which has no gateway: the unit's presence tells the packages apart.
+    String unit = "/usr/lib/systemd/system/vmesh-gateway.service";
+    String post = scriptlets().get("POSTIN");
+    assertThat(post).contains("if [ -f " + unit + " ]; then");
+    Path here = Packages.freshDir("it-rpm-post-gateway").resolve("vmesh-gateway.service");
+    Path absent = here.resolveSibling("absent.service");
+    Files.writeString(here, "");
+    var sandbox = new ScriptSandbox("it-rpm-post", Map.of(
+        "getent", "exit 2", "groupadd", "exit 0", "useradd", "exit 0", "systemctl", "exit 0"));
+
+    var vmesh = sandbox.run(post.replace(unit, here.toString()), "1");
+    assertThat(vmesh.exit()).as(vmesh.output()).isZero();
+    assertThat(vmesh.calls()).contains("groupadd -r vmesh-gateway",
+        "useradd -r -g vmesh-gateway -d /var/lib/vmesh-gateway -M -s /sbin/nologin -c vmesh gateway vmesh-gateway");
+    assertThat(vmesh.output()).contains("vmesh-gateway", "not enabled or started");
+
+    var agent = sandbox.run(post.replace(unit, absent.toString()), "1");
+    assertThat(agent.exit()).as(agent.output()).isZero();
+    assertThat(agent.calls()).noneMatch(c -> c.contains("vmesh-gateway"));
+    assertThat(agent.output()).doesNotContain("vmesh-gateway");
+  }
+
+  @Test
   void eraseStopsAndDisablesAndUpgradeTryRestarts() {
     String preun = scriptlets().get("PREUN");
     assertThat(preun).contains("if [ \"$1\" -eq 0 ]",
-        "systemctl --no-reload disable --now vmesh-agent.service vmesh-server.service");
+        "systemctl --no-reload disable --now vmesh-agent.service vmesh-server.service \\\n    vmesh-gateway.service");
     assertThat(DebScriptsCreateTheUserAndNeverStartServicesIT.serviceActions(preun)).containsExactly("disable");
     String postun = scriptlets().get("POSTUN");
     assertThat(postun).containsPattern(
-        "if \\[ \"\\$1\" -ge 1 \\]; then\\s+systemctl try-restart vmesh-agent.service vmesh-server.service");
+        "if \\[ \"\\$1\" -ge 1 \\]; then\\s+systemctl try-restart vmesh-agent.service vmesh-server.service"
+            + " vmesh-gateway.service");
     assertThat(String.join("\n", scriptlets().values()))
         .as("the user, /etc/vmesh and /var/lib/vmesh are never removed")
         .doesNotContain("userdel", "groupdel", "rm ", "rmdir");

@@ -13,10 +13,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packaged systemd units pass {@code systemd-analyze verify} without a warning, and carry the
- * agent's and server's users, directories, restart policy and sandboxing.
+ * agent's, server's and gateway's users, directories, restart policy and sandboxing.
  */
 class SystemdUnitsVerifyAndAreHardenedIT {
-  private static final List<String> UNITS = List.of("vmesh-agent.service", "vmesh-server.service");
+  private static final List<String> UNITS = List.of("vmesh-agent.service", "vmesh-server.service",
+      "vmesh-gateway.service");
 
   @Test
   void unitsPassSystemdAnalyzeVerifyWithoutWarnings() throws IOException {
@@ -77,6 +78,60 @@ class SystemdUnitsVerifyAndAreHardenedIT {
         .containsEntry("SuccessExitStatus", List.of("143"))
         .doesNotContainKey("AmbientCapabilities");
     assertSandboxed(server);
+  }
+
+  @Test
+  void gatewayRunsAsItsOwnUserWithoutCapabilitiesAndWithdrawsBeforeEnvoyStops() {
+    Map<String, List<String>> gateway = directives("vmesh-gateway.service");
+    assertThat(gateway.get("ExecStart")).containsExactly("/usr/bin/vmesh gateway $VMESH_GATEWAY_ARGS");
+    // not the server's user: the gateway faces other networks and must not read the CA key
+    assertThat(gateway).containsEntry("User", List.of("vmesh-gateway"))
+        .containsEntry("Group", List.of("vmesh-gateway"))
+        .containsEntry("EnvironmentFile", List.of("-/etc/default/vmesh-gateway", "-/etc/sysconfig/vmesh-gateway"))
+        .containsEntry("ConfigurationDirectory", List.of("vmesh-gateway"))
+        .containsEntry("StateDirectory", List.of("vmesh-gateway"))
+        .containsEntry("StateDirectoryMode", List.of("0750"))
+        .containsEntry("RuntimeDirectory", List.of("vmesh-gateway"))
+        .containsEntry("Restart", List.of("always"))
+        // SIGTERM to the JVM only, which withdraws and then stops Envoy; not to Envoy at once
+        .containsEntry("KillMode", List.of("mixed"))
+        .containsEntry("KillSignal", List.of("SIGTERM"))
+        .containsEntry("SuccessExitStatus", List.of("143"))
+        .containsEntry("CapabilityBoundingSet", List.of(""))
+        .doesNotContainKey("AmbientCapabilities")
+        .containsEntry("WantedBy", List.of("multi-user.target"))
+        .doesNotContainKey("ReadWritePaths"); // a missing path would fail the start; the directories above are writable
+    assertThat(gateway.get("After")).containsExactly("network-online.target vmesh-server.service");
+    assertSandboxed(gateway);
+    // the stop timeout leaves room for the default drain (5s) and Envoy's own (5s, then SIGKILL after 2s more)
+    assertThat(Integer.parseInt(gateway.get("TimeoutStopSec").get(0).replace("s", ""))).isGreaterThanOrEqualTo(20);
+  }
+
+  @Test
+  void gatewayEnvironmentFileDocumentsEveryVariableTheCommandReadsWithItsDefault() {
+    String env = Packages.readString(Packages.debRoot().resolve("etc/default/vmesh-gateway"));
+    assertThat(env.lines().filter(l -> !l.isBlank() && !l.startsWith("#")))
+        .as("every setting is commented out: the defaults apply until the admin sets one").isEmpty();
+    assertThat(env).contains("#VMESH_GATEWAY_NETWORK=", "#VMESH_GATEWAY_LABELS=istio=eastwestgateway",
+        "#VMESH_DISCOVERY_ADDRESS=", "#VMESH_GATEWAY_STATUS_ADDRESS=0.0.0.0:15020",
+        "#VMESH_GATEWAY_READINESS_ADDRESS=0.0.0.0:15021", "#VMESH_GATEWAY_ENVOY=auto", "#VMESH_GATEWAY_CERT_TTL=24h",
+        "#VMESH_GATEWAY_DRAIN=5s", "#VMESH_LOG_LEVEL=INFO", "#VMESH_JAVA_OPTS=", "#VMESH_GATEWAY_ARGS=",
+        "#JAVA_HOME=");
+    Packages.Result help = Packages.run(List.of(Packages.debRoot().resolve("usr/bin/vmesh").toString(), "gateway",
+        "--help"));
+    assertThat(help.exit()).as(help.both()).isZero();
+    String described = help.out().replaceAll("\\s+", " ");
+    // VMESH_GATEWAY_ARGS is the unit's (extra arguments), not a flag's
+    for (String line : env.lines().filter(l -> l.matches("#VMESH_GATEWAY_[A-Z_]+=.*"))
+        .filter(l -> !l.startsWith("#VMESH_GATEWAY_ARGS=")).toList()) {
+      String name = line.substring(1, line.indexOf('='));
+      String value = line.substring(line.indexOf('=') + 1);
+      assertThat(described).as("vmesh gateway --help names " + name).contains("env " + name);
+      if (!value.isEmpty()) {
+        assertThat(described).as("the default of " + name)
+            .contains("env " + name + " (default: " + value);
+      }
+    }
   }
 
   private static void assertSandboxed(Map<String, List<String>> unit) {
