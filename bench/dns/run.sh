@@ -40,7 +40,10 @@
 #                 add "ffloor" for the same in Java calling libc's recvfrom and sendto through the foreign
 #                 function API (bench/dns/FfmFloor.java, run as a source file; JDK 22+): the JVM without
 #                 java.nio's DatagramChannel
-#   FLOOR_PORT [15355]  CFLOOR_PORT [15356]  CC [cc]  BENCH_JAR [bench/target/benchmarks.jar]
+#                 add "mfloor" for the C floor batching its system calls (bench/dns/mfloor.c): one recvmmsg per
+#                 wake-up for every datagram queued (up to 32) and one sendmmsg for their replies
+#   FLOOR_PORT [15355]  CFLOOR_PORT [15356]  FFLOOR_PORT [15357]  MFLOOR_PORT [15358]
+#   CC [cc]  BENCH_JAR [bench/target/benchmarks.jar]
 #   WORKDIR [a new temporary directory]  KEEP [0] 1 = keep WORKDIR
 #   RESULTS [WORKDIR/results.tsv]  one line per run, tab separated
 set -euo pipefail
@@ -72,6 +75,7 @@ UPSTREAM_PORT=${UPSTREAM_PORT:-5399}
 FLOOR_PORT=${FLOOR_PORT:-15355}
 CFLOOR_PORT=${CFLOOR_PORT:-15356}
 FFLOOR_PORT=${FFLOOR_PORT:-15357}
+MFLOOR_PORT=${MFLOOR_PORT:-15358}
 CC=${CC:-cc}
 BENCH_JAR=${BENCH_JAR:-$here/bench/target/benchmarks.jar}
 SERVERS=${SERVERS:-vmesh dnsmasq}
@@ -89,7 +93,7 @@ if [[ " $SERVERS " == *" floor "* ]] && [ ! -f "$BENCH_JAR" ]; then
   echo "run.sh: $BENCH_JAR not found; build with ./mvnw -q -o -DskipTests package" >&2
   exit 1
 fi
-for port in "$VMESH_PORT" "$DNSMASQ_PORT" "$UPSTREAM_PORT" "$FLOOR_PORT" "$CFLOOR_PORT" "$FFLOOR_PORT"; do
+for port in "$VMESH_PORT" "$DNSMASQ_PORT" "$UPSTREAM_PORT" "$FLOOR_PORT" "$CFLOOR_PORT" "$FFLOOR_PORT" "$MFLOOR_PORT"; do
   if ss -Hlnu "sport = :$port" | grep -q . || ss -Hlnt "sport = :$port" | grep -q .; then
     echo "run.sh: port $port is in use; choose others with VMESH_PORT, DNSMASQ_PORT, UPSTREAM_PORT" >&2
     exit 1
@@ -156,6 +160,11 @@ start_cfloor() {
   pin "$SERVER_CPUS" "$WORKDIR/cfloor" "$CFLOOR_PORT" > "$WORKDIR/cfloor.log" 2>&1 &
   pid[cfloor]=$!
 }
+start_mfloor() {
+  "$CC" -O2 -o "$WORKDIR/mfloor" "$here/bench/dns/mfloor.c"
+  pin "$SERVER_CPUS" "$WORKDIR/mfloor" "$MFLOOR_PORT" > "$WORKDIR/mfloor.log" 2>&1 &
+  pid[mfloor]=$!
+}
 start_ffloor() {
   # shellcheck disable=SC2086 # JVM_FLAGS is a word list
   pin "$SERVER_CPUS" "$JAVA" --enable-native-access=ALL-UNNAMED $JVM_FLAGS "$here/bench/dns/FfmFloor.java" \
@@ -169,7 +178,7 @@ start_floor() {
   pid[floor]=$!
 }
 declare -A port=([vmesh]=$VMESH_PORT [dnsmasq]=$DNSMASQ_PORT [floor]=$FLOOR_PORT [cfloor]=$CFLOOR_PORT
-  [ffloor]=$FFLOOR_PORT)
+  [ffloor]=$FFLOOR_PORT [mfloor]=$MFLOOR_PORT)
 for s in $SERVERS; do
   "start_$s"
 done
@@ -182,7 +191,7 @@ for s in $SERVERS; do
     kill -0 "${pid[$s]}" 2>/dev/null || { echo "run.sh: $s exited:" >&2; cat "$WORKDIR/$s".*; exit 1; }
     sleep 0.2
   done
-  [ "$s" = floor ] || [ "$s" = cfloor ] || [ "$s" = ffloor ] && continue # echo queries back: nothing to check
+  [[ "$s" == *floor ]] && continue # echo queries back: nothing to check
   while read -r name type; do
     [ -n "$name" ] || continue
     reply=$(dig +time=1 +tries=1 -p "${port[$s]}" @127.0.0.1 "$name" "$type")
