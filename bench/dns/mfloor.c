@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define BATCH 32
+#define BATCH 16
 
 int main(int argc, char **argv) {
   if (argc != 2) { fprintf(stderr, "usage: mfloor PORT\n"); return 2; }

@@ -41,7 +41,7 @@
 #                 function API (bench/dns/FfmFloor.java, run as a source file; JDK 22+): the JVM without
 #                 java.nio's DatagramChannel
 #                 add "mfloor" for the C floor batching its system calls (bench/dns/mfloor.c): one recvmmsg per
-#                 wake-up for every datagram queued (up to 32) and one sendmmsg for their replies
+#                 wake-up for every datagram queued (up to 16) and one sendmmsg for their replies
 #   FLOOR_PORT [15355]  CFLOOR_PORT [15356]  FFLOOR_PORT [15357]  MFLOOR_PORT [15358]
 #   CC [cc]  BENCH_JAR [bench/target/benchmarks.jar]
 #   WORKDIR [a new temporary directory]  KEEP [0] 1 = keep WORKDIR

@@ -114,8 +114,8 @@ public final class DnsProxy implements AutoCloseable {
         }
       }
     }
-    log.info("event=dns_proxy_started listen={} transport={} upstreams={} forwarding={} table={}", bound,
-        transports.name(), forwarder.upstreams(), config.parallelForwarding() ? "parallel" : "sequential",
+    log.info("event=dns_proxy_started listen={} transport={} udp={} upstreams={} forwarding={} table={}", bound,
+        transports.name(), udpKind(), forwarder.upstreams(), config.parallelForwarding() ? "parallel" : "sequential",
         table.get() == null ? "none" : table.get().source().size() + " hosts");
   }
 
@@ -139,7 +139,8 @@ public final class DnsProxy implements AutoCloseable {
 
   private InetSocketAddress bindUdp(InetSocketAddress address, boolean reusePort) throws IOException {
     try {
-      UdpListener l = UdpListener.start(address, reusePort, processor, group.next(), config.maxUdpPayload());
+      UdpListener l = UdpListener.start(address, reusePort, processor, group.next(), config.maxUdpPayload(),
+          config.preferNativeTransport());
       udpListeners.add(l);
       return l.localAddress();
     } catch (IOException | RuntimeException e) { // e.g. an IPv6 socket where the JVM runs IPv4 only
@@ -249,6 +250,14 @@ public final class DnsProxy implements AutoCloseable {
   /** The Netty transport in use, {@code epoll} or {@code nio}. */
   public String transport() {
     return transports.name();
+  }
+
+  /**
+   * How the UDP listeners read: {@code recvmmsg} (batches of datagrams per system call, Linux) or
+   * {@code channel} (one at a time); empty before {@link #start}.
+   */
+  public synchronized String udpKind() {
+    return udpListeners.isEmpty() ? "" : udpListeners.getFirst().kind();
   }
 
   /** Queries being forwarded right now. */

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * @param maxTcpConnections how many TCP client connections are served at once; more are closed
  * @param tableFile where the last table is kept across restarts, or null for nowhere
  * @param metrics where to count
- * @param preferNativeTransport use epoll when available
+ * @param preferNativeTransport use epoll, and batched UDP system calls, when available
  * @param ioThreads UDP sockets per listen address (each with its own thread) and event loop threads
  */
 public record DnsProxyConfig(List<InetSocketAddress> listen, List<InetSocketAddress> upstreams,
@@ -210,7 +210,10 @@ public record DnsProxyConfig(List<InetSocketAddress> listen, List<InetSocketAddr
       return metrics(new DnsMetrics(registry));
     }
 
-    /** Use native epoll when available (default); false forces NIO. */
+    /**
+     * Use native epoll, and UDP sockets read and written in batches ({@code recvmmsg}/{@code sendmmsg}),
+     * when available (default); false forces NIO and one datagram per system call.
+     */
     public Builder preferNativeTransport(boolean on) {
       this.preferNative = on;
       return this;

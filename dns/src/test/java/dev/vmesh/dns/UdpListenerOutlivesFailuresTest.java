@@ -17,11 +17,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A UDP listener keeps answering after a query whose handling threw (even an Error), and a reply sent
- * from an interrupted thread neither closes the shared socket nor loses the thread's interrupt.
+ * from an interrupted thread neither closes the shared socket nor loses the thread's interrupt; with
+ * batched system calls (recvmmsg, where the platform has them) and with a channel.
  */
 class UdpListenerOutlivesFailuresTest {
   final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -32,23 +34,24 @@ class UdpListenerOutlivesFailuresTest {
     loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 
-  UdpListener listener(Supplier<LookupTable> tables) throws Exception {
+  UdpListener listener(Supplier<LookupTable> tables, boolean batched) throws Exception {
     Forwarder forwarder = new Forwarder(Transports.select(false), List.of(), Duration.ofSeconds(5), false, false, 16,
         new ManualTimeouts(), DnsMetrics.unregistered());
     QueryProcessor processor = new QueryProcessor(tables, forwarder, DnsMetrics.unregistered(), 1232);
     return UdpListener.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), false, processor, loops.next(),
-        1232);
+        1232, batched);
   }
 
-  @Test
-  void anErrorWhileHandlingOneQueryDoesNotEndTheListener() throws Exception {
+  @ParameterizedTest(name = "batched={0}")
+  @ValueSource(booleans = {false, true})
+  void anErrorWhileHandlingOneQueryDoesNotEndTheListener(boolean batched) throws Exception {
     AtomicBoolean failNext = new AtomicBoolean(true);
     try (UdpListener l = listener(() -> {
       if (failNext.getAndSet(false)) {
         throw new OutOfMemoryError("Cannot reserve 65536 bytes of direct buffer memory (test)");
       }
       return table;
-    });
+    }, batched);
         DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
       client.setSoTimeout(20_000);
       byte[] first = TestQuery.of("productpage.", TestQuery.A).bytes();
@@ -65,9 +68,10 @@ class UdpListenerOutlivesFailuresTest {
     }
   }
 
-  @Test
-  void aReplyFromAnInterruptedThreadLeavesTheSocketOpenAndTheInterruptSet() throws Exception {
-    try (UdpListener l = listener(() -> table);
+  @ParameterizedTest(name = "batched={0}")
+  @ValueSource(booleans = {false, true})
+  void aReplyFromAnInterruptedThreadLeavesTheSocketOpenAndTheInterruptSet(boolean batched) throws Exception {
+    try (UdpListener l = listener(() -> table, batched);
         DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
       client.setSoTimeout(20_000);
       AtomicBoolean stillInterrupted = new AtomicBoolean();
