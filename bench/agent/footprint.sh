@@ -9,7 +9,8 @@
 #
 # Prints: the time from launching the agent to (1) its first log line (JVM start and command line parsed),
 # (2) its certificate on disk (CreateCertificate answered), (3) the first mesh name answered by its DNS
-# proxy (the first NDS response applied); then, after SETTLE seconds, the agent's RSS (VmRSS, VmHWM) and,
+# proxy (the first NDS response applied), and when its log lines say it started, started the DNS proxy, got
+# its certificate and connected to xDS; how long `vmesh version` takes (the JVM alone); then, after SETTLE seconds, the agent's RSS (VmRSS, VmHWM) and,
 # with NMT=1 (native memory tracking on, which itself costs a few MB), jcmd's split of it; with CLASSES=1,
 # the classes the agent loaded by library (-Xlog:class+load; "shared" = from the AOT cache). Runs as any
 # user; loopback only.
@@ -93,6 +94,15 @@ for _ in $(seq 6000); do
   sleep 0.01
 done
 echo "start: first log line $(ms "$t0" "${t_log:-$t0}") ms, certificate $(ms "$t0" "$t_cert") ms, first mesh name answered $(ms "$t0" "$t_dns") ms"
+# The agent's own milestones, from its log lines' timestamps (milliseconds), against the same launch time
+for event in agent_starting dns_proxy_started certificate_renewed xds_connected; do
+  line=$(grep -m1 "event=$event" "$W/agent.log" || true)
+  [ -n "$line" ] && echo "start: $event at $(( $(date -d "${line%% *}" +%s%N) / 1000000 - t0 / 1000000 )) ms"
+done
+# A JVM of the package doing nothing but its command line: the JVM's share of the above
+t1=$(now)
+env -u JAVA_HOME "$W/pkg/usr/bin/vmesh" version > /dev/null
+echo "start: \`vmesh version\` (launcher, runtime, AOT cache, command line) $(ms "$t1" "$(now)") ms"
 sleep "$SETTLE"
 dig +short -p 15053 @"$VM_IP" svc999.ns19.example.internal A | head -1 | sed 's/^/dns: svc999 -> /'
 jpid=$(pgrep -P "$agent" java || echo "$agent")
