@@ -21,6 +21,9 @@
 #   AGENT_JAR [the package's] another agent jar (e.g. agent-cli/target/vmesh-agent.jar of another build) run
 #     by the package's launcher and runtime; the package's AOT cache is then not used (it fits its own jar)
 #   CLASSES [0]  WORKDIR [a new temporary directory]  KEEP [0]
+#   AOT_OUT [none] a training run: the agent runs without the package's AOT cache until its first mesh name,
+#     then is stopped, and the JVM writes an AOT cache trained on that start to AOT_OUT (-XX:AOTCacheOutput)
+#   AOT_CACHE [none] run the agent with this AOT cache (e.g. AOT_OUT's) instead of the package's
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 NAMES=${NAMES:-1000}
@@ -72,12 +75,19 @@ vmesh workload entry configure --name python-http -n vm --autoregister --interna
 # --- the agent, as the vmesh-agent package runs it ---
 mkdir -p "$W/pkg"
 dpkg-deb -x "$AGENT_DEB" "$W/pkg"
+aot_out=""
+if [ -n "${AOT_OUT:-}" ]; then # a training run: no cache in use, one written when the agent exits
+  rm -f "$W/pkg/usr/share/vmesh/vmesh-agent.aot"
+  aot_out="-XX:AOTCacheOutput=$AOT_OUT"
+elif [ -n "${AOT_CACHE:-}" ]; then # another cache for the package's jar, e.g. one AOT_OUT made
+  cp "$AOT_CACHE" "$W/pkg/usr/share/vmesh/vmesh-agent.aot"
+fi
 t0=$(now)
 nmt=""
 [ "${NMT:-0}" = 1 ] && nmt="-XX:NativeMemoryTracking=summary"
 [ "${CLASSES:-0}" = 1 ] && nmt="$nmt -Xlog:class+load=info:file=$W/classes.log"
 # JAVA_HOME (the server's and jcmd's JDK here) would make the launcher pick that JDK over the bundled runtime
-VMESH_JAR="${AGENT_JAR:-}" VMESH_JAVA_OPTS="${AGENT_JAVA_OPTS:-} $nmt" env -u JAVA_HOME "$W/pkg/usr/bin/vmesh" agent \
+VMESH_JAR="${AGENT_JAR:-}" VMESH_JAVA_OPTS="${AGENT_JAVA_OPTS:-} $nmt $aot_out" env -u JAVA_HOME "$W/pkg/usr/bin/vmesh" agent \
   --config-dir "$W/vm" --state-dir "$W/state" --run-dir "$W/run" --status-address "$VM_IP:15020" \
   --readiness-address "$VM_IP:15021" --dns on --dns-listen "$VM_IP:15053" > "$W/agent.log" 2>&1 &
 agent=$!
@@ -99,6 +109,12 @@ for event in agent_starting dns_proxy_started certificate_renewed xds_connected;
   line=$(grep -m1 "event=$event" "$W/agent.log" || true)
   [ -n "$line" ] && echo "start: $event at $(( $(date -d "${line%% *}" +%s%N) / 1000000 - t0 / 1000000 )) ms"
 done
+if [ -n "$aot_out" ]; then
+  kill -TERM "$agent"
+  wait "$agent" || true
+  echo "aot: $AOT_OUT $(du -h "$AOT_OUT" 2>/dev/null | cut -f1) ($(gzip -c "$AOT_OUT" 2>/dev/null | wc -c) bytes gzipped)"
+  exit 0
+fi
 # A JVM of the package doing nothing but its command line: the JVM's share of the above
 t1=$(now)
 env -u JAVA_HOME "$W/pkg/usr/bin/vmesh" version > /dev/null
