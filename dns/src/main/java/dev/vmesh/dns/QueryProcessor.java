@@ -32,7 +32,10 @@ final class QueryProcessor {
     /** Where forwarding this listener's queries runs (the forwarded replies come from it). */
     EventLoop eventLoop();
 
-    /** Sends the reply to the query being handled; {@code client} is null for TCP. */
+    /**
+     * Sends the reply to the query being handled, at once or (UDP, batched) with the other replies of its
+     * batch before the listener reads again; {@code client} is null for TCP.
+     */
     void reply(InetSocketAddress client, ByteBuf reply);
 
     /** Sends the reply to a forwarded query, on {@link #eventLoop()}; {@code client} is null for TCP. */
