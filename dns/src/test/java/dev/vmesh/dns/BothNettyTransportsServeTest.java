@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Native epoll when present, NIO otherwise (or when asked); both serve the same; [::1] too. UDP
- * listeners are threads of their own whatever the transport; closing the proxy ends them.
+ * listeners are threads of their own whatever the transport, batched (recvmmsg) on Linux unless NIO
+ * is asked for; closing the proxy ends them.
  */
 class BothNettyTransportsServeTest {
   @ParameterizedTest(name = "preferNative={0}")
@@ -23,6 +24,8 @@ class BothNettyTransportsServeTest {
   void tableAnswersAndForwardingOverUdpAndTcp(boolean preferNative) {
     try (ProxyFixture f = ProxyFixture.start(1, true, b -> b.preferNativeTransport(preferNative))) {
       assertThat(f.proxy.transport()).isEqualTo(preferNative && Epoll.isAvailable() ? "epoll" : "nio");
+      boolean linux = System.getProperty("os.name").equals("Linux");
+      assertThat(f.proxy.udpKind()).isEqualTo(preferNative && linux ? "recvmmsg" : "channel");
       for (boolean tcp : new boolean[] {false, true}) {
         assertThat(f.ask(tcp, "productpage.", TestQuery.A).addresses()).containsExactly("9.9.9.9");
         assertThat(f.ask(tcp, "www.bing.com.", TestQuery.A).addresses()).containsExactly("1.1.1.1");
