@@ -16,7 +16,7 @@
 # user; loopback only.
 #
 # Environment: NAMES [1000]  SETTLE [60] seconds  HTTP_PORT [25014]  XDS_PORT [25012]  VM_IP [127.0.0.3]
-#   JAVA [$JAVA_HOME/bin/java] (for the server)  VMESH_JAR [dist/target/vmesh.jar]
+#   JAVA [$JAVA_HOME/bin/java, else bin/find-java's] (for the server)  VMESH_JAR [dist/target/vmesh.jar]
 #   AGENT_DEB [dist/target/vmesh-agent_*.deb]  AGENT_JAVA_OPTS [none] extra flags for the agent  NMT [0]
 #   AGENT_JAR [the package's] another agent jar (e.g. agent-cli/target/vmesh-agent.jar of another build) run
 #     by the package's launcher and runtime; the package's AOT cache is then not used (it fits its own jar)
@@ -32,7 +32,7 @@ HTTP_PORT=${HTTP_PORT:-25014}
 XDS_PORT=${XDS_PORT:-25012}
 VM_IP=${VM_IP:-127.0.0.3}
 JAVA=${JAVA:-${JAVA_HOME:+$JAVA_HOME/bin/java}}
-JAVA=${JAVA:-java}
+JAVA=${JAVA:-$("$here/bin/find-java")/bin/java} # the server needs 21+; the default java may be older
 VMESH_JAR=${VMESH_JAR:-$here/dist/target/vmesh.jar}
 AGENT_DEB=${AGENT_DEB:-$(ls "$here"/dist/target/vmesh-agent_*.deb 2>/dev/null | head -1)}
 KEEP=${KEEP:-0}
@@ -123,8 +123,9 @@ sleep "$SETTLE"
 dig +short -p 15053 @"$VM_IP" svc999.ns19.example.internal A | head -1 | sed 's/^/dns: svc999 -> /'
 jpid=$(pgrep -P "$agent" java || echo "$agent")
 grep -E '^(VmRSS|VmHWM|RssAnon|RssFile)' "/proc/$jpid/status" | tr -s ' ' | sed 's/^/agent: /'
-if [ -n "$nmt" ] && [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/jcmd" ]; then
-  "$JAVA_HOME/bin/jcmd" "$jpid" VM.native_memory summary 2>/dev/null \
+jcmd="$(dirname "$(readlink -f "$JAVA")")/jcmd"
+if [ -n "$nmt" ] && [ -x "$jcmd" ]; then
+  "$jcmd" "$jpid" VM.native_memory summary 2>/dev/null \
     | grep -E '^(Total|-  *(Java Heap|Class|Thread|Code|GC|Internal|Other|Metaspace|Shared class space|Symbol|Arena Chunk|Native Memory Tracking))' \
     | sed 's/^/nmt: /' || true
 fi

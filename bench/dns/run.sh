@@ -29,7 +29,7 @@
 #                 (dnsperf keeps OUTSTANDING queries in flight), a number is dnsperf -Q (queries/s)
 #   CLIENTS [4] (dnsperf -c)  THREADS [1] (dnsperf -T)  OUTSTANDING [100] (dnsperf -q)
 #   SERVER_CPUS [0]  CLIENT_CPUS [1]   taskset CPU lists; empty = not pinned
-#   JAVA [$JAVA_HOME/bin/java or java]  VMESH_JAR [dist/target/vmesh.jar]  JVM_FLAGS [none]
+#   JAVA [$JAVA_HOME/bin/java, else bin/find-java's]  VMESH_JAR [dist/target/vmesh.jar]  JVM_FLAGS [none]
 #   VMESH_ARGS [none]  extra arguments for `vmesh dns serve`
 #   VMESH_PORT [15353]  DNSMASQ_PORT [15354]  UPSTREAM_PORT [5399]
 #   SERVERS ["vmesh dnsmasq"]  add "floor" for UdpFloor (bench module): a server that sends each query
@@ -64,7 +64,7 @@ SERVER_CPUS=${SERVER_CPUS-0}
 CLIENT_CPUS=${CLIENT_CPUS-1}
 if [ -z "${JAVA:-}" ]; then
   JAVA=${JAVA_HOME:+$JAVA_HOME/bin/java}
-  JAVA=${JAVA:-java}
+  JAVA=${JAVA:-$("$here/bin/find-java")/bin/java} # 21+; the default java may be older
 fi
 VMESH_JAR=${VMESH_JAR:-$here/dist/target/vmesh.jar}
 JVM_FLAGS=${JVM_FLAGS:-}
