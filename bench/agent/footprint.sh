@@ -24,6 +24,8 @@
 #   AOT_OUT [none] a training run: the agent runs without the package's AOT cache until its first mesh name,
 #     then is stopped, and the JVM writes an AOT cache trained on that start to AOT_OUT (-XX:AOTCacheOutput)
 #   AOT_CACHE [none] run the agent with this AOT cache (e.g. AOT_OUT's) instead of the package's
+#   WARM_SERVER [0] 1 = another agent (VM WARM_IP [127.0.0.4]) gets its certificate and names first, so the
+#     measured start meets a server that has served a VM before
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 NAMES=${NAMES:-1000}
@@ -31,6 +33,7 @@ SETTLE=${SETTLE:-60}
 HTTP_PORT=${HTTP_PORT:-25014}
 XDS_PORT=${XDS_PORT:-25012}
 VM_IP=${VM_IP:-127.0.0.3}
+WARM_IP=${WARM_IP:-127.0.0.4}
 JAVA=${JAVA:-${JAVA_HOME:+$JAVA_HOME/bin/java}}
 JAVA=${JAVA:-$("$here/bin/find-java")/bin/java} # the server needs 21+; the default java may be older
 VMESH_JAR=${VMESH_JAR:-$here/dist/target/vmesh.jar}
@@ -81,6 +84,23 @@ if [ -n "${AOT_OUT:-}" ]; then # a training run: no cache in use, one written wh
   aot_out="-XX:AOTCacheOutput=$AOT_OUT"
 elif [ -n "${AOT_CACHE:-}" ]; then # another cache for the package's jar, e.g. one AOT_OUT made
   cp "$AOT_CACHE" "$W/pkg/usr/share/vmesh/vmesh-agent.aot"
+fi
+if [ "${WARM_SERVER:-0}" = 1 ]; then
+  # One agent (another VM, WARM_IP) starts and stops first, so the measured agent meets a server whose
+  # CA and xDS paths have run before, as every VM but the first does.
+  vmesh workload entry configure --name python-http -n vm --autoregister --internal-ip "$WARM_IP" -o "$W/warm" \
+    --discovery-address "127.0.0.1:$XDS_PORT" --server "http://127.0.0.1:$HTTP_PORT" \
+    --token-file "$W/data/admin-token" > /dev/null
+  env -u JAVA_HOME "$W/pkg/usr/bin/vmesh" agent --config-dir "$W/warm" --state-dir "$W/warm-state" \
+    --run-dir "$W/warm-run" --status-address "$WARM_IP:15020" --readiness-address "$WARM_IP:15021" --dns on \
+    --dns-listen "$WARM_IP:15053" > "$W/warm-agent.log" 2>&1 &
+  warm=$!
+  for _ in $(seq 3000); do
+    dig +time=1 +tries=1 +short -p 15053 @"$WARM_IP" svc1.ns1.example.internal A 2>/dev/null | grep -q '^10\.' && break
+    sleep 0.02
+  done
+  kill "$warm"
+  wait "$warm" || true
 fi
 t0=$(now)
 nmt=""
