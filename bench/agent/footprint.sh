@@ -130,8 +130,10 @@ for event in agent_starting dns_proxy_started certificate_renewed xds_connected;
   [ -n "$line" ] && echo "start: $event at $(( $(date -d "${line%% *}" +%s%N) / 1000000 - t0 / 1000000 )) ms"
 done
 if [ -n "$aot_out" ]; then
+  t_stop=$(now)
   kill -TERM "$agent"
   wait "$agent" || true
+  echo "aot: the JVM wrote it in $(ms "$t_stop" "$(now)") ms after the stop"
   echo "aot: $AOT_OUT $(du -h "$AOT_OUT" 2>/dev/null | cut -f1) ($(gzip -c "$AOT_OUT" 2>/dev/null | wc -c) bytes gzipped)"
   exit 0
 fi
