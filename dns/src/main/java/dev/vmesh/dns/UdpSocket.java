@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * {@link #receive()} returns every datagram already queued (up to the batch size), the listener answers
  * each with {@link #reply}, and {@link #flush()} sends those answers together. On Linux with Java 22 or
  * newer this is {@code MmsgUdpSocket} (one {@code recvmmsg} and one {@code sendmmsg} system call per
- * batch, through the foreign function API); elsewhere {@link ChannelUdpSocket} (a blocking
- * {@code DatagramChannel}, one datagram at a time).
+ * batch, through the foreign function API; only in a build made with a JDK 22 or newer); elsewhere
+ * {@link ChannelUdpSocket} (a blocking {@code DatagramChannel}, one datagram at a time).
  *
  * <p>{@link #receive}, {@link #datagram}, {@link #sender}, {@link #reply} and {@link #flush} belong to
  * the listener's thread; {@link #send} and {@link #shutdown} may be called from any thread.
