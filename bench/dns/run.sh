@@ -42,7 +42,8 @@
 #                 java.nio's DatagramChannel
 #                 add "mfloor" for the C floor batching its system calls (bench/dns/mfloor.c): one recvmmsg per
 #                 wake-up for every datagram queued (up to 16) and one sendmmsg for their replies
-#   FLOOR_PORT [15355]  CFLOOR_PORT [15356]  FFLOOR_PORT [15357]  MFLOOR_PORT [15358]
+#                 add "vmesh0" for a second vmesh from VMESH0_JAR (another build: a before and after in one run)
+#   FLOOR_PORT [15355]  CFLOOR_PORT [15356]  FFLOOR_PORT [15357]  MFLOOR_PORT [15358]  VMESH0_PORT [15359]
 #   CC [cc]  BENCH_JAR [bench/target/benchmarks.jar]
 #   WORKDIR [a new temporary directory]  KEEP [0] 1 = keep WORKDIR
 #   RESULTS [WORKDIR/results.tsv]  one line per run, tab separated
@@ -76,6 +77,8 @@ FLOOR_PORT=${FLOOR_PORT:-15355}
 CFLOOR_PORT=${CFLOOR_PORT:-15356}
 FFLOOR_PORT=${FFLOOR_PORT:-15357}
 MFLOOR_PORT=${MFLOOR_PORT:-15358}
+VMESH0_PORT=${VMESH0_PORT:-15359}
+VMESH0_JAR=${VMESH0_JAR:-}
 CC=${CC:-cc}
 BENCH_JAR=${BENCH_JAR:-$here/bench/target/benchmarks.jar}
 SERVERS=${SERVERS:-vmesh dnsmasq}
@@ -93,7 +96,7 @@ if [[ " $SERVERS " == *" floor "* ]] && [ ! -f "$BENCH_JAR" ]; then
   echo "run.sh: $BENCH_JAR not found; build with ./mvnw -q -o -DskipTests package" >&2
   exit 1
 fi
-for port in "$VMESH_PORT" "$DNSMASQ_PORT" "$UPSTREAM_PORT" "$FLOOR_PORT" "$CFLOOR_PORT" "$FFLOOR_PORT" "$MFLOOR_PORT"; do
+for port in "$VMESH_PORT" "$DNSMASQ_PORT" "$UPSTREAM_PORT" "$FLOOR_PORT" "$CFLOOR_PORT" "$FFLOOR_PORT" "$MFLOOR_PORT" "$VMESH0_PORT"; do
   if ss -Hlnu "sport = :$port" | grep -q . || ss -Hlnt "sport = :$port" | grep -q .; then
     echo "run.sh: port $port is in use; choose others with VMESH_PORT, DNSMASQ_PORT, UPSTREAM_PORT" >&2
     exit 1
@@ -149,6 +152,13 @@ start_vmesh() {
     --resolv-conf "$WORKDIR/resolv.conf" --namespace default $VMESH_ARGS > "$WORKDIR/vmesh.log" 2>&1 &
   pid[vmesh]=$!
 }
+start_vmesh0() { # the same from another build's jar, for a before/after in one run
+  # shellcheck disable=SC2086 # JVM_FLAGS and VMESH_ARGS are word lists
+  pin "$SERVER_CPUS" "$JAVA" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow $JVM_FLAGS \
+    -jar "$VMESH0_JAR" dns serve --table "$WORKDIR/table.json" --listen "127.0.0.1:$VMESH0_PORT" \
+    --resolv-conf "$WORKDIR/resolv.conf" --namespace default $VMESH_ARGS > "$WORKDIR/vmesh0.log" 2>&1 &
+  pid[vmesh0]=$!
+}
 start_dnsmasq() {
   pin "$SERVER_CPUS" dnsmasq --keep-in-foreground --port="$DNSMASQ_PORT" --listen-address=127.0.0.1 --bind-interfaces \
     --no-resolv --no-hosts --addn-hosts="$WORKDIR/hosts" --pid-file= --log-facility="$WORKDIR/dnsmasq.log" \
@@ -178,7 +188,7 @@ start_floor() {
   pid[floor]=$!
 }
 declare -A port=([vmesh]=$VMESH_PORT [dnsmasq]=$DNSMASQ_PORT [floor]=$FLOOR_PORT [cfloor]=$CFLOOR_PORT
-  [ffloor]=$FFLOOR_PORT [mfloor]=$MFLOOR_PORT)
+  [ffloor]=$FFLOOR_PORT [mfloor]=$MFLOOR_PORT [vmesh0]=$VMESH0_PORT)
 for s in $SERVERS; do
   "start_$s"
 done
