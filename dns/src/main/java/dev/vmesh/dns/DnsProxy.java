@@ -62,6 +62,9 @@ public final class DnsProxy implements AutoCloseable {
 
   DnsProxy(DnsProxyConfig config, TimeoutScheduler timeouts) {
     this.config = config;
+    if (config.preferNativeTransport()) {
+      UdpSocket.Mmsg.prepare(); // meanwhile
+    }
     this.transports = Transports.select(config.preferNativeTransport());
     this.forwarder = new Forwarder(transports, config.upstreams(), config.forwardTimeout(), config.parallelForwarding(),
         config.randomUpstreamOrder(), config.maxInflightForwards(), timeouts, config.metrics());

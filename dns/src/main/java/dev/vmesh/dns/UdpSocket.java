@@ -88,6 +88,18 @@ interface UdpSocket {
 
     private Mmsg() {}
 
+    /**
+     * Looks the class up (making its native function handles takes tens of milliseconds of a cold JVM) on
+     * a short thread of its own, so a proxy built early in a start does not wait for it when it binds.
+     */
+    static void prepare() {
+      Thread.ofPlatform().daemon().name("vmesh-dns-prepare").start(() -> {
+        if (OPEN == null) {
+          log.debug("event=dns_udp_batching_unavailable");
+        }
+      });
+    }
+
     private static MethodHandle find() {
       String os = System.getProperty("os.name", "");
       String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
