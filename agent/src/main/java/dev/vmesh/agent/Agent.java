@@ -50,8 +50,11 @@ import org.slf4j.LoggerFactory;
  * {@code Agent} is {@code vmesh agent}: it gets the VM its certificate, registers the VM over its own
  * mTLS xDS stream, runs the group's probe and reports transitions, serves local xDS (and SDS) for the
  * VM's Envoy and proxyless gRPC apps, writes their bootstrap files, optionally runs Envoy, and serves
- * status, readiness and metrics. Everything that needs the certificate starts once the first one is on
- * disk; until then the agent retries with backoff and says why on {@code /healthz/ready}.
+ * status, readiness and metrics. Local xDS and SDS, Envoy's bootstrap and Envoy itself start at once, so
+ * Envoy is up while the agent gets its certificate: its streams are held until the agent is connected
+ * upstream and its secrets until the certificate is there. Everything that needs the certificate starts
+ * once the first one is on disk; until then the agent retries with backoff and says why on
+ * {@code /healthz/ready}, which stays false until the certificate, the connection and Envoy are ready.
  */
 public final class Agent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
@@ -107,6 +110,9 @@ public final class Agent implements AutoCloseable {
   private final DnsProxy dns;
   private final AgentParts parts = new AgentParts();
   private final AgentStatus agentStatus;
+  private final SdsService sds;
+  private final CompletableFuture<Upstream> upstreamReady = new CompletableFuture<>();
+  private final CompletableFuture<Void> broughtUp = new CompletableFuture<>();
   private volatile boolean closed;
 
   private Agent(Options options, Clock clock) throws IOException {
@@ -126,6 +132,7 @@ public final class Agent implements AutoCloseable {
     String caAddress = config.caAddress();
     this.certs = new CertManager(co, new GrpcCaClient(caAddress, serverName(caAddress), paths.rootCert()), clock,
         timer, random);
+    this.sds = new SdsService(certs.certChain(), certs.key(), certs.rootCert());
     AgentMetrics.register(metrics, parts, certs);
     this.dns = options.dns() == null ? null : dnsProxy(options.dns());
     this.agentStatus = new AgentStatus(config, certs, dns, parts);
@@ -149,6 +156,12 @@ public final class Agent implements AutoCloseable {
     }
     LOG.info("event=agent_starting identity={} node={} ips={} discovery={} group={}", a.config.identity().uri(),
         a.config.nodeId(), a.config.instanceIps(), a.config.discoveryAddresses(), a.config.autoRegisterGroup());
+    a.certs.onNewCertificate(a.sds::certificatesChanged);
+    a.certs.firstCertificate().thenRun(a.sds::certificatesAvailable);
+    a.certs.firstCertificate().thenRunAsync(a::bringUp, a.scheduler);
+    // the certificate (a key, the request, a TLS connection to the CA) on a thread of its own, while the
+    // DNS proxy, capture, local xDS and Envoy start here
+    Thread.ofPlatform().daemon().name("agent-certificate").start(a.certs::start);
     try {
       if (a.dns != null) {
         try {
@@ -161,12 +174,11 @@ public final class Agent implements AutoCloseable {
       if (options.capture() != null) {
         a.startCapture();
       }
+      a.startLocal();
     } catch (IOException e) {
       a.close();
       throw e;
     }
-    a.certs.start();
-    a.certs.firstCertificate().thenRunAsync(a::bringUp, a.scheduler);
     return a;
   }
 
@@ -197,6 +209,32 @@ public final class Agent implements AutoCloseable {
         dns == null ? null : dns.upstreams(), dns == null ? 0 : dns.listenAddresses().get(0).getPort());
   }
 
+  /**
+   * Local xDS and SDS, Envoy's bootstrap and Envoy, before the certificate: Envoy starts (and loads its
+   * binary, admin, static clusters) while the agent gets the certificate and connects; its xDS streams
+   * wait for the upstream connection and its secrets for the certificate.
+   */
+  private void startLocal() throws IOException {
+    LocalXdsProxy localXds = new LocalXdsProxy(upstreamReady, config.identity().namespace()).withLocalService(sds);
+    running.add(localXds);
+    localXds.start(options.localXdsSocket(), options.localXdsLoopback());
+    parts.localXds = localXds;
+    if (options.localXdsSocket() != null) {
+      Node node = Nodes.agent(config, options.version());
+      BootstrapFiles.write(config.paths().envoyBootstrap(), EnvoyBootstrap.json(node.toBuilder()
+          .setMetadata(Nodes.forwarded(node, config.identity().namespace()).getMetadata()).build(),
+          options.localXdsSocket(), options.envoyDelta(), options.envoyPorts()));
+    }
+    if (options.envoyBinary() != null) {
+      EnvoySupervisor envoy = new EnvoySupervisor(options.envoyBinary(), config.paths().envoyBootstrap(), List.of(),
+          options.envoyPorts().admin(), Duration.ofSeconds(5), timer, random);
+      parts.envoy = envoy;
+      running.add(envoy);
+      envoy.start();
+    }
+  }
+
+  /** What needs the certificate: the upstream connection, the agent's stream, the gRPC bootstrap, the prober. */
   private void bringUp() {
     if (closed) {
       return;
@@ -207,31 +245,22 @@ public final class Agent implements AutoCloseable {
           certs.certChain(), certs.key());
       parts.upstream = upstream;
       running.add(upstream);
-      SdsService sds = new SdsService(certs.certChain(), certs.key(), certs.rootCert());
       certs.onNewCertificate(() -> {
         try {
           upstream.reloadCertificate();
         } catch (IOException e) {
           LOG.warn("event=certificate_reload_failed error=\"{}\"", e.getMessage());
         }
-        sds.certificatesChanged();
       });
       Node node = Nodes.agent(config, options.version());
       AgentStream stream = new AgentStream(upstream, node, timer, clock, random, this::nameTable);
       parts.stream = stream;
       running.add(stream);
       stream.start();
-
-      LocalXdsProxy localXds = new LocalXdsProxy(upstream, config.identity().namespace()).withLocalService(sds);
-      localXds.start(options.localXdsSocket(), options.localXdsLoopback());
-      parts.localXds = localXds;
-      running.add(localXds);
+      upstreamReady.complete(upstream);
       if (options.localXdsSocket() != null) {
         BootstrapFiles.write(paths.grpcBootstrap(), BootstrapFiles.grpc(Nodes.grpcApp(config, options.version()),
             options.localXdsSocket(), paths.certDir()));
-        BootstrapFiles.write(paths.envoyBootstrap(), EnvoyBootstrap.json(node.toBuilder()
-            .setMetadata(Nodes.forwarded(node, config.identity().namespace()).getMetadata()).build(),
-            options.localXdsSocket(), options.envoyDelta(), options.envoyPorts()));
       }
       if (config.probe() != null) {
         Prober prober = new Prober(config.probe(), config.probeHost(), timer, probes, this::healthChanged);
@@ -239,17 +268,12 @@ public final class Agent implements AutoCloseable {
         running.add(prober);
         prober.start();
       }
-      if (options.envoyBinary() != null) {
-        EnvoySupervisor envoy = new EnvoySupervisor(options.envoyBinary(), paths.envoyBootstrap(), List.of(),
-            options.envoyPorts().admin(), Duration.ofSeconds(5), timer, random);
-        parts.envoy = envoy;
-        running.add(envoy);
-        envoy.start();
-      }
       parts.startupError = "";
     } catch (Exception e) {
       parts.startupError = e.getMessage() == null ? e.toString() : e.getMessage();
       LOG.error("event=agent_start_failed error=\"{}\"", parts.startupError, e);
+    } finally {
+      broughtUp.complete(null);
     }
   }
 
@@ -306,9 +330,9 @@ public final class Agent implements AutoCloseable {
     return l == null ? -1 : l.port();
   }
 
-  /** Completes when the agent's services are up (after the first certificate). */
+  /** Completes when the agent's services are up (after the first certificate: connection, gRPC bootstrap, probe). */
   public CompletableFuture<Void> started() {
-    return certs.firstCertificate().thenRunAsync(() -> { }, scheduler);
+    return broughtUp.copy();
   }
 
   public boolean isReady() {
@@ -348,6 +372,12 @@ public final class Agent implements AutoCloseable {
     certs.close();
     List<AutoCloseable> stopOrder = new ArrayList<>(running);
     Collections.reverse(stopOrder);
+    // Envoy drains first, while its config source is still there; then the local streams close
+    for (AutoCloseable first : new AutoCloseable[] {parts.localXds, parts.envoy}) {
+      if (first != null && stopOrder.remove(first)) {
+        stopOrder.addFirst(first);
+      }
+    }
     for (AutoCloseable c : stopOrder) {
       try {
         c.close();

@@ -38,9 +38,13 @@ final class EnvoyUnderTest implements AutoCloseable {
 
   /** Starts the server on {@code config}, onboards the VM into {@code group} of {@code namespace}, starts the agent. */
   void start(Path config, String group, String namespace, String... serverFlags) throws Exception {
-    Path envoy = EnvoyBinary.find(System.getenv()).path();
     startServer(config, serverFlags);
-    Path etc = onboard(group, namespace);
+    startAgent(onboard(group, namespace));
+  }
+
+  /** Starts the agent (with Envoy and the status ports) on the onboarding files in {@code etc}. */
+  void startAgent(Path etc) throws Exception {
+    Path envoy = EnvoyBinary.find(System.getenv()).path();
     List<String> agent = new ArrayList<>(List.of("agent", "--config-dir", etc.toString(), "--state-dir",
         Files.createDirectories(tmp.resolve("state")).toString(), "--run-dir",
         Files.createDirectories(tmp.resolve("run")).toString(), "--envoy", envoy.toString(), "--dns", "off",

@@ -29,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,14 +47,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each direction of a pipe asks for the next message only once the other side can take it, so a
  * slow local client slows its own upstream stream and nothing else, and nothing queues without bound.
+ *
+ * <p>The proxy can serve before the agent has a certificate and an upstream connection (so Envoy starts
+ * with the agent): a stream opened before then is held, its first request unread, and forwarded once the
+ * upstream is there.
  */
 public final class LocalXdsProxy implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalXdsProxy.class);
 
-  private final Channels upstream;
+  private final CompletableFuture<? extends Channels> upstream;
   private final String namespace;
   private final List<Server> servers = new ArrayList<>();
   private final AtomicInteger openStreams = new AtomicInteger();
+  private final AtomicInteger heldStreams = new AtomicInteger();
   private final AtomicLong forwarded = new AtomicLong();
   private EventLoopGroup udsGroup;
   private Path socket;
@@ -61,6 +67,11 @@ public final class LocalXdsProxy implements AutoCloseable {
   private final List<BindableService> localServices = new ArrayList<>();
 
   public LocalXdsProxy(Channels upstream, String namespace) {
+    this(CompletableFuture.completedFuture(upstream), namespace);
+  }
+
+  /** A proxy whose upstream comes later: streams opened before {@code upstream} completes wait for it. */
+  public LocalXdsProxy(CompletableFuture<? extends Channels> upstream, String namespace) {
     this.upstream = upstream;
     this.namespace = namespace;
   }
@@ -116,9 +127,14 @@ public final class LocalXdsProxy implements AutoCloseable {
     return -1;
   }
 
-  /** Streams open now, and messages forwarded in both directions since start. */
+  /** Streams open now (held ones included), and messages forwarded in both directions since start. */
   public int openStreams() {
     return openStreams.get();
+  }
+
+  /** Local streams waiting for the upstream connection. */
+  public int heldStreams() {
+    return heldStreams.get();
   }
 
   public long forwardedMessages() {
@@ -177,30 +193,60 @@ public final class LocalXdsProxy implements AutoCloseable {
     return out;
   }
 
-  /** One local stream and its upstream twin. */
+  /** One local stream and its upstream twin (opened once there is an upstream). */
   private final class Pipe<Q, R> implements StreamObserver<Q> {
     private final ServerCallStreamObserver<R> down;
-    private final ClientCallStreamObserver<Q> up;
-    private final ManagedChannel channel;
     private final Function<Q, Q> adjust;
+    private ClientCallStreamObserver<Q> up;
+    private Channels via;
+    private ManagedChannel channel;
     private boolean upstreamWantsMore;
     private boolean downstreamWantsMore;
+    private boolean held;
     private boolean done;
 
     Pipe(ServerCallStreamObserver<R> down, BiFunction<ManagedChannel, StreamObserver<R>, StreamObserver<Q>> open,
         Function<Q, Q> adjust) {
       this.down = down;
       this.adjust = adjust;
-      this.channel = upstream.channel();
-      synchronized (this) {
-        this.up = connect(open);
+      openStreams.incrementAndGet();
+      // nothing is read from the local client until its upstream stream is open
+      down.disableAutoRequest();
+      down.setOnReadyHandler(this::downstreamReady);
+      down.setOnCancelHandler(() -> {
+        synchronized (Pipe.this) {
+          if (finish() && up != null) {
+            up.cancel("local client went away", null);
+          }
+        }
+      });
+      if (upstream.isDone()) {
+        connect(upstream.join(), open);
+      } else {
+        synchronized (this) {
+          held = true;
+          heldStreams.incrementAndGet();
+        }
+        LOG.info("event=local_xds_stream_held reason=\"no upstream connection yet (waiting for the certificate)\"");
+        upstream.thenAccept(ch -> connect(ch, open));
       }
     }
 
-    private ClientCallStreamObserver<Q> connect(
+    private void release() {
+      if (held) {
+        held = false;
+        heldStreams.decrementAndGet();
+      }
+    }
+
+    private synchronized void connect(Channels ch,
         BiFunction<ManagedChannel, StreamObserver<R>, StreamObserver<Q>> open) {
-      openStreams.incrementAndGet();
-      down.disableAutoRequest();
+      release();
+      if (done) {
+        return;
+      }
+      via = ch;
+      channel = ch.channel();
       @SuppressWarnings("unchecked")
       ClientCallStreamObserver<Q>[] holder = new ClientCallStreamObserver[1];
       open.apply(channel, new ClientResponseObserver<Q, R>() {
@@ -232,12 +278,12 @@ public final class LocalXdsProxy implements AutoCloseable {
           Status s = Status.fromThrowable(t);
           synchronized (Pipe.this) {
             if (finish()) {
-              down.onError(s.withDescription("upstream " + upstream.address() + ": " + s.getDescription())
+              down.onError(s.withDescription("upstream " + via.address() + ": " + s.getDescription())
                   .asRuntimeException());
             }
           }
           if (s.getCode() == Status.Code.UNAVAILABLE) {
-            upstream.failover(channel);
+            via.failover(channel);
           }
         }
 
@@ -250,27 +296,19 @@ public final class LocalXdsProxy implements AutoCloseable {
           }
         }
       });
-      down.setOnReadyHandler(this::downstreamReady);
-      down.setOnCancelHandler(() -> {
-        synchronized (Pipe.this) {
-          if (finish()) {
-            holder[0].cancel("local client went away", null);
-          }
-        }
-      });
+      up = holder[0];
       down.request(1);
-      return holder[0];
     }
 
     private synchronized void upstreamReady() {
-      if (upstreamWantsMore && up.isReady()) {
+      if (upstreamWantsMore && up != null && up.isReady()) {
         upstreamWantsMore = false;
         down.request(1);
       }
     }
 
     private synchronized void downstreamReady() {
-      if (downstreamWantsMore && down.isReady()) {
+      if (downstreamWantsMore && up != null && down.isReady()) {
         downstreamWantsMore = false;
         up.request(1);
       }
@@ -280,6 +318,7 @@ public final class LocalXdsProxy implements AutoCloseable {
       if (done) {
         return false;
       }
+      release();
       done = true;
       openStreams.decrementAndGet();
       return true;
@@ -287,7 +326,7 @@ public final class LocalXdsProxy implements AutoCloseable {
 
     @Override
     public synchronized void onNext(Q request) {
-      if (done) {
+      if (done || up == null) {
         return;
       }
       forwarded.incrementAndGet();
@@ -301,15 +340,18 @@ public final class LocalXdsProxy implements AutoCloseable {
 
     @Override
     public synchronized void onError(Throwable t) {
-      if (finish()) {
+      if (finish() && up != null) {
         up.cancel("local client failed", t);
       }
     }
 
     @Override
     public synchronized void onCompleted() {
-      if (!done) {
+      if (!done && up != null) {
         up.onCompleted();
+      } else if (!done) {
+        finish();
+        down.onCompleted();
       }
     }
   }

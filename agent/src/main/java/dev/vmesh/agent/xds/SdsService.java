@@ -14,6 +14,7 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -27,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * (certificate chain and key) and {@code ROOTCA} (the roots), the names the server's clusters ask for.
  * Every stream gets the new secrets when the certificate manager renews them. It is served on the
  * agent's local socket only: whoever can reach it can read the VM's private key.
+ *
+ * <p>It serves from the agent's start, before there is a certificate: a request that comes earlier is
+ * answered once {@link #certificatesAvailable} is called (Envoy waits for its secrets as long as it
+ * takes, and builds the rest of its config meanwhile). A stream is sent the secrets again only when
+ * the files changed, so Envoy does not rebuild its TLS contexts for nothing.
  */
 public final class SdsService extends SecretDiscoveryServiceGrpc.SecretDiscoveryServiceImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(SdsService.class);
@@ -37,8 +43,9 @@ public final class SdsService extends SecretDiscoveryServiceGrpc.SecretDiscovery
   private final Path certChain;
   private final Path key;
   private final Path roots;
-  private final AtomicLong version = new AtomicLong(1);
+  private final AtomicLong version = new AtomicLong();
   private final List<Stream> streams = new CopyOnWriteArrayList<>();
+  private volatile boolean available;
 
   public SdsService(Path certChain, Path key, Path roots) {
     this.certChain = certChain;
@@ -46,12 +53,22 @@ public final class SdsService extends SecretDiscoveryServiceGrpc.SecretDiscovery
     this.roots = roots;
   }
 
-  /** Pushes the current files to every stream (call after a renewal). */
+  /** The certificate files are there and valid: answers the streams that wait for them. */
+  public void certificatesAvailable() {
+    available = true;
+    certificatesChanged();
+  }
+
+  /** Pushes the current files to every stream whose secrets they change (call after a renewal). */
   public void certificatesChanged() {
-    version.incrementAndGet();
     for (Stream s : streams) {
       s.push();
     }
+  }
+
+  /** Whether the secrets are being served (the certificate is there). */
+  public boolean isAvailable() {
+    return available;
   }
 
   @Override
@@ -64,7 +81,7 @@ public final class SdsService extends SecretDiscoveryServiceGrpc.SecretDiscovery
   private final class Stream implements StreamObserver<DiscoveryRequest> {
     private final StreamObserver<DiscoveryResponse> out;
     private final Set<String> names = new LinkedHashSet<>();
-    private long sent;
+    private List<Secret> sent = List.of();
     private long nonce;
 
     Stream(StreamObserver<DiscoveryResponse> out) {
@@ -90,26 +107,30 @@ public final class SdsService extends SecretDiscoveryServiceGrpc.SecretDiscovery
       }
       names.clear();
       names.addAll(asked);
-      sent = 0;
+      sent = List.of();
       push();
     }
 
     synchronized void push() {
-      long v = version.get();
-      if (names.isEmpty() || v == sent) {
+      if (names.isEmpty() || !available) {
         return;
       }
-      DiscoveryResponse.Builder resp = DiscoveryResponse.newBuilder().setTypeUrl(TYPE).setVersionInfo(Long.toString(v))
-          .setNonce(Long.toString(++nonce));
+      List<Secret> secrets = new ArrayList<>();
       try {
         for (String n : names) {
-          resp.addResources(Any.pack(secret(n)));
+          secrets.add(secret(n));
         }
       } catch (IOException e) {
         LOG.warn("event=sds_files_unreadable error=\"{}\"", e.toString());
         return; // the next renewal pushes again
       }
-      sent = v;
+      if (secrets.equals(sent)) {
+        return;
+      }
+      sent = secrets;
+      DiscoveryResponse.Builder resp = DiscoveryResponse.newBuilder().setTypeUrl(TYPE)
+          .setVersionInfo(Long.toString(version.incrementAndGet())).setNonce(Long.toString(++nonce));
+      secrets.forEach(x -> resp.addResources(Any.pack(x)));
       out.onNext(resp.build());
     }
 

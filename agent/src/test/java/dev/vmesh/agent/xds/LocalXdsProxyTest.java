@@ -131,6 +131,7 @@ class LocalXdsProxyTest {
     Files.writeString(certs.resolve("root-cert.pem"), "ROOT");
     SdsService sds = new SdsService(certs.resolve("cert-chain.pem"), certs.resolve("key.pem"),
         certs.resolve("root-cert.pem"));
+    sds.certificatesAvailable();
     Path socket = tmp.resolve("run/xds.sock");
     proxy.withLocalService(sds).start(socket, null);
     client = Grpc.newChannelBuilder("unix://" + socket, InsecureChannelCredentials.create()).build();
