@@ -108,4 +108,28 @@ class EnvoyAcceptsTheBootstrapTest {
         .isEqualTo("prometheus_stats");
     assertThat(hcm.getHttpFilters(0).getTypedConfig().is(Router.class)).isTrue();
   }
+
+  @Test
+  void envoyKeepsTheTrafficAndTlsStatsButNotEveryClustersHousekeeping() throws Exception {
+    Bootstrap.Builder b = Bootstrap.newBuilder();
+    JsonFormat.parser().usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
+        .add(HttpProtocolOptions.getDescriptor()).add(HttpConnectionManager.getDescriptor())
+        .add(Router.getDescriptor()).build())
+        .merge(EnvoyBootstrap.json(NODE, tmp.resolve("xds.sock"), false, EnvoyBootstrap.Ports.DEFAULTS), b);
+    assertThat(b.getDeferredStatOptions().getEnableDeferredCreationStats()).isTrue();
+    var patterns = b.getStatsConfig().getStatsMatcher().getInclusionList().getPatternsList();
+    java.util.function.Predicate<String> kept = name -> patterns.stream().anyMatch(p ->
+        p.hasPrefix() ? name.startsWith(p.getPrefix()) : name.contains(p.getContains()));
+    assertThat(java.util.List.of("cluster.outbound|80||web.ns1.svc.cluster.local.ssl.handshake",
+        "cluster.outbound|80||web.ns1.svc.cluster.local.upstream_rq_total",
+        "cluster.inbound|8080||.upstream_cx_total", "cluster.xds-grpc.upstream_cx_active",
+        "cluster_manager.active_clusters", "cluster_manager.cds.update_rejected", "listener_manager.lds.update_success",
+        "listener.0.0.0.0_15006.ssl.handshake", "listener.0.0.0.0_15443.downstream_cx_total",
+        "http.rds.80.update_success", "tcp.outbound|5000||db.ns1.svc.cluster.local.downstream_cx_total",
+        "server.live")).allMatch(kept);
+    assertThat(java.util.List.of("cluster.outbound|80||web.ns1.svc.cluster.local.membership_healthy",
+        "cluster.outbound|80||web.ns1.svc.cluster.local.update_success",
+        "cluster.outbound|80||web.ns1.svc.cluster.local.circuit_breakers.default.cx_open",
+        "cluster.outbound|80||web.ns1.svc.cluster.local.lb_healthy_panic")).noneMatch(kept);
+  }
 }
