@@ -22,6 +22,8 @@
 #   PAYLOAD [1024] bytes each way  SERVICES [1000]  SETTLE [5] s before the config is counted
 #   FORTIO [fortio on PATH, else ~/go/bin/fortio]  AGENT [deb when dist/target has the vmesh-agent .deb, else jar]
 #   JAVA [$JAVA_HOME/bin/java]  VMESH_JAR [dist/target/vmesh.jar]  WORKDIR [new temp dir]  KEEP [0]
+#   DUMP [none] a file for a's Envoy's /config_dump?include_eds (the input of EnvoyStartup)
+#   LATENCY [1] 0: stop after the first request and the config sizes
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 QPS=${QPS:-1000}
@@ -33,6 +35,8 @@ PAYLOAD=${PAYLOAD:-1024}
 SERVICES=${SERVICES:-1000}
 SETTLE=${SETTLE:-5}
 KEEP=${KEEP:-0}
+DUMP=${DUMP:-}
+LATENCY=${LATENCY:-1}
 JAVA=${JAVA:-${JAVA_HOME:+$JAVA_HOME/bin/java}}
 JAVA=${JAVA:-$("$here/bin/find-java")/bin/java}
 VMESH_JAR=${VMESH_JAR:-$here/dist/target/vmesh.jar}
@@ -151,17 +155,19 @@ for t in cds lds rds eds nds; do before[$t]=$(xds_bytes $t); before[p$t]=$(xds_p
 t0=$(now)
 start_agent a "$VMA"
 url="http://fortio.bench.svc.cluster.local:8080/echo"
-t1="" t_cert="" t_envoy="" t_ready=""
+t1=""
 for _ in $(seq 6000); do
-  [ -z "$t_cert" ] && [ -s "$W/state-a/certs/cert-chain.pem" ] && t_cert=$(now)
-  [ -z "$t_envoy" ] && [ -n "$(envoy_pid "$VMA")" ] && t_envoy=$(now)
-  [ -z "$t_ready" ] && [ -n "$t_envoy" ] && [ "$(inns "$VMA" curl -s -o /dev/null -m 1 -w '%{http_code}' 127.0.0.1:15021/healthz/ready)" = 200 ] && t_ready=$(now)
   if [ "$(nobody "$VMA" curl -s -o /dev/null -m 1 -w '%{http_code}' "$url" 2>/dev/null)" = 200 ]; then t1=$(now); break; fi
   sleep 0.01
 done
 [ -n "$t1" ] || { tail -50 "$W/agent-a.log" >&2; die "a's app was never served"; }
-ms() { [ -n "$1" ] && echo "$(( ($1 - t0) / 1000000 )) ms" || echo "-"; }
-echo "first request served: $(ms "$t1") after the agent of VM a started (certificate on disk $(ms "$t_cert"), Envoy started $(ms "$t_envoy"), ready on 15021 $(ms "$t_ready"); agent: $AGENT, services: $SERVICES, load average $(cut -d' ' -f1 /proc/loadavg))"
+at() { # the time of the first line of a's agent log (the agent's and its Envoy's) matching $1, in ms after t0
+  local ts; ts=$(grep -m1 -E "$1" "$W/agent-a.log" | grep -oE '^\[?[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:.]+' | tr -d '[' | tr T ' ')
+  if [ -n "$ts" ]; then echo "$(( ($(date -u -d "$ts" +%s%N) - t0) / 1000000 )) ms"; else echo "-"; fi
+}
+echo "first request served: $(( (t1 - t0) / 1000000 )) ms after the agent of VM a started (agent's first log line" \
+  "$(at event=agent_starting), Envoy started $(at event=envoy_started), certificate on disk $(at event=certificate_renewed)," \
+  "Envoy ready $(at 'starting workers'); agent: $AGENT, services: $SERVICES, load average $(cut -d' ' -f1 /proc/loadavg))"
 sleep "$SETTLE"
 total=0
 line="config sent to VM a (resource bytes, responses):"
@@ -172,6 +178,8 @@ done
 echo "$line total=$total nds=$(( $(xds_bytes nds) - ${before[nds]} ))"
 inns "$VMA" curl -s "127.0.0.1:15000/stats?filter=^(cluster_manager\.(active_clusters|cds\.update_rejected)|listener_manager\.(total_listeners_active|lds\.update_rejected))$" \
   | tr '\n' ' ' | sed 's/^/envoy a: /'; echo
+if [ -n "$DUMP" ]; then inns "$VMA" curl -s '127.0.0.1:15000/config_dump?include_eds' > "$DUMP"; echo "config dump: $DUMP"; fi
+[ "$LATENCY" = 0 ] && exit 0
 
 # --- latency: direct and through the mesh, rounds alternating; CPU of both Envoys during the mesh runs ---
 ea=$(envoy_pid "$VMA") eb=$(envoy_pid "$VMB")
