@@ -124,7 +124,7 @@ YAML
 done
 cp "$here/api/src/test/resources/istio/expose-services.yaml" "$W/config/"
 # The server's ports stay out of the way of the gateway's 15443; Envoy takes delta xDS, as vmesh gateway's does, on 15010.
-in_ns "$JAVA" -Xmx256m -XX:+UseSerialGC -jar "$VMESH_JAR" server --data-dir "$W/data" --config "$W/config" \
+ip netns exec "$NS" "$JAVA" -Xmx256m -XX:+UseSerialGC -jar "$VMESH_JAR" server --data-dir "$W/data" --config "$W/config" \
   --http-address 127.0.0.1:15014 --xds-address 127.0.0.1:16012 --xds-plaintext-address 127.0.0.1:15010 \
   >"$W/server.log" 2>&1 &
 pids+=($!)
@@ -144,7 +144,8 @@ cat >"$W/envoy.json" <<JSON
    "load_assignment": {"cluster_name": "xds-grpc", "endpoints": [{"lb_endpoints": [{"endpoint": {"address":
      {"socket_address": {"address": "127.0.0.1", "port_value": 15010}}}}]}]}}]}}
 JSON
-# ip netns exec runs the program itself (no shell in between), so $! is the gateway's own pid for /proc/PID/stat.
+# ip netns exec runs the program itself (no shell in between), so $! is the gateway's own pid for /proc/PID/stat
+# (and for the kill at exit: a program behind a shell function would outlive the script).
 ip netns exec "$NS" "$ENVOY" -c "$W/envoy.json" --disable-hot-restart --concurrency "$GATEWAY_THREADS" -l warning \
   >"$W/envoy.log" 2>&1 &
 ENVOY_PID=$!
