@@ -73,7 +73,7 @@ final class Forwarder {
       inflight.decrementAndGet();
       log.debug("event=dns_overload inflight={}", maxInflight);
       metrics.request(protocol, DnsMetrics.Result.SERVFAIL);
-      send.accept(Responses.error(alloc, packet, q, Wire.SERVFAIL, true, payload));
+      send.accept(Responses.error(Responses.Buffers.of(alloc), packet, q, Wire.SERVFAIL, true, payload));
       return;
     }
     ByteBuf copy = alloc.buffer(packet.readableBytes()).writeBytes(packet, packet.readerIndex(), packet.readableBytes());
@@ -204,7 +204,7 @@ final class Forwarder {
     private void giveUp() {
       metrics.upstreamFailure(protocol);
       log.debug("event=dns_upstreams_failed servers={}", order.size());
-      complete(Responses.error(alloc, query, questionEnd, edns, Wire.SERVFAIL, payload), DnsMetrics.Result.SERVFAIL);
+      complete(Responses.error(Responses.Buffers.of(alloc), query, questionEnd, edns, Wire.SERVFAIL, payload), DnsMetrics.Result.SERVFAIL);
     }
 
     private void finish(ByteBuf reply, MessageScanner.ReplyLayout layout, DnsMetrics.Result result) {

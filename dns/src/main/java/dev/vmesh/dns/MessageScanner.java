@@ -98,8 +98,9 @@ final class MessageScanner {
       }
       q.labelStarts[q.labels++] = n;
       q.name[n++] = (byte) len;
-      for (int i = 1; i <= len; i++) {
-        q.name[n++] = Wire.lower(m.getByte(pos + i));
+      m.getBytes(pos + 1, q.name, n, len); // one bounds check per label, not per byte
+      for (int labelEnd = n + len; n < labelEnd; n++) {
+        q.name[n] = Wire.lower(q.name[n]);
       }
       pos += 1 + len;
       if (len == 0) {

@@ -9,6 +9,8 @@ import java.util.Map;
  * nothing (a {@code HashMap} would need a key object per query). Load factor at most one half.
  */
 final class NameMap<V> {
+  /** Each slot's key hash, never 0; 0 marks an empty slot. Probing reads this array alone until a hash matches. */
+  private final int[] hashes;
   private final byte[][] keys;
   private final Object[] values;
   private final int mask;
@@ -16,15 +18,18 @@ final class NameMap<V> {
 
   NameMap(Map<Key, V> entries) {
     int capacity = Integer.highestOneBit(Math.max(4, entries.size() * 2) - 1) << 1;
+    hashes = new int[capacity];
     keys = new byte[capacity][];
     values = new Object[capacity];
     mask = capacity - 1;
     size = entries.size();
     entries.forEach((k, v) -> {
-      int i = hash(k.bytes(), 0, k.bytes().length) & mask;
-      while (keys[i] != null) {
+      int h = hash(k.bytes(), 0, k.bytes().length);
+      int i = h & mask;
+      while (hashes[i] != 0) {
         i = (i + 1) & mask;
       }
+      hashes[i] = h;
       keys[i] = k.bytes();
       values[i] = v;
     });
@@ -37,13 +42,17 @@ final class NameMap<V> {
   /** The value for the name in {@code buf[off, off + len)}, or null. */
   @SuppressWarnings("unchecked")
   V get(byte[] buf, int off, int len) {
-    for (int i = hash(buf, off, len) & mask; ; i = (i + 1) & mask) {
-      byte[] k = keys[i];
-      if (k == null) {
+    int h = hash(buf, off, len);
+    for (int i = h & mask; ; i = (i + 1) & mask) {
+      int slot = hashes[i];
+      if (slot == 0) {
         return null;
       }
-      if (k.length == len && Arrays.equals(k, 0, len, buf, off, off + len)) {
-        return (V) values[i];
+      if (slot == h) {
+        byte[] k = keys[i];
+        if (k.length == len && Arrays.equals(k, 0, len, buf, off, off + len)) {
+          return (V) values[i];
+        }
       }
     }
   }
@@ -53,7 +62,8 @@ final class NameMap<V> {
     for (int i = off; i < off + len; i++) {
       h = (h ^ (b[i] & 0xff)) * 0x01000193;
     }
-    return h ^ (h >>> 16);
+    h ^= h >>> 16;
+    return h != 0 ? h : 1; // 0 marks an empty slot
   }
 
   /** A map key: a wire-format name, compared by content. */

@@ -24,10 +24,16 @@ final class QueryProcessor {
   /**
    * The listener a query came in on: it sends the replies, the immediate ones from the thread that
    * called {@link #handle} and the forwarded ones later from {@link #eventLoop()}. A reply is the
-   * responder's to release.
+   * responder's to release. {@link #buffer} gives the buffer an immediate reply is written into (by
+   * default one from {@link #alloc()}; a UDP listener lends the send slot of the datagram being handled).
    */
-  interface Responder {
+  interface Responder extends Responses.Buffers {
     ByteBufAllocator alloc();
+
+    @Override
+    default ByteBuf buffer(int size) {
+      return alloc().ioBuffer(size);
+    }
 
     /** Where forwarding this listener's queries runs (the forwarded replies come from it). */
     EventLoop eventLoop();
@@ -85,14 +91,14 @@ final class QueryProcessor {
     if (t != null && q.qclass == Wire.CLASS_IN && (q.qtype == Wire.TYPE_A || q.qtype == Wire.TYPE_AAAA)) {
       HostRecords records = t.lookup(q);
       if (records != null) {
-        responder.reply(sender, Responses.answer(responder.alloc(), packet, q, records, limit, maxUdpPayload));
+        responder.reply(sender, Responses.answer(responder, packet, q, records, limit, maxUdpPayload));
         metrics.request(protocol, DnsMetrics.Result.TABLE);
         return Outcome.REPLIED;
       }
     } else if (t != null && q.qclass == Wire.CLASS_IN && q.qtype == Wire.TYPE_PTR) {
       PointerRecords records = t.lookupPointer(q);
       if (records != null) {
-        responder.reply(sender, Responses.pointers(responder.alloc(), packet, q, records, limit, maxUdpPayload));
+        responder.reply(sender, Responses.pointers(responder, packet, q, records, limit, maxUdpPayload));
         metrics.request(protocol, DnsMetrics.Result.TABLE);
         return Outcome.REPLIED;
       }
@@ -104,7 +110,7 @@ final class QueryProcessor {
 
   private Outcome reject(Responder responder, InetSocketAddress sender, ByteBuf packet, Query q, int rcode,
       boolean withQuestion, DnsMetrics.Protocol protocol) {
-    responder.reply(sender, Responses.error(responder.alloc(), packet, q, rcode, withQuestion, maxUdpPayload));
+    responder.reply(sender, Responses.error(responder, packet, q, rcode, withQuestion, maxUdpPayload));
     metrics.request(protocol, DnsMetrics.Result.REJECTED);
     return Outcome.REPLIED;
   }

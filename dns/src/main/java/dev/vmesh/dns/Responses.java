@@ -8,7 +8,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code Responses} writes the replies the proxy makes itself: answers from the table and error
  * replies. An answer is the client's header (ID and RD/CD kept), the client's question copied byte for
  * byte (so 0x20 case randomisation survives), then the prebuilt records in a fresh random order, then
- * an OPT record when the client used EDNS. Only the reply buffer is allocated.
+ * an OPT record when the client used EDNS. Nothing is allocated but the reply buffer, and not even that
+ * when a UDP listener lends its send slot ({@link Buffers}).
  *
  * <p>Hand-written for the same reason as {@link MessageScanner}: the records are prebuilt bytes and
  * only need copying; building Netty {@code DnsResponse} objects per query would allocate several
@@ -18,11 +19,25 @@ final class Responses {
   private Responses() {}
 
   /**
+   * Where a reply is written: a buffer of at least {@code size} writable bytes, from its writer index on.
+   * A UDP listener lends the send slot of the datagram being answered, so that the reply is written
+   * where the kernel reads it; elsewhere a buffer from the channel's allocator.
+   */
+  interface Buffers {
+    ByteBuf buffer(int size);
+
+    /** Buffers from {@code alloc} (direct, pooled). */
+    static Buffers of(ByteBufAllocator alloc) {
+      return alloc::ioBuffer;
+    }
+  }
+
+  /**
    * The answer from {@code records} to the query in {@code query} (parsed into {@code q}), at most
    * {@code limit} bytes: records that do not fit are left out and TC is set. {@code payload} is the UDP
    * size advertised in our OPT record.
    */
-  static ByteBuf answer(ByteBufAllocator alloc, ByteBuf query, Query q, HostRecords records, int limit, int payload) {
+  static ByteBuf answer(Buffers buffers, ByteBuf query, Query q, HostRecords records, int limit, int payload) {
     HostRecords target = records.target;
     boolean v4 = q.qtype == Wire.TYPE_A;
     byte[] rrs = v4 ? target.a : target.aaaa;
@@ -42,7 +57,7 @@ final class Responses {
     boolean truncated = n < count || (alias && !cnameFits);
     int answers = n + (alias && cnameFits ? 1 : 0);
 
-    ByteBuf out = alloc.ioBuffer(fixed + (alias && cnameFits ? cnameLength : 0) + n * rrLength);
+    ByteBuf out = buffers.buffer(fixed + (alias && cnameFits ? cnameLength : 0) + n * rrLength);
     out.writeShort(q.id);
     out.writeShort(Wire.QR | Wire.AA | Wire.RA | (q.flags & (Wire.RD | Wire.CD)) | (truncated ? Wire.TC : 0));
     out.writeShort(1);
@@ -79,7 +94,7 @@ final class Responses {
    * The PTR answer from {@code records} to the query in {@code query}, at most {@code limit} bytes:
    * records that do not fit are left out and TC is set.
    */
-  static ByteBuf pointers(ByteBufAllocator alloc, ByteBuf query, Query q, PointerRecords records, int limit,
+  static ByteBuf pointers(Buffers buffers, ByteBuf query, Query q, PointerRecords records, int limit,
       int payload) {
     int questionLength = q.questionEnd - Wire.HEADER;
     int fixed = Wire.HEADER + questionLength + (q.edns ? Wire.OPT_LENGTH : 0);
@@ -88,7 +103,7 @@ final class Responses {
       n++;
     }
     int length = n == 0 ? 0 : records.ends[n - 1];
-    ByteBuf out = alloc.ioBuffer(fixed + length);
+    ByteBuf out = buffers.buffer(fixed + length);
     out.writeShort(q.id);
     out.writeShort(Wire.QR | Wire.AA | Wire.RA | (q.flags & (Wire.RD | Wire.CD)) | (n < records.count() ? Wire.TC : 0));
     out.writeShort(1);
@@ -105,6 +120,14 @@ final class Responses {
 
   /** Copies {@code n} of the {@code count} records in random order (a partial Fisher-Yates shuffle). */
   private static void writeShuffled(ByteBuf out, byte[] rrs, int count, int rrLength, int n, int owner, Query q) {
+    if (count == 1) { // most names: one address of the family asked for, nothing to shuffle
+      int start = out.writerIndex();
+      out.writeBytes(rrs, 0, rrLength);
+      if (owner != Wire.POINTER_TO_QUESTION) {
+        out.setShort(start, owner);
+      }
+      return;
+    }
     int[] order = q.order(count);
     for (int i = 0; i < count; i++) {
       order[i] = i;
@@ -127,20 +150,20 @@ final class Responses {
    * question is echoed when {@code withQuestion} (only when it parsed), an OPT record added when the
    * client used EDNS or the code needs one.
    */
-  static ByteBuf error(ByteBufAllocator alloc, ByteBuf query, Query q, int rcode, boolean withQuestion, int payload) {
-    return error(alloc, query, withQuestion ? q.questionEnd : 0, q.edns, rcode, payload);
+  static ByteBuf error(Buffers buffers, ByteBuf query, Query q, int rcode, boolean withQuestion, int payload) {
+    return error(buffers, query, withQuestion ? q.questionEnd : 0, q.edns, rcode, payload);
   }
 
   /**
    * An error reply as above, given where the question ends ({@code 0}: leave it out) and whether the
    * client used EDNS.
    */
-  static ByteBuf error(ByteBufAllocator alloc, ByteBuf query, int questionEnd, boolean edns, int rcode, int payload) {
+  static ByteBuf error(Buffers buffers, ByteBuf query, int questionEnd, boolean edns, int rcode, int payload) {
     int base = query.readerIndex();
     boolean withQuestion = questionEnd > 0;
     int questionLength = withQuestion ? questionEnd - Wire.HEADER : 0;
     boolean opt = withQuestion && (edns || rcode > Wire.RCODE);
-    ByteBuf out = alloc.ioBuffer(Wire.HEADER + questionLength + (opt ? Wire.OPT_LENGTH : 0));
+    ByteBuf out = buffers.buffer(Wire.HEADER + questionLength + (opt ? Wire.OPT_LENGTH : 0));
     int flags = query.getUnsignedShort(base + 2);
     out.writeShort(query.getUnsignedShort(base));
     out.writeShort(Wire.QR | Wire.RA | (flags & (Wire.OPCODE | Wire.RD | Wire.CD)) | (rcode & Wire.RCODE));

@@ -115,6 +115,12 @@ final class UdpListener implements QueryProcessor.Responder, AutoCloseable {
   }
 
   @Override
+  public ByteBuf buffer(int size) {
+    ByteBuf slot = socket.replyBuffer(size); // the reply is written where sendmmsg reads it
+    return slot != null ? slot : alloc.ioBuffer(size);
+  }
+
+  @Override
   public EventLoop eventLoop() {
     return forwarding;
   }

@@ -42,7 +42,20 @@ interface UdpSocket {
   /** Who sent datagram {@code i} of the last batch. */
   InetSocketAddress sender(int i);
 
-  /** Queues {@code reply} (released here) for the sender of datagram {@code i}; sent by {@link #flush()} at the latest. */
+  /**
+   * A buffer of at least {@code size} writable bytes (indexes at 0) for the next {@link #reply}, lent by
+   * the socket: a reply written into it is sent from where it was written, with no copy and nothing
+   * allocated; or null when the socket has none to lend (then the reply is written into a buffer of the
+   * caller's). Valid until that reply; a lent buffer is never released by the caller.
+   */
+  default ByteBuf replyBuffer(int size) {
+    return null;
+  }
+
+  /**
+   * Queues {@code reply} for the sender of datagram {@code i}, sent by {@link #flush()} at the latest:
+   * the buffer {@link #replyBuffer} lent, or any other (released here).
+   */
   void reply(int i, ByteBuf reply);
 
   /** Sends the queued replies. */

@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * function API (Java 22+; compiled from src/main/java22, found by {@link UdpSocket#open}): one
  * {@code recvmmsg} with {@code MSG_WAITFORONE} per wake-up (it blocks for the first datagram, then takes
  * whatever else is queued, up to the batch size) and one {@code sendmmsg} for the batch's replies. No
- * readiness wait, no read that finds the socket empty, no copy besides the reply into its send slot, no
- * object per datagram (senders are cached by address and port). java.nio has no batched calls, and
+ * readiness wait, no read that finds the socket empty, no copy (a reply is written straight into its send
+ * slot, which {@link #replyBuffer} lends), no object per datagram (senders are cached by address and port). java.nio has no batched calls, and
  * Netty's epoll channel has them only behind an event loop's {@code epoll_wait} and empty reads, which
  * cost more per query than they save at a VM's query rates (docs/benchmarks.md, "DNS proxy").
  *
@@ -275,20 +275,31 @@ final class MmsgUdpSocket implements UdpSocket {
   }
 
   @Override
+  public ByteBuf replyBuffer(int size) {
+    if (queued == batch || size > slot) {
+      return null;
+    }
+    return replies[queued].clear(); // the next reply's send slot
+  }
+
+  @Override
   public void reply(int i, ByteBuf reply) {
     int length = reply.readableBytes();
-    if (queued == batch || length > slot) {
+    if (queued < batch && reply == replies[queued]) {
+      reply.discardReadBytes(); // lent by replyBuffer: the reply is in its send slot already (from the slot's start)
+    } else if (queued == batch || length > slot) {
       try {
         send(sender(i), reply); // cannot happen with one reply per datagram of at most the payload limit
       } catch (IOException e) {
         log.debug("event=dns_udp_error listener={} client={} error=\"{}\"", localAddress, sender(i), e.toString());
       }
       return;
-    }
-    try {
-      replies[queued].setBytes(0, reply, reply.readerIndex(), length);
-    } finally {
-      reply.release();
+    } else {
+      try {
+        replies[queued].setBytes(0, reply, reply.readerIndex(), length);
+      } finally {
+        reply.release();
+      }
     }
     long at = queued * HDR;
     out.set(JAVA_LONG, at + NAME, names.address() + (long) i * SOCKADDR); // the sender's address as received

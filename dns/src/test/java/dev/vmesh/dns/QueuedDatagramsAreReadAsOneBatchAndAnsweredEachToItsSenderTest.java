@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.net.BindException;
 import java.net.DatagramPacket;
@@ -17,7 +18,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -98,6 +102,60 @@ class QueuedDatagramsAreReadAsOneBatchAndAnsweredEachToItsSenderTest {
       }
     } finally {
       clients.forEach(DatagramSocket::close);
+      s.shutdown();
+      s.close();
+    }
+  }
+
+  /**
+   * The batched socket lends each reply its send slot ({@link UdpSocket#replyBuffer}): what is written
+   * there goes out as written, beside replies in buffers of the caller's (copied into their slots), and the
+   * slots are lent again batch after batch, never released. The channel socket lends nothing.
+   */
+  @ParameterizedTest(name = "batched={0}")
+  @ValueSource(booleans = {false, true})
+  void repliesWrittenIntoLentSendSlotsGoOutBesideCopiedOnes(boolean batched) throws Exception {
+    UdpSocket s = UdpSocket.open(LOOPBACK, false, 512, batched);
+    boolean lends = s.kind().equals("recvmmsg");
+    try (DatagramSocket client = new DatagramSocket(LOOPBACK)) {
+      client.setSoTimeout(20_000);
+      int total = UdpSocket.BATCH + 4; // two batches
+      for (int k = 0; k < total; k++) {
+        byte[] m = ("q" + k).getBytes(StandardCharsets.US_ASCII);
+        client.send(new DatagramPacket(m, m.length, s.localAddress()));
+      }
+      List<ByteBuf> lent = new ArrayList<>();
+      for (int got = 0; got < total; ) {
+        int n = s.receive();
+        for (int i = 0; i < n; i++) {
+          String text = s.datagram(i).toString(StandardCharsets.US_ASCII);
+          assertThat(s.replyBuffer(513)).as("more than a slot holds").isNull();
+          ByteBuf slot = (got + i) % 3 == 2 ? null : s.replyBuffer(64); // every third reply in a buffer of our own
+          if (slot != null) {
+            assertThat(slot.readerIndex()).isZero();
+            assertThat(slot.writerIndex()).isZero();
+            lent.add(slot);
+          }
+          ByteBuf reply = slot != null ? slot : Unpooled.buffer();
+          reply.writeCharSequence((slot != null ? "slot:" : "own:") + text, StandardCharsets.US_ASCII);
+          s.reply(i, reply);
+        }
+        s.flush();
+        got += n;
+      }
+      if (lends) {
+        assertThat(lent).hasSize(total - total / 3).allSatisfy(b -> assertThat(b.refCnt()).isEqualTo(1));
+        Set<ByteBuf> slots = Collections.newSetFromMap(new IdentityHashMap<>());
+        slots.addAll(lent);
+        assertThat(slots).as("slots are reused").hasSizeLessThanOrEqualTo(UdpSocket.BATCH);
+      } else {
+        assertThat(lent).isEmpty();
+      }
+      for (int k = 0; k < total; k++) {
+        String expected = (lends && k % 3 != 2 ? "slot:" : "own:") + "q" + k;
+        assertThat(receive(client)).isEqualTo(expected);
+      }
+    } finally {
       s.shutdown();
       s.close();
     }
