@@ -88,6 +88,13 @@ final class AgentCommand implements Callable<Integer> {
           + " the world; env VMESH_AGENT_ENVOY_DELTA=true|false (default: on).")
   boolean envoyDelta;
 
+  @Option(names = "--drain", defaultValue = "${env:VMESH_AGENT_DRAIN:-5s}", paramLabel = "DURATION",
+      converter = Inputs.AnyDuration.class, description = "On SIGTERM, how long the agent withdraws before it stops:"
+          + " readiness says not ready, a probed workload reports itself unhealthy, Envoy drains its inbound"
+          + " listeners while requests in flight finish and outbound calls keep working; 0s stops at once;"
+          + " env VMESH_AGENT_DRAIN (default: 5s, Istio's terminationDrainDuration).")
+  Duration drain;
+
   @Option(names = "--cert-ttl", defaultValue = "${env:VMESH_AGENT_CERT_TTL:-24h}", paramLabel = "DURATION",
       converter = Inputs.PositiveDuration.class, description = "Lifetime to ask for the workload certificate,"
           + " renewed at half; env VMESH_AGENT_CERT_TTL (default: 24h).")
@@ -150,6 +157,7 @@ final class AgentCommand implements Callable<Integer> {
     Agent agent = Agent.start(options(config, envoyBinary), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      agent.withdraw(drain).join();
       agent.close();
       stopped.countDown();
     }, "shutdown"));

@@ -93,7 +93,7 @@ final class GatewayCommand implements Callable<Integer> {
       converter = Inputs.AnyDuration.class, description = "On stop (SIGTERM), how long to keep serving after"
           + " reporting this gateway unhealthy, so that the server moves other networks' traffic to the other"
           + " gateways before Envoy closes; needs a probe on the gateway's WorkloadGroup (without one the"
-          + " server ignores health reports and the gateway stops at once); 0s stops at once;"
+          + " server ignores health reports); 0s stops at once;"
           + " env VMESH_GATEWAY_DRAIN (default: 5s, Istio's terminationDrainDuration).")
   Duration drain;
 

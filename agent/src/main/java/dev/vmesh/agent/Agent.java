@@ -227,7 +227,7 @@ public final class Agent implements AutoCloseable {
     }
     if (options.envoyBinary() != null) {
       EnvoySupervisor envoy = new EnvoySupervisor(options.envoyBinary(), config.paths().envoyBootstrap(), List.of(),
-          options.envoyPorts().admin(), Duration.ofSeconds(5), timer, random);
+          options.envoyPorts().admin(), EnvoySupervisor.DRAIN_DURATION, timer, random);
       parts.envoy = envoy;
       running.add(envoy);
       envoy.start();
@@ -340,22 +340,34 @@ public final class Agent implements AutoCloseable {
   }
 
   /**
-   * The first step of a graceful stop, before {@link #close()}: stops probing and reports the workload
-   * unhealthy, so that the server takes its entry out of endpoints (and a gateway out of its network's
-   * gateways) and pushes that to the other proxies, then completes after {@code drain}, during which Envoy
-   * keeps serving what is in flight. The readiness port answers "not ready" from here on, so that load
-   * balancers in front stop sending too. Completes at once, reporting nothing, without a probe (the server
-   * heeds health reports only for WorkloadGroups with one), without a stream, or for a zero drain.
+   * The first step of a graceful stop, before {@link #close()}, as Istio's agent takes it on SIGTERM: the
+   * readiness port answers "not ready" from here on (load balancers in front stop sending); with a probe,
+   * probing stops and the workload reports itself unhealthy, so that the server takes its entry out of
+   * endpoints (and a gateway out of its network's gateways) and pushes that to the other proxies; a running
+   * Envoy starts draining its inbound listeners (callers are told to go elsewhere, requests in flight finish,
+   * the app's outbound calls keep working). Completes after {@code drain}, or at once when none of that
+   * happened (no stream and no Envoy) or for a zero drain.
    */
   public CompletableFuture<Void> withdraw(Duration drain) {
     parts.withdrawn = true;
-    Prober prober = parts.prober;
-    AgentStream stream = parts.stream;
-    if (prober == null || stream == null || drain.isZero() || drain.isNegative() || closed) {
+    if (drain.isZero() || drain.isNegative() || closed) {
       return CompletableFuture.completedFuture(null);
     }
-    prober.close(); // no later probe result takes the report back
-    stream.reportHealth(false, "shutting down");
+    boolean waits = false;
+    Prober prober = parts.prober;
+    AgentStream stream = parts.stream;
+    if (prober != null && stream != null) {
+      prober.close(); // no later probe result takes the report back
+      stream.reportHealth(false, "shutting down");
+      waits = true;
+    }
+    EnvoySupervisor envoy = parts.envoy;
+    if (envoy != null && envoy.drainInbound()) {
+      waits = true;
+    }
+    if (!waits) {
+      return CompletableFuture.completedFuture(null);
+    }
     LOG.info("event=withdrawn reason=\"shutting down\" drain={}", drain);
     CompletableFuture<Void> drained = new CompletableFuture<>();
     timer.schedule(() -> drained.complete(null), drain);

@@ -17,11 +17,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link Agent#withdraw}, the first step of a gateway's graceful stop: from then on the readiness port says
- * "not ready" (load balancers in front stop sending), and the drain is waited only when a health report went to
- * the server; an agent with no stream (here: no server reachable) has nothing to wait for and stops at once.
- * The report itself and what the server does with it run end to end in
- * {@code VmsOnTwoNetworksMeetThroughEastWestGatewaysTest}.
+ * {@link Agent#withdraw}, the first step of an agent's or a gateway's graceful stop: from then on the readiness
+ * port says "not ready" (load balancers in front stop sending), and the drain is waited only when something
+ * drains (a health report went to the server, or Envoy took the drain); an agent with no stream (here: no server
+ * reachable) and no Envoy has nothing to wait for and stops at once. The report itself and what the server does
+ * with it run end to end in {@code VmsOnTwoNetworksMeetThroughEastWestGatewaysTest}, Envoy's drain in
+ * {@code EnvoySidecarRunsUnderTheAgentTest} and {@code EnvoyIsRestartedAndDrainedTest}.
  */
 class AWithdrawnAgentIsNotReadyAndWaitsOnlyWhenItReportedTest {
   @TempDir

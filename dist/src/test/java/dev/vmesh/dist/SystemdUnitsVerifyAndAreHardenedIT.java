@@ -56,6 +56,8 @@ class SystemdUnitsVerifyAndAreHardenedIT {
         .containsEntry("Restart", List.of("always"))
         .containsEntry("RestartSec", List.of("5s"))
         .containsEntry("TimeoutStopSec", List.of("30s"))
+        // SIGTERM to the JVM only, which withdraws and drains Envoy's inbound, then stops Envoy
+        .containsEntry("KillMode", List.of("mixed"))
         .containsEntry("SuccessExitStatus", List.of("143"))
         .containsEntry("LimitNOFILE", List.of("65536"))
         .containsEntry("CapabilityBoundingSet", List.of(""))
@@ -103,7 +105,7 @@ class SystemdUnitsVerifyAndAreHardenedIT {
         .doesNotContainKey("ReadWritePaths"); // a missing path would fail the start; the directories above are writable
     assertThat(gateway.get("After")).containsExactly("network-online.target vmesh-server.service");
     assertSandboxed(gateway);
-    // the stop timeout leaves room for the default drain (5s) and Envoy's own (5s, then SIGKILL after 2s more)
+    // the stop timeout leaves room for the default drain (5s) and Envoy's exit (5s after SIGTERM, then SIGKILL)
     assertThat(Integer.parseInt(gateway.get("TimeoutStopSec").get(0).replace("s", ""))).isGreaterThanOrEqualTo(20);
   }
 

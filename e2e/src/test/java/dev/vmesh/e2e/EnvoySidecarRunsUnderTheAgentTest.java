@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Envoy, its child, runs as that user too. Checked: Envoy gets its workload certificate and the roots over
  * the agent's SDS ({@code default}, {@code ROOTCA}); readiness on 15021 follows Envoy; 15020's
  * {@code /stats/prometheus} merges Envoy's and the agent's metrics; 15090 serves Envoy's stats only;
- * Envoy killed with SIGKILL comes back and readiness with it. Whether Envoy accepted the server's
+ * Envoy killed with SIGKILL comes back and readiness with it; SIGTERM to the agent withdraws first (readiness
+ * says "shutting down" while Envoy, still running, drains its inbound listeners) and stops Envoy after the drain. Whether Envoy accepted the server's
  * listeners and clusters is printed, not asserted: those generators are not this test's subject.
  */
 class EnvoySidecarRunsUnderTheAgentTest {
@@ -89,7 +90,7 @@ class EnvoySidecarRunsUnderTheAgentTest {
     Process agent = start("agent", List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"),
         "agent", "--config-dir", etc.toString(), "--state-dir", state.toString(), "--run-dir", runDir.toString(),
         "--envoy", envoy.toString(), "--dns", "off", "--status-address", "127.0.0.1:15020",
-        "--readiness-address", "127.0.0.1:15021");
+        "--readiness-address", "127.0.0.1:15021", "--drain", "15s");
 
     // Envoy runs as the agent's child, under the agent's (unprivileged) user.
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(envoyProcess(agent)).as(log("agent"))
@@ -127,10 +128,19 @@ class EnvoySidecarRunsUnderTheAgentTest {
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(curl("127.0.0.1:15000/certs").body())
         .contains("spiffe://cluster.local/ns/vm/sa/web"));
 
-    // SIGTERM to the agent stops Envoy with it.
+    // SIGTERM to the agent: it withdraws first (15021 says so, Envoy keeps running and drains its inbound
+    // listeners), and stops Envoy with it once the drain is over.
     agent.destroy();
-    assertThat(agent.waitFor(30, TimeUnit.SECONDS)).as(log("agent")).isTrue();
+    await().atMost(Duration.ofSeconds(12)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> assertThat(
+        curl("127.0.0.1:15021/healthz/ready").body()).as(log("agent")).contains("shutting down"));
+    assertThat(second.isAlive()).as("Envoy serves through the drain").isTrue();
+    await().atMost(Duration.ofSeconds(12)).untilAsserted(() -> assertThat(Files.readString(tmp.resolve("agent.log")))
+        .contains("event=envoy_draining listeners=inbound"));
+    assertThat(agent.waitFor(60, TimeUnit.SECONDS)).as(log("agent")).isTrue();
     assertThat(second.isAlive()).isFalse();
+    String stopped = Files.readString(tmp.resolve("agent.log"));
+    assertThat(stopped.indexOf("event=withdrawn")).as(stopped).isGreaterThan(stopped.indexOf("event=envoy_draining"))
+        .isLessThan(stopped.indexOf("event=agent_stopped"));
   }
 
   private static ProcessHandle envoyProcess(Process agent) {

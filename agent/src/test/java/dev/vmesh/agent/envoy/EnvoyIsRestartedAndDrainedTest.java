@@ -1,8 +1,11 @@
 package dev.vmesh.agent.envoy;
 
-import dev.vmesh.api.time.ManualTimer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.vmesh.api.time.ManualTimer;
+import java.net.InetSocketAddress;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,7 +47,7 @@ class EnvoyIsRestartedAndDrainedTest {
       s.start();
       await().until(() -> starts() == 1 && s.restarts() == 1);
       assertThat(Files.readString(tmp.resolve("args"))).contains("-c " + tmp.resolve("bootstrap.json"),
-          "--drain-time-s 5", "--log-level warn");
+          "--drain-time-s 5 --drain-strategy immediate --parent-shutdown-time-s 20", "--log-level warn");
       // 1 s (x0.75..1.25), then 2 s, then 4 s ...
       timer.advance(Duration.ofMillis(700));
       assertThat(starts()).isEqualTo(1);
@@ -73,5 +77,50 @@ class EnvoyIsRestartedAndDrainedTest {
     // It is not restarted after a stop.
     timer.advance(Duration.ofMinutes(1));
     assertThat(starts()).isEqualTo(1);
+  }
+
+  @Test
+  void drainAsksEnvoysAdminToDrainOnlyTheInboundListenersGracefully() throws Exception {
+    List<String> asked = new CopyOnWriteArrayList<>();
+    HttpServer admin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    admin.createContext("/", exchange -> {
+      asked.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
+      int status = exchange.getRequestURI().getPath().equals("/drain_listeners") ? 200 : 404;
+      exchange.sendResponseHeaders(status, -1);
+      exchange.close();
+    });
+    admin.start();
+    try (EnvoySupervisor s = new EnvoySupervisor(fakeEnvoy("while true; do sleep 0.1; done\n"),
+        tmp.resolve("bootstrap.json"), List.of(), admin.getAddress().getPort(), Duration.ofSeconds(45),
+        new ManualTimer(), new Random(7))) {
+      assertThat(s.drainInbound()).as("no Envoy running yet: nothing to drain").isFalse();
+      assertThat(asked).isEmpty();
+      s.start();
+      await().until(() -> starts() == 1);
+
+      assertThat(s.drainInbound()).isTrue();
+      assertThat(asked).containsExactly("POST /drain_listeners?inboundonly&graceful");
+    } finally {
+      admin.stop(0);
+    }
+  }
+
+  @Test
+  void aDrainEnvoyRefusesIsReportedAsNotDraining() throws Exception {
+    HttpServer admin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    admin.createContext("/", exchange -> {
+      exchange.sendResponseHeaders(503, -1);
+      exchange.close();
+    });
+    admin.start();
+    try (EnvoySupervisor s = new EnvoySupervisor(fakeEnvoy("while true; do sleep 0.1; done\n"),
+        tmp.resolve("bootstrap.json"), List.of(), admin.getAddress().getPort(), Duration.ofSeconds(45),
+        new ManualTimer(), new Random(7))) {
+      s.start();
+      await().until(() -> starts() == 1);
+      assertThat(s.drainInbound()).isFalse();
+    } finally {
+      admin.stop(0);
+    }
   }
 }
