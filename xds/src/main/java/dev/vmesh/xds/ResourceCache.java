@@ -18,8 +18,20 @@ final class ResourceCache {
 
   XdsResource get(ResourceType type, Proxy proxy, String name, MeshView mesh) {
     Slot slot = byType.computeIfAbsent(type, t -> new ConcurrentHashMap<>()).computeIfAbsent(name, n -> new Slot());
-    return slot.variants.computeIfAbsent(type.cacheVariant(proxy),
+    return slot.variants.computeIfAbsent(type.cacheVariant(proxy, name),
         v -> Optional.ofNullable(type.generate(proxy, name, mesh))).orElse(null);
+  }
+
+  /** Drops what {@code request} makes stale: the names it touched, and what the rules of {@code types} add. */
+  void invalidate(PushRequest request, Iterable<ResourceType> types) {
+    request.changed().forEach((type, names) -> names.forEach(n -> invalidate(type, n)));
+    for (ResourceType type : types) {
+      if (type.staleAll(request)) {
+        invalidateType(type);
+      } else {
+        type.staleNames(request).forEach(n -> invalidate(type, n));
+      }
+    }
   }
 
   void invalidate(ResourceType type, String name) {

@@ -67,6 +67,15 @@ interface ResourceType {
   }
 
   /**
+   * The variant of one name, for a type whose names do not all depend on the same facts about the proxy
+   * (a sidecar's outbound listeners depend on its namespace, its inbound listener on its addresses too):
+   * the narrower the variant, the more proxies share one generated copy.
+   */
+  default String cacheVariant(Proxy proxy, String name) {
+    return cacheVariant(proxy);
+  }
+
+  /**
    * Adds the names of this type whose content a change to one service may have changed (or that it
    * removed): the cache drops them, and connections resend them to the proxies that have them.
    */
@@ -87,5 +96,13 @@ interface ResourceType {
   /** Whether {@code request} makes every cached resource of this type stale, not only the names touched. */
   default boolean staleAll(PushRequest request) {
     return false;
+  }
+
+  /**
+   * The names whose cached copies (every variant) {@code request} makes stale beyond those it touched,
+   * without resending them to anyone: the proxies it {@link #affects} recompute theirs.
+   */
+  default Set<String> staleNames(PushRequest request) {
+    return Set.of();
   }
 }

@@ -28,8 +28,9 @@ import java.util.TreeMap;
  * destination), the per-port outbound listeners ({@link OutboundListeners}: {@code 0.0.0.0_<port>} for HTTP
  * services and services without a single-IP address, {@code <ip>_<port>} per address of a TCP or
  * auto-detected service), and {@code virtualInbound} (15006) with a chain per
- * port its workload serves ({@link InboundListener}: mTLS per PeerAuthentication). Listeners aggregate services by port, so any change of a service's shape
- * rebuilds them all; {@code virtualInbound} also follows the endpoints at the proxy's own IPs.
+ * port its workload serves ({@link InboundListener}: mTLS per PeerAuthentication). Listeners aggregate services
+ * by port, so any change of a service's shape rebuilds them all; {@code virtualInbound} also follows the
+ * endpoints at the proxy's own IPs. The outbound listeners are cached per namespace, shared by its sidecars.
  */
 final class SidecarListenerType implements ResourceType {
   static final String VIRTUAL_OUTBOUND = "virtualOutbound";
@@ -54,10 +55,15 @@ final class SidecarListenerType implements ResourceType {
     return !proxy.proxyless() && !proxy.router();
   }
 
-  /** The inbound listener depends on the proxy's own IPs (and its labels, when no endpoint is at them). */
+  /**
+   * The outbound listeners depend on the proxy's namespace only, so every sidecar of a namespace shares
+   * them (a new VM's thousand listeners are already built); the inbound listener depends on the proxy's
+   * own IPs too (and its labels, when no endpoint is at them).
+   */
   @Override
-  public String cacheVariant(Proxy proxy) {
-    return proxy.namespace() + "/" + proxy.ips() + "/" + new TreeMap<>(proxy.labels());
+  public String cacheVariant(Proxy proxy, String name) {
+    return name.equals(VIRTUAL_INBOUND) ? proxy.namespace() + "/" + proxy.ips() + "/" + new TreeMap<>(proxy.labels())
+        : proxy.namespace();
   }
 
   @Override
@@ -141,8 +147,15 @@ final class SidecarListenerType implements ResourceType {
     return request.reshapesInbound(proxy);
   }
 
+  /** Outbound listeners follow the services' shapes only (ports, addresses, visibility), never endpoints. */
   @Override
   public boolean staleAll(PushRequest request) {
-    return request.reshapesAnyInbound();
+    return request.shapesChanged();
+  }
+
+  /** A workload that came, went or changed at some IP: the inbound listener of whoever is there. */
+  @Override
+  public Set<String> staleNames(PushRequest request) {
+    return request.touchedIps().isEmpty() ? Set.of() : Set.of(VIRTUAL_INBOUND);
   }
 }

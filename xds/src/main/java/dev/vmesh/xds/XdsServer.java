@@ -119,12 +119,7 @@ public final class XdsServer implements AutoCloseable {
         request = PushRequest.full(batch.firstNanos());
       } else {
         request = ChangeSet.compute(core.types, batch.changes().values(), batch.nameTable(), batch.firstNanos());
-        request.changed().forEach((type, names) -> names.forEach(n -> core.cache.invalidate(type, n)));
-        for (ResourceType type : core.types.all()) {
-          if (type.staleAll(request)) {
-            core.cache.invalidateType(type);
-          }
-        }
+        core.cache.invalidate(request, core.types.all());
       }
       core.nextVersion();
       for (Connection c : connections.all()) {
