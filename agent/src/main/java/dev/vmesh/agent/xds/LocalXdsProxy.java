@@ -4,12 +4,13 @@ import dev.vmesh.api.Listeners;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
-import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.BindableService;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.EventLoopGroup;
@@ -20,10 +21,14 @@ import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +38,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,7 +88,7 @@ public final class LocalXdsProxy implements AutoCloseable {
 
   /** Starts serving on {@code socketPath} (when not null; needs epoll) and {@code loopback} (when not null). */
   public void start(Path socketPath, InetSocketAddress loopback) throws IOException {
-    BindableService service = new Service();
+    ServerServiceDefinition service = service();
     if (socketPath != null) {
       if (!Epoll.isAvailable()) {
         throw new IOException("unix sockets need Linux epoll, which is unavailable here ("
@@ -168,21 +172,47 @@ public final class LocalXdsProxy implements AutoCloseable {
     }
   }
 
-  private final class Service extends AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase {
+  /**
+   * Responses pass through as the server's bytes: the agent never decodes a 1.5 MB CDS answer only to
+   * encode it again for Envoy (the server already checked what it sends, Envoy checks what it gets).
+   * Requests are decoded: the node of the first one is rewritten ({@link Nodes#forwarded}).
+   */
+  static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
     @Override
-    public StreamObserver<DiscoveryRequest> streamAggregatedResources(StreamObserver<DiscoveryResponse> down) {
-      return new Pipe<>((ServerCallStreamObserver<DiscoveryResponse>) down,
-          (ch, obs) -> AggregatedDiscoveryServiceGrpc.newStub(ch).streamAggregatedResources(obs),
-          r -> r.hasNode() ? r.toBuilder().setNode(rewrite(r.getNode())).build() : r);
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
     }
 
     @Override
-    public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
-        StreamObserver<DeltaDiscoveryResponse> down) {
-      return new Pipe<>((ServerCallStreamObserver<DeltaDiscoveryResponse>) down,
-          (ch, obs) -> AggregatedDiscoveryServiceGrpc.newStub(ch).deltaAggregatedResources(obs),
-          r -> r.hasNode() ? r.toBuilder().setNode(rewrite(r.getNode())).build() : r);
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw Status.INTERNAL.withDescription("cannot read a response: " + e.getMessage()).withCause(e)
+            .asRuntimeException();
+      }
     }
+  };
+
+  static final MethodDescriptor<DiscoveryRequest, byte[]> SOTW = raw(
+      AggregatedDiscoveryServiceGrpc.getStreamAggregatedResourcesMethod());
+  static final MethodDescriptor<DeltaDiscoveryRequest, byte[]> DELTA = raw(
+      AggregatedDiscoveryServiceGrpc.getDeltaAggregatedResourcesMethod());
+
+  private static <Q, R> MethodDescriptor<Q, byte[]> raw(MethodDescriptor<Q, R> typed) {
+    return typed.toBuilder(typed.getRequestMarshaller(), BYTES).build();
+  }
+
+  /** ADS, both flavours, each local stream piped to a stream of its own upstream. */
+  private ServerServiceDefinition service() {
+    return ServerServiceDefinition.builder(AggregatedDiscoveryServiceGrpc.SERVICE_NAME)
+        .addMethod(SOTW, ServerCalls.asyncBidiStreamingCall(down -> new Pipe<>(
+            (ServerCallStreamObserver<byte[]>) down, SOTW,
+            r -> r.hasNode() ? r.toBuilder().setNode(rewrite(r.getNode())).build() : r)))
+        .addMethod(DELTA, ServerCalls.asyncBidiStreamingCall(down -> new Pipe<>(
+            (ServerCallStreamObserver<byte[]>) down, DELTA,
+            r -> r.hasNode() ? r.toBuilder().setNode(rewrite(r.getNode())).build() : r)))
+        .build();
   }
 
   private Node rewrite(Node n) {
@@ -194,8 +224,8 @@ public final class LocalXdsProxy implements AutoCloseable {
   }
 
   /** One local stream and its upstream twin (opened once there is an upstream). */
-  private final class Pipe<Q, R> implements StreamObserver<Q> {
-    private final ServerCallStreamObserver<R> down;
+  private final class Pipe<Q> implements StreamObserver<Q> {
+    private final ServerCallStreamObserver<byte[]> down;
     private final Function<Q, Q> adjust;
     private ClientCallStreamObserver<Q> up;
     private Channels via;
@@ -205,8 +235,7 @@ public final class LocalXdsProxy implements AutoCloseable {
     private boolean held;
     private boolean done;
 
-    Pipe(ServerCallStreamObserver<R> down, BiFunction<ManagedChannel, StreamObserver<R>, StreamObserver<Q>> open,
-        Function<Q, Q> adjust) {
+    Pipe(ServerCallStreamObserver<byte[]> down, MethodDescriptor<Q, byte[]> method, Function<Q, Q> adjust) {
       this.down = down;
       this.adjust = adjust;
       openStreams.incrementAndGet();
@@ -221,14 +250,14 @@ public final class LocalXdsProxy implements AutoCloseable {
         }
       });
       if (upstream.isDone()) {
-        connect(upstream.join(), open);
+        connect(upstream.join(), method);
       } else {
         synchronized (this) {
           held = true;
           heldStreams.incrementAndGet();
         }
         LOG.info("event=local_xds_stream_held reason=\"no upstream connection yet (waiting for the certificate)\"");
-        upstream.thenAccept(ch -> connect(ch, open));
+        upstream.thenAccept(ch -> connect(ch, method));
       }
     }
 
@@ -239,8 +268,7 @@ public final class LocalXdsProxy implements AutoCloseable {
       }
     }
 
-    private synchronized void connect(Channels ch,
-        BiFunction<ManagedChannel, StreamObserver<R>, StreamObserver<Q>> open) {
+    private synchronized void connect(Channels ch, MethodDescriptor<Q, byte[]> method) {
       release();
       if (done) {
         return;
@@ -249,53 +277,54 @@ public final class LocalXdsProxy implements AutoCloseable {
       channel = ch.channel();
       @SuppressWarnings("unchecked")
       ClientCallStreamObserver<Q>[] holder = new ClientCallStreamObserver[1];
-      open.apply(channel, new ClientResponseObserver<Q, R>() {
-        @Override
-        public void beforeStart(ClientCallStreamObserver<Q> stream) {
-          holder[0] = stream;
-          stream.disableAutoRequestWithInitial(1);
-          stream.setOnReadyHandler(Pipe.this::upstreamReady);
-        }
+      ClientCalls.asyncBidiStreamingCall(channel.newCall(method, CallOptions.DEFAULT),
+          new ClientResponseObserver<Q, byte[]>() {
+            @Override
+            public void beforeStart(ClientCallStreamObserver<Q> stream) {
+              holder[0] = stream;
+              stream.disableAutoRequestWithInitial(1);
+              stream.setOnReadyHandler(Pipe.this::upstreamReady);
+            }
 
-        @Override
-        public void onNext(R response) {
-          forwarded.incrementAndGet();
-          synchronized (Pipe.this) {
-            if (done) {
-              return;
+            @Override
+            public void onNext(byte[] response) {
+              forwarded.incrementAndGet();
+              synchronized (Pipe.this) {
+                if (done) {
+                  return;
+                }
+                down.onNext(response);
+                if (down.isReady()) {
+                  holder[0].request(1);
+                } else {
+                  downstreamWantsMore = true;
+                }
+              }
             }
-            down.onNext(response);
-            if (down.isReady()) {
-              holder[0].request(1);
-            } else {
-              downstreamWantsMore = true;
-            }
-          }
-        }
 
-        @Override
-        public void onError(Throwable t) {
-          Status s = Status.fromThrowable(t);
-          synchronized (Pipe.this) {
-            if (finish()) {
-              down.onError(s.withDescription("upstream " + via.address() + ": " + s.getDescription())
-                  .asRuntimeException());
+            @Override
+            public void onError(Throwable t) {
+              Status s = Status.fromThrowable(t);
+              synchronized (Pipe.this) {
+                if (finish()) {
+                  down.onError(s.withDescription("upstream " + via.address() + ": " + s.getDescription())
+                      .asRuntimeException());
+                }
+              }
+              if (s.getCode() == Status.Code.UNAVAILABLE) {
+                via.failover(channel);
+              }
             }
-          }
-          if (s.getCode() == Status.Code.UNAVAILABLE) {
-            via.failover(channel);
-          }
-        }
 
-        @Override
-        public void onCompleted() {
-          synchronized (Pipe.this) {
-            if (finish()) {
-              down.onCompleted();
+            @Override
+            public void onCompleted() {
+              synchronized (Pipe.this) {
+                if (finish()) {
+                  down.onCompleted();
+                }
+              }
             }
-          }
-        }
-      });
+          });
       up = holder[0];
       down.request(1);
     }
