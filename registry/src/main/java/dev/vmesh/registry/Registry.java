@@ -14,6 +14,7 @@ import dev.vmesh.registry.security.PeerAuthentications;
 import dev.vmesh.registry.security.PolicyChange;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,6 +24,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -53,6 +56,12 @@ public final class Registry {
   private final AddressStatus addressStatus;
 
   private final ConcurrentHashMap<ServiceKey, Service> services = new ConcurrentHashMap<>();
+  /** Bumped after every change to {@link #services}; a sorted copy is good while this has not moved. */
+  private final AtomicLong servicesVersion = new AtomicLong();
+  private final AtomicReference<Sorted> sorted = new AtomicReference<>();
+
+  /** {@link #services()} as of one version of the map. */
+  private record Sorted(long version, List<Service> services) {}
   private final NameTableView nameTable = new NameTableView();
   private final PeerAuthenticationIndex peerAuthentications;
   private final NetworkIndex networks;
@@ -197,11 +206,21 @@ public final class Registry {
     return byEndpointAddress.services(address, services, Comparator.comparing(Service::key));
   }
 
-  /** Every service, sorted by hostname then namespace. */
+  /**
+   * Every service, sorted by hostname then namespace; unmodifiable. Generators ask for it for every
+   * listener and every wildcard subscription, so the sorted copy is kept until a service changes.
+   */
   public List<Service> services() {
+    long version = servicesVersion.get();
+    Sorted cached = sorted.get();
+    if (cached != null && cached.version() == version) {
+      return cached.services();
+    }
     List<Service> out = new ArrayList<>(services.values());
     out.sort(Comparator.comparing(Service::key));
-    return out;
+    List<Service> frozen = Collections.unmodifiableList(out);
+    sorted.set(new Sorted(version, frozen)); // a copy that saw later changes too is only ever read at its version
+    return frozen;
   }
 
   /** The PeerAuthentications now, an immutable snapshot: the mTLS each workload accepts, per port. */
@@ -386,6 +405,7 @@ public final class Registry {
       ServiceState st = states.get(sk);
       Service next = st == null ? null : st.build(vips.get(sk.hostname()));
       Service prev = next == null ? services.remove(sk) : services.put(sk, next);
+      servicesVersion.incrementAndGet();
       if (!Objects.equals(prev, next)) {
         byEndpointAddress.move(sk, ServiceChange.addresses(prev), ServiceChange.addresses(next));
         reallyChanged.put(sk, new ServiceChange(sk, prev, next));
