@@ -53,6 +53,7 @@ final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedDiscover
     String id = IDENTITY.get();
     String identity = id == null ? "" : id;
     out.disableAutoRequest();
+    out.setCompression(Connection.COMPRESSION); // used only if the client says it takes it; per message, see sent
     out.setOnReadyHandler(conn::onReady);
     out.setOnCancelHandler(() -> conn.executor.execute(conn::closed));
     // gRPC itself ends a call whose request does not parse (UNKNOWN), telling neither the request

@@ -111,6 +111,7 @@ final class DeltaConnection extends Connection {
       b.addResources(Resource.newBuilder().setName(r.name()).setVersion(r.version()).setResource(r.resource()));
       bytes += r.resource().getValue().size();
     }
+    compressIf(bytes);
     responses.onNext(b.build());
     sent(ts, nonce, version, bytes);
     ts.clearWork();

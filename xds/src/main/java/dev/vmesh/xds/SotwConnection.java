@@ -121,6 +121,7 @@ final class SotwConnection extends Connection {
       b.addResources(r.resource());
       bytes += r.resource().getValue().size();
     }
+    compressIf(bytes);
     responses.onNext(b.build());
     sent(ts, nonce, version, bytes);
     ts.clearWork();
