@@ -4,6 +4,7 @@ import dev.vmesh.api.Listeners;
 import dev.vmesh.ca.CaMetrics;
 import dev.vmesh.ca.CaService;
 import dev.vmesh.ca.PeerCredentials;
+import dev.vmesh.xds.FastGzip;
 import dev.vmesh.xds.XdsServer;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -65,6 +66,7 @@ final class GrpcListeners implements AutoCloseable {
       b.addService(s);
     }
     Server server = b
+        .compressorRegistry(FastGzip.registry()) // large xDS answers go gzipped to clients that take it
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
         .keepAliveTime(30, TimeUnit.SECONDS)

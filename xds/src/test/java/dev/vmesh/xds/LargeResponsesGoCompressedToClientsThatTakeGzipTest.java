@@ -69,6 +69,7 @@ class LargeResponsesGoCompressedToClientsThatTakeGzipTest {
   private List<DeltaDiscoveryResponse> fetchClusters(int services, boolean clientTakesGzip) throws Exception {
     h = new Harness(mesh(services));
     server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(h.xds.service())
+        .compressorRegistry(FastGzip.registry())
         .addStreamTracerFactory(new ServerStreamTracer.Factory() {
           @Override
           public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
