@@ -252,12 +252,14 @@ public final class Agent implements AutoCloseable {
           LOG.warn("event=certificate_reload_failed error=\"{}\"", e.getMessage());
         }
       });
+      // Envoy's held streams first: its config is on the first request's path; the agent's own stream
+      // (registration, names) shares the same connection and follows at once
+      upstreamReady.complete(upstream);
       Node node = Nodes.agent(config, options.version());
       AgentStream stream = new AgentStream(upstream, node, timer, clock, random, this::nameTable);
       parts.stream = stream;
       running.add(stream);
       stream.start();
-      upstreamReady.complete(upstream);
       if (options.localXdsSocket() != null) {
         BootstrapFiles.write(paths.grpcBootstrap(), BootstrapFiles.grpc(Nodes.grpcApp(config, options.version()),
             options.localXdsSocket(), paths.certDir()));
