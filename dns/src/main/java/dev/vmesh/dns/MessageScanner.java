@@ -84,9 +84,11 @@ final class MessageScanner {
 
   /**
    * Copies the question name at {@code pos} into {@code q} in lower case, recording label starts.
-   * Compression is not allowed here: nothing precedes the question that a pointer could name.
+   * Compression is not allowed here: nothing precedes the question that a pointer could name. The
+   * labels' lengths are checked first, then the name is copied and lower-cased as a whole.
    */
   private static int readQuestionName(ByteBuf m, int pos, int end, Query q) {
+    int start = pos;
     int n = 0;
     while (true) {
       if (pos >= end) {
@@ -97,17 +99,16 @@ final class MessageScanner {
         return -1; // pointer, reserved label type, too long, or past the end
       }
       q.labelStarts[q.labels++] = n;
-      q.name[n++] = (byte) len;
-      m.getBytes(pos + 1, q.name, n, len); // one bounds check per label, not per byte
-      for (int labelEnd = n + len; n < labelEnd; n++) {
-        q.name[n] = Wire.lower(q.name[n]);
-      }
+      n += 1 + len;
       pos += 1 + len;
       if (len == 0) {
-        q.nameLength = n;
-        return pos;
+        break;
       }
     }
+    m.getBytes(start, q.name, 0, n);
+    Wire.lower(q.name, n); // the length bytes (at most 63) are below 'A' and stay as they are
+    q.nameLength = n;
+    return pos;
   }
 
   /**

@@ -39,10 +39,18 @@ final class QueryProcessor {
     EventLoop eventLoop();
 
     /**
-     * Sends the reply to the query being handled, at once or (UDP, batched) with the other replies of its
-     * batch before the listener reads again; {@code client} is null for TCP.
+     * The client of the query being handled (UDP), or null (TCP); asked only when the query is forwarded,
+     * so that a table answer never has to make an address object.
      */
-    void reply(InetSocketAddress client, ByteBuf reply);
+    default InetSocketAddress client() {
+      return null;
+    }
+
+    /**
+     * Sends the reply to the query being handled, at once or (UDP, batched) with the other replies of its
+     * batch before the listener reads again.
+     */
+    void reply(ByteBuf reply);
 
     /** Sends the reply to a forwarded query, on {@link #eventLoop()}; {@code client} is null for TCP. */
     void forwardedReply(InetSocketAddress client, ByteBuf reply);
@@ -61,11 +69,11 @@ final class QueryProcessor {
   }
 
   /**
-   * Handles the query in {@code packet} (not retained). {@code sender} is the client's address for UDP
-   * and null for TCP; replies go to {@code responder}.
+   * Handles the query in {@code packet} (not retained), which came over {@code protocol}; replies go to
+   * {@code responder}.
    */
-  Outcome handle(ByteBuf packet, InetSocketAddress sender, Responder responder) {
-    DnsMetrics.Protocol protocol = sender == null ? DnsMetrics.Protocol.TCP : DnsMetrics.Protocol.UDP;
+  Outcome handle(ByteBuf packet, DnsMetrics.Protocol protocol, Responder responder) {
+    boolean tcp = protocol == DnsMetrics.Protocol.TCP;
     Query q = Query.scratch();
     switch (MessageScanner.scanQuery(packet, q)) {
       case MessageScanner.DROP -> {
@@ -73,44 +81,45 @@ final class QueryProcessor {
         return Outcome.DROPPED;
       }
       case MessageScanner.NOTIMP -> {
-        return reject(responder, sender, packet, q, Wire.NOTIMP, false, protocol);
+        return reject(responder, packet, q, Wire.NOTIMP, false, protocol);
       }
       case MessageScanner.FORMERR -> {
-        return reject(responder, sender, packet, q, Wire.FORMERR, false, protocol);
+        return reject(responder, packet, q, Wire.FORMERR, false, protocol);
       }
       default -> {
         // a well-formed query
       }
     }
     if (q.edns && q.ednsVersion != 0) {
-      return reject(responder, sender, packet, q, Wire.BADVERS, true, protocol);
+      return reject(responder, packet, q, Wire.BADVERS, true, protocol);
     }
-    int limit = sender == null ? Wire.MAX_MESSAGE
+    int limit = tcp ? Wire.MAX_MESSAGE
         : q.edns ? Math.max(Wire.UDP_DEFAULT, Math.min(q.ednsPayload, maxUdpPayload)) : Wire.UDP_DEFAULT;
     LookupTable t = table.get();
     if (t != null && q.qclass == Wire.CLASS_IN && (q.qtype == Wire.TYPE_A || q.qtype == Wire.TYPE_AAAA)) {
       HostRecords records = t.lookup(q);
       if (records != null) {
-        responder.reply(sender, Responses.answer(responder, packet, q, records, limit, maxUdpPayload));
+        responder.reply(Responses.answer(responder, packet, q, records, limit, maxUdpPayload));
         metrics.request(protocol, DnsMetrics.Result.TABLE);
         return Outcome.REPLIED;
       }
     } else if (t != null && q.qclass == Wire.CLASS_IN && q.qtype == Wire.TYPE_PTR) {
       PointerRecords records = t.lookupPointer(q);
       if (records != null) {
-        responder.reply(sender, Responses.pointers(responder, packet, q, records, limit, maxUdpPayload));
+        responder.reply(Responses.pointers(responder, packet, q, records, limit, maxUdpPayload));
         metrics.request(protocol, DnsMetrics.Result.TABLE);
         return Outcome.REPLIED;
       }
     }
+    InetSocketAddress client = responder.client();
     forwarder.forward(responder.eventLoop(), responder.alloc(), packet, q, protocol, limit, maxUdpPayload,
-        reply -> responder.forwardedReply(sender, reply));
+        reply -> responder.forwardedReply(client, reply));
     return Outcome.FORWARDED;
   }
 
-  private Outcome reject(Responder responder, InetSocketAddress sender, ByteBuf packet, Query q, int rcode,
-      boolean withQuestion, DnsMetrics.Protocol protocol) {
-    responder.reply(sender, Responses.error(responder, packet, q, rcode, withQuestion, maxUdpPayload));
+  private Outcome reject(Responder responder, ByteBuf packet, Query q, int rcode, boolean withQuestion,
+      DnsMetrics.Protocol protocol) {
+    responder.reply(Responses.error(responder, packet, q, rcode, withQuestion, maxUdpPayload));
     metrics.request(protocol, DnsMetrics.Result.REJECTED);
     return Outcome.REPLIED;
   }

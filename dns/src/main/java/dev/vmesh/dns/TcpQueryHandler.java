@@ -47,7 +47,7 @@ final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> impleme
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
     lastActivity = System.nanoTime();
-    switch (processor.handle(frame, null, this)) {
+    switch (processor.handle(frame, DnsMetrics.Protocol.TCP, this)) {
       case FORWARDED -> pending++;
       case DROPPED -> ctx.close();
       case REPLIED -> {
@@ -67,7 +67,7 @@ final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> impleme
   }
 
   @Override
-  public void reply(InetSocketAddress client, ByteBuf reply) {
+  public void reply(ByteBuf reply) {
     ctx.writeAndFlush(reply, ctx.voidPromise()); // a failed write reaches exceptionCaught
   }
 
@@ -75,7 +75,7 @@ final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> impleme
   public void forwardedReply(InetSocketAddress client, ByteBuf reply) {
     pending--;
     lastActivity = System.nanoTime();
-    reply(client, reply);
+    reply(reply);
   }
 
   private void scheduleIdleCheck(ChannelHandlerContext ctx, long delay) {

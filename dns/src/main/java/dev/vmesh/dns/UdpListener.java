@@ -96,7 +96,7 @@ final class UdpListener implements QueryProcessor.Responder, AutoCloseable {
         for (int i = 0; i < n; i++) {
           current = i;
           try {
-            processor.handle(socket.datagram(i), socket.sender(i), this);
+            processor.handle(socket.datagram(i), DnsMetrics.Protocol.UDP, this);
           } catch (Throwable e) { // even an Error (out of direct memory) must not end the listener: answer the next
             log.warn("event=dns_udp_error listener={} client={} error=\"{}\"", localAddress(), socket.sender(i),
                 e.toString());
@@ -126,7 +126,12 @@ final class UdpListener implements QueryProcessor.Responder, AutoCloseable {
   }
 
   @Override
-  public void reply(InetSocketAddress client, ByteBuf reply) {
+  public InetSocketAddress client() {
+    return socket.sender(current);
+  }
+
+  @Override
+  public void reply(ByteBuf reply) {
     socket.reply(current, reply); // called by the processor on this listener's thread, for the datagram it handles
   }
 

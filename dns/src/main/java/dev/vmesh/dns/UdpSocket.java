@@ -31,6 +31,15 @@ interface UdpSocket {
   String kind();
 
   /**
+   * True when replies leave with IPv4's don't-fragment bit set: the batched socket sets it when bound to
+   * an IPv4 loopback address, whose replies never leave the host and never need fragmenting (loopback's
+   * MTU is 64 KiB). The kernel then skips choosing a fragment ID per datagram.
+   */
+  default boolean dontFragment() {
+    return false;
+  }
+
+  /**
    * Waits for at least one datagram and returns how many this batch holds (1 to {@link #BATCH}).
    * Throws {@link java.nio.channels.ClosedChannelException} once {@link #shutdown()} was called.
    */

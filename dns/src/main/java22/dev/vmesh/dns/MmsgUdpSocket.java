@@ -56,6 +56,9 @@ final class MmsgUdpSocket implements UdpSocket {
   private static final int SOL_SOCKET = 1;
   private static final int SO_RCVBUF = 8;
   private static final int SO_REUSEPORT = 15;
+  private static final int IPPROTO_IP = 0;
+  private static final int IP_MTU_DISCOVER = 10;
+  private static final int IP_PMTUDISC_PROBE = 3;
   private static final int IPPROTO_IPV6 = 41;
   private static final int IPV6_V6ONLY = 26;
   private static final int MSG_WAITFORONE = 0x10000;
@@ -91,6 +94,8 @@ final class MmsgUdpSocket implements UdpSocket {
   private static final MethodHandle SETSOCKOPT = errnoFunction("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
       ADDRESS, JAVA_INT);
   private static final MethodHandle BIND = errnoFunction("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+  private static final MethodHandle GETSOCKOPT = errnoFunction("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
+      ADDRESS, ADDRESS);
   private static final MethodHandle GETSOCKNAME = errnoFunction("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
   private static final MethodHandle RECVMMSG = errnoFunction("recvmmsg", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT,
       JAVA_INT, ADDRESS);
@@ -121,6 +126,8 @@ final class MmsgUdpSocket implements UdpSocket {
   private final long[] senderKeys = new long[SENDER_CACHE];
   private final InetSocketAddress[] senders = new InetSocketAddress[SENDER_CACHE];
   private int queued;
+  /** Datagrams the last receive returned: the entries whose sender length the kernel overwrote. */
+  private int lastReceived;
 
   private final Object sendLock = new Object();
   private final MemorySegment txName;
@@ -153,6 +160,7 @@ final class MmsgUdpSocket implements UdpSocket {
       in.set(ADDRESS, i * HDR + NAME, names.asSlice((long) i * SOCKADDR, SOCKADDR));
       in.set(ADDRESS, i * HDR + IOV, inIov.asSlice(i * IOVEC.byteSize(), IOVEC.byteSize()));
       in.set(JAVA_LONG, i * HDR + IOVLEN, 1);
+      in.set(JAVA_INT, i * HDR + NAMELEN, SOCKADDR);
       received[i] = Unpooled.wrappedBuffer(data.asByteBuffer());
       MemorySegment reply = outData.asSlice((long) i * slot, slot);
       outIov.setAtIndex(ADDRESS, 2L * i, reply);
@@ -184,6 +192,8 @@ final class MmsgUdpSocket implements UdpSocket {
         }
         if (v6) {
           setOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0, value, state); // as Java's sockets: IPv4 clients too
+        } else if (address.getAddress().isLoopbackAddress()) {
+          setOption(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_PROBE, value, state); // DF: see dontFragment()
         }
         MemorySegment name = setup.allocate(SOCKADDR, 8);
         int length = encode(address, v6, name);
@@ -217,19 +227,42 @@ final class MmsgUdpSocket implements UdpSocket {
   }
 
   @Override
+  public boolean dontFragment() {
+    if (ipv6) {
+      return false;
+    }
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment value = a.allocate(JAVA_INT);
+      MemorySegment length = a.allocate(JAVA_INT);
+      length.set(JAVA_INT, 0, 4);
+      MemorySegment state = a.allocate(CALL_STATE);
+      synchronized (sendLock) {
+        if (closed || (int) invoke(GETSOCKOPT, state, fd, IPPROTO_IP, IP_MTU_DISCOVER, value, length) != 0) {
+          return false;
+        }
+      }
+      return value.get(JAVA_INT, 0) == IP_PMTUDISC_PROBE;
+    }
+  }
+
+  @Override
   public int receive() throws IOException {
     while (true) {
       if (closing) {
         throw new ClosedChannelException();
       }
-      for (int i = 0; i < batch; i++) {
-        in.set(JAVA_INT, i * HDR + NAMELEN, SOCKADDR); // value-result: the kernel writes the sender's length
+      // value-result: the kernel wrote the sender's length into the entries it filled last time (only
+      // those: at a low rate a batch is one datagram, and the other entries' cache lines stay untouched)
+      for (int i = 0; i < lastReceived; i++) {
+        in.set(JAVA_INT, i * HDR + NAMELEN, SOCKADDR);
       }
+      lastReceived = 0;
       int n = recvmmsg();
       if (closing) {
         throw new ClosedChannelException(); // shutdown() woke the call
       }
       if (n > 0) {
+        lastReceived = n;
         for (int i = 0; i < n; i++) {
           received[i].setIndex(0, Math.min(in.get(JAVA_INT, i * HDR + LEN), slot));
         }

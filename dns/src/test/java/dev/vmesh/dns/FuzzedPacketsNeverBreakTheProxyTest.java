@@ -56,7 +56,12 @@ class FuzzedPacketsNeverBreakTheProxyTest {
       }
 
       @Override
-      public void reply(InetSocketAddress client, ByteBuf reply) {
+      public InetSocketAddress client() {
+        return CLIENT;
+      }
+
+      @Override
+      public void reply(ByteBuf reply) {
         sent.add(reply);
       }
 
@@ -75,7 +80,7 @@ class FuzzedPacketsNeverBreakTheProxyTest {
         ByteBuf in = Unpooled.buffer(Math.max(1, packet.length)).writeBytes(packet);
         QueryProcessor.Outcome outcome;
         try {
-          outcome = processor.handle(in, udp ? CLIENT : null, responder);
+          outcome = processor.handle(in, udp ? DnsMetrics.Protocol.UDP : DnsMetrics.Protocol.TCP, responder);
         } catch (RuntimeException e) {
           run.crash(hex(packet), e);
           continue;

@@ -163,6 +163,21 @@ class QueuedDatagramsAreReadAsOneBatchAndAnsweredEachToItsSenderTest {
 
   @ParameterizedTest(name = "batched={0}")
   @ValueSource(booleans = {false, true})
+  void onlyTheBatchedSocketOnIpv4LoopbackSendsWithDontFragment(boolean batched) throws Exception {
+    for (InetAddress address : List.of(InetAddress.getLoopbackAddress(), InetAddress.getByName("0.0.0.0"))) {
+      UdpSocket s = UdpSocket.open(new InetSocketAddress(address, 0), false, 512, batched);
+      try {
+        boolean expected = s.kind().equals("recvmmsg") && address.isLoopbackAddress();
+        assertThat(s.dontFragment()).as("%s on %s", s.kind(), address).isEqualTo(expected);
+      } finally {
+        s.shutdown();
+        s.close();
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "batched={0}")
+  @ValueSource(booleans = {false, true})
   void aDatagramLongerThanThePayloadLimitIsCutShort(boolean batched) throws Exception {
     UdpSocket s = UdpSocket.open(LOOPBACK, false, 512, batched);
     try (DatagramSocket client = new DatagramSocket(LOOPBACK)) {
