@@ -18,7 +18,8 @@
 #   4. For each run: QPS, lost queries and average latency from dnsperf's statistics; p50/p99/p99.9
 #      from the per-query latencies dnsperf -v prints; server CPU seconds from /proc/<pid>/stat
 #      (utime + stime, all threads) read just before and after dnsperf, also as microseconds of user and
-#      of system time per query; busy share of each CPU from
+#      of system time per query; sleeps per query: how often any of the server's threads blocked (voluntary
+#      context switches from /proc/<pid>/task/*/status; each is a wake-up later); busy share of each CPU from
 #      /proc/stat, to see whether something else used the machine.
 #
 # Environment (defaults in brackets):
@@ -42,7 +43,9 @@
 #                 java.nio's DatagramChannel
 #                 add "mfloor" for the C floor batching its system calls (bench/dns/mfloor.c): one recvmmsg per
 #                 wake-up for every datagram queued (up to 16) and one sendmmsg for their replies
-#                 add "vmesh0" for a second vmesh from VMESH0_JAR (another build: a before and after in one run)
+#                 add "vmesh0" for a second vmesh from VMESH0_JAR (another build: a before and after in one run),
+#                 with VMESH0_JVM_FLAGS [JVM_FLAGS] instead of JVM_FLAGS (the same jar with other flags: set
+#                 VMESH0_JAR=$VMESH_JAR, e.g. VMESH0_JVM_FLAGS="-XX:TieredStopAtLevel=1", the agent's compiler)
 #   FLOOR_PORT [15355]  CFLOOR_PORT [15356]  FFLOOR_PORT [15357]  MFLOOR_PORT [15358]  VMESH0_PORT [15359]
 #   CC [cc]  BENCH_JAR [bench/target/benchmarks.jar]
 #   WORKDIR [a new temporary directory]  KEEP [0] 1 = keep WORKDIR
@@ -79,6 +82,7 @@ FFLOOR_PORT=${FFLOOR_PORT:-15357}
 MFLOOR_PORT=${MFLOOR_PORT:-15358}
 VMESH0_PORT=${VMESH0_PORT:-15359}
 VMESH0_JAR=${VMESH0_JAR:-}
+VMESH0_JVM_FLAGS=${VMESH0_JVM_FLAGS-$JVM_FLAGS}
 CC=${CC:-cc}
 BENCH_JAR=${BENCH_JAR:-$here/bench/target/benchmarks.jar}
 SERVERS=${SERVERS:-vmesh dnsmasq}
@@ -153,8 +157,8 @@ start_vmesh() {
   pid[vmesh]=$!
 }
 start_vmesh0() { # the same from another build's jar, for a before/after in one run
-  # shellcheck disable=SC2086 # JVM_FLAGS and VMESH_ARGS are word lists
-  pin "$SERVER_CPUS" "$JAVA" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow $JVM_FLAGS \
+  # shellcheck disable=SC2086 # VMESH0_JVM_FLAGS and VMESH_ARGS are word lists
+  pin "$SERVER_CPUS" "$JAVA" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow $VMESH0_JVM_FLAGS \
     -jar "$VMESH0_JAR" dns serve --table "$WORKDIR/table.json" --listen "127.0.0.1:$VMESH0_PORT" \
     --resolv-conf "$WORKDIR/resolv.conf" --namespace default $VMESH_ARGS > "$WORKDIR/vmesh0.log" 2>&1 &
   pid[vmesh0]=$!
@@ -214,6 +218,8 @@ echo "the servers answer $(echo "$sample" | wc -l) sample queries correctly (dig
 
 # --- 3. runs ---
 ticks() { awk '{print $14, $15}' "/proc/$1/stat"; } # user and system clock ticks, all threads
+# times any thread of the process went to sleep (voluntary context switches: one per wake-up), all threads
+sleeps() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches/ {n += $2} END {print n + 0}'; }
 cpustat() { awk '/^cpu[0-9]/ {busy = $2 + $3 + $4 + $7 + $8 + $9; printf "%s %d %d ", $1, busy, busy + $5 + $6}' /proc/stat; }
 hz=$(getconf CLK_TCK)
 
@@ -224,12 +230,14 @@ run() {
   [ "$load" != max ] && rate=(-Q "$load")
   kill -0 "${pid[$s]}" 2>/dev/null || { echo "run.sh: $s is no longer running" >&2; exit 1; }
   local out="$WORKDIR/dnsperf.$s.$load.$round"
-  local before after c0 c1
+  local before after c0 c1 w0 w1
   c0=$(cpustat)
+  w0=$(sleeps "${pid[$s]}")
   read -r -a before <<< "$(ticks "${pid[$s]}")"
   (pin "$CLIENT_CPUS" dnsperf -v -s 127.0.0.1 -p "${port[$s]}" -d "$WORKDIR/queries" -l "$seconds" \
     -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" "${rate[@]}" > "$out")
   read -r -a after <<< "$(ticks "${pid[$s]}")"
+  w1=$(sleeps "${pid[$s]}")
   c1=$(cpustat)
   # per-query latencies (seconds) are the last field of the "> RCODE name type latency" lines
   local pct
@@ -237,7 +245,7 @@ run() {
     function at(f,   i) {i = int(NR * f); if (i < 1) i = 1; return v[i] * 1000}
     END {printf "%.3f %.3f %.3f", at(0.50), at(0.99), at(0.999)}')
   awk -v s="$s" -v load="$load" -v round="$round" -v pct="$pct" -v cpu=$(( after[0] + after[1] - before[0] - before[1] )) \
-      -v ucpu=$(( after[0] - before[0] )) -v hz="$hz" \
+      -v ucpu=$(( after[0] - before[0] )) -v hz="$hz" -v sleeps=$(( w1 - w0 )) \
       -v c0="$c0" -v c1="$c1" '
     /Queries completed:/ {done = $3}
     /Queries lost:/ {lost = $3}
@@ -253,13 +261,13 @@ run() {
       if (sec > 0) perSec = done / sec
       usr = 0; sys = 0
       if (done > 0) { usr = 1e6 * ucpu / hz / done; sys = 1e6 * (cpu - ucpu) / hz / done }
-      printf "%s\t%s\t%d\t%.0f\t%.3f\t%s\t%s\t%s\t%.2f\t%.0f\t%d\t%d\t%s\t%s\t%.2f\t%.2f\n", s, load, round, qps, avg, p[1], p[2],
-        p[3], sec, perSec, done, lost, codes, busy, usr, sys
+      printf "%s\t%s\t%d\t%.0f\t%.3f\t%s\t%s\t%s\t%.2f\t%.0f\t%d\t%d\t%s\t%s\t%.2f\t%.2f\t%.3f\n", s, load, round, qps, avg, p[1], p[2],
+        p[3], sec, perSec, done, lost, codes, busy, usr, sys, done > 0 ? sleeps / done : 0
     }' "$out" >> "$RESULTS"
   [ "$KEEP" = 1 ] || rm -f "$out"
 }
 
-printf 'server\tload\tround\tqps\tavg_ms\tp50_ms\tp99_ms\tp999_ms\tcpu_s\tq_per_cpu_s\tcompleted\tlost\trcodes\tcpu_busy\tuser_us_per_q\tsys_us_per_q\n' > "$RESULTS"
+printf 'server\tload\tround\tqps\tavg_ms\tp50_ms\tp99_ms\tp999_ms\tcpu_s\tq_per_cpu_s\tcompleted\tlost\trcodes\tcpu_busy\tuser_us_per_q\tsys_us_per_q\tsleeps_per_q\n' > "$RESULTS"
 echo "warm-up: ${WARMUP} s per server and load, not counted"
 for s in $SERVERS; do
   for load in $LOADS; do
@@ -280,13 +288,14 @@ done
 # --- 4. report ---
 echo
 echo "names: $NAMES (+$SE_HOSTS ServiceEntry hosts), $nqueries distinct queries; dnsperf -c $CLIENTS -T $THREADS -q $OUTSTANDING -l $DURATION;" \
-  "server CPUs: ${SERVER_CPUS:-any}, dnsperf CPUs: ${CLIENT_CPUS:-any}; JVM flags: ${JVM_FLAGS:-none}"
+  "server CPUs: ${SERVER_CPUS:-any}, dnsperf CPUs: ${CLIENT_CPUS:-any}; JVM flags: ${JVM_FLAGS:-none}" \
+  "${VMESH0_JAR:+(vmesh0: $VMESH0_JAR, JVM flags: ${VMESH0_JVM_FLAGS:-none})}"
 awk -F'\t' 'NR == 1 {next} $3 != 0 {
-    rows[++n] = sprintf("| %s | %s | %s | %s | %.3f | %.3f | %.3f | %.2f | %s | %.2f + %.2f | %s | %s |", $1,
-      $2 == "max" ? "max" : $2 "/s", $3, $4, $5, $6, $7, $9, $10, $15, $16, $12, $14)
+    rows[++n] = sprintf("| %s | %s | %s | %s | %.3f | %.3f | %.3f | %.2f | %s | %.2f + %.2f | %.3f | %s | %s |", $1,
+      $2 == "max" ? "max" : $2 "/s", $3, $4, $5, $6, $7, $9, $10, $15, $16, $17, $12, $14)
   } END {
-    print "| server | load | round | QPS | avg ms | p50 ms | p99 ms | server CPU s | queries per CPU-s | µs per query (user + system) | lost | CPU busy |"
-    print "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    print "| server | load | round | QPS | avg ms | p50 ms | p99 ms | server CPU s | queries per CPU-s | µs per query (user + system) | sleeps per query | lost | CPU busy |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= n; i++) print rows[i]
   }' "$RESULTS"
 echo
