@@ -16,7 +16,9 @@ public enum Kind {
   WORKLOAD_GROUP("WorkloadGroup", "workloadgroups", "wg", Kind.NETWORKING, Versions.NETWORKING),
   PEER_AUTHENTICATION("PeerAuthentication", "peerauthentications", "pa", Kind.SECURITY, List.of("v1", "v1beta1")),
   GATEWAY("Gateway", "gateways", "gw", Kind.NETWORKING, Versions.NETWORKING),
-  VIRTUAL_SERVICE("VirtualService", "virtualservices", "vs", Kind.NETWORKING, Versions.NETWORKING);
+  VIRTUAL_SERVICE("VirtualService", "virtualservices", "vs", Kind.NETWORKING, Versions.NETWORKING),
+  /** Istio's CRD declares no short name for sidecars. */
+  SIDECAR("Sidecar", "sidecars", "", Kind.NETWORKING, Versions.NETWORKING);
 
   /** Istio's traffic API group. */
   public static final String NETWORKING = "networking.istio.io";
@@ -53,7 +55,7 @@ public enum Kind {
     return plural;
   }
 
-  /** The short name, e.g. {@code se}. */
+  /** The short name, e.g. {@code se}; empty for kinds Istio gives none (Sidecar). */
   public String shortName() {
     return shortName;
   }
@@ -112,7 +114,8 @@ public enum Kind {
   public static Optional<Kind> fromUserName(String name) {
     String n = name.toLowerCase(Locale.ROOT);
     return Arrays.stream(values())
-        .filter(k -> k.kindName.toLowerCase(Locale.ROOT).equals(n) || k.plural.equals(n) || k.shortName.equals(n))
+        .filter(k -> k.kindName.toLowerCase(Locale.ROOT).equals(n) || k.plural.equals(n)
+            || !k.shortName.isEmpty() && k.shortName.equals(n))
         .findFirst();
   }
 
@@ -122,8 +125,9 @@ public enum Kind {
     return String.join(", ", names.subList(0, names.size() - 1)) + " " + lastJoiner + " " + names.getLast();
   }
 
-  /** Every kind as users type it on the command line: {@code serviceentries (se), ...}. */
+  /** Every kind as users type it on the command line: {@code serviceentries (se), ..., sidecars}. */
   public static String userNames() {
-    return Arrays.stream(values()).map(k -> k.plural + " (" + k.shortName + ")").collect(Collectors.joining(", "));
+    return Arrays.stream(values()).map(k -> k.plural + (k.shortName.isEmpty() ? "" : " (" + k.shortName + ")"))
+        .collect(Collectors.joining(", "));
   }
 }

@@ -7,6 +7,7 @@ import dev.vmesh.api.PeerAuthenticationSpec;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceKey;
 import dev.vmesh.api.ServiceEntrySpec;
+import dev.vmesh.api.SidecarSpec;
 import dev.vmesh.api.VirtualServiceSpec;
 import dev.vmesh.api.WellKnown;
 import dev.vmesh.api.WorkloadEntrySpec;
@@ -114,6 +115,7 @@ final class GetCommand implements Callable<Integer> {
       case PEER_AUTHENTICATION -> List.of("NAMESPACE", "NAME", "MODE", "SELECTOR", "PORT MODES", "AGE");
       case GATEWAY -> List.of("NAMESPACE", "NAME", "SELECTOR", "SERVERS", "AGE");
       case VIRTUAL_SERVICE -> List.of("NAMESPACE", "NAME", "GATEWAYS", "HOSTS", "ROUTES", "AGE");
+      case SIDECAR -> List.of("NAMESPACE", "NAME", "SELECTOR", "EGRESS", "OUTBOUND", "AGE");
     });
     if (wide) {
       headers.add("LABELS");
@@ -138,6 +140,9 @@ final class GetCommand implements Callable<Integer> {
             .collect(Collectors.joining(" "))));
         case VirtualServiceSpec v -> row.addAll(List.of(String.join(",", v.gateways()), String.join(",", v.hosts()),
             routes(v)));
+        case SidecarSpec sc -> row.addAll(List.of(sc.workloadSelector() == null ? ""
+            : labels(sc.workloadSelector().labels()), egress(sc), sc.outboundTrafficPolicy() == null ? ""
+            : sc.outboundTrafficPolicy().effectiveMode()));
       }
       row.add(Table.age(r.metadata().creationTimestamp(), now));
       if (wide) {
@@ -179,6 +184,12 @@ final class GetCommand implements Callable<Integer> {
   private static String server(GatewaySpec.Server s) {
     String port = s.port() == null ? "?" : s.port().number() + "/" + s.port().protocol().toUpperCase(Locale.ROOT);
     return port + (s.tls() == null ? "" : "/" + s.tls().mode()) + ":" + String.join(",", s.hosts());
+  }
+
+  /** A Sidecar's egress listeners as {@code 9080:ns1/*,./* *:istio-system/*} (port, or * for every port). */
+  private static String egress(SidecarSpec s) {
+    return s.egress().stream().map(e -> (e.port() == null ? "*" : Integer.toString(e.port().number())) + ":"
+        + String.join(",", e.hosts())).collect(Collectors.joining(" "));
   }
 
   /** A VirtualService's routes as {@code tls:15012:*->istiod.istio-system.svc:15012 tcp:...}. */

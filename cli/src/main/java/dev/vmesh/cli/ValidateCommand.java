@@ -55,6 +55,7 @@ final class ValidateCommand implements Callable<Integer> {
     problems.addAll(inputs.problems());
     boolean unreadable = problems.stream().anyMatch(Problem::isError); // parts of a directory not walked
     boolean undecodable = false; // errors that belong to no object: syntax, not an object, unknown kind
+    List<ResourceDecoder.Decoded> all = new ArrayList<>();
     for (InputFiles.Input in : inputs.inputs()) {
       if (in.error() != null) {
         unreadable = true;
@@ -63,6 +64,7 @@ final class ValidateCommand implements Callable<Integer> {
       }
       ResourceDecoder.Result decoded = ResourceDecoder.decode(in.name(), in.text());
       problems.addAll(decoded.problems());
+      all.addAll(decoded.decoded());
       for (ResourceDecoder.Decoded d : decoded.decoded()) {
         List<Problem> found = validator.validate(d);
         problems.addAll(found);
@@ -77,6 +79,7 @@ final class ValidateCommand implements Callable<Integer> {
       long objectErrors = decoded.problems().stream().filter(Problem::isError).count();
       undecodable |= objectErrors > 0 && decoded.rejected().isEmpty();
     }
+    problems.addAll(validator.acrossObjects(all));
     long invalidObjects = objects.stream().filter(o -> !o.valid()).count();
     boolean anyError = problems.stream().anyMatch(Problem::isError);
     int exit = unreadable ? 2 : anyError ? 1 : 0;

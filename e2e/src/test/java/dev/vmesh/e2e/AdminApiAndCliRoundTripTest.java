@@ -219,6 +219,51 @@ class AdminApiAndCliRoundTripTest {
   }
 
   @Test
+  void sidecarsRoundTripInEveryNetworkingVersionAndUnsupportedFieldsAreRefused() throws Exception {
+    Path sc = tmp.resolve("sidecar.yaml");
+    Files.writeString(sc, """
+        apiVersion: networking.istio.io/v1alpha3
+        kind: Sidecar
+        metadata: {name: default, namespace: istio-system}
+        spec:
+          egress: [{hosts: ["./*", "istio-system/*"]}]
+        ---
+        apiVersion: networking.istio.io/v1beta1
+        kind: Sidecar
+        metadata: {name: web, namespace: ns1}
+        spec:
+          workloadSelector: {labels: {app: web}}
+          egress: [{hosts: ["ns2/reviews.ns2.svc.cluster.local"]}]
+          outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+        """);
+    Cli apply = Cli.run(withServer("apply", "-f", sc.toString()));
+    assertThat(apply.exit()).as(apply.err()).isZero();
+    assertThat(apply.out()).contains("sidecar.networking.istio.io/istio-system/default created",
+        "sidecar.networking.istio.io/ns1/web created");
+    assertThat(Cli.run(withServer("get", "sidecars", "-A")).out())
+        .containsPattern("istio-system +default +- +\\*:\\./\\*,istio-system/\\*")
+        .containsPattern("ns1 +web +app=web +\\*:ns2/reviews.ns2.svc.cluster.local +REGISTRY_ONLY");
+    var one = http("GET", "/apis/networking.istio.io/v1/namespaces/ns1/sidecars/web", null, null, true);
+    assertThat(one.statusCode()).isEqualTo(200);
+    assertThat(one.body()).contains("\"kind\" : \"Sidecar\"", "\"mode\" : \"REGISTRY_ONLY\"");
+
+    var unsupported = http("POST", "/apis/networking.istio.io/v1/namespaces/ns1/sidecars", "application/yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {name: ingress}
+        spec:
+          ingress: [{port: {number: 9080, protocol: HTTP, name: http}, defaultEndpoint: "127.0.0.1:8080"}]
+        """, true);
+    assertThat(unsupported.statusCode()).isBetween(400, 422);
+    assertThat(unsupported.body()).contains("ingress is not supported by vmesh yet");
+
+    assertThat(Cli.run(withServer("delete", "sidecar", "web", "-n", "ns1")).out())
+        .contains("sidecar.networking.istio.io/ns1/web deleted");
+    assertThat(server.store().list(ListOptions.of(Kind.SIDECAR)).items())
+        .extracting(r -> r.namespace() + "/" + r.name()).containsExactly("istio-system/default");
+  }
+
+  @Test
   void gatewaysAndVirtualServicesRoundTripAndUnsupportedRoutesAreRefused() throws Exception {
     Path files = tmp.resolve("expose-istiod.yaml");
     Files.writeString(files, """

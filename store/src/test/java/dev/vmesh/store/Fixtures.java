@@ -9,6 +9,7 @@ import dev.vmesh.api.Resolution;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ServiceEntrySpec;
 import dev.vmesh.api.ServicePort;
+import dev.vmesh.api.SidecarSpec;
 import dev.vmesh.api.VirtualServiceSpec;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.WorkloadGroupSpec;
@@ -66,6 +67,13 @@ public final class Fixtures {
         List.of(), List.of()));
   }
 
+  /** A Sidecar for workloads labelled app=a: services of its own namespace and istio-system, REGISTRY_ONLY. */
+  public static Resource sidecar(String ns, String name) {
+    return Resource.of(ObjectMeta.of(ns, name), new SidecarSpec(new WorkloadSelector(Map.of("app", "a")),
+        List.of(new SidecarSpec.EgressListener(null, List.of("./*", "istio-system/*"))),
+        new SidecarSpec.OutboundTrafficPolicy(SidecarSpec.OutboundMode.REGISTRY_ONLY)));
+  }
+
   /** A valid object of {@code kind} (every kind has one, so store tests cover every kind). */
   public static Resource anyOf(Kind kind, String ns, String name) {
     return switch (kind) {
@@ -76,6 +84,7 @@ public final class Fixtures {
       case PEER_AUTHENTICATION -> pa(ns, name);
       case GATEWAY -> gw(ns, name);
       case VIRTUAL_SERVICE -> vs(ns, name);
+      case SIDECAR -> sidecar(ns, name);
     };
   }
 

@@ -30,7 +30,7 @@ import java.util.Set;
 public final class ResourceDecoder {
   /** Kinds of Istio's networking and security groups vmesh does not handle (yet): skipped with a notice. */
   private static final Set<String> OTHER_ISTIO_KINDS = Set.of(
-      "DestinationRule", "Sidecar", "EnvoyFilter", "ProxyConfig",
+      "DestinationRule", "EnvoyFilter", "ProxyConfig",
       "AuthorizationPolicy", "RequestAuthentication");
   private static final String NOT_OURS = "not one of the Istio kinds vmesh reads";
 
@@ -212,6 +212,7 @@ public final class ResourceDecoder {
       case PEER_AUTHENTICATION -> root.object("spec", "a PeerAuthentication spec", PeerAuthenticationCodec::decode);
       case GATEWAY -> root.object("spec", "a Gateway spec", GatewayCodec::decode);
       case VIRTUAL_SERVICE -> root.object("spec", "a VirtualService spec", VirtualServiceCodec::decode);
+      case SIDECAR -> root.object("spec", "a Sidecar spec", SidecarCodec::decode);
     };
     if (spec == null && !root.has("spec")) {
       reader.error(NodeReader.child(path, "spec"), root.position(), "spec is missing; a " + kind.kindName()

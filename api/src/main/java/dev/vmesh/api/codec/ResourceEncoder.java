@@ -12,6 +12,7 @@ import dev.vmesh.api.Resource;
 import dev.vmesh.api.ResourceStatus;
 import dev.vmesh.api.ServiceEntrySpec;
 import dev.vmesh.api.ServicePort;
+import dev.vmesh.api.SidecarSpec;
 import dev.vmesh.api.VirtualServiceSpec;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.WorkloadGroupSpec;
@@ -44,6 +45,7 @@ public final class ResourceEncoder {
       case PeerAuthenticationSpec p -> PeerAuthenticationCodec.encode(p);
       case GatewaySpec g -> GatewayCodec.encode(g);
       case VirtualServiceSpec v -> VirtualServiceCodec.encode(v);
+      case SidecarSpec s -> SidecarCodec.encode(s);
     });
     if (!r.status().isEmpty()) {
       out.put("status", status(r.status()));

@@ -7,6 +7,7 @@ import dev.vmesh.api.PeerAuthenticationSpec;
 import dev.vmesh.api.Problem;
 import dev.vmesh.api.Resource;
 import dev.vmesh.api.ServiceEntrySpec;
+import dev.vmesh.api.SidecarSpec;
 import dev.vmesh.api.VirtualServiceSpec;
 import dev.vmesh.api.WorkloadEntrySpec;
 import dev.vmesh.api.WorkloadGroupSpec;
@@ -43,6 +44,7 @@ public final class Validator {
       case PeerAuthenticationSpec p -> PeerAuthenticationRules.validate(p, f);
       case GatewaySpec g -> GatewayRules.validate(r.metadata(), g, f);
       case VirtualServiceSpec v -> VirtualServiceRules.validate(r.metadata(), v, f);
+      case SidecarSpec s -> SidecarRules.validate(r.metadata(), s, f);
     }
     return f.list();
   }
@@ -50,6 +52,14 @@ public final class Validator {
   /** Validates a decoded object and points each problem at its file, line and column. */
   public List<Problem> validate(ResourceDecoder.Decoded d) {
     return locate(validate(d.resource()), d.sourceMap());
+  }
+
+  /**
+   * Problems no single object has but a set of them does (validated together, as {@code vmesh validate} reads
+   * its inputs): Sidecars that another always shadows.
+   */
+  public List<Problem> acrossObjects(List<ResourceDecoder.Decoded> decoded) {
+    return SidecarRules.shadowed(decoded);
   }
 
   /** The problems with file and position filled in from {@code map}. */

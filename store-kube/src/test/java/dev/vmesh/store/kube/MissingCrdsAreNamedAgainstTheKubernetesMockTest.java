@@ -25,7 +25,7 @@ class MissingCrdsAreNamedAgainstTheKubernetesMockTest {
       assertThatThrownBy(cluster::store).isInstanceOf(StoreException.Unavailable.class)
           .hasMessageContaining("serviceentries.networking.istio.io, workloadentries.networking.istio.io,"
               + " workloadgroups.networking.istio.io, peerauthentications.security.istio.io,"
-              + " gateways.networking.istio.io, virtualservices.networking.istio.io")
+              + " gateways.networking.istio.io, virtualservices.networking.istio.io, sidecars.networking.istio.io")
           .hasMessageContaining("install Istio's CRDs");
     }
   }
@@ -39,7 +39,7 @@ class MissingCrdsAreNamedAgainstTheKubernetesMockTest {
       }
       try (KubeConfigStore store = cluster.store()) {
         Assertions.assertThat(store.describe()).contains("workloadentries/v1beta1",
-            "peerauthentications/v1beta1", "gateways/v1beta1", "virtualservices/v1beta1");
+            "peerauthentications/v1beta1", "gateways/v1beta1", "virtualservices/v1beta1", "sidecars/v1beta1");
       }
     }
   }

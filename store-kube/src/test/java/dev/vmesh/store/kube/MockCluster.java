@@ -114,7 +114,7 @@ public final class MockCluster implements AutoCloseable {
         .withGroup(kind.group())
         .withScope("Namespaced")
         .withNewNames().withKind(kind.kindName()).withPlural(kind.plural()).withSingular(kind.kindName().toLowerCase())
-        .withShortNames(kind.shortName()).endNames()
+        .withShortNames(kind.shortName().isEmpty() ? List.of() : List.of(kind.shortName())).endNames()
         .withVersions(versions)
         .endSpec()
         .build();
