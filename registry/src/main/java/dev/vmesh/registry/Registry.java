@@ -9,6 +9,9 @@ import dev.vmesh.api.ResourceStatus.HostAddress;
 import dev.vmesh.registry.network.GatewayConfig;
 import dev.vmesh.registry.network.NetworkIndex;
 import dev.vmesh.registry.network.Networks;
+import dev.vmesh.registry.scope.SidecarChange;
+import dev.vmesh.registry.scope.SidecarIndex;
+import dev.vmesh.registry.scope.Sidecars;
 import dev.vmesh.registry.security.PeerAuthenticationIndex;
 import dev.vmesh.registry.security.PeerAuthentications;
 import dev.vmesh.registry.security.PolicyChange;
@@ -66,6 +69,7 @@ public final class Registry {
   private final PeerAuthenticationIndex peerAuthentications;
   private final NetworkIndex networks;
   private final GatewayConfig.Index gatewayConfig = new GatewayConfig.Index();
+  private final SidecarIndex sidecars;
   /** Whether the update running now changed the network gateways (read and reset by {@link #finish}). */
   private boolean networksChanged;
 
@@ -75,15 +79,17 @@ public final class Registry {
     this.addressStatus = new AddressStatus(vips);
     this.peerAuthentications = new PeerAuthenticationIndex(options.rootNamespace());
     this.networks = new NetworkIndex(options.meshNetworks());
+    this.sidecars = new SidecarIndex(options.rootNamespace());
   }
 
   /**
    * What one update changed: each changed service with its state before and after, whether the name table
    * changed (for some namespace's view of it), what a PeerAuthentication update changed (else NONE), whether
-   * the network gateways changed ({@link #networks()}) and whether a Gateway or VirtualService did.
+   * the network gateways changed ({@link #networks()}), whether a Gateway or VirtualService did, and what an update
+   * of Sidecars changed (else NONE).
    */
   public record Changes(Map<ServiceKey, ServiceChange> changes, boolean nameTable, PolicyChange peerAuthentication,
-      boolean networks, boolean gatewayConfig) {
+      boolean networks, boolean gatewayConfig, SidecarChange sidecars) {
     public static final Changes NONE = new Changes(Map.of(), false);
 
     public Changes {
@@ -103,8 +109,14 @@ public final class Registry {
       this(changes, nameTable, peerAuthentication, false, false);
     }
 
+    public Changes(Map<ServiceKey, ServiceChange> changes, boolean nameTable, PolicyChange peerAuthentication,
+        boolean networks, boolean gatewayConfig) {
+      this(changes, nameTable, peerAuthentication, networks, gatewayConfig, SidecarChange.NONE);
+    }
+
     public boolean isEmpty() {
-      return changes.isEmpty() && !nameTable && peerAuthentication.isEmpty() && !networks && !gatewayConfig;
+      return changes.isEmpty() && !nameTable && peerAuthentication.isEmpty() && !networks && !gatewayConfig
+          && sidecars.isEmpty();
     }
   }
 
@@ -123,6 +135,9 @@ public final class Registry {
       }
       case GATEWAY, VIRTUAL_SERVICE -> {
         return gatewayConfig.upsert(r) ? GATEWAY_CONFIG : Changes.NONE;
+      }
+      case SIDECAR -> {
+        return sidecarChanges(sidecars.upsert(r));
       }
       default -> {
         return Changes.NONE;
@@ -147,11 +162,17 @@ public final class Registry {
       return policyChanges(peerAuthentications.delete(key));
     } else if (key.kind() == Kind.GATEWAY || key.kind() == Kind.VIRTUAL_SERVICE) {
       return gatewayConfig.delete(key) ? GATEWAY_CONFIG : Changes.NONE;
+    } else if (key.kind() == Kind.SIDECAR) {
+      return sidecarChanges(sidecars.delete(key));
     }
     return finish(changed, Set.of());
   }
 
   private static final Changes GATEWAY_CONFIG = new Changes(Map.of(), false, PolicyChange.NONE, false, true);
+
+  private static Changes sidecarChanges(SidecarChange c) {
+    return c.isEmpty() ? Changes.NONE : new Changes(Map.of(), false, PolicyChange.NONE, false, false, c);
+  }
 
   private static Changes policyChanges(PolicyChange c) {
     return c.isEmpty() ? Changes.NONE : new Changes(Map.of(), false, c);
@@ -168,6 +189,7 @@ public final class Registry {
       throw new IllegalStateException("load() is for an empty registry; apply events to a loaded one");
     }
     PolicyChange policies = peerAuthentications.load(resources);
+    SidecarChange scopes = sidecars.load(resources);
     boolean gateways = false;
     Set<ServiceKey> changed = new HashSet<>();
     Set<ResourceKey> statusCheck = new HashSet<>();
@@ -189,7 +211,7 @@ public final class Registry {
       statusCheck.add(e.key());
     }
     Changes services = finish(changed, statusCheck);
-    return new Changes(services.changes(), services.nameTable(), policies, services.networks(), gateways);
+    return new Changes(services.changes(), services.nameTable(), policies, services.networks(), gateways, scopes);
   }
 
   public Optional<Service> service(ServiceKey key) {
@@ -236,6 +258,11 @@ public final class Registry {
   /** The Gateways and VirtualServices now, an immutable snapshot. */
   public GatewayConfig gatewayConfig() {
     return gatewayConfig.snapshot();
+  }
+
+  /** The Sidecars now, an immutable snapshot: which services each workload's proxy sees. */
+  public Sidecars sidecars() {
+    return sidecars.snapshot();
   }
 
   /** The name table for DNS proxies, with every service (what RegistryJson and {@code vmesh registry} show). */

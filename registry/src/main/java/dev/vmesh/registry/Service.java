@@ -35,6 +35,12 @@ public record Service(
     serviceEntries = List.copyOf(serviceEntries);
   }
 
+  /** This service with only {@code ports} (a subset of its own, say those a proxy's Sidecar imports). */
+  public Service withPorts(List<ServicePort> ports) {
+    return ports.equals(this.ports) ? this : new Service(hostname, namespace, addresses, autoAllocated, resolution,
+        location, ports, exportTo, subjectAltNames, endpoints, serviceEntries);
+  }
+
   public ServiceKey key() {
     return new ServiceKey(hostname, namespace);
   }

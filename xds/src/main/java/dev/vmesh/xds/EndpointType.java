@@ -40,7 +40,7 @@ final class EndpointType implements ResourceType {
   @Override
   public Set<String> wildcardNames(Proxy proxy, MeshView mesh) {
     Set<String> out = new LinkedHashSet<>();
-    for (Service s : mesh.visibleServices(proxy.namespace())) {
+    for (Service s : mesh.visibleServices(proxy)) {
       if (!s.resolution().isDns()) {
         for (ServicePort p : s.ports()) {
           out.add(s.cluster(p.number()).name());
@@ -73,5 +73,11 @@ final class EndpointType implements ResourceType {
   @Override
   public void touchedBy(ServiceChange change, Set<String> names) {
     ServiceNames.outboundClusters(change, names);
+  }
+
+  /** A Sidecar change may change which names a wildcard subscription covers. */
+  @Override
+  public boolean affects(PushRequest request, Proxy proxy) {
+    return request.rescopes(proxy);
   }
 }

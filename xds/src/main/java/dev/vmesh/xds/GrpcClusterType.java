@@ -42,7 +42,7 @@ final class GrpcClusterType implements ResourceType {
   @Override
   public Set<String> wildcardNames(Proxy proxy, MeshView mesh) {
     Set<String> out = new LinkedHashSet<>();
-    for (Service s : mesh.visibleServices(proxy.namespace())) {
+    for (Service s : mesh.visibleServices(proxy)) {
       for (ServicePort p : s.ports()) {
         out.add(s.cluster(p.number()).name());
       }
@@ -85,5 +85,11 @@ final class GrpcClusterType implements ResourceType {
         || !Objects.equals(GrpcTls.Policy.inputs(change.previous()), GrpcTls.Policy.inputs(change.next()))) {
       ServiceNames.outboundClusters(change, names);
     }
+  }
+
+  /** A Sidecar change may change which names a wildcard subscription covers. */
+  @Override
+  public boolean affects(PushRequest request, Proxy proxy) {
+    return request.rescopes(proxy);
   }
 }

@@ -44,7 +44,7 @@ final class GrpcListenerType implements ResourceType {
   @Override
   public Set<String> wildcardNames(Proxy proxy, MeshView mesh) {
     Set<String> out = new LinkedHashSet<>();
-    for (Service s : mesh.visibleServices(proxy.namespace())) {
+    for (Service s : mesh.visibleServices(proxy)) {
       for (ServicePort p : s.ports()) {
         out.add(ServiceNames.hostPort(s, p.number()));
       }
@@ -68,5 +68,11 @@ final class GrpcListenerType implements ResourceType {
     if (change.shapeChanged()) {
       ServiceNames.hostPorts(change, names);
     }
+  }
+
+  /** A Sidecar change may change which names a wildcard subscription covers. */
+  @Override
+  public boolean affects(PushRequest request, Proxy proxy) {
+    return request.rescopes(proxy);
   }
 }

@@ -6,8 +6,9 @@ import java.util.Set;
 
 /**
  * {@code NameTableType} is NDS for every proxy: one resource (named "") holding every hostname the
- * proxy's namespace can see, with its IPs, for the DNS proxy on the VM. It is the registry's own name
- * table, as that namespace sees it, and changes exactly when the registry says the table did.
+ * proxy's namespace can see and its Sidecar imports, with its IPs, for the DNS proxy on the VM. It is the
+ * registry's own name table, as that namespace sees it, and changes when the registry says the table did or
+ * when the proxy's Sidecar scope changes.
  */
 final class NameTableType implements ResourceType {
   static final String NAME = "";
@@ -34,7 +35,7 @@ final class NameTableType implements ResourceType {
     if (!name.equals(NAME)) {
       return null;
     }
-    var table = mesh.nameTable(proxy.namespace());
+    var table = mesh.nameTable(proxy);
     NameTable.Builder b = NameTable.newBuilder();
     table.table().forEach((host, info) -> b.putTable(host, NameTable.NameInfo.newBuilder()
         .addAllIps(info.ips()).setRegistry(info.registry()).build()));
@@ -49,4 +50,21 @@ final class NameTableType implements ResourceType {
   public void touchedByNameTable(Set<String> names) {
     names.add(NAME);
   }
+
+  @Override
+  public boolean affects(PushRequest request, Proxy proxy) {
+    return request.rescopes(proxy);
+  }
+
+  @Override
+  public boolean staleAll(PushRequest request) {
+    return request.rescopesAny();
+  }
+
+  /** The names in the table follow the proxy's Sidecar. */
+  @Override
+  public boolean scoped() {
+    return true;
+  }
+
 }

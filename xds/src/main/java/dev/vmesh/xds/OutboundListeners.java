@@ -87,12 +87,12 @@ final class OutboundListeners {
     }
   }
 
-  /** The listener {@code <ip>_<port>} of the service a proxy in {@code namespace} reaches there; or null. */
-  static Listener forAddress(String name, String ip, int port, MeshView mesh, String namespace) {
-    for (Service s : mesh.visibleServices(namespace)) {
+  /** The listener {@code <ip>_<port>} of the service {@code proxy} reaches there; or null. */
+  static Listener forAddress(String name, String ip, int port, MeshView mesh, Proxy proxy) {
+    for (Service s : mesh.visibleServices(proxy)) {
       for (ServicePort p : s.ports()) {
         if (p.number() != port || EnvoyProtos.isHttp(p.protocol()) || !s.addresses().contains(ip)
-            || !mesh.isChosen(s, namespace)) {
+            || !mesh.isChosen(s, proxy)) {
           continue;
         }
         String cluster = s.cluster(port).name();
@@ -114,10 +114,10 @@ final class OutboundListeners {
   }
 
   /**
-   * The listener {@code 0.0.0.0_<port>} for a proxy in {@code namespace}: HTTP services, CIDR services and a
+   * The listener {@code 0.0.0.0_<port>} for {@code proxy}: HTTP services, CIDR services and a
    * service without address on that port; null when the port has none of them.
    */
-  static Listener forWildcard(String name, int port, MeshView mesh, SidecarOptions options, String namespace) {
+  static Listener forWildcard(String name, int port, MeshView mesh, SidecarOptions options, Proxy proxy) {
     if (SidecarListenerType.isOwnPort(port)) {
       return null;
     }
@@ -125,9 +125,9 @@ final class OutboundListeners {
     List<FilterChain> cidrChains = new ArrayList<>();
     Set<String> takenCidrs = new HashSet<>();
     FilterChain wholePort = null;
-    for (Service s : mesh.visibleServices(namespace)) {
+    for (Service s : mesh.visibleServices(proxy)) {
       for (ServicePort p : s.ports()) {
-        if (p.number() != port || !mesh.isChosen(s, namespace)) {
+        if (p.number() != port || !mesh.isChosen(s, proxy)) {
           continue;
         }
         if (EnvoyProtos.isHttp(p.protocol())) {

@@ -3,6 +3,7 @@ package dev.vmesh.xds;
 import dev.vmesh.api.time.Timer;
 import dev.vmesh.registry.ServiceChange;
 import dev.vmesh.registry.ServiceKey;
+import dev.vmesh.registry.scope.SidecarChange;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,7 +23,8 @@ import java.util.function.LongSupplier;
  */
 final class PushQueue {
   /** What accumulated. */
-  record Batch(Map<ServiceKey, ServiceChange> changes, boolean nameTable, boolean full, long firstNanos) {}
+  record Batch(Map<ServiceKey, ServiceChange> changes, boolean nameTable, boolean full, long firstNanos,
+      SidecarChange sidecars) {}
 
   private final Timer timer;
   private final long quietNanos;
@@ -33,6 +35,7 @@ final class PushQueue {
   private Map<ServiceKey, ServiceChange> changes = new HashMap<>();
   private boolean nameTable;
   private boolean full;
+  private SidecarChange sidecars = SidecarChange.NONE;
   /** When the first change of the pending batch came. */
   private long firstNanos;
   /** When the last change came; meaningless until {@link #anyChange}. */
@@ -51,11 +54,18 @@ final class PushQueue {
   }
 
   synchronized void add(Map<ServiceKey, ServiceChange> changed, boolean names, boolean everything) {
+    add(changed, names, everything, SidecarChange.NONE);
+  }
+
+  /** As above, with a change of the Sidecars (folded into one from the first snapshot to the last). */
+  synchronized void add(Map<ServiceKey, ServiceChange> changed, boolean names, boolean everything,
+      SidecarChange scopes) {
     long now = nanoTime.getAsLong();
     boolean afterQuiet = !anyChange || now - lastNanos >= quietNanos;
-    if (changes.isEmpty() && !nameTable && !full) {
+    if (changes.isEmpty() && !nameTable && !full && sidecars.isEmpty()) {
       firstNanos = now;
     }
+    sidecars = sidecars.then(scopes);
     changed.forEach((key, change) -> changes.merge(key, change, ServiceChange::then));
     nameTable |= names;
     full |= everything;
@@ -80,8 +90,9 @@ final class PushQueue {
           return;
         }
       }
-      batch = new Batch(changes, nameTable, full, firstNanos);
+      batch = new Batch(changes, nameTable, full, firstNanos, sidecars);
       changes = new HashMap<>();
+      sidecars = SidecarChange.NONE;
       nameTable = false;
       full = false;
       scheduled = false;

@@ -1,5 +1,6 @@
 package dev.vmesh.xds;
 
+import dev.vmesh.registry.scope.SidecarChange;
 import java.util.Map;
 import java.util.Set;
 
@@ -13,9 +14,30 @@ import java.util.Set;
  * @param shapesChanged some service changed more than its endpoints (ports, addresses, visibility, ...)
  * @param touchedIps workload IPs whose workload came, went or changed its ports, labels, TLS mode or identity
  * @param startNanos when the oldest change of the batch happened ({@code System.nanoTime}), for push latency
+ * @param sidecars what changed in the Sidecars (NONE if nothing): the proxies whose scope it changes
  */
 record PushRequest(boolean full, Map<ResourceType, Set<String>> changed, boolean shapesChanged,
-    Set<String> touchedIps, long startNanos) {
+    Set<String> touchedIps, long startNanos, SidecarChange sidecars) {
+
+  PushRequest(boolean full, Map<ResourceType, Set<String>> changed, boolean shapesChanged, Set<String> touchedIps,
+      long startNanos) {
+    this(full, changed, shapesChanged, touchedIps, startNanos, SidecarChange.NONE);
+  }
+
+  /** This request, also carrying the Sidecar change {@code change}. */
+  PushRequest withSidecars(SidecarChange change) {
+    return new PushRequest(full, changed, shapesChanged, touchedIps, startNanos, change);
+  }
+
+  /** Whether a Sidecar change gives {@code proxy} another scope (its services, or its outbound policy). */
+  boolean rescopes(Proxy proxy) {
+    return !sidecars.isEmpty() && sidecars.affects(proxy.namespace(), proxy.labels());
+  }
+
+  /** Whether any Sidecar changed: resources cached per scope may belong to a scope that is gone. */
+  boolean rescopesAny() {
+    return !sidecars.isEmpty();
+  }
 
   static PushRequest full(long startNanos) {
     return new PushRequest(true, Map.of(), true, Set.of(), startNanos);

@@ -18,7 +18,12 @@ final class ResourceCache {
 
   XdsResource get(ResourceType type, Proxy proxy, String name, MeshView mesh) {
     Slot slot = byType.computeIfAbsent(type, t -> new ConcurrentHashMap<>()).computeIfAbsent(name, n -> new Slot());
-    return slot.variants.computeIfAbsent(type.cacheVariant(proxy, name),
+    String variant = type.cacheVariant(proxy, name);
+    if (type.scoped()) {
+      String scope = mesh.scope(proxy).id();
+      variant = scope.isEmpty() ? variant : variant + "|" + scope;
+    }
+    return slot.variants.computeIfAbsent(variant,
         v -> Optional.ofNullable(type.generate(proxy, name, mesh))).orElse(null);
   }
 

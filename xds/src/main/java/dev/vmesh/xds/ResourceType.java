@@ -76,6 +76,14 @@ interface ResourceType {
   }
 
   /**
+   * Whether what this type generates for a proxy depends on its Sidecar ({@link MeshView#scope}): then the cache
+   * keeps a copy per scope as well as per {@link #cacheVariant}.
+   */
+  default boolean scoped() {
+    return false;
+  }
+
+  /**
    * Adds the names of this type whose content a change to one service may have changed (or that it
    * removed): the cache drops them, and connections resend them to the proxies that have them.
    */

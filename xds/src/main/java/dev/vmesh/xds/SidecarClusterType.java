@@ -56,7 +56,7 @@ final class SidecarClusterType implements ResourceType {
   @Override
   public Set<String> wildcardNames(Proxy proxy, MeshView mesh) {
     Set<String> out = new LinkedHashSet<>();
-    for (Service s : mesh.visibleServices(proxy.namespace())) {
+    for (Service s : mesh.visibleServices(proxy)) {
       for (ServicePort p : s.ports()) {
         out.add(s.cluster(p.number()).name());
       }
@@ -94,7 +94,7 @@ final class SidecarClusterType implements ResourceType {
     if (key != null && key.direction() == ClusterKey.Direction.INBOUND) {
       return XdsResource.of(name, inbound(name)); // the same for every proxy: which ones exist is wildcardNames'
     }
-    MeshView.ServicePortRef ref = mesh.cluster(key, proxy.namespace());
+    MeshView.ServicePortRef ref = mesh.cluster(key, proxy);
     if (ref == null) {
       return null;
     }
@@ -183,9 +183,21 @@ final class SidecarClusterType implements ResourceType {
     }
   }
 
-  /** The proxy's inbound clusters follow the endpoints at its own IPs. */
+  /** The proxy's inbound clusters follow the endpoints at its own IPs, its outbound ones its Sidecar. */
   @Override
   public boolean affects(PushRequest request, Proxy proxy) {
-    return request.touches(proxy);
+    return request.touches(proxy) || request.rescopes(proxy);
   }
+
+  @Override
+  public boolean staleAll(PushRequest request) {
+    return request.rescopesAny();
+  }
+
+  /** Which outbound clusters exist follows the proxy's Sidecar. */
+  @Override
+  public boolean scoped() {
+    return true;
+  }
+
 }

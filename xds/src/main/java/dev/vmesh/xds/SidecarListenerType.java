@@ -71,7 +71,7 @@ final class SidecarListenerType implements ResourceType {
     Set<String> out = new LinkedHashSet<>();
     out.add(VIRTUAL_OUTBOUND);
     out.add(VIRTUAL_INBOUND);
-    for (Service s : mesh.visibleServices(proxy.namespace())) {
+    for (Service s : mesh.visibleServices(proxy)) {
       for (ServicePort p : s.ports()) {
         OutboundListeners.names(s, p, out);
       }
@@ -82,7 +82,7 @@ final class SidecarListenerType implements ResourceType {
   @Override
   public XdsResource generate(Proxy proxy, String name, MeshView mesh) {
     if (name.equals(VIRTUAL_OUTBOUND)) {
-      return XdsResource.of(name, outbound(mesh.sidecar()));
+      return XdsResource.of(name, outbound(mesh.sidecar(proxy)));
     }
     if (name.equals(VIRTUAL_INBOUND)) {
       MeshView.Inbound inbound = mesh.inbound(proxy);
@@ -133,8 +133,8 @@ final class SidecarListenerType implements ResourceType {
       return null;
     }
     Listener l = ip.equals(OutboundListeners.WILDCARD)
-        ? OutboundListeners.forWildcard(name, port, mesh, mesh.sidecar(), proxy.namespace())
-        : OutboundListeners.forAddress(name, ip, port, mesh, proxy.namespace());
+        ? OutboundListeners.forWildcard(name, port, mesh, mesh.sidecar(proxy), proxy)
+        : OutboundListeners.forAddress(name, ip, port, mesh, proxy);
     return l == null ? null : XdsResource.of(name, l);
   }
 
@@ -144,18 +144,24 @@ final class SidecarListenerType implements ResourceType {
 
   @Override
   public boolean affects(PushRequest request, Proxy proxy) {
-    return request.reshapesInbound(proxy);
+    return request.reshapesInbound(proxy) || request.rescopes(proxy);
   }
 
   /** Outbound listeners follow the services' shapes only (ports, addresses, visibility), never endpoints. */
   @Override
   public boolean staleAll(PushRequest request) {
-    return request.shapesChanged();
+    return request.shapesChanged() || request.rescopesAny();
   }
 
   /** A workload that came, went or changed at some IP: the inbound listener of whoever is there. */
   @Override
   public Set<String> staleNames(PushRequest request) {
     return request.touchedIps().isEmpty() ? Set.of() : Set.of(VIRTUAL_INBOUND);
+  }
+
+  /** The outbound listeners and their chains follow the proxy's Sidecar. */
+  @Override
+  public boolean scoped() {
+    return true;
   }
 }

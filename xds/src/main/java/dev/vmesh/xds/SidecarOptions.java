@@ -29,6 +29,11 @@ public record SidecarOptions(OutboundTrafficPolicy outboundTrafficPolicy, String
     REGISTRY_ONLY
   }
 
+  /** These settings with {@code policy} instead (a workload's Sidecar overrides the mesh's). */
+  SidecarOptions withOutboundTrafficPolicy(OutboundTrafficPolicy policy) {
+    return policy == outboundTrafficPolicy ? this : new SidecarOptions(policy, trustDomain);
+  }
+
   /** The cluster unknown destinations go to. */
   String catchAllCluster() {
     return outboundTrafficPolicy == OutboundTrafficPolicy.ALLOW_ANY ? EnvoyProtos.PASSTHROUGH : EnvoyProtos.BLACKHOLE;

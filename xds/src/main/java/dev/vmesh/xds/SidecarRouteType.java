@@ -41,7 +41,7 @@ final class SidecarRouteType implements ResourceType {
   @Override
   public Set<String> wildcardNames(Proxy proxy, MeshView mesh) {
     Set<String> out = new LinkedHashSet<>();
-    for (Service s : mesh.visibleServices(proxy.namespace())) {
+    for (Service s : mesh.visibleServices(proxy)) {
       for (ServicePort p : s.ports()) {
         if (EnvoyProtos.isHttp(p.protocol())) {
           out.add(Integer.toString(p.number()));
@@ -66,9 +66,9 @@ final class SidecarRouteType implements ResourceType {
     }
     RouteConfiguration.Builder rc = RouteConfiguration.newBuilder().setName(name).setValidateClusters(BoolValue.of(false));
     Set<String> taken = new HashSet<>();
-    for (Service s : mesh.visibleServices(proxy.namespace())) {
+    for (Service s : mesh.visibleServices(proxy)) {
       for (ServicePort p : s.ports()) {
-        if (p.number() != port || !EnvoyProtos.isHttp(p.protocol()) || !mesh.isChosen(s, proxy.namespace())) {
+        if (p.number() != port || !EnvoyProtos.isHttp(p.protocol()) || !mesh.isChosen(s, proxy)) {
           continue;
         }
         Set<String> domains = new LinkedHashSet<>();
@@ -85,7 +85,7 @@ final class SidecarRouteType implements ResourceType {
     if (rc.getVirtualHostsCount() == 0) {
       return null;
     }
-    rc.addVirtualHosts(catchAll(mesh.sidecar().outboundTrafficPolicy()));
+    rc.addVirtualHosts(catchAll(mesh.sidecar(proxy).outboundTrafficPolicy()));
     return XdsResource.of(name, rc.build());
   }
 
@@ -95,7 +95,7 @@ final class SidecarRouteType implements ResourceType {
    * service port: its one virtual host, domain {@code *}, no catch-all).
    */
   private static XdsResource sniffed(Proxy proxy, String name, MeshView mesh) {
-    MeshView.ServicePortRef ref = mesh.hostPort(name, proxy.namespace());
+    MeshView.ServicePortRef ref = mesh.hostPort(name, proxy);
     if (ref == null || !EnvoyProtos.isAutoDetected(ref.port().protocol())
         || OutboundListeners.ips(ref.service()).isEmpty()) {
       return null;
@@ -162,11 +162,18 @@ final class SidecarRouteType implements ResourceType {
 
   @Override
   public boolean affects(PushRequest request, Proxy proxy) {
-    return request.shapesChanged();
+    return request.shapesChanged() || request.rescopes(proxy);
   }
 
   @Override
   public boolean staleAll(PushRequest request) {
-    return request.shapesChanged();
+    return request.shapesChanged() || request.rescopesAny();
   }
+
+  /** The virtual hosts and the catch-all follow the proxy's Sidecar. */
+  @Override
+  public boolean scoped() {
+    return true;
+  }
+
 }

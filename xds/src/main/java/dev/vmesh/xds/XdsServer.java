@@ -98,8 +98,9 @@ public final class XdsServer implements AutoCloseable {
       // listeners (inbound chains), clusters (a namespace's mode) and endpoints (tlsMode) of many proxies.
       // So is a change of the network gateways (every proxy's split horizon, as in Istio) and of Gateways or
       // VirtualServices (the gateways' whole config).
+      // A Sidecar change reaches only the proxies whose scope it changes (PushRequest.rescopes).
       queue.add(changes.changes(), changes.nameTable(), !changes.peerAuthentication().isEmpty() || changes.networks()
-          || changes.gatewayConfig());
+          || changes.gatewayConfig(), changes.sidecars());
     }
   }
 
@@ -118,7 +119,8 @@ public final class XdsServer implements AutoCloseable {
         core.cache.clear();
         request = PushRequest.full(batch.firstNanos());
       } else {
-        request = ChangeSet.compute(core.types, batch.changes().values(), batch.nameTable(), batch.firstNanos());
+        request = ChangeSet.compute(core.types, batch.changes().values(), batch.nameTable(), batch.firstNanos())
+            .withSidecars(batch.sidecars());
         core.cache.invalidate(request, core.types.all());
       }
       core.nextVersion();
