@@ -25,6 +25,8 @@
 #   WORKDIR [new temp dir]  KEEP [0]
 #   DUMP [none] a file for a's Envoy's /config_dump?include_eds (the input of EnvoyStartup)
 #   LATENCY [1] 0: stop after the first request and the config sizes
+#   SCOPE [0] 1: a Sidecar (bench/client, selecting VM a) lists only fortio.bench.svc.cluster.local, so a's
+#     proxy gets that service alone out of the SERVICES + 1 (compare SCOPE=0 and SCOPE=1 runs back to back)
 set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 QPS=${QPS:-1000}
@@ -38,6 +40,7 @@ SETTLE=${SETTLE:-5}
 KEEP=${KEEP:-0}
 DUMP=${DUMP:-}
 LATENCY=${LATENCY:-1}
+SCOPE=${SCOPE:-0}
 JAVA=${JAVA:-${JAVA_HOME:+$JAVA_HOME/bin/java}}
 JAVA=${JAVA:-$("$here/bin/find-java")/bin/java}
 VMESH_JAR=${VMESH_JAR:-$here/dist/target/vmesh.jar}
@@ -101,6 +104,16 @@ done
 # --- the mesh: the two fortio VMs' groups and service, and SERVICES more services ---
 mkdir -p "$W/mesh"
 "$here/bench/sidecar/mesh.sh" "$SERVICES" > "$W/mesh/bench.yaml"
+if [ "$SCOPE" = 1 ]; then
+  cat > "$W/mesh/sidecar.yaml" <<'YAML'
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: client, namespace: bench}
+spec:
+  workloadSelector: {labels: {app: client}}
+  egress: [{hosts: [./fortio.bench.svc.cluster.local]}]
+YAML
+fi
 
 spawn "$SRV" server "$JAVA" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -jar "$VMESH_JAR" \
   server --config "$W/mesh" --data-dir "$W/data" --http-address 0.0.0.0:15014 --xds-address 0.0.0.0:15012 \
@@ -168,7 +181,7 @@ at() { # the time of the first line of a's agent log (the agent's and its Envoy'
 }
 echo "first request served: $(( (t1 - t0) / 1000000 )) ms after the agent of VM a started (agent's first log line" \
   "$(at event=agent_starting), Envoy started $(at event=envoy_started), certificate on disk $(at event=certificate_renewed)," \
-  "Envoy ready $(at 'starting workers'); agent: $AGENT, services: $SERVICES, load average $(cut -d' ' -f1 /proc/loadavg))"
+  "Envoy ready $(at 'starting workers'); agent: $AGENT, services: $SERVICES, scope: $SCOPE, load average $(cut -d' ' -f1 /proc/loadavg))"
 sleep "$SETTLE"
 total=0
 line="config sent to VM a (resource bytes, responses):"
