@@ -120,6 +120,7 @@ public final class RegistryController implements AutoCloseable {
             applied(e.resourceVersion());
             LOG.info("event=registry_synced services={} resourceVersion={}", fresh.services().size(),
                 e.resourceVersion());
+            fresh.sidecars().ignored().forEach(i -> LOG.warn("event=sidecar_shadowed detail=\"{}\"", i));
             synced.countDown();
             onReset.run();
             scheduleStatusWrites();
@@ -131,6 +132,11 @@ public final class RegistryController implements AutoCloseable {
         Registry.Changes changes = apply(registry, e);
         if (!changes.isEmpty()) {
           onChange.accept(changes);
+        }
+        if (!changes.sidecars().isEmpty()) {
+          for (String ignored : changes.sidecars().after().ignored()) {
+            LOG.warn("event=sidecar_shadowed detail=\"{}\"", ignored);
+          }
         }
         applied(e.resourceVersion());
         if (!registry.pendingStatusUpdates().isEmpty()) {
