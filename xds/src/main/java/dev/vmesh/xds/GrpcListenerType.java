@@ -16,7 +16,9 @@ import java.util.Set;
 /**
  * {@code GrpcListenerType} is LDS for proxyless gRPC clients: a client asks for {@code host:port} and
  * gets an API listener whose HTTP connection manager takes route config {@code host:port} over ADS,
- * with the Router filter last. It changes only when the service's shape does.
+ * with the Router filter last, for a service its Sidecar imports (as Istio's gRPC generator builds listeners
+ * only from the proxy's Sidecar scope: a target outside it does not exist for the client). It changes only when
+ * the service's shape or the proxy's scope does.
  */
 final class GrpcListenerType implements ResourceType {
 
@@ -54,7 +56,7 @@ final class GrpcListenerType implements ResourceType {
 
   @Override
   public XdsResource generate(Proxy proxy, String name, MeshView mesh) {
-    if (mesh.hostPort(name, proxy.namespace()) == null) {
+    if (mesh.hostPort(name, proxy) == null) {
       return null;
     }
     return XdsResource.of(name, Listener.newBuilder().setName(name)
@@ -70,9 +72,20 @@ final class GrpcListenerType implements ResourceType {
     }
   }
 
-  /** A Sidecar change may change which names a wildcard subscription covers. */
+  /** A Sidecar change may change which listeners exist for the proxy. */
   @Override
   public boolean affects(PushRequest request, Proxy proxy) {
     return request.rescopes(proxy);
+  }
+
+  @Override
+  public boolean staleAll(PushRequest request) {
+    return request.rescopesAny();
+  }
+
+  /** Which listeners exist follows the proxy's Sidecar. */
+  @Override
+  public boolean scoped() {
+    return true;
   }
 }

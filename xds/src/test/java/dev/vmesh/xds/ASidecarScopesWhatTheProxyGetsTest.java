@@ -191,12 +191,17 @@ class ASidecarScopesWhatTheProxyGetsTest {
   }
 
   @Test
-  void proxylessClientsSeeTheScopeInWildcardListsButGetWhatTheyAskForByName() throws Exception {
+  void proxylessClientsGetListenersOnlyForImportedServicesAsIstiosGrpcGeneratorBuildsThem() throws Exception {
     try (Harness h = new Harness(MESH + "---\n" + SIDECAR)) {
       MeshView mesh = new MeshView(() -> h.registry);
       Proxy grpc = proxy("grpc~10.0.1.3~app.client~client.svc.cluster.local", "10.0.1.3", "client", true);
       assertThat(new GrpcListenerType().wildcardNames(grpc, mesh)).containsExactly(CALLED + ":8080");
-      assertThat(new GrpcListenerType().generate(grpc, OTHER + ":8080", mesh)).isNotNull();
+      assertThat(new GrpcListenerType().generate(grpc, CALLED + ":8080", mesh)).isNotNull();
+      assertThat(new GrpcListenerType().generate(grpc, OTHER + ":8080", mesh)).as("dialing it fails").isNull();
+      Proxy unscoped = proxy("grpc~10.0.1.4~app.client~client.svc.cluster.local", "10.0.1.4", "other", true);
+      assertThat(new GrpcListenerType().generate(unscoped, OTHER + ":8080", mesh)).isNotNull();
+      assertThat(new GrpcClusterType().generate(grpc, "outbound|8080||" + OTHER, mesh))
+          .as("clusters by name are not scoped, as in Istio: only the listener decides").isNotNull();
     }
   }
 
