@@ -262,7 +262,7 @@ run() {
       usr = 0; sys = 0
       if (done > 0) { usr = 1e6 * ucpu / hz / done; sys = 1e6 * (cpu - ucpu) / hz / done }
       printf "%s\t%s\t%d\t%.0f\t%.3f\t%s\t%s\t%s\t%.2f\t%.0f\t%d\t%d\t%s\t%s\t%.2f\t%.2f\t%.3f\n", s, load, round, qps, avg, p[1], p[2],
-        p[3], sec, perSec, done, lost, codes, busy, usr, sys, done > 0 ? sleeps / done : 0
+        p[3], sec, perSec, done, lost, codes, busy, usr, sys, (done > 0 ? sleeps / done : 0)
     }' "$out" >> "$RESULTS"
   [ "$KEEP" = 1 ] || rm -f "$out"
 }
