@@ -29,6 +29,7 @@ import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -176,7 +177,12 @@ final class Exchanges extends ChannelInboundHandlerAdapter {
         reply = HttpReply.text(500, "internal error: " + e + "\n");
       }
       HttpReply answer = reply;
-      ctx.executor().execute(() -> respond(ctx, answer, keepAlive, head));
+      try {
+        ctx.executor().execute(() -> respond(ctx, answer, keepAlive, head));
+      } catch (RejectedExecutionException e) {
+        // the port closed while this handler ran: its event loop, and with it the connection, is gone
+        LOG.debug("event=http_reply_dropped port={} path={} reason=\"port closed\"", port.name(), call.path());
+      }
     });
   }
 
