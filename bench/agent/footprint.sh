@@ -12,7 +12,9 @@
 # proxy (the first NDS response applied), and when its log lines say it started, started the DNS proxy, got
 # its certificate and connected to xDS; how long `vmesh version` takes (the JVM alone); then, after SETTLE seconds, the agent's RSS (VmRSS, VmHWM) and,
 # with NMT=1 (native memory tracking on, which itself costs a few MB), jcmd's split of it; with CLASSES=1,
-# the classes the agent loaded by library (-Xlog:class+load; "shared" = from the AOT cache). Runs as any
+# the classes the agent loaded by library (-Xlog:class+load; "shared" = from the AOT cache); with SMAPS=1, its
+# resident memory by mapping (libjvm.so, the AOT cache, anonymous memory: heap, metaspace, code, stacks, malloc),
+# each split into anonymous and file-backed. Runs as any
 # user; loopback only.
 #
 # Environment: NAMES [1000]  SETTLE [60] seconds  HTTP_PORT [25014]  XDS_PORT [25012]  VM_IP [127.0.0.3]
@@ -20,7 +22,7 @@
 #   AGENT_DEB [dist/target/vmesh-agent_*.deb]  AGENT_JAVA_OPTS [none] extra flags for the agent  NMT [0]
 #   AGENT_JAR [the package's] another agent jar (e.g. agent-cli/target/vmesh-agent.jar of another build) run
 #     by the package's launcher and runtime; the package's AOT cache is then not used (it fits its own jar)
-#   CLASSES [0]  WORKDIR [a new temporary directory]  KEEP [0]
+#   CLASSES [0]  SMAPS [0]  WORKDIR [a new temporary directory]  KEEP [0]
 #   AOT_OUT [none] a training run: the agent runs without the package's AOT cache until its first mesh name,
 #     then is stopped, and the JVM writes an AOT cache trained on that start to AOT_OUT (-XX:AOTCacheOutput)
 #   AOT_CACHE [none] run the agent with this AOT cache (e.g. AOT_OUT's) instead of the package's
@@ -148,6 +150,14 @@ sleep "$SETTLE"
 dig +short -p 15053 @"$VM_IP" svc999.ns19.example.internal A | head -1 | sed 's/^/dns: svc999 -> /'
 jpid=$(pgrep -P "$agent" java || echo "$agent")
 grep -E '^(VmRSS|VmHWM|RssAnon|RssFile)' "/proc/$jpid/status" | tr -s ' ' | sed 's/^/agent: /'
+if [ "${SMAPS:-0}" = 1 ]; then
+  # RSS by mapping: the JVM's files (libjvm, the AOT cache, the jar), thread stacks, and anonymous memory
+  # (Java heap, metaspace, code cache, malloc), each as anon / file resident kB
+  awk '/^[0-9a-f]+-[0-9a-f]+ / { name = ($6 == "") ? "[anon]" : $6; sub(/^.*\//, "", name) }
+    /^Anonymous:/ { anon[name] += $2 } /^Rss:/ { rss[name] += $2 }
+    END { for (n in rss) if (rss[n] >= 256) printf "smaps: %7d kB rss %7d kB anon  %s\n", rss[n], anon[n], n | "sort -k2 -n -r" }' \
+    "/proc/$jpid/smaps"
+fi
 jcmd="$(dirname "$(readlink -f "$JAVA")")/jcmd"
 if [ -n "$nmt" ] && [ -x "$jcmd" ]; then
   "$jcmd" "$jpid" VM.native_memory summary 2>/dev/null \

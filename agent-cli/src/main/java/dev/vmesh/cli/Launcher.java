@@ -2,9 +2,12 @@ package dev.vmesh.cli;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import dev.vmesh.agent.identity.CertificateWarmup;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Set;
 import java.util.Properties;
 import java.util.function.Function;
 import org.slf4j.LoggerFactory;
@@ -35,8 +38,24 @@ final class Launcher {
     return cl.execute(args);
   }
 
+  /** Arguments after {@code agent} or {@code gateway} that mean it will not run (help, a subcommand). */
+  private static final Set<String> NOT_A_RUN = Set.of("iptables", "resolved", "help", "--help", "-h", "--version",
+      "-V");
+
+  /**
+   * Whether {@code args} run the agent (or the gateway, the agent in router mode), which gets a certificate
+   * first: then {@link CertificateWarmup} starts before the command line is even parsed.
+   */
+  static boolean runsTheAgent(String[] args) {
+    return args.length > 0 && (args[0].equals("agent") || args[0].equals("gateway"))
+        && List.of(args).subList(1, args.length).stream().noneMatch(NOT_A_RUN::contains);
+  }
+
   /** Runs {@code root} on the process's standard streams and exits with its code. */
   static void main(Object root, String[] args, Function<Throwable, String> describe) {
+    if (runsTheAgent(args)) {
+      CertificateWarmup.start();
+    }
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
     int code = run(root, args, out, err, describe);
