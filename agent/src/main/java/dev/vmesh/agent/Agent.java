@@ -133,13 +133,25 @@ public final class Agent implements AutoCloseable {
     this.certs = new CertManager(co, new GrpcCaClient(caAddress, serverName(caAddress), paths.rootCert()), clock,
         timer, random);
     this.sds = new SdsService(certs.certChain(), certs.key(), certs.rootCert());
-    AgentMetrics.register(metrics, parts, certs);
-    this.dns = options.dns() == null ? null : dnsProxy(options.dns());
-    this.agentStatus = new AgentStatus(config, certs, dns, parts);
+    for (var n : config.notices()) {
+      LOG.info("event=config_notice {}", n);
+    }
+    LOG.info("event=agent_starting identity={} node={} ips={} discovery={} group={}", config.identity().uri(),
+        config.nodeId(), config.instanceIps(), config.discoveryAddresses(), config.autoRegisterGroup());
+    certs.onNewCertificate(sds::certificatesChanged);
+    certs.firstCertificate().thenRun(sds::certificatesAvailable);
+    // the certificate (a key, the request, a TLS connection to the CA) on a thread of its own from here on,
+    // while the DNS proxy, the status ports, capture, local xDS and Envoy start; what needs the certificate
+    // waits for it in start()
+    Thread.ofPlatform().daemon().name("agent-certificate").start(certs::start);
     try {
+      AgentMetrics.register(metrics, parts, certs);
+      this.dns = options.dns() == null ? null : dnsProxy(options.dns());
+      this.agentStatus = new AgentStatus(config, certs, dns, parts);
       this.status = new StatusServer(options.statusAddress(), options.readinessAddress(), metrics,
           agentStatus::notReadyReason, agentStatus::json);
     } catch (IOException | RuntimeException e) {
+      certs.close();
       scheduler.shutdownNow();
       probes.shutdownNow();
       throw e;
@@ -150,18 +162,8 @@ public final class Agent implements AutoCloseable {
 
   /** Starts the agent; returns at once (the certificate and connection come in the background). */
   public static Agent start(Options options, Clock clock) throws IOException {
-    Agent a = new Agent(options, clock);
-    for (var n : options.config().notices()) {
-      LOG.info("event=config_notice {}", n);
-    }
-    LOG.info("event=agent_starting identity={} node={} ips={} discovery={} group={}", a.config.identity().uri(),
-        a.config.nodeId(), a.config.instanceIps(), a.config.discoveryAddresses(), a.config.autoRegisterGroup());
-    a.certs.onNewCertificate(a.sds::certificatesChanged);
-    a.certs.firstCertificate().thenRun(a.sds::certificatesAvailable);
-    a.certs.firstCertificate().thenRunAsync(a::bringUp, a.scheduler);
-    // the certificate (a key, the request, a TLS connection to the CA) on a thread of its own, while the
-    // DNS proxy, capture, local xDS and Envoy start here
-    Thread.ofPlatform().daemon().name("agent-certificate").start(a.certs::start);
+    Agent a = new Agent(options, clock); // the certificate is on its way from here
+    a.certs.firstCertificate().thenRunAsync(a::bringUp, a.scheduler); // once the agent's fields are all set
     try {
       if (a.dns != null) {
         try {

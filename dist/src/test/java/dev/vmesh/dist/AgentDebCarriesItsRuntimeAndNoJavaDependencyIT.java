@@ -86,7 +86,8 @@ class AgentDebCarriesItsRuntimeAndNoJavaDependencyIT {
     var flags = Map.of("PATH", "/usr/bin:/bin", "VMESH_JVM_OPTIONS_DIR", etc.toString(),
         "VMESH_JAVA_OPTS", "-XX:+PrintCommandLineFlags");
     String byDefault = Packages.run(List.of(launcher(), "agent", "--help"), flags).out();
-    assertThat(byDefault).contains("-XX:+UseSerialGC", "-XX:MaxHeapSize=67108864");
+    assertThat(byDefault).contains("-XX:+UseSerialGC", "-XX:MaxHeapSize=67108864", "-XX:MaxHeapFreeRatio=20",
+        "-XX:MinHeapFreeRatio=10");
 
     Files.writeString(etc.resolve("agent.jvm.options"), "# smaller still\n-Xmx40m\n\n-XX:+UseSerialGC # same\n");
     String fromFile = Packages.run(List.of(launcher(), "agent", "--help"), flags).out();
