@@ -88,7 +88,7 @@ cp -p "$agent_jar" "$w/prefix/share/vmesh/vmesh-agent.jar"
 env -u JAVA_HOME VMESH_JVM_OPTIONS_DIR="$w/etc" \
   VMESH_JAVA_OPTS="-XX:AOTCacheOutput=$aot -Xlog:aot=off -Xlog:cds=off" \
   "$w/prefix/bin/vmesh" agent --config-dir "$w/vm" --state-dir "$w/state" --run-dir "$w/run" \
-  --status-address 127.0.0.1:0 --readiness-address 127.0.0.1:0 --dns on --dns-listen 127.0.0.1:0 \
+  --status-address 127.0.0.1:0 --readiness-address 127.0.0.1:0 --dns on --dns-listen 127.0.0.1:0 --drain 0s \
   > "$w/agent.log" 2>&1 &
 agent=$!
 wait_for "certificate" test -s "$w/state/certs/cert-chain.pem"

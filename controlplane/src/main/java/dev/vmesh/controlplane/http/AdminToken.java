@@ -46,9 +46,15 @@ public final class AdminToken {
     return token;
   }
 
+  /** 32 random bytes, base64url; never starting with '-', which a command line would read as an option. */
   private static String newToken() {
+    SecureRandom random = new SecureRandom();
     byte[] raw = new byte[32];
-    new SecureRandom().nextBytes(raw);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    String token;
+    do {
+      random.nextBytes(raw);
+      token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    } while (token.startsWith("-"));
+    return token;
   }
 }
